@@ -1,0 +1,217 @@
+"""Configuration read once from environment variables into a frozen object.
+
+Every setting is declared here as data, with its default and help text, so the README table and
+the code cannot drift apart (a test compares them). The bot token is held in a ``Secret`` whose
+``repr`` hides it, so it cannot leak through logs or tracebacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+class ConfigError(ValueError):
+    """A configuration variable has a value the bot cannot use; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A value that must never be printed or logged."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self.value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One environment variable: its name, default (as written in the README) and meaning."""
+
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "TELEGRAM_BOT_TOKEN",
+        "(none)",
+        "Bot token from @BotFather. Without it, `outreach-bot run` opens the terminal chat "
+        "(on an interactive terminal) or exits with status 2.",
+    ),
+    Setting(
+        "OUTREACH_DB",
+        "outreach.sqlite3",
+        "SQLite database file, created (mode 0600) if missing; relative to the working directory.",
+    ),
+    Setting("OUTREACH_CONTENT", "the bundled `content/`", "Directory of the YAML content files."),
+    Setting("OUTREACH_ORGANIZERS", "(none)", "Comma-separated Telegram user ids of organizers."),
+    Setting(
+        "OUTREACH_DEFAULT_LANGUAGE",
+        "en",
+        "Language for users whose Telegram language is neither English nor Spanish: `en` or `es`.",
+    ),
+    Setting(
+        "TELEGRAM_API_URL",
+        "https://api.telegram.org",
+        "Bot API server root; the bot calls `{root}/bot{token}/{method}` and downloads files "
+        "from `{root}/file/bot{token}/…` (a local Bot API server, or a fake one in tests).",
+    ),
+    Setting(
+        "OUTREACH_LOG_LEVEL",
+        "INFO",
+        "DEBUG, INFO, WARNING, ERROR or CRITICAL. Message texts are never logged at any level.",
+    ),
+)
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the bot needs from its environment, validated."""
+
+    token: Secret
+    db_path: Path
+    content_dir: Path
+    organizers: frozenset[int]
+    default_language: str
+    api_url: str
+    log_level: str
+
+    @property
+    def base_url(self) -> str:
+        """The prefix python-telegram-bot puts before ``{token}/{method}``."""
+        return f"{self.api_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.api_url}/file/bot"
+
+    def is_organizer(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.organizers
+
+
+def _organizers(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isascii() or not part.isdigit() or int(part) <= 0:
+            raise ConfigError(
+                f"OUTREACH_ORGANIZERS: {part!r} is not a Telegram user id "
+                "(expected comma-separated positive integers)"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _api_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"TELEGRAM_API_URL: {raw!r} is not an http(s) URL")
+    if parsed.query or parsed.fragment:
+        raise ConfigError("TELEGRAM_API_URL: must not contain a query or fragment")
+    return url
+
+
+def _token(raw: str) -> Secret:
+    token = raw.strip()
+    # Telegram tokens look like "123456:ABC-def_..."; reject anything with spaces or slashes,
+    # which would corrupt request URLs. The message never includes the value.
+    if token and (any(c.isspace() for c in token) or "/" in token or ":" not in token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN: not a bot token (expected digits:characters)")
+    return Secret(token)
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Build the configuration from ``environ`` (default ``os.environ``)."""
+    env = os.environ if environ is None else environ
+
+    language = env.get("OUTREACH_DEFAULT_LANGUAGE", "en").strip().lower() or "en"
+    if language not in ("en", "es"):
+        raise ConfigError(f"OUTREACH_DEFAULT_LANGUAGE: {language!r} is not 'en' or 'es'")
+
+    level = env.get("OUTREACH_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"OUTREACH_LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
+
+    db_raw = env.get("OUTREACH_DB", "outreach.sqlite3").strip() or "outreach.sqlite3"
+    db_path = Path(db_raw)
+    if db_path.exists() and db_path.is_dir():
+        raise ConfigError(f"OUTREACH_DB: {db_raw!r} is a directory, not a database file")
+
+    content_raw = env.get("OUTREACH_CONTENT", "").strip()
+    content_dir = Path(content_raw) if content_raw else BUNDLED_CONTENT
+    if not content_dir.is_dir():
+        raise ConfigError(f"OUTREACH_CONTENT: {str(content_dir)!r} is not a directory")
+
+    return Config(
+        token=_token(env.get("TELEGRAM_BOT_TOKEN", "")),
+        db_path=db_path,
+        content_dir=content_dir,
+        organizers=_organizers(env.get("OUTREACH_ORGANIZERS", "")),
+        default_language=language,
+        api_url=_api_url(env.get("TELEGRAM_API_URL", "https://api.telegram.org")),
+        log_level=level,
+    )
+
+
+class RedactSecrets(logging.Filter):
+    """Replace secret values in every log record, whatever library produced it."""
+
+    def __init__(self, secrets: tuple[Secret, ...]) -> None:
+        super().__init__()
+        self._values = tuple(s.value for s in secrets if s.value)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._values:
+            return True
+        message = record.getMessage()
+        text = message
+        for value in self._values:
+            text = text.replace(value, "***")
+        if record.exc_info and record.exc_info[1] is not None:
+            # Format the traceback now, redacted, so handlers never format the raw one.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            for value in self._values:
+                record.exc_text = record.exc_text.replace(value, "***")
+            record.exc_info = None
+        if text != message or record.args:
+            record.msg, record.args = text, None
+        return True
+
+
+def configure_logging(level: str, secrets: tuple[Secret, ...] = ()) -> None:
+    """Log to stderr, with secrets redacted.
+
+    httpx is kept at WARNING because its INFO lines contain request URLs, which contain the token;
+    python-telegram-bot at INFO or above, because its DEBUG lines contain message texts.
+    """
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # python-telegram-bot logs whole updates (with message texts) at DEBUG: never go below INFO.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, getattr(logging, level)))

@@ -1,0 +1,280 @@
+"""SQLite storage: one connection, WAL, explicit transactions, named migrations.
+
+Every question the bot asks of its data is one small, intent-named async method over raw
+parameterized SQL. Migrations are applied in order at start-up, each in one transaction together
+with the row that records it; an applied migration is never edited — add a new one instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+
+class StorageError(Exception):
+    """The database could not do what was asked (read-only, full, locked, corrupt)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    name: str
+    statements: tuple[str, ...]
+
+
+# Append only. Never edit or reorder an entry once it has shipped.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "0001_users_and_counters",
+        (
+            """
+            CREATE TABLE users (
+                user_id     INTEGER PRIMARY KEY,  -- Telegram user id = private chat id
+                language    TEXT    NOT NULL,     -- 'en' or 'es'
+                language_set INTEGER NOT NULL DEFAULT 0,  -- 1 once the user chose it
+                source      TEXT,                 -- deep-link source code that brought them
+                first_seen  INTEGER NOT NULL,     -- unix seconds
+                last_seen   INTEGER NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE daily_counts (
+                day    TEXT    NOT NULL,  -- YYYY-MM-DD, UTC
+                event  TEXT    NOT NULL,
+                lang   TEXT    NOT NULL,
+                source TEXT    NOT NULL,  -- '' when unknown
+                count  INTEGER NOT NULL,
+                PRIMARY KEY (day, event, lang, source)
+            ) STRICT
+            """,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: int
+    language: str
+    language_set: bool
+    source: str | None
+    first_seen: int
+    last_seen: int
+
+
+def _utc_day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+class Storage:
+    """The bot's database. Open with :meth:`open`, close with :meth:`close`."""
+
+    def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], float]) -> None:
+        self._conn = conn
+        self._clock = clock
+        # One connection serves every coroutine: the lock keeps one transaction's statements
+        # from interleaving with another's.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, clock: Callable[[], float] = time.time) -> Storage:
+        """Open (creating it readable only by its owner) and migrate the database at ``path``."""
+        if str(path) != ":memory:":
+            _create_private_file(Path(path))
+        try:
+            conn = await aiosqlite.connect(str(path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {str(path)!r}: {exc}") from exc
+        storage = cls(conn, clock)
+        try:
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            if str(path) != ":memory:":
+                await conn.execute("PRAGMA journal_mode = WAL")
+                await conn.execute("PRAGMA synchronous = NORMAL")
+            await storage._migrate()
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise StorageError(f"cannot prepare database {str(path)!r}: {exc}") from exc
+        except BaseException:
+            await conn.close()
+            raise
+        return storage
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    def now(self) -> int:
+        return int(self._clock())
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block in one write transaction; roll back on any error."""
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(str(exc)) from exc
+            try:
+                yield self._conn
+            except BaseException:
+                await self._rollback_quietly()
+                raise
+            try:
+                await self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                await self._rollback_quietly()
+                raise StorageError(str(exc)) from exc
+
+    async def _rollback_quietly(self) -> None:
+        # SQLite may already have rolled back by itself (it does on some errors, e.g. disk full).
+        with contextlib.suppress(sqlite3.Error):
+            await self._conn.execute("ROLLBACK")
+
+    async def _write(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """Run one write statement in its own transaction; return the rows changed."""
+        try:
+            async with self.transaction() as conn:
+                cursor = await conn.execute(sql, params)
+                return cursor.rowcount
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+
+    async def _fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        try:
+            async with self._conn.execute(sql, params) as cursor:
+                row: sqlite3.Row | None = await cursor.fetchone()
+                return row
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+
+    async def _fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        try:
+            async with self._conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+
+    # -- migrations -------------------------------------------------------------------------
+
+    async def _migrate(self) -> None:
+        await self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations ("
+            " name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT"
+        )
+        applied = {row[0] for row in await self._fetchall("SELECT name FROM migrations")}
+        for migration in MIGRATIONS:
+            if migration.name in applied:
+                continue
+            async with self.transaction() as conn:
+                for statement in migration.statements:
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                    (migration.name, self.now()),
+                )
+
+    async def applied_migrations(self) -> list[str]:
+        rows = await self._fetchall("SELECT name FROM migrations ORDER BY name")
+        return [row[0] for row in rows]
+
+    # -- users ------------------------------------------------------------------------------
+
+    async def get_user(self, user_id: int) -> User | None:
+        row = await self._fetchone(
+            "SELECT user_id, language, language_set, source, first_seen, last_seen"
+            " FROM users WHERE user_id = ?",
+            (user_id,),
+        )
+        return _user(row) if row else None
+
+    async def touch_user(
+        self, user_id: int, language: str, source: str | None = None
+    ) -> tuple[User, bool]:
+        """Record that ``user_id`` was seen now; create them if new. Returns (user, is_new).
+
+        ``source`` is recorded only for a new user: the first link that brought someone counts.
+        """
+        now = self.now()
+        try:
+            async with self.transaction() as conn:
+                cursor = await conn.execute(
+                    "INSERT INTO users (user_id, language, source, first_seen, last_seen)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+                    (user_id, language, source, now, now),
+                )
+                is_new = cursor.rowcount == 1
+                if not is_new:
+                    await conn.execute(
+                        "UPDATE users SET last_seen = ? WHERE user_id = ?", (now, user_id)
+                    )
+                async with conn.execute(
+                    "SELECT user_id, language, language_set, source, first_seen, last_seen"
+                    " FROM users WHERE user_id = ?",
+                    (user_id,),
+                ) as cur:
+                    row = await cur.fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+        assert row is not None
+        return _user(row), is_new
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """Store the language the user chose."""
+        await self._write(
+            "UPDATE users SET language = ?, language_set = 1 WHERE user_id = ?",
+            (language, user_id),
+        )
+
+    # -- aggregate counters -------------------------------------------------------------------
+
+    async def count_event(self, event: str, lang: str, source: str | None) -> None:
+        """Add one to today's aggregate counter for ``event``; no user id is stored."""
+        await self._write(
+            "INSERT INTO daily_counts (day, event, lang, source, count) VALUES (?, ?, ?, ?, 1)"
+            " ON CONFLICT (day, event, lang, source) DO UPDATE SET count = count + 1",
+            (_utc_day(self.now()), event, lang, source or ""),
+        )
+
+    async def event_totals(self, event: str) -> dict[str, int]:
+        """Total count of ``event`` per source code ('' for none), over all days."""
+        rows = await self._fetchall(
+            "SELECT source, SUM(count) FROM daily_counts WHERE event = ? GROUP BY source",
+            (event,),
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+
+def _user(row: sqlite3.Row | tuple[object, ...]) -> User:
+    user_id, language, language_set, source, first_seen, last_seen = tuple(row)
+    return User(
+        user_id=int(str(user_id)),
+        language=str(language),
+        language_set=bool(language_set),
+        source=None if source is None else str(source),
+        first_seen=int(str(first_seen)),
+        last_seen=int(str(last_seen)),
+    )
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file with mode 0600 so only its owner can read supporter data."""
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StorageError(f"cannot create database {str(path)!r}: {exc.strerror}") from exc
+    os.close(fd)

@@ -1,0 +1,114 @@
+"""Storage: migrations recorded once, users, counters, private file mode, clear errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.storage import MIGRATIONS, Storage, StorageError
+
+
+async def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
+    """Opening twice applies each named migration once and records it."""
+    path = tmp_path / "db.sqlite3"
+    storage = await Storage.open(path)
+    assert await storage.applied_migrations() == [m.name for m in MIGRATIONS]
+    await storage.close()
+    storage = await Storage.open(path)
+    assert await storage.applied_migrations() == [m.name for m in MIGRATIONS]
+    await storage.close()
+
+
+async def test_database_uses_wal_and_is_private(tmp_path: Path) -> None:
+    """The database file is in WAL mode and readable only by its owner."""
+    path = tmp_path / "db.sqlite3"
+    storage = await Storage.open(path)
+    await storage.touch_user(1, "en")
+    await storage.close()
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    assert mode == 0o600
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_touch_user_creates_then_updates(tmp_path: Path) -> None:
+    """A new user is created with language and source; later contacts keep the first source."""
+    now = [1000.0]
+    storage = await Storage.open(tmp_path / "db.sqlite3", clock=lambda: now[0])
+    user, is_new = await storage.touch_user(7, "es", "flyer-mn")
+    assert is_new and user.language == "es" and user.source == "flyer-mn"
+    assert user.first_seen == user.last_seen == 1000
+    now[0] = 2000.0
+    user, is_new = await storage.touch_user(7, "en", "other")
+    assert not is_new
+    assert user.language == "es" and user.source == "flyer-mn"
+    assert (user.first_seen, user.last_seen) == (1000, 2000)
+    await storage.close()
+
+
+async def test_set_language_marks_choice(tmp_path: Path) -> None:
+    """A chosen language is stored and marked as chosen."""
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    await storage.touch_user(7, "en")
+    await storage.set_language(7, "es")
+    user = await storage.get_user(7)
+    assert user is not None and user.language == "es" and user.language_set
+    await storage.close()
+
+
+async def test_counters_aggregate_without_user_ids(tmp_path: Path) -> None:
+    """Events are counted per day, language and source, with no user id column."""
+    storage = await Storage.open(tmp_path / "db.sqlite3", clock=lambda: 86400.0 * 3)
+    for _ in range(3):
+        await storage.count_event("start", "en", "flyer-mn")
+    await storage.count_event("start", "es", None)
+    assert await storage.event_totals("start") == {"flyer-mn": 3, "": 1}
+    await storage.close()
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(daily_counts)")]
+        rows = conn.execute("SELECT day, count FROM daily_counts ORDER BY count").fetchall()
+    assert "user_id" not in columns
+    assert rows == [("1970-01-04", 1), ("1970-01-04", 3)]
+
+
+async def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    """An error inside a transaction rolls back every statement of it."""
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    with pytest.raises(RuntimeError):
+        async with storage.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO users (user_id, language, first_seen, last_seen) VALUES (1,'en',0,0)"
+            )
+            raise RuntimeError("boom")
+    assert await storage.get_user(1) is None
+    await storage.close()
+
+
+async def test_read_only_database_raises_storage_error(tmp_path: Path) -> None:
+    """Writing to a database SQLite refuses to write raises StorageError and changes nothing."""
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    await storage.touch_user(1, "en")
+    # Tests run as root, for whom file modes do not stop writes; query_only makes SQLite
+    # refuse writes exactly as it does for a read-only file (SQLITE_READONLY).
+    await storage._conn.execute("PRAGMA query_only = 1")
+    with pytest.raises(StorageError):
+        await storage.set_language(1, "es")
+    with pytest.raises(StorageError):
+        await storage.touch_user(2, "en")
+    await storage._conn.execute("PRAGMA query_only = 0")
+    user = await storage.get_user(1)
+    assert user is not None and user.language == "en"
+    assert await storage.get_user(2) is None
+    await storage.close()
+
+
+async def test_unopenable_path_raises_storage_error(tmp_path: Path) -> None:
+    """A database in a place that cannot be created gives a clear StorageError."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="cannot"):
+        await Storage.open(blocker / "db.sqlite3")
