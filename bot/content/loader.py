@@ -1,0 +1,488 @@
+"""Load ``content/*.yaml`` into typed models and validate it.
+
+YAML is read with ``yaml.safe_load`` for the values and ``yaml.compose`` (the safe loader's node
+tree) for line numbers, so every problem names its file, line and key path. Loading never
+executes anything found in a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from bot.content.models import (
+    LANGS,
+    Campaign,
+    Citation,
+    Fact,
+    Localized,
+    LocalizedList,
+    Topic,
+)
+from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
+
+Severity = Literal["error", "warning"]
+KeyPath = tuple[str | int, ...]
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+PLACEHOLDER_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+# Lengths that keep rendered texts and buttons within Telegram's limits.
+TOPIC_TITLE_MAX = 40
+FACT_TITLE_MAX = 80
+FACT_TEXT_MAX = 600
+FACT_WHY_MAX = 400
+TOPIC_DESCRIPTION_MAX = 300
+DESCRIPTION_MAX = 512
+SHORT_DESCRIPTION_MAX = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    severity: Severity
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = f" {self.key}:" if self.key else ""
+        return f"{self.severity}: {where}:{key} {self.message}"
+
+
+class ContentError(Exception):
+    """Content cannot be used; ``problems`` lists every error found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} content error(s):\n" + "\n".join(map(str, errors)))
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """All campaign content, validated. Immutable: a reload builds a new object."""
+
+    directory: Path
+    campaign: Campaign
+    topics: dict[str, Topic]
+    facts: dict[str, Fact]
+    ui: dict[str, Localized]
+    warnings: tuple[Problem, ...] = field(default=())
+
+    def text(self, key: str, lang: str, **values: str) -> str:
+        """The UI string ``key`` in ``lang`` with ``{placeholders}`` filled in.
+
+        Values are inserted as given: callers escape them for HTML where the string is HTML.
+        """
+        template = self.ui[key].get(lang)
+        return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+    def topic_facts(self, topic_id: str) -> list[Fact]:
+        return [self.facts[fid] for fid in self.topics[topic_id].fact_ids]
+
+
+# -- line numbers ------------------------------------------------------------------------------
+
+
+def _line_map(node: yaml.Node | None, path: KeyPath = ()) -> Iterator[tuple[KeyPath, int]]:
+    """Yield (key path, 1-based line) for every node in a composed YAML tree."""
+    if node is None:
+        return
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+                yield (*path, key), key_node.start_mark.line + 1
+                for sub_path, line in _line_map(value_node, (*path, key)):
+                    if sub_path != (*path, key):
+                        yield sub_path, line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _line_map(item, (*path, index))
+
+
+def format_key(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+# -- reading one file --------------------------------------------------------------------------
+
+
+class _File:
+    """One YAML file being read: its data, its line map and the problems found in it."""
+
+    def __init__(self, directory: Path, name: str, problems: list[Problem]) -> None:
+        self.name = name
+        self.problems = problems
+        self.data: Any = None
+        self._lines: dict[KeyPath, int] = {}
+        path = directory / name
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.error((), "file is missing")
+            return
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error((), f"cannot read file: {exc}")
+            return
+        try:
+            self.data = yaml.safe_load(raw)
+            self._lines = dict(_line_map(yaml.compose(raw, Loader=yaml.SafeLoader)))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            reason = getattr(exc, "problem", None) or str(exc)
+            self.problems.append(Problem("error", name, line, "", f"invalid YAML: {reason}"))
+            self.data = None
+            return
+        if not isinstance(self.data, dict):
+            self.error((), "expected a mapping at the top of the file")
+            self.data = None
+
+    def line(self, path: KeyPath) -> int | None:
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = path[:-1]
+        return self._lines.get(())
+
+    def error(self, path: KeyPath, message: str) -> None:
+        self.problems.append(
+            Problem("error", self.name, self.line(path), format_key(path), message)
+        )
+
+    def warn(self, path: KeyPath, message: str) -> None:
+        self.problems.append(
+            Problem("warning", self.name, self.line(path), format_key(path), message)
+        )
+
+    # typed readers: each reports a problem and returns None when the value is unusable
+
+    def mapping(self, value: Any, path: KeyPath) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.error(path, "expected a mapping")
+            return None
+        return value
+
+    def sequence(self, value: Any, path: KeyPath) -> list[Any] | None:
+        if not isinstance(value, list):
+            self.error(path, "expected a list")
+            return None
+        return value
+
+    def string(self, value: Any, path: KeyPath, max_len: int | None = None) -> str | None:
+        if isinstance(value, date | int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.error(path, "expected a non-empty text")
+            return None
+        text: str = value.strip()
+        if max_len is not None and len(text) > max_len:
+            self.error(path, f"too long: {len(text)} characters, at most {max_len}")
+        return text
+
+    def identifier(self, value: Any, path: KeyPath) -> str | None:
+        text = self.string(value, path)
+        if text is not None and not ID_RE.match(text):
+            self.error(path, f"{text!r} is not an id (lowercase letters, digits, '-'; 1-32)")
+            return None
+        return text
+
+    def localized(self, value: Any, path: KeyPath, max_len: int | None = None) -> Localized | None:
+        texts = self._per_language(value, path, lambda v, p: self.string(v, p, max_len))
+        return None if texts is None else Localized(en=texts["en"], es=texts["es"])
+
+    def localized_list(self, value: Any, path: KeyPath) -> LocalizedList | None:
+        def read(v: Any, p: KeyPath) -> tuple[str, ...] | None:
+            items = self.sequence(v, p)
+            if items is None:
+                return None
+            words = [self.string(item, (*p, i)) for i, item in enumerate(items)]
+            return tuple(w for w in words if w is not None)
+
+        lists = self._per_language(value, path, read)
+        return None if lists is None else LocalizedList(en=lists["en"], es=lists["es"])
+
+    def _per_language(
+        self, value: Any, path: KeyPath, read: Callable[[Any, KeyPath], Any]
+    ) -> dict[str, Any] | None:
+        data = self.mapping(value, path)
+        if data is None:
+            return None
+        out: dict[str, Any] = {}
+        for lang in LANGS:
+            if lang not in data:
+                self.error((*path,), f"missing language {lang!r}")
+                continue
+            item = read(data[lang], (*path, lang))
+            if item is not None:
+                out[lang] = item
+        for extra in sorted(set(data) - set(LANGS), key=str):
+            self.warn((*path, extra), f"unknown language {extra!r} is ignored")
+        return out if len(out) == len(LANGS) else None
+
+    def iso_date(self, value: Any, path: KeyPath, partial: bool = False) -> str | None:
+        if isinstance(value, date):
+            return value.isoformat()
+        text = self.string(value, path)
+        if text is None:
+            return None
+        if partial and PARTIAL_DATE_RE.match(text):
+            parts = [int(p) for p in text.split("-")]
+            try:
+                date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+            except ValueError:
+                self.error(path, f"{text!r} is not a real date")
+                return None
+            return text
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            self.error(path, f"{text!r} is not a date (YYYY-MM-DD)")
+            return None
+
+
+# -- the files ---------------------------------------------------------------------------------
+
+
+def _read_campaign(f: _File) -> Campaign | None:
+    if f.data is None:
+        return None
+    data = f.mapping(f.data.get("campaign"), ("campaign",))
+    if data is None:
+        return None
+    p: KeyPath = ("campaign",)
+    name = f.localized(data.get("name"), (*p, "name"), 64)
+    description = f.localized(data.get("description"), (*p, "description"), DESCRIPTION_MAX)
+    short = f.localized(
+        data.get("short_description"), (*p, "short_description"), SHORT_DESCRIPTION_MAX
+    )
+    if name is None or description is None or short is None:
+        return None
+    return Campaign(name=name, description=description, short_description=short)
+
+
+def _read_citation(f: _File, value: Any, path: KeyPath) -> Citation | None:
+    data = f.mapping(value, path)
+    if data is None:
+        return None
+    title = f.string(data.get("title"), (*path, "title"), 300)
+    publisher = f.string(data.get("publisher"), (*path, "publisher"), 200)
+    when = f.iso_date(data.get("date"), (*path, "date"), partial=True)
+    url = f.string(data.get("url"), (*path, "url"), 1000)
+    if url is not None and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", url):
+        f.error((*path, "url"), f"{url!r} is not an https link")
+        url = None
+    if title is None or publisher is None or when is None or url is None:
+        return None
+    return Citation(title=title, publisher=publisher, date=when, url=url)
+
+
+def _read_facts(f: _File, today: date) -> tuple[dict[str, Topic], dict[str, Fact]]:
+    topics: dict[str, Topic] = {}
+    facts: dict[str, Fact] = {}
+    if f.data is None:
+        return topics, facts
+    topic_list = f.sequence(f.data.get("topics"), ("topics",)) or []
+    for i, raw in enumerate(topic_list):
+        path: KeyPath = ("topics", i)
+        data = f.mapping(raw, path)
+        if data is None:
+            continue
+        tid = f.identifier(data.get("id"), (*path, "id"))
+        title = f.localized(data.get("title"), (*path, "title"), TOPIC_TITLE_MAX)
+        description = f.localized(
+            data.get("description"), (*path, "description"), TOPIC_DESCRIPTION_MAX
+        )
+        if tid in topics:
+            f.error((*path, "id"), f"duplicate topic id {tid!r}")
+            continue
+        if tid and title and description:
+            topics[tid] = Topic(id=tid, title=title, description=description)
+    if not topics:
+        f.error(("topics",), "at least one topic is needed")
+
+    fact_list = f.sequence(f.data.get("facts"), ("facts",)) or []
+    related_refs: list[tuple[KeyPath, str]] = []
+    for i, raw in enumerate(fact_list):
+        path = ("facts", i)
+        data = f.mapping(raw, path)
+        if data is None:
+            continue
+        fid = f.identifier(data.get("id"), (*path, "id"))
+        topic = f.identifier(data.get("topic"), (*path, "topic"))
+        if topic is not None and topic not in topics:
+            f.error((*path, "topic"), f"unknown topic {topic!r}")
+            topic = None
+        title = f.localized(data.get("title"), (*path, "title"), FACT_TITLE_MAX)
+        text = f.localized(data.get("text"), (*path, "text"), FACT_TEXT_MAX)
+        why = f.localized(data.get("why"), (*path, "why"), FACT_WHY_MAX)
+        keywords = f.localized_list(data.get("keywords", {"en": [], "es": []}), (*path, "keywords"))
+        sources: list[Citation] = []
+        raw_sources = f.sequence(data.get("sources"), (*path, "sources"))
+        if raw_sources is not None:
+            if not raw_sources:
+                f.error((*path, "sources"), "a fact needs at least one citation")
+            for j, raw_source in enumerate(raw_sources):
+                citation = _read_citation(f, raw_source, (*path, "sources", j))
+                if citation is not None:
+                    sources.append(citation)
+        as_of = f.iso_date(data.get("as_of"), (*path, "as_of"))
+        review_by = None
+        if data.get("review_by") is not None:
+            review_by = f.iso_date(data.get("review_by"), (*path, "review_by"))
+            if review_by is not None and date.fromisoformat(review_by) < today:
+                f.warn((*path, "review_by"), f"review date {review_by} has passed: check this fact")
+        related: list[str] = []
+        for j, ref in enumerate(f.sequence(data.get("related", []), (*path, "related")) or []):
+            rid = f.identifier(ref, (*path, "related", j))
+            if rid is not None:
+                related.append(rid)
+                related_refs.append(((*path, "related", j), rid))
+        important = data.get("important", False)
+        if not isinstance(important, bool):
+            f.error((*path, "important"), "expected true or false")
+            important = False
+        for unknown in sorted(set(data) - _FACT_KEYS, key=str):
+            f.warn((*path, unknown), f"unknown key {unknown!r} is ignored")
+        if fid is not None and fid in facts:
+            f.error((*path, "id"), f"duplicate fact id {fid!r}")
+            continue
+        complete = (fid, topic, title, text, why, keywords, as_of)
+        if any(v is None for v in complete) or not sources:
+            continue
+        assert fid and topic and title and text and why and keywords and as_of
+        facts[fid] = Fact(
+            id=fid,
+            topic=topic,
+            title=title,
+            text=text,
+            why=why,
+            keywords=keywords,
+            sources=tuple(sources),
+            as_of=as_of,
+            review_by=review_by,
+            important=important,
+            related=tuple(related),
+        )
+    for path, rid in related_refs:
+        if rid not in facts:
+            f.error(path, f"unknown fact {rid!r}")
+    for tid, topic_obj in list(topics.items()):
+        ids = tuple(fid for fid, fact in facts.items() if fact.topic == tid)
+        if not ids:
+            f.error(("topics",), f"topic {tid!r} has no facts")
+        topics[tid] = Topic(
+            id=topic_obj.id, title=topic_obj.title, description=topic_obj.description, fact_ids=ids
+        )
+    return topics, facts
+
+
+_FACT_KEYS = {
+    "id",
+    "topic",
+    "title",
+    "text",
+    "why",
+    "keywords",
+    "sources",
+    "as_of",
+    "review_by",
+    "important",
+    "related",
+}
+
+
+def _read_ui(f: _File, check_html: Callable[[str], str | None]) -> dict[str, Localized]:
+    ui: dict[str, Localized] = {}
+    if f.data is None:
+        return ui
+    strings = f.mapping(f.data.get("strings"), ("strings",))
+    if strings is None:
+        return ui
+    for key in UI_KEYS:
+        if key not in strings:
+            f.error(("strings",), f"missing string {key!r}")
+    for key in sorted(strings, key=str):
+        path: KeyPath = ("strings", key)
+        if key not in UI_KEYS:
+            f.warn(path, f"unknown string {key!r} is not used by the bot")
+            continue
+        value = f.localized(strings[key], path)
+        if value is None:
+            continue
+        plain = key.startswith(PLAIN_PREFIXES)
+        for lang in LANGS:
+            text = value.get(lang)
+            for name in PLACEHOLDER_RE.findall(text):
+                if name not in UI_KEYS[key]:
+                    allowed = ", ".join(sorted(UI_KEYS[key])) or "none"
+                    f.error((*path, lang), f"unknown placeholder {{{name}}} (allowed: {allowed})")
+            if plain and re.search(r"<[a-zA-Z/]", text):
+                f.error((*path, lang), "this text is shown without formatting: remove the HTML")
+            elif not plain:
+                sample = PLACEHOLDER_RE.sub("x", text)
+                problem = check_html(sample)
+                if problem is not None:
+                    f.error((*path, lang), f"invalid Telegram HTML: {problem}")
+            if key.startswith(("menu.", "button.")) and len(text) > BUTTON_TEXT_MAX:
+                f.error((*path, lang), f"button text longer than {BUTTON_TEXT_MAX} characters")
+        ui[key] = value
+    return ui
+
+
+# -- entry points ------------------------------------------------------------------------------
+
+
+def check_content(
+    directory: Path, today: date | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """Read and validate every content file; return the content (if usable) and all problems."""
+    from bot.render import check_rendered  # rendering lives with the texts it checks
+    from bot.telegram.telegram_html import check_html
+
+    today = today or date.today()
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return None, [Problem("error", str(directory), None, "", "not a directory")]
+    campaign = _read_campaign(_File(directory, "campaign.yaml", problems))
+    topics, facts = _read_facts(_File(directory, "facts.yaml", problems), today)
+    ui = _read_ui(_File(directory, "ui.yaml", problems), check_html)
+
+    if any(p.severity == "error" for p in problems) or campaign is None:
+        return None, problems
+    content = Content(
+        directory=directory,
+        campaign=campaign,
+        topics=topics,
+        facts=facts,
+        ui=ui,
+    )
+    problems.extend(check_rendered(content))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    warnings = tuple(p for p in problems if p.severity == "warning")
+    return Content(
+        directory=directory, campaign=campaign, topics=topics, facts=facts, ui=ui, warnings=warnings
+    ), problems
+
+
+def load_content(directory: Path, today: date | None = None) -> Content:
+    """Load valid content or raise :class:`ContentError` listing every error."""
+    content, problems = check_content(directory, today)
+    if content is None:
+        raise ContentError(problems)
+    return content

@@ -1,0 +1,84 @@
+"""Typed, immutable models of the campaign content loaded from ``content/``.
+
+Everything a supporter reads comes from these objects; code never holds user-facing text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = Literal["en", "es"]
+LANGS: tuple[Lang, ...] = ("en", "es")
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """One piece of text in every supported language."""
+
+    en: str
+    es: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang``; English for any language the content does not carry."""
+        return self.es if lang == "es" else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizedList:
+    """A list of short strings (keywords, stop words) per language."""
+
+    en: tuple[str, ...]
+    es: tuple[str, ...]
+
+    def get(self, lang: str) -> tuple[str, ...]:
+        return self.es if lang == "es" else self.en
+
+    def all(self) -> tuple[str, ...]:
+        return self.en + self.es
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A source that supports a fact: who published what, when, and where to read it."""
+
+    title: str
+    publisher: str
+    date: str  # ISO date, possibly partial: "2021", "2021-01" or "2021-01-30"
+    url: str  # always https
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A short fact card: what, why it matters, and its sources."""
+
+    id: str
+    topic: str
+    title: Localized
+    text: Localized  # what: the fact itself
+    why: Localized  # why it matters
+    keywords: LocalizedList
+    sources: tuple[Citation, ...]
+    as_of: str  # ISO date the fact was last checked
+    review_by: str | None = None  # ISO date after which check-content warns
+    important: bool = False  # offered first (e.g. an empty inline query)
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A group of facts shown as one button under "Learn the facts"."""
+
+    id: str
+    title: Localized
+    description: Localized
+    fact_ids: tuple[str, ...] = field(default=())  # in display order, derived from the facts
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """Who the bot speaks for, and its Telegram profile texts."""
+
+    name: Localized
+    description: Localized  # Telegram bot description, up to 512 characters
+    short_description: Localized  # Telegram short description, up to 120 characters
