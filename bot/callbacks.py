@@ -1,0 +1,53 @@
+"""Callback data of inline buttons: how it is built and how it is parsed.
+
+Callback data comes back from Telegram as untrusted text (a client can send anything), so it is
+parsed with anchored patterns into a small closed set of actions; anything else is ``None``.
+Every value fits Telegram's 64-byte limit because ids are at most 32 ASCII characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_CALLBACK_BYTES = 64
+
+_PATTERN = re.compile(r"^(?P<action>[a-z]{1,8})(?::(?P<arg>[a-z0-9-]{1,32}))?$")
+
+# action -> whether it takes an argument
+ACTIONS: dict[str, bool] = {
+    "menu": False,  # main menu
+    "topics": False,  # list of topics
+    "topic": True,  # facts of one topic
+    "fact": True,  # one fact card
+    "lang": False,  # language menu
+    "setlang": True,  # set the language (arg: en | es)
+    "help": False,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    action: str
+    arg: str | None = None
+
+    def data(self) -> str:
+        """The callback data string for this action."""
+        text = self.action if self.arg is None else f"{self.action}:{self.arg}"
+        if parse(text) != self:
+            raise ValueError(f"invalid callback {self!r}")
+        return text
+
+
+def parse(data: str | None) -> Callback | None:
+    """Parse callback data; ``None`` for anything the bot did not produce."""
+    if not data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+        return None
+    match = _PATTERN.match(data)
+    if match is None:
+        return None
+    action, arg = match.group("action"), match.group("arg")
+    takes_arg = ACTIONS.get(action)
+    if takes_arg is None or takes_arg != (arg is not None):
+        return None
+    return Callback(action, arg)

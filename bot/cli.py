@@ -1,0 +1,126 @@
+"""The ``outreach-bot`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.config import Config, ConfigError, configure_logging, load_config
+from bot.content import Content, ContentError, check_content, load_content
+from bot.storage import StorageError
+
+log = logging.getLogger("bot")
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="outreach-bot",
+        description="Telegram outreach bot: cited facts in English and Spanish.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "run",
+        help="serve Telegram by long polling (opens the terminal chat when no token is set)",
+    )
+    chat = sub.add_parser("chat", help="chat with the bot in this terminal, with no network")
+    chat.add_argument(
+        "--lang",
+        choices=("en", "es"),
+        help="the Telegram language of the terminal user (default: from $LANG)",
+    )
+    check = sub.add_parser("check-content", help="validate the content files")
+    check.add_argument("directory", nargs="?", type=Path, help="content directory to check")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(config.log_level, secrets=(config.token,))
+    if args.command == "check-content":
+        return _check_content(args.directory or config.content_dir)
+    content = _load_content_or_explain(config)
+    if content is None:
+        return EXIT_USAGE
+    try:
+        if args.command == "chat":
+            return _chat(config, content, args.lang)
+        return _run(config, content)
+    except StorageError as exc:
+        print(f"outreach-bot: database problem: {exc}", file=sys.stderr)
+        return 1
+
+
+def _check_content(directory: Path) -> int:
+    """Print every problem; exit 1 on any error, 0 with warnings only."""
+    content, problems = check_content(directory, date.today())
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if content is None or errors:
+        print(f"{errors} error(s), {warnings} warning(s) in {directory}")
+        return 1
+    print(
+        f"content OK: {len(content.topics)} topics, {len(content.facts)} facts, "
+        f"{warnings} warning(s) in {directory}"
+    )
+    return 0
+
+
+def _load_content_or_explain(config: Config) -> Content | None:
+    try:
+        content = load_content(config.content_dir)
+    except ContentError as exc:
+        print(
+            f"outreach-bot: invalid content in {config.content_dir}; fix it and start again:",
+            file=sys.stderr,
+        )
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+    for warning in content.warnings:
+        log.warning("content: %s", warning)
+    return content
+
+
+def _chat(config: Config, content: Content, lang: str | None = None) -> int:
+    from bot.telegram.terminal import run_terminal_chat
+
+    return asyncio.run(run_terminal_chat(config, content, language_code=lang))
+
+
+def _run(config: Config, content: Content) -> int:
+    if not config.token:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            print("TELEGRAM_BOT_TOKEN is not set: opening the terminal chat instead (no network).")
+            return _chat(config, content)
+        print(
+            "outreach-bot: TELEGRAM_BOT_TOKEN is not set (use `outreach-bot chat` to try the bot)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+    from telegram import Update
+
+    from bot.telegram.app import build_application
+
+    app = build_application(config, content)
+    log.info("serving Telegram by long polling via %s", config.api_url)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,171 @@
+"""Texts the bot sends, rendered from content as Telegram HTML.
+
+Plain functions of content and values: no Telegram objects. Every value that comes from content
+or from a user is HTML-escaped here; UI strings from ``ui.yaml`` are already Telegram HTML.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import quote
+
+from bot.callbacks import MAX_CALLBACK_BYTES, Callback
+from bot.content.loader import Content, Problem
+from bot.content.models import LANGS, Fact
+from bot.telegram.telegram_html import check_html, telegram_length
+
+MAX_MESSAGE = 4096
+SHARE_URL_MAX = 1800  # t.me/share links above this are cut by some clients
+
+MONTHS = {
+    "en": [
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ],
+    "es": [
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ],
+}  # fmt: skip
+
+
+def format_date(iso: str, lang: str) -> str:
+    """'2021-01-30' → 'January 30, 2021' / '30 de enero de 2021'; partial dates stay partial."""
+    parts = [int(p) for p in iso.split("-")]
+    months = MONTHS["es" if lang == "es" else "en"]
+    if len(parts) == 1:
+        return str(parts[0])
+    month = months[parts[1] - 1]
+    if len(parts) == 2:
+        return f"{month} de {parts[0]}" if lang == "es" else f"{month} {parts[0]}"
+    if lang == "es":
+        return f"{parts[2]} de {month} de {parts[0]}"
+    return f"{month} {parts[2]}, {parts[0]}"
+
+
+def fact_card(content: Content, fact: Fact, lang: str) -> str:
+    """A fact card: title, what, why it matters, numbered sources, position, "as of" date."""
+    t = content.text
+    lines = [
+        f"<b>{escape(fact.title.get(lang))}</b>",
+        "",
+        escape(fact.text.get(lang)),
+        "",
+        f"<b>{t('fact.why', lang)}</b> {escape(fact.why.get(lang))}",
+        "",
+        f"<b>{t('fact.sources', lang)}</b>",
+    ]
+    for n, source in enumerate(fact.sources, start=1):
+        lines.append(
+            f'{n}. <a href="{escape(source.url)}">{escape(source.title)}</a>'
+            f" — {escape(source.publisher)}, {format_date(source.date, lang)}"
+        )
+    lines.append("")
+    topic_ids = content.topics[fact.topic].fact_ids
+    position = t(
+        "fact.position", lang, n=str(topic_ids.index(fact.id) + 1), total=str(len(topic_ids))
+    )
+    lines.append(f"<i>{position} · {t('fact.as_of', lang, date=format_date(fact.as_of, lang))}</i>")
+    return "\n".join(lines)
+
+
+def next_fact(content: Content, fact: Fact) -> Fact:
+    """The fact after ``fact`` in its topic, wrapping around."""
+    ids = content.topics[fact.topic].fact_ids
+    return content.facts[ids[(ids.index(fact.id) + 1) % len(ids)]]
+
+
+def search_answer(content: Content, best: Fact, related: list[Fact], lang: str) -> str:
+    """The answer to a free-text question: the best card; related facts follow as buttons."""
+    text = f"{content.text('search.answer', lang)}\n\n{fact_card(content, best, lang)}"
+    if related:
+        text += f"\n\n<b>{content.text('search.related', lang)}</b>"
+    return text
+
+
+def topic_page(content: Content, topic_id: str, lang: str) -> str:
+    topic = content.topics[topic_id]
+    return content.text(
+        "topic.header",
+        lang,
+        title=escape(topic.title.get(lang)),
+        description=escape(topic.description.get(lang)),
+    )
+
+
+def share_fact_url(content: Content, fact: Fact, lang: str, bot_link: str) -> str:
+    """A t.me/share link whose text carries the fact, its first source and the bot's link."""
+    source = fact.sources[0]
+    text = content.text(
+        "share.fact",
+        lang,
+        title=fact.title.get(lang),
+        text=fact.text.get(lang),
+        source=f"{source.publisher}: {source.url}",
+        link=bot_link,
+    )
+    return _share_url(bot_link, text)
+
+
+def share_bot_url(content: Content, lang: str, bot_link: str) -> str:
+    text = content.text("share.bot", lang, campaign=content.campaign.name.get(lang), link=bot_link)
+    return _share_url(bot_link, text)
+
+
+def _share_url(link: str, text: str) -> str:
+    base = f"https://t.me/share/url?url={quote(link, safe='')}&text="
+    encoded = quote(text, safe="")
+    if len(base) + len(encoded) > SHARE_URL_MAX:
+        # Cut the text, not the link; never cut inside a percent-escape.
+        budget = SHARE_URL_MAX - len(base)
+        encoded = encoded[:budget]
+        cut = encoded.rfind("%", max(0, len(encoded) - 3))
+        if cut != -1 and len(encoded) - cut < 3:
+            encoded = encoded[:cut]
+    return base + encoded
+
+
+def fit_message(text: str) -> str:
+    """Guarantee a rendered text is within Telegram's limit (content checks make this rare)."""
+    if telegram_length(text) <= MAX_MESSAGE:
+        return text
+    # Fall back to the first paragraphs that fit; never cut inside a tag.
+    out = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{out}\n\n{paragraph}" if out else paragraph
+        if telegram_length(candidate) + 2 > MAX_MESSAGE or check_html(candidate) is not None:
+            break
+        out = candidate
+    return (out or escape(text[:1000])) + "\n…"
+
+
+def check_rendered(content: Content) -> list[Problem]:
+    """Render every fact card and share link in every language and check Telegram's limits."""
+    problems: list[Problem] = []
+    for i, fact in enumerate(content.facts.values()):
+        for lang in LANGS:
+            key = f"facts[{i}]"
+            card = search_answer(content, fact, [fact, fact, fact], lang)
+            length = telegram_length(card)
+            if length > MAX_MESSAGE:
+                problems.append(
+                    Problem(
+                        "error",
+                        "facts.yaml",
+                        None,
+                        key,
+                        f"{lang}: the card with related facts is {length} characters, "
+                        f"over Telegram's {MAX_MESSAGE}",
+                    )
+                )
+            html_problem = check_html(card)
+            if html_problem is not None:
+                problems.append(
+                    Problem("error", "facts.yaml", None, key, f"{lang}: {html_problem}")
+                )
+    for action, ids in (("fact", content.facts), ("topic", content.topics)):
+        for item_id in ids:
+            data = Callback(action, item_id).data()
+            if len(data.encode()) > MAX_CALLBACK_BYTES:  # ids are validated; this guards changes
+                problems.append(Problem("error", "facts.yaml", None, item_id, "id too long"))
+    return problems

@@ -1,0 +1,74 @@
+"""Small helpers every handler uses: who is speaking, in which language, and how to answer."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.render import fit_message
+from bot.storage import User
+from bot.telegram.context import Ctx
+
+log = logging.getLogger(__name__)
+
+
+def guess_language(language_code: str | None, default: str) -> str:
+    """Telegram's ``language_code``: ``es*`` → Spanish, ``en*`` → English, else the default."""
+    code = (language_code or "").lower()
+    if code.startswith("es"):
+        return "es"
+    if code.startswith("en"):
+        return "en"
+    return default
+
+
+async def current_user(update: Update, ctx: Ctx, source: str | None = None) -> User:
+    """The stored user behind this update, created on first contact."""
+    tg_user = update.effective_user
+    assert tg_user is not None
+    services = ctx.services
+    language = guess_language(tg_user.language_code, services.config.default_language)
+    user, _ = await services.storage.touch_user(tg_user.id, language, source)
+    return user
+
+
+def display_name(update: Update) -> str:
+    """The user's first name, HTML-escaped, for greetings (never stored)."""
+    user = update.effective_user
+    name = (user.first_name if user else "") or ""
+    name = " ".join(name.split())[:64]
+    return escape(name) if name else "👋"
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([row for row in rows if row])
+
+
+async def show(
+    update: Update, ctx: Ctx, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Answer with ``text``: edit the pressed message in place, or send a new message.
+
+    Parse mode (HTML) and disabled link previews come from the application's defaults.
+    """
+    text = fit_message(text)
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        try:
+            edited = await query.message.edit_text(text, reply_markup=markup)
+            return edited if isinstance(edited, Message) else None
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return None  # a double tap: the screen already shows this
+            log.info("could not edit message, sending a new one: %s", exc.message)
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await ctx.bot.send_message(chat.id, text, reply_markup=markup)

@@ -1,0 +1,1 @@
+"""Telegram handlers: unpack the update, call plain functions, render from content, reply."""

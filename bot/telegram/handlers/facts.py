@@ -1,0 +1,90 @@
+"""Learn the facts: topics, fact cards, and answers to free-text questions."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import render
+from bot.telegram import keyboards
+from bot.telegram.common import current_user, show
+from bot.telegram.context import Ctx
+
+RELATED_MAX = 3
+
+
+def bot_link(ctx: Ctx, source: str = "share") -> str:
+    """The bot's t.me link, tagged with a source code so organizers can count shares."""
+    return f"https://t.me/{ctx.bot.username}?start={source}"
+
+
+async def topics(update: Update, ctx: Ctx) -> None:
+    """List the topics."""
+    user = await current_user(update, ctx)
+    content = ctx.services.content
+    await show(
+        update,
+        ctx,
+        content.text("topics.title", user.language),
+        keyboards.topics(content, user.language),
+    )
+
+
+async def topic(update: Update, ctx: Ctx, topic_id: str) -> bool:
+    """List the facts of one topic; False if the topic no longer exists."""
+    content = ctx.services.content
+    if topic_id not in content.topics:
+        return False
+    user = await current_user(update, ctx)
+    lang = user.language
+    await show(
+        update,
+        ctx,
+        render.topic_page(content, topic_id, lang),
+        keyboards.topic_facts(content, topic_id, lang),
+    )
+    return True
+
+
+async def fact(update: Update, ctx: Ctx, fact_id: str) -> bool:
+    """Show one fact card; False if the fact no longer exists."""
+    content = ctx.services.content
+    card = content.facts.get(fact_id)
+    if card is None:
+        return False
+    user = await current_user(update, ctx)
+    lang = user.language
+    await ctx.services.storage.count_event("fact", lang, user.source)
+    following = render.next_fact(content, card)
+    await show(
+        update,
+        ctx,
+        render.fact_card(content, card, lang),
+        keyboards.fact_card(content, card, following.id, lang, bot_link(ctx)),
+    )
+    return True
+
+
+async def question(update: Update, ctx: Ctx) -> None:
+    """Answer free text from the knowledge file: the best card and related ones, or say no."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    user = await current_user(update, ctx)
+    lang = user.language
+    content = ctx.services.content
+    hits = ctx.services.index.search(message.text, lang, limit=1 + RELATED_MAX)
+    if not hits:
+        await ctx.services.storage.count_event("question_unanswered", lang, user.source)
+        await show(
+            update, ctx, content.text("search.no_match", lang), keyboards.topics(content, lang)
+        )
+        return
+    await ctx.services.storage.count_event("fact", lang, user.source)
+    best = content.facts[hits[0].fact_id]
+    related = [content.facts[hit.fact_id] for hit in hits[1:]]
+    await show(
+        update,
+        ctx,
+        render.search_answer(content, best, related, lang),
+        keyboards.search_answer(content, best, related, lang, bot_link(ctx)),
+    )

@@ -1,0 +1,82 @@
+"""Everything else: unknown commands, media, group chats, and the global error handler."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from html import escape
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.storage import StorageError
+from bot.telegram.common import current_user, guess_language
+from bot.telegram.context import Ctx
+
+log = logging.getLogger(__name__)
+
+
+async def unknown_command(update: Update, ctx: Ctx) -> None:
+    """Say the command is unknown and point to /help."""
+    user = await current_user(update, ctx)
+    await _reply(update, ctx.services.content.text("unknown.command", user.language))
+
+
+async def unsupported_media(update: Update, ctx: Ctx) -> None:
+    """Stickers, photos, voice notes…: the bot reads only text."""
+    user = await current_user(update, ctx)
+    await _reply(update, ctx.services.content.text("unsupported.media", user.language))
+
+
+async def group_command(update: Update, ctx: Ctx) -> None:
+    """In a group, never discuss anything: point to a private chat."""
+    tg_user = update.effective_user
+    lang = guess_language(
+        tg_user.language_code if tg_user else None, ctx.services.config.default_language
+    )
+    link = escape(f"https://t.me/{ctx.bot.username}")
+    await _reply(update, ctx.services.content.text("group.private_only", lang, link=link))
+
+
+async def _reply(update: Update, text: str) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text)
+
+
+async def on_error(update: object, ctx: Ctx) -> None:
+    """Log the error (never the message text) and tell the user, in their language."""
+    error = ctx.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, StorageError):
+        log.error("storage error while handling update %s: %s", update_id, error)
+    else:
+        log.error(
+            "error while handling update %s: %s",
+            update_id,
+            type(error).__name__,
+            exc_info=error,
+        )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    services = ctx.services
+    tg_user = update.effective_user
+    lang = guess_language(
+        tg_user.language_code if tg_user else None, services.config.default_language
+    )
+    try:
+        stored = await services.storage.get_user(tg_user.id) if tg_user else None
+        lang = stored.language if stored else lang
+    except StorageError:
+        pass  # the database is what failed: the Telegram language is the best guess left
+    key = "error.storage" if isinstance(error, StorageError) else "error.generic"
+    if update.callback_query is not None:
+        # It may have been answered before the error; then the spinner has stopped already.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    try:
+        await ctx.bot.send_message(update.effective_chat.id, services.content.text(key, lang))
+    except TelegramError as exc:
+        log.warning("could not tell the user about the error: %s", type(exc).__name__)

@@ -1,0 +1,181 @@
+"""``outreach-bot chat``: the real application, handlers and database, in a terminal.
+
+The HTTP transport is replaced by :class:`LocalRequest` over an in-memory Bot API, so nothing
+leaves the machine. The terminal plays the Telegram user: a line of text is a message, a number
+presses that button of the latest keyboard. There is one copy of the conversation logic: the
+same ``build_application`` serves Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from bot.config import Config, Secret
+from bot.content import Content
+from bot.telegram.app import build_application, process, start_in_process, stop_in_process
+from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
+from bot.telegram.telegram_html import html_to_terminal
+
+TERMINAL_USER_ID = 1
+TERMINAL_TOKEN = "1:terminal-chat"  # noqa: S105 - not a secret: it never leaves the process
+QUIT_WORDS = {"/quit", "/exit"}
+
+
+@dataclass(frozen=True, slots=True)
+class Pressable:
+    """A button of the latest keyboard, as the terminal numbers it."""
+
+    label: str
+    message_id: int
+    callback_data: str | None = None
+    url: str | None = None
+    copy_text: str | None = None
+
+
+class TerminalChat:
+    """Prints what the bot sends and turns typed lines into Telegram updates."""
+
+    def __init__(self, api: LocalBotApi, out: TextIO, language_code: str) -> None:
+        self.api = api
+        self.out = out
+        self.language_code = language_code
+        self.buttons: list[Pressable] = []
+        self._seen = 0
+
+    def update_for(self, line: str) -> dict[str, Any] | None:
+        """The update a typed line stands for; None if it was handled here (a link button)."""
+        stripped = line.strip()
+        if stripped.isdigit() and self.buttons:
+            index = int(stripped) - 1
+            if not 0 <= index < len(self.buttons):
+                self._print(f"(there is no button {stripped}; choose 1–{len(self.buttons)})")
+                return None
+            pressed = self.buttons[index]
+            if pressed.callback_data is not None:
+                return self.api.user_press(
+                    TERMINAL_USER_ID,
+                    pressed.message_id,
+                    pressed.callback_data,
+                    language_code=self.language_code,
+                )
+            if pressed.url is not None:
+                self._print(f"(this button opens a link: {pressed.url})")
+            elif pressed.copy_text is not None:
+                self._print(f"(copied to the clipboard: {pressed.copy_text})")
+            return None
+        return self.api.user_message(
+            TERMINAL_USER_ID, line, first_name="You", language_code=self.language_code
+        )
+
+    def show_new_actions(self) -> None:
+        """Print every bot action since the last call."""
+        actions = self.api.sent[self._seen :]
+        self._seen = len(self.api.sent)
+        for action in actions:
+            self._show(action)
+
+    def _show(self, action: OutgoingAction) -> None:
+        if action.method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
+            edited = action.method == "editMessageText"
+            header = "── bot (updated) ──" if edited else "── bot ──"
+            body = action.text or ""
+            text = html_to_terminal(body) if action.parse_mode == "HTML" else body
+            if action.method == "sendPhoto":
+                text = f"[image]\n{text}".rstrip()
+            elif action.method == "sendDocument":
+                text = f"[file]\n{text}".rstrip()
+            self._print(f"{header}\n{text}")
+            if action.reply_markup and action.message_id is not None:
+                self._number_buttons(action.reply_markup, action.message_id)
+        elif action.method == "answerCallbackQuery" and action.text:
+            self._print(f"(notice: {action.text})")
+
+    def _number_buttons(self, markup: dict[str, Any], message_id: int) -> None:
+        self.buttons = []
+        lines = []
+        for row in markup.get("inline_keyboard", []):
+            cells = []
+            for raw in row:
+                copy = raw.get("copy_text")
+                pressable = Pressable(
+                    label=raw.get("text", ""),
+                    message_id=message_id,
+                    callback_data=raw.get("callback_data"),
+                    url=raw.get("url"),
+                    copy_text=copy.get("text") if isinstance(copy, dict) else None,
+                )
+                self.buttons.append(pressable)
+                suffix = " ↗" if pressable.url else ""
+                cells.append(f"[{len(self.buttons)}] {pressable.label}{suffix}")
+            lines.append("   ".join(cells))
+        if lines:
+            self._print("\n".join(lines))
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+def terminal_language(explicit: str | None = None) -> str:
+    """The Telegram language code the terminal user has: ``--lang``, else ``$LANG``."""
+    if explicit:
+        return explicit
+    env = os.environ.get("LANG", "") or os.environ.get("LC_ALL", "")
+    return "es" if env.lower().startswith("es") else "en"
+
+
+async def run_terminal_chat(
+    config: Config,
+    content: Content,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    language_code: str | None = None,
+) -> int:
+    """Chat until end of input or /quit. Returns the exit status."""
+    out = stdout or sys.stdout
+    source = stdin or sys.stdin
+    api = LocalBotApi(username="outreach_bot")
+    if not config.token:
+        config = _with_token(config, TERMINAL_TOKEN)
+    app = build_application(config, content, request=LocalRequest(api))
+    chat = TerminalChat(api, out, terminal_language(language_code))
+    await start_in_process(app)
+    try:
+        print(
+            "Terminal chat with the bot (no network). Type a message, a number to press a "
+            "button, /quit to leave.",
+            file=out,
+        )
+        # Start as a Telegram user would: by pressing Start.
+        await process(
+            app,
+            api.user_message(
+                TERMINAL_USER_ID, "/start", first_name="You", language_code=chat.language_code
+            ),
+        )
+        chat.show_new_actions()
+        while True:
+            print("> ", end="", file=out, flush=True)
+            line = await asyncio.to_thread(source.readline)
+            if not line or line.strip() in QUIT_WORDS:
+                break
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            update = chat.update_for(line)
+            if update is not None:
+                await process(app, update)
+            chat.show_new_actions()
+    finally:
+        await stop_in_process(app)
+    print("Bye.", file=out)
+    return 0
+
+
+def _with_token(config: Config, token: str) -> Config:
+    from dataclasses import replace
+
+    return replace(config, token=Secret(token))

@@ -1,0 +1,169 @@
+"""End to end: the real ``outreach-bot run`` process against a fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content
+from bot.telegram.local_api import LocalBotApi, StoredMessage
+from tests.fakes.botapi_server import FakeBotApiServer
+from tests.harness import CONTENT_DIR, TOKEN
+
+USER = 5550001
+
+
+def outreach_bot_command() -> list[str]:
+    """The installed console script, as a user would run it."""
+    script = Path(sys.executable).with_name("outreach-bot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+@pytest.fixture
+def server() -> Iterator[FakeBotApiServer]:
+    with FakeBotApiServer() as fake:
+        yield fake
+
+
+class BotProcess:
+    def __init__(self, server: FakeBotApiServer, tmp_path: Path, **env: str) -> None:
+        self.log_path = tmp_path / "bot.log"
+        environment = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))},
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": server.url,
+            "OUTREACH_DB": str(tmp_path / "e2e.sqlite3"),
+            "OUTREACH_CONTENT": str(CONTENT_DIR),
+            "OUTREACH_LOG_LEVEL": "DEBUG",
+            **env,
+        }
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [*outreach_bot_command(), "run"],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self._log.close()
+        return code
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def press(api: LocalBotApi, message: StoredMessage, label_part: str) -> None:
+    buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+    data = next(b["callback_data"] for b in buttons if label_part in b["text"])
+    api.user_press(USER, message.message_id, data)
+
+
+def test_start_topic_fact_and_question(
+    server: FakeBotApiServer, tmp_path: Path, content: Content
+) -> None:
+    """/start → topic → fact card → free-text question, through real HTTP and a real process."""
+    bot = BotProcess(server, tmp_path)
+    try:
+        api = server.api
+        api.user_message(USER, "/start flyer-e2e")
+        menu = server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        press(api, menu, "Learn the facts")
+        topic = next(iter(content.topics.values()))
+        topics = server.wait_for_message(USER, "Choose a topic")
+        press(api, topics, topic.title.en)
+        page = server.wait_for_message(USER, "Choose a fact")
+        fact = content.topic_facts(topic.id)[0]
+        press(api, page, fact.title.en)
+        card = server.wait_for_message(USER, "Why it matters")
+        assert fact.title.en in (card.text or "")
+        assert fact.sources[0].url in (card.text or "")
+        api.user_message(USER, "raciel profilng")
+        answer = server.wait_for_message(USER, "Here is what I found")
+        assert answer.message_id != card.message_id
+        assert api.rejected == []
+        commands = [a for a in api.sent if a.method == "setMyCommands"]
+        assert {a.params.get("language_code") for a in commands} >= {"en", "es"}
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output
+    assert TOKEN not in output
+    assert "raciel profilng" not in output, "a message text was logged"
+    assert server.token_seen == {TOKEN}
+
+
+def test_run_without_token_and_terminal_exits_2(tmp_path: Path) -> None:
+    """Without a token and without a terminal, `run` exits 2 with a one-line message."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env["OUTREACH_DB"] = str(tmp_path / "x.sqlite3")
+    result = subprocess.run(
+        [*outreach_bot_command(), "run"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+
+
+def test_bad_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:
+    """A bad configuration value exits 2 and names the variable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env["OUTREACH_DEFAULT_LANGUAGE"] = "klingon"
+    result = subprocess.run(
+        [*outreach_bot_command(), "run"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "OUTREACH_DEFAULT_LANGUAGE" in result.stderr
+
+
+def test_invalid_content_refuses_to_start(tmp_path: Path) -> None:
+    """With invalid content the bot does not start and says which problem to fix."""
+    broken = tmp_path / "content"
+    broken.mkdir()
+    for path in CONTENT_DIR.glob("*.yaml"):
+        (broken / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    (broken / "ui.yaml").write_text("strings: {}\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env.update(
+        OUTREACH_CONTENT=str(broken),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL="http://127.0.0.1:9",
+    )
+    result = subprocess.run(
+        [*outreach_bot_command(), "run"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "ui.yaml" in result.stderr and "missing string" in result.stderr
+    assert TOKEN not in result.stderr
