@@ -23,6 +23,25 @@ ACTIONS: dict[str, bool] = {
     "lang": False,  # language menu
     "setlang": True,  # set the language (arg: en | es)
     "help": False,
+    # the pledge
+    "pledge": False,  # the pledge screen (or "you already pledged")
+    "pyes": False,  # take the pledge
+    "pskip": True,  # skip an optional step (arg: name | state)
+    "pstate": True,  # choose a state (arg: lowercase USPS code)
+    "pupd": True,  # answer "send me updates?" (arg: yes | no)
+    "pedit": False,  # change the optional name and state
+    "unpl": False,  # ask to withdraw the pledge
+    "unply": False,  # withdraw it
+    # updates
+    "updates": False,
+    "sub": False,
+    "unsub": False,
+    # privacy
+    "privacy": False,
+    "mydata": False,
+    "forget": False,  # ask to delete everything
+    "forgety": False,  # delete everything
+    "forgetn": False,  # keep everything
 }
 
 

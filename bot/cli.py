@@ -47,9 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"outreach-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(config.log_level, secrets=(config.token,))
     if args.command == "check-content":
         return _check_content(args.directory or config.content_dir)
+    configure_logging(config.log_level, secrets=(config.token,))
     content = _load_content_or_explain(config)
     if content is None:
         return EXIT_USAGE

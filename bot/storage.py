@@ -58,6 +58,34 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "0002_pledges_subscriptions_conversations",
+        (
+            "ALTER TABLE users ADD COLUMN reachable INTEGER NOT NULL DEFAULT 1",
+            """
+            CREATE TABLE pledges (
+                user_id    INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+                number     INTEGER NOT NULL UNIQUE,  -- "you are supporter #number"
+                first_name TEXT,                     -- optional, as the supporter typed it
+                state      TEXT,                     -- optional, USPS code
+                pledged_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE subscriptions (
+                user_id    INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+                consent_at INTEGER NOT NULL          -- when they said yes to updates
+            ) STRICT
+            """,
+            """
+            CREATE TABLE conversations (
+                user_id    INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+                step       TEXT    NOT NULL,         -- which typed answer the bot waits for
+                updated_at INTEGER NOT NULL
+            ) STRICT
+            """,
+        ),
+    ),
 )
 
 
@@ -69,6 +97,25 @@ class User:
     source: str | None
     first_seen: int
     last_seen: int
+    reachable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Pledge:
+    user_id: int
+    number: int
+    first_name: str | None
+    state: str | None
+    pledged_at: int
+
+
+SELECT_USER = (
+    "SELECT user_id, language, language_set, source, first_seen, last_seen, reachable"
+    " FROM users WHERE user_id = ?"
+)
+SELECT_PLEDGE = (
+    "SELECT user_id, number, first_name, state, pledged_at FROM pledges WHERE user_id = ?"
+)
 
 
 def _utc_day(ts: float) -> str:
@@ -94,6 +141,7 @@ class Storage:
             conn = await aiosqlite.connect(str(path), isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open database {str(path)!r}: {exc}") from exc
+        conn.row_factory = sqlite3.Row
         storage = cls(conn, clock)
         try:
             await conn.execute("PRAGMA busy_timeout = 5000")
@@ -190,11 +238,7 @@ class Storage:
     # -- users ------------------------------------------------------------------------------
 
     async def get_user(self, user_id: int) -> User | None:
-        row = await self._fetchone(
-            "SELECT user_id, language, language_set, source, first_seen, last_seen"
-            " FROM users WHERE user_id = ?",
-            (user_id,),
-        )
+        row = await self._fetchone(SELECT_USER, (user_id,))
         return _user(row) if row else None
 
     async def touch_user(
@@ -217,11 +261,7 @@ class Storage:
                     await conn.execute(
                         "UPDATE users SET last_seen = ? WHERE user_id = ?", (now, user_id)
                     )
-                async with conn.execute(
-                    "SELECT user_id, language, language_set, source, first_seen, last_seen"
-                    " FROM users WHERE user_id = ?",
-                    (user_id,),
-                ) as cur:
+                async with conn.execute(SELECT_USER, (user_id,)) as cur:
                     row = await cur.fetchone()
         except sqlite3.Error as exc:
             raise StorageError(str(exc)) from exc
@@ -234,6 +274,143 @@ class Storage:
             "UPDATE users SET language = ?, language_set = 1 WHERE user_id = ?",
             (language, user_id),
         )
+
+    async def set_reachable(self, user_id: int, reachable: bool) -> None:
+        """Mark whether the bot can message the user (False once they block it)."""
+        await self._write(
+            "UPDATE users SET reachable = ? WHERE user_id = ?", (int(reachable), user_id)
+        )
+
+    # -- pledges ----------------------------------------------------------------------------
+
+    async def record_pledge(self, user_id: int) -> tuple[Pledge, bool]:
+        """Record the user's pledge; pledging again changes nothing. Returns (pledge, is_new)."""
+        try:
+            async with self.transaction() as conn:
+                cursor = await conn.execute(
+                    "INSERT INTO pledges (user_id, number, pledged_at)"
+                    " SELECT ?, COALESCE(MAX(number), 0) + 1, ? FROM pledges"
+                    " WHERE true ON CONFLICT (user_id) DO NOTHING",
+                    (user_id, self.now()),
+                )
+                is_new = cursor.rowcount == 1
+                async with conn.execute(SELECT_PLEDGE, (user_id,)) as cur:
+                    row = await cur.fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+        assert row is not None
+        return _pledge(row), is_new
+
+    async def get_pledge(self, user_id: int) -> Pledge | None:
+        row = await self._fetchone(SELECT_PLEDGE, (user_id,))
+        return _pledge(row) if row else None
+
+    async def set_pledge_name(self, user_id: int, first_name: str | None) -> bool:
+        """Set (or clear) the optional first name; False if there is no pledge."""
+        changed = await self._write(
+            "UPDATE pledges SET first_name = ? WHERE user_id = ?", (first_name, user_id)
+        )
+        return changed == 1
+
+    async def set_pledge_state(self, user_id: int, state: str | None) -> bool:
+        """Set (or clear) the optional US state code; False if there is no pledge."""
+        changed = await self._write(
+            "UPDATE pledges SET state = ? WHERE user_id = ?", (state, user_id)
+        )
+        return changed == 1
+
+    async def withdraw_pledge(self, user_id: int) -> bool:
+        """Delete the user's pledge; False if there was none."""
+        return await self._write("DELETE FROM pledges WHERE user_id = ?", (user_id,)) == 1
+
+    async def pledge_count(self) -> int:
+        row = await self._fetchone("SELECT COUNT(*) FROM pledges")
+        return int(row[0]) if row else 0
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    async def subscribe(self, user_id: int) -> bool:
+        """Record consent to updates; False if already subscribed."""
+        return (
+            await self._write(
+                "INSERT INTO subscriptions (user_id, consent_at) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO NOTHING",
+                (user_id, self.now()),
+            )
+            == 1
+        )
+
+    async def unsubscribe(self, user_id: int) -> bool:
+        """Withdraw consent to updates; False if not subscribed."""
+        return await self._write("DELETE FROM subscriptions WHERE user_id = ?", (user_id,)) == 1
+
+    async def is_subscribed(self, user_id: int) -> bool:
+        row = await self._fetchone("SELECT 1 FROM subscriptions WHERE user_id = ?", (user_id,))
+        return row is not None
+
+    # -- conversation steps -----------------------------------------------------------------
+
+    async def set_step(self, user_id: int, step: str | None) -> None:
+        """Remember which typed answer the bot waits for from the user (None: nothing)."""
+        if step is None:
+            await self._write("DELETE FROM conversations WHERE user_id = ?", (user_id,))
+            return
+        await self._write(
+            "INSERT INTO conversations (user_id, step, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
+            " updated_at = excluded.updated_at",
+            (user_id, step, self.now()),
+        )
+
+    async def clear_step(self, user_id: int) -> None:
+        """Forget any awaited answer; reads first so the common case takes no write lock."""
+        if await self.get_step(user_id) is not None:
+            await self.set_step(user_id, None)
+
+    async def get_step(self, user_id: int) -> str | None:
+        row = await self._fetchone("SELECT step FROM conversations WHERE user_id = ?", (user_id,))
+        return str(row[0]) if row else None
+
+    # -- everything about one user -----------------------------------------------------------
+
+    async def _user_tables(self) -> list[str]:
+        """Every table with a ``user_id`` column: where data about a person can live."""
+        tables = await self._fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+        found = []
+        for (name,) in tables:
+            columns = await self._fetchall("SELECT name FROM pragma_table_info(?)", (name,))
+            if any(column[0] == "user_id" for column in columns):
+                found.append(str(name))
+        return found
+
+    async def user_data(self, user_id: int) -> dict[str, list[dict[str, object]]]:
+        """Every row about the user, per table (for /mydata). Covers tables added later too."""
+        data: dict[str, list[dict[str, object]]] = {}
+        for table in await self._user_tables():
+            # Table names come from the schema, never from users; values are parameters.
+            rows = await self._fetchall(f'SELECT * FROM "{table}" WHERE user_id = ?', (user_id,))  # noqa: S608
+            if rows:
+                data[table] = [dict(zip(row.keys(), tuple(row), strict=True)) for row in rows]
+        return data
+
+    async def forget_user(self, user_id: int) -> bool:
+        """Delete every row about the user in every table, at once; False if there was none."""
+        tables = await self._user_tables()
+        deleted = 0
+        try:
+            async with self.transaction() as conn:
+                for table in sorted(tables, key=lambda name: name == "users"):
+                    cursor = await conn.execute(
+                        f'DELETE FROM "{table}" WHERE user_id = ?',  # noqa: S608 - schema name
+                        (user_id,),
+                    )
+                    deleted += max(cursor.rowcount, 0)
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+        return deleted > 0
 
     # -- aggregate counters -------------------------------------------------------------------
 
@@ -254,16 +431,20 @@ class Storage:
         return {row[0]: int(row[1]) for row in rows}
 
 
-def _user(row: sqlite3.Row | tuple[object, ...]) -> User:
-    user_id, language, language_set, source, first_seen, last_seen = tuple(row)
+def _user(row: sqlite3.Row) -> User:
     return User(
-        user_id=int(str(user_id)),
-        language=str(language),
-        language_set=bool(language_set),
-        source=None if source is None else str(source),
-        first_seen=int(str(first_seen)),
-        last_seen=int(str(last_seen)),
+        user_id=row[0],
+        language=row[1],
+        language_set=bool(row[2]),
+        source=row[3],
+        first_seen=row[4],
+        last_seen=row[5],
+        reachable=bool(row[6]),
     )
+
+
+def _pledge(row: sqlite3.Row) -> Pledge:
+    return Pledge(user_id=row[0], number=row[1], first_name=row[2], state=row[3], pledged_at=row[4])
 
 
 def _create_private_file(path: Path) -> None:

@@ -20,7 +20,14 @@ async def test_start_greets_in_english_with_the_menu(bot: Harness) -> None:
     assert reply.text is not None
     assert "Hi Ana!" in reply.text
     assert len(reply.text.splitlines()) == 3
-    assert bot.button_labels(reply) == ["📚 Learn the facts", "🌐 Language / Idioma", "❓ Help"]
+    assert bot.button_labels(reply) == [
+        "📚 Learn the facts",
+        "✊ Take the pledge",
+        "🔔 Get updates",
+        "🔒 Privacy",
+        "🌐 Language / Idioma",
+        "❓ Help",
+    ]
 
 
 async def test_start_in_spanish_from_language_code(bot: Harness) -> None:
@@ -134,7 +141,7 @@ async def test_help_lists_commands(bot: Harness) -> None:
     """/help explains the commands."""
     reply = await bot.send("/help")
     assert reply.text is not None
-    for command in ("/start", "/facts", "/language", "/help"):
+    for command in ("/start", "/facts", "/pledge", "/stop", "/privacy", "/forget", "/help"):
         assert command in reply.text
 
 

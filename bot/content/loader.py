@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +24,7 @@ from bot.content.models import (
     Localized,
     LocalizedList,
     Topic,
+    USState,
 )
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
 
@@ -42,6 +43,7 @@ FACT_WHY_MAX = 400
 TOPIC_DESCRIPTION_MAX = 300
 DESCRIPTION_MAX = 512
 SHORT_DESCRIPTION_MAX = 120
+PLEDGE_MAX = 1500
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class Content:
     topics: dict[str, Topic]
     facts: dict[str, Fact]
     ui: dict[str, Localized]
+    states: dict[str, USState]
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -270,9 +273,49 @@ def _read_campaign(f: _File) -> Campaign | None:
     short = f.localized(
         data.get("short_description"), (*p, "short_description"), SHORT_DESCRIPTION_MAX
     )
-    if name is None or description is None or short is None:
+    pledge = f.localized(data.get("pledge"), (*p, "pledge"), PLEDGE_MAX)
+    stop_words = f.localized_list(data.get("stop_words"), (*p, "stop_words"))
+    if stop_words is not None:
+        for lang in LANGS:
+            if not stop_words.get(lang):
+                f.error((*p, "stop_words", lang), "at least one stop word is needed")
+    if None in (name, description, short, pledge, stop_words):
         return None
-    return Campaign(name=name, description=description, short_description=short)
+    assert name and description and short and pledge and stop_words
+    return Campaign(
+        name=name,
+        description=description,
+        short_description=short,
+        pledge=pledge,
+        stop_words=stop_words,
+    )
+
+
+def _read_states(f: _File) -> dict[str, USState]:
+    states: dict[str, USState] = {}
+    if f.data is None:
+        return states
+    for i, raw in enumerate(f.sequence(f.data.get("states"), ("states",)) or []):
+        path: KeyPath = ("states", i)
+        data = f.mapping(raw, path)
+        if data is None:
+            continue
+        code = f.string(data.get("code"), (*path, "code"))
+        if code is not None and not re.fullmatch(r"[A-Z]{2}", code):
+            f.error((*path, "code"), f"{code!r} is not a two-letter USPS code")
+            code = None
+        name = f.localized({k: data.get(k) for k in LANGS}, path, 40)
+        aliases = f.sequence(data.get("aliases", []), (*path, "aliases")) or []
+        alias_texts = tuple(
+            a for j, item in enumerate(aliases) if (a := f.string(item, (*path, "aliases", j)))
+        )
+        if code in states:
+            f.error((*path, "code"), f"duplicate state {code!r}")
+        elif code is not None and name is not None:
+            states[code] = USState(code=code, name=name, aliases=alias_texts)
+    if not states:
+        f.error(("states",), "at least one state is needed")
+    return states
 
 
 def _read_citation(f: _File, value: Any, path: KeyPath) -> Citation | None:
@@ -461,6 +504,7 @@ def check_content(
     campaign = _read_campaign(_File(directory, "campaign.yaml", problems))
     topics, facts = _read_facts(_File(directory, "facts.yaml", problems), today)
     ui = _read_ui(_File(directory, "ui.yaml", problems), check_html)
+    states = _read_states(_File(directory, "states.yaml", problems))
 
     if any(p.severity == "error" for p in problems) or campaign is None:
         return None, problems
@@ -470,14 +514,13 @@ def check_content(
         topics=topics,
         facts=facts,
         ui=ui,
+        states=states,
     )
     problems.extend(check_rendered(content))
     if any(p.severity == "error" for p in problems):
         return None, problems
     warnings = tuple(p for p in problems if p.severity == "warning")
-    return Content(
-        directory=directory, campaign=campaign, topics=topics, facts=facts, ui=ui, warnings=warnings
-    ), problems
+    return replace(content, warnings=warnings), problems
 
 
 def load_content(directory: Path, today: date | None = None) -> Content:

@@ -82,3 +82,14 @@ class Campaign:
     name: Localized
     description: Localized  # Telegram bot description, up to 512 characters
     short_description: Localized  # Telegram short description, up to 120 characters
+    pledge: Localized  # the pledge supporters take
+    stop_words: LocalizedList  # a message that is only one of these unsubscribes
+
+
+@dataclass(frozen=True, slots=True)
+class USState:
+    """A US state or territory a supporter can name."""
+
+    code: str  # USPS code, e.g. "TX"
+    name: Localized
+    aliases: tuple[str, ...] = ()

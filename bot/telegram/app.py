@@ -2,12 +2,14 @@
 
 Handler order (first match wins within group 0):
 
-1. private chats: /start (with an optional deep-link payload), /facts, /language, /help
+1. private chats: the commands in ``COMMANDS`` (each first leaves any awaited typed answer)
 2. button presses (one router that parses callback data)
 3. any other command → "unknown command"
-4. private text → answered from the knowledge file
+4. private text → a stop word unsubscribes; else the awaited answer (pledge name, state);
+   else a question answered from the knowledge file
 5. private stickers, photos and other non-text messages → "I only read text"
 6. commands in groups → "let's talk in private"; other group and channel traffic is ignored
+7. ``my_chat_member`` (the user blocked or unblocked the bot) → reachable or not
 
 Edited messages are ignored: the answer to the original already stands.
 """
@@ -15,6 +17,7 @@ Edited messages are ignored: the answer to the original already stands.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -22,6 +25,7 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -33,13 +37,41 @@ from telegram.request import BaseRequest
 from bot.config import Config
 from bot.content import LANGS, Content
 from bot.storage import Storage
+from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.context import BotApp, Ctx, Services
-from bot.telegram.handlers import buttons, facts, fallback, menu
+from bot.telegram.handlers import buttons, facts, fallback, menu, pledge, privacy, text, updates
 
 log = logging.getLogger(__name__)
 
+Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
+
 # Commands shown in Telegram's menu, in this order; descriptions come from content.
-PUBLIC_COMMANDS = ("start", "facts", "language", "help")
+PUBLIC_COMMANDS = (
+    "start",
+    "facts",
+    "pledge",
+    "stop",
+    "privacy",
+    "mydata",
+    "forget",
+    "language",
+    "cancel",
+    "help",
+)
+
+COMMANDS: dict[str, Handler] = {
+    "start": menu.start,
+    "facts": facts.topics,
+    "pledge": pledge.pledge_screen,
+    "unpledge": pledge.confirm_unpledge,
+    "stop": updates.unsubscribe,
+    "privacy": privacy.privacy,
+    "mydata": privacy.my_data,
+    "forget": privacy.confirm_forget,
+    "language": menu.language_menu,
+    "cancel": menu.cancel,
+    "help": menu.help_command,
+}
 
 
 def build_application(
@@ -62,6 +94,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
+        .concurrent_updates(PerUserUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -77,13 +110,13 @@ def build_application(
 
 def _add_handlers(app: BotApp) -> None:
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
-    app.add_handler(CommandHandler("start", menu.start, filters=private))
-    app.add_handler(CommandHandler("facts", facts.topics, filters=private))
-    app.add_handler(CommandHandler("language", menu.language_menu, filters=private))
-    app.add_handler(CommandHandler("help", menu.help_command, filters=private))
+    for name, callback in COMMANDS.items():
+        app.add_handler(CommandHandler(name, _leaving_steps(callback), filters=private))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
-    app.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))
-    app.add_handler(MessageHandler(private & filters.TEXT, facts.question))
+    app.add_handler(
+        MessageHandler(private & filters.COMMAND, _leaving_steps(fallback.unknown_command))
+    )
+    app.add_handler(MessageHandler(private & filters.TEXT, text.on_text))
     app.add_handler(MessageHandler(private, fallback.unsupported_media))
     app.add_handler(
         MessageHandler(
@@ -91,7 +124,22 @@ def _add_handlers(app: BotApp) -> None:
             fallback.group_command,
         )
     )
+    app.add_handler(ChatMemberHandler(updates.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(fallback.on_error)
+
+
+def _leaving_steps(
+    callback: Handler,
+) -> Handler:
+    """A command ends any typed answer the bot was waiting for, then runs."""
+
+    async def run(update: Update, ctx: Ctx) -> None:
+        if update.effective_user is not None:
+            await ctx.services.storage.clear_step(update.effective_user.id)
+        await callback(update, ctx)
+
+    run.__doc__ = callback.__doc__
+    return run
 
 
 async def _post_init(app: Any) -> None:

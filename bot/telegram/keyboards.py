@@ -15,6 +15,11 @@ def main_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
     t = content.text
     return keyboard(
         [button(t("menu.facts", lang), Callback("topics").data())],
+        [button(t("menu.pledge", lang), Callback("pledge").data())],
+        [
+            button(t("menu.updates", lang), Callback("updates").data()),
+            button(t("menu.privacy", lang), Callback("privacy").data()),
+        ],
         [
             button(t("menu.language", lang), Callback("lang").data()),
             button(t("menu.help", lang), Callback("help").data()),

@@ -9,9 +9,13 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.callbacks import parse
-from bot.telegram.common import current_user
+from bot.telegram import keyboards
+from bot.telegram.common import current_user, show
 from bot.telegram.context import Ctx
-from bot.telegram.handlers import facts, menu
+from bot.telegram.handlers import facts, menu, pledge, privacy, updates
+
+# Actions that continue the pledge's typed steps; any other press leaves them.
+PLEDGE_STEP_ACTIONS = {"pskip", "pstate"}
 
 
 async def on_button(update: Update, ctx: Ctx) -> None:
@@ -19,13 +23,17 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
     if query is None:
         return
+    # Answer first, always: it stops the client's spinner, and it can only be done once, so
+    # nothing later (not even the error handler) tries again.
+    await query.answer()
     callback = parse(query.data)
     handled = False
     if callback is not None:
-        await query.answer()
+        if callback.action not in PLEDGE_STEP_ACTIONS and query.from_user is not None:
+            await ctx.services.storage.clear_step(query.from_user.id)
         handled = await _route(update, ctx, callback.action, callback.arg)
     if not handled:
-        await _stale(update, ctx, answered=callback is not None)
+        await _stale(update, ctx)
 
 
 async def _route(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool:
@@ -44,16 +52,46 @@ async def _route(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool
             await menu.set_language(update, ctx, lang)
         case "help", None:
             await menu.help_command(update, ctx)
+        case "pledge", None:
+            await pledge.pledge_screen(update, ctx)
+        case "pyes", None:
+            await pledge.take_pledge(update, ctx)
+        case "pedit", None:
+            await pledge.ask_name(update, ctx)
+        case "pskip", str(what):
+            return await pledge.skip(update, ctx, what)
+        case "pstate", str(code):
+            return await pledge.state_chosen(update, ctx, code)
+        case "pupd", str(answer):
+            return await pledge.updates_answer(update, ctx, answer)
+        case "unpl", None:
+            await pledge.confirm_unpledge(update, ctx)
+        case "unply", None:
+            await pledge.unpledge(update, ctx)
+        case "updates", None:
+            await updates.status(update, ctx)
+        case "sub", None:
+            await updates.subscribe(update, ctx)
+        case "unsub", None:
+            await updates.unsubscribe(update, ctx)
+        case "privacy", None:
+            await privacy.privacy(update, ctx)
+        case "mydata", None:
+            await privacy.my_data(update, ctx)
+        case "forget", None:
+            await privacy.confirm_forget(update, ctx)
+        case "forgety", None:
+            await privacy.forget(update, ctx)
+        case "forgetn", None:
+            await privacy.keep(update, ctx)
         case _:
             return False
     return True
 
 
-async def _stale(update: Update, ctx: Ctx, answered: bool) -> None:
-    """A button the bot no longer knows: say so briefly and show the menu."""
+async def _stale(update: Update, ctx: Ctx) -> None:
+    """A button the bot no longer knows (old, or forged): say so and show the menu."""
     user = await current_user(update, ctx)
-    content = ctx.services.content
-    notice = content.text("error.stale_button", user.language)
-    if not answered and update.callback_query is not None:
-        await update.callback_query.answer(notice)
-    await menu.menu(update, ctx)
+    content, lang = ctx.services.content, user.language
+    text = f"{content.text('error.stale_button', lang)}\n\n{content.text('menu.title', lang)}"
+    await show(update, ctx, text, keyboards.main_menu(content, lang))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from html import escape
 
@@ -72,10 +71,6 @@ async def on_error(update: object, ctx: Ctx) -> None:
     except StorageError:
         pass  # the database is what failed: the Telegram language is the best guess left
     key = "error.storage" if isinstance(error, StorageError) else "error.generic"
-    if update.callback_query is not None:
-        # It may have been answered before the error; then the spinner has stopped already.
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer()
     try:
         await ctx.bot.send_message(update.effective_chat.id, services.content.text(key, lang))
     except TelegramError as exc:

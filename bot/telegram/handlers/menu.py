@@ -78,3 +78,15 @@ async def set_language(update: Update, ctx: Ctx, lang: str) -> None:
     content = ctx.services.content
     text = f"{content.text('language.set', lang)}\n\n{content.text('menu.title', lang)}"
     await show(update, ctx, text, keyboards.main_menu(content, lang))
+
+
+async def cancel(update: Update, ctx: Ctx) -> None:
+    """Leave whatever the user was doing (its typed step was cleared) and show the menu."""
+    user = await current_user(update, ctx)
+    content = ctx.services.content
+    await show(
+        update,
+        ctx,
+        content.text("cancel.done", user.language),
+        keyboards.main_menu(content, user.language),
+    )

@@ -1,0 +1,28 @@
+"""Free text in a private chat: a stop word, an awaited answer, or a question."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.pledges import is_stop_message
+from bot.telegram.context import Ctx
+from bot.telegram.handlers import facts, pledge, updates
+
+
+async def on_text(update: Update, ctx: Ctx) -> None:
+    """Route typed text: stop words first, then the step the user is in, else search."""
+    message = update.effective_message
+    tg_user = update.effective_user
+    if message is None or message.text is None or tg_user is None:
+        return
+    text = message.text
+    if is_stop_message(text, ctx.services.content.campaign.stop_words.all()):
+        await updates.unsubscribe(update, ctx)
+        return
+    step = await ctx.services.storage.get_step(tg_user.id)
+    if step == pledge.STEP_NAME:
+        await pledge.name_typed(update, ctx, text)
+    elif step == pledge.STEP_STATE:
+        await pledge.state_typed(update, ctx, text)
+    else:
+        await facts.question(update, ctx)

@@ -1,0 +1,373 @@
+"""The pledge, subscriptions and privacy controls, through the real Application (journeys 3, 5, 7)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.content import Content
+from tests.harness import Harness, make_config, start_harness, stop_harness
+
+
+def db_rows(bot: Harness, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def test_full_pledge_in_english(bot: Harness, content: Content) -> None:
+    """Pledge → name → typed state → yes to updates → supporter number, all stored."""
+    await bot.send("/start flyer-mn")
+    intro = await bot.press("Take the pledge")
+    assert intro.text is not None and "0 people have taken it" in intro.text
+    assert content.campaign.pledge.en.split()[0] in intro.text
+    asked = await bot.press("I pledge")
+    assert asked.text is not None and "first name" in asked.text
+    state_question = await bot.send("Ana")
+    assert "Which US state" in (state_question.text or "")
+    assert "TX" in bot.button_labels(state_question)
+    consent = await bot.send("Tejas")
+    assert "campaign updates" in (consent.text or "")
+    assert bot.button_labels(consent) == ["🔔 Yes, send me updates", "No, thanks"]
+    done = await bot.press("Yes, send me updates")
+    assert done.text is not None
+    assert "You are supporter #1." in done.text
+    assert "Name: Ana · State: Texas" in done.text
+    assert db_rows(bot, "SELECT number, first_name, state FROM pledges") == [(1, "Ana", "TX")]
+    assert db_rows(bot, "SELECT user_id FROM subscriptions") == [(bot.user_id,)]
+    assert await bot.storage.event_totals("pledge") == {"flyer-mn": 1}
+    assert await bot.storage.event_totals("subscribe") == {"flyer-mn": 1}
+
+
+async def test_pledge_in_spanish_with_buttons_and_no_consent(bot: Harness) -> None:
+    """Spanish user: skip the name, tap a state, decline updates: no subscription is stored."""
+    bot.language_code = "es"
+    intro = await bot.send("/pledge")
+    assert "El compromiso" in (intro.text or "")
+    await bot.press("Me comprometo")
+    await bot.press("Omitir")
+    await bot.press("NM")
+    done = await bot.press("No, gracias")
+    assert "Usted es la persona #1 en apoyar." in (done.text or "")
+    assert "Nombre: — · Estado: Nuevo México" in (done.text or "")
+    assert db_rows(bot, "SELECT first_name, state FROM pledges") == [(None, "NM")]
+    assert db_rows(bot, "SELECT COUNT(*) FROM subscriptions") == [(0,)]
+
+
+async def test_supporter_numbers_count_up(bot: Harness) -> None:
+    """Each new supporter gets the next number and the intro shows the running count."""
+    for user_id in (1, 2, 3):
+        await bot.send("/pledge", user_id=user_id)
+        await bot.press("I pledge", user_id=user_id)
+    intro = await bot.send("/pledge", user_id=4)
+    assert "3 people have taken it" in (intro.text or "")
+    assert db_rows(bot, "SELECT user_id, number FROM pledges ORDER BY number") == [
+        (1, 1),
+        (2, 2),
+        (3, 3),
+    ]
+
+
+async def test_pledging_twice_is_idempotent_but_updates_fields(bot: Harness) -> None:
+    """A second pledge (or a double tap) creates nothing new; it may change name and state."""
+    await bot.send("/pledge")
+    first = bot.last()
+    await bot.press("I pledge")
+    await bot.press_data("pyes", message_id=first.message_id)  # double tap on the old message
+    await bot.send("Ana")
+    await bot.press("TX")
+    await bot.press("No, thanks")
+    again = await bot.send("/pledge")
+    assert "you are supporter #1" in (again.text or "")
+    await bot.press("Change name or state")
+    await bot.send("Ana María")
+    await bot.press("Skip")
+    await bot.press("No, thanks")
+    assert db_rows(bot, "SELECT number, first_name, state FROM pledges") == [(1, "Ana María", "TX")]
+    assert await bot.storage.event_totals("pledge") == {"": 1}
+
+
+async def test_unpledge(bot: Harness) -> None:
+    """/unpledge asks first, then withdraws the pledge with its name and state."""
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.send("Ana")
+    confirm = await bot.send("/unpledge")
+    assert "Withdraw your pledge?" in (confirm.text or "")
+    done = await bot.press("Yes, withdraw it")
+    assert "withdrawn" in (done.text or "")
+    assert db_rows(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
+    again = await bot.send("/unpledge")
+    assert "haven't taken the pledge" in (again.text or "")
+
+
+async def test_name_with_html_is_shown_escaped(bot: Harness) -> None:
+    """An HTML name is stored as typed and always shown escaped."""
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.send("<b>Eve</b> & <i>co")
+    await bot.press("Skip")
+    done = await bot.press("No, thanks")
+    assert "Name: &lt;b&gt;Eve&lt;/b&gt; &amp; &lt;i&gt;co" in (done.text or "")
+    assert db_rows(bot, "SELECT first_name FROM pledges") == [("<b>Eve</b> & <i>co",)]
+
+
+async def test_bad_names_are_refused_and_nothing_is_written(bot: Harness) -> None:
+    """Too long, only spaces and control characters get a clear reply; no name is stored."""
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    too_long = await bot.send("x" * 5000)
+    assert "That is 5,000 characters" in (too_long.text or "")
+    assert "Skip" in bot.button_labels(too_long)[0]
+    empty = await bot.send("    ")
+    assert "looks empty" in (empty.text or "")
+    control = await bot.send("Ana\x07")
+    assert "characters I can't use" in (control.text or "")
+    assert db_rows(bot, "SELECT first_name FROM pledges") == [(None,)]
+    ok = await bot.send("Ana")
+    assert "Which US state" in (ok.text or "")
+
+
+async def test_unknown_state_is_refused(bot: Harness) -> None:
+    """An unknown state is named back (escaped) and not stored."""
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.press("Skip")
+    reply = await bot.send("<Narnia>")
+    assert "called “&lt;Narnia&gt;”" in (reply.text or "")
+    assert db_rows(bot, "SELECT state FROM pledges") == [(None,)]
+    await bot.send("nueva york")
+    assert db_rows(bot, "SELECT state FROM pledges") == [("NY",)]
+
+
+async def test_forged_state_button(bot: Harness) -> None:
+    """A state code that does not exist is a stale button: nothing is stored."""
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.press_data("pstate:zz")
+    assert db_rows(bot, "SELECT state FROM pledges") == [(None,)]
+    assert "What would you like to do?" in (bot.last().text or "")
+
+
+async def test_steps_without_a_pledge(bot: Harness) -> None:
+    """Old buttons of a withdrawn pledge say there is no pledge instead of writing anything."""
+    await bot.send("/start")
+    for data in ("pstate:tx", "pedit", "unply", "pupd:yes"):
+        reply = await bot.press_data(data)
+        assert "haven't taken the pledge" in (reply.text or ""), data
+    assert db_rows(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
+
+
+async def test_another_users_message_acts_for_the_presser(bot: Harness) -> None:
+    """Pressing a button of someone else's message acts only for the person pressing."""
+    await bot.send("/pledge", user_id=1)
+    message_of_user_1 = bot.last(1).message_id
+    await bot.press_data("pyes", message_id=message_of_user_1, user_id=2)
+    assert db_rows(bot, "SELECT user_id FROM pledges") == [(2,)]
+
+
+async def test_leaving_the_name_step(bot: Harness) -> None:
+    """After leaving the name step through the menu, typed text is a question again."""
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.send("/facts")
+    reply = await bot.send("racial profiling")
+    assert "Here is what I found" in (reply.text or "")
+    assert db_rows(bot, "SELECT first_name FROM pledges") == [(None,)]
+
+
+async def test_cancel_leaves_the_step(bot: Harness) -> None:
+    """/cancel leaves a step and shows the menu."""
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    reply = await bot.send("/cancel")
+    assert "OK, I stopped" in (reply.text or "")
+    assert await bot.storage.get_step(bot.user_id) is None
+
+
+async def test_step_survives_a_restart(tmp_path: Path, content: Content) -> None:
+    """The awaited answer is in SQLite: after a restart the typed name still lands."""
+    config = make_config(tmp_path)
+    first = await start_harness(config, content)
+    await first.send("/pledge")
+    await first.press("I pledge")
+    await stop_harness(first)
+    second = await start_harness(config, content)
+    try:
+        reply = await second.send("Ana")
+        assert "Which US state" in (reply.text or "")
+        assert db_rows(second, "SELECT first_name FROM pledges") == [("Ana",)]
+    finally:
+        await stop_harness(second)
+
+
+async def test_read_only_database_gets_a_clear_reply(bot: Harness) -> None:
+    """When SQLite refuses writes, the user is told and no pledge is half-written."""
+    await bot.send("/pledge")
+    await bot.storage._conn.execute("PRAGMA query_only = 1")
+    reply = await bot.press("I pledge")
+    assert "can't save anything right now" in (reply.text or "")
+    await bot.storage._conn.execute("PRAGMA query_only = 0")
+    assert db_rows(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
+
+
+# -- subscriptions ------------------------------------------------------------------------------
+
+
+async def test_subscribe_and_unsubscribe_from_the_menu(bot: Harness) -> None:
+    """Get updates shows the status; the buttons subscribe and unsubscribe."""
+    await bot.send("/start")
+    status = await bot.press("Get updates")
+    assert "don't get campaign updates" in (status.text or "")
+    done = await bot.press("Subscribe")
+    assert "you will get campaign updates" in (done.text or "")
+    assert await bot.storage.is_subscribed(bot.user_id)
+    await bot.press("Menu")
+    status = await bot.press("Get updates")
+    await bot.press("Unsubscribe")
+    assert not await bot.storage.is_subscribed(bot.user_id)
+
+
+async def test_stop_command(bot: Harness) -> None:
+    """/stop unsubscribes at once and confirms; again, it says there was nothing to stop."""
+    await bot.send("/start")
+    await bot.press("Get updates")
+    await bot.press("Subscribe")
+    reply = await bot.send("/stop")
+    assert "will not get any more updates" in (reply.text or "")
+    assert not await bot.storage.is_subscribed(bot.user_id)
+    reply = await bot.send("/stop")
+    assert "were not subscribed" in (reply.text or "")
+
+
+async def test_stop_words_unsubscribe_even_mid_pledge(bot: Harness) -> None:
+    """A message that is only a stop word unsubscribes, in either language, at any step."""
+    bot.language_code = "es"
+    await bot.send("/start")
+    await bot.press("Reciba novedades")
+    await bot.press("Suscribirme")
+    await bot.send("/pledge")
+    await bot.press("Me comprometo")
+    reply = await bot.send("  ¡BAJA!  ")
+    assert "ya no recibirá novedades" in (reply.text or "")
+    assert not await bot.storage.is_subscribed(bot.user_id)
+    assert await bot.storage.get_step(bot.user_id) is None
+
+
+async def test_sentence_with_stop_word_is_a_question(bot: Harness) -> None:
+    """'stop 287g now' is not a stop word: the subscription stays."""
+    await bot.send("/start")
+    await bot.press("Get updates")
+    await bot.press("Subscribe")
+    await bot.send("stop 287g now")
+    assert await bot.storage.is_subscribed(bot.user_id)
+
+
+async def test_blocking_marks_unreachable_and_coming_back_restores(bot: Harness) -> None:
+    """Blocking the bot marks the user unreachable; unblocking restores them, still subscribed."""
+    await bot.send("/start")
+    await bot.press("Get updates")
+    await bot.press("Subscribe")
+    await bot.feed(bot.api.user_blocks_bot(bot.user_id))
+    user = await bot.storage.get_user(bot.user_id)
+    assert user is not None and not user.reachable
+    await bot.feed(bot.api.user_unblocks_bot(bot.user_id))
+    user = await bot.storage.get_user(bot.user_id)
+    assert user is not None and user.reachable
+    assert await bot.storage.is_subscribed(bot.user_id)
+
+
+async def test_blocking_by_a_stranger_stores_nothing(bot: Harness) -> None:
+    """A block from someone the bot never stored creates no record."""
+    await bot.feed(bot.api.user_blocks_bot(777))
+    assert await bot.storage.get_user(777) is None
+
+
+# -- privacy ------------------------------------------------------------------------------------
+
+
+async def test_privacy_in_both_languages(bot: Harness) -> None:
+    """/privacy says what is stored and that bot chats are not end-to-end encrypted."""
+    reply = await bot.send("/privacy")
+    assert "not end-to-end encrypted" in (reply.text or "")
+    assert "/forget" in (reply.text or "")
+    bot.language_code = "es"
+    reply = await bot.send("/privacy", user_id=99)
+    assert "no tienen cifrado de extremo a extremo" in (reply.text or "")
+
+
+async def test_mydata_shows_every_table(bot: Harness) -> None:
+    """/mydata lists the profile, pledge and subscription rows, escaped."""
+    await bot.send("/start flyer-mn")
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.send("<Ana>")
+    await bot.press("TX")
+    await bot.press("Yes, send me updates")
+    reply = await bot.send("/mydata")
+    text = reply.text or ""
+    for part in (
+        "Your profile",
+        "Your pledge",
+        "Your consent to updates",
+        "flyer-mn",
+        "&lt;Ana&gt;",
+        "TX",
+    ):
+        assert part in text, part
+
+
+async def test_mydata_of_someone_new(bot: Harness) -> None:
+    """/mydata for a first-time user shows the profile row it just created."""
+    reply = await bot.send("/mydata")
+    assert "Your profile" in (reply.text or "")
+
+
+def tables_mentioning(db: Path, value: int) -> list[str]:
+    """Every table with any column equal to ``value`` (as number or text)."""
+    found = []
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            for column in columns:
+                hit = conn.execute(
+                    f'SELECT 1 FROM "{table}" WHERE "{column}" = ? OR "{column}" = ?',  # noqa: S608
+                    (value, str(value)),
+                ).fetchone()
+                if hit:
+                    found.append(f"{table}.{column}")
+    return found
+
+
+async def test_forget_deletes_everything(bot: Harness) -> None:
+    """/forget asks, then deletes every row about the user in every table; next /start is new."""
+    await bot.send("/start flyer-mn")
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.send("Ana")
+    await bot.press("TX")
+    await bot.press("Yes, send me updates")
+    await bot.send("/pledge", user_id=2)  # someone else, who must be kept
+    db = bot.app.bot_data.config.db_path
+    assert tables_mentioning(db, bot.user_id)
+    confirm = await bot.send("/forget")
+    assert "cannot be undone" in (confirm.text or "")
+    done = await bot.press("Yes, delete everything")
+    assert "everything about you is deleted" in (done.text or "")
+    assert tables_mentioning(db, bot.user_id) == []
+    assert tables_mentioning(db, 2) != []
+    again = await bot.press_data("forgety", message_id=done.message_id)
+    assert "nothing stored about you" in (again.text or "")
+    assert tables_mentioning(db, bot.user_id) == []
+    greeting = await bot.send("/start")
+    assert "Hi Ana!" in (greeting.text or "")  # greeted as new, not "welcome back"
+
+
+async def test_forget_can_be_cancelled(bot: Harness) -> None:
+    """Cancelling /forget deletes nothing."""
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.send("/forget")
+    reply = await bot.press("Cancel")
+    assert "Nothing was deleted" in (reply.text or "")
+    assert db_rows(bot, "SELECT COUNT(*) FROM pledges") == [(1,)]
