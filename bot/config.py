@@ -200,8 +200,7 @@ class RedactSecrets(logging.Filter):
 def configure_logging(level: str, secrets: tuple[Secret, ...] = ()) -> None:
     """Log to stderr, with secrets redacted.
 
-    httpx is kept at WARNING because its INFO lines contain request URLs, which contain the token;
-    python-telegram-bot at INFO or above, because its DEBUG lines contain message texts.
+    httpx is kept at WARNING because its INFO lines contain request URLs, which contain the token.
     """
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -210,8 +209,9 @@ def configure_logging(level: str, secrets: tuple[Secret, ...] = ()) -> None:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(getattr(logging, level))
+    # Only the bot's own loggers go below INFO: libraries log whole updates (python-telegram-bot)
+    # and SQL parameters (aiosqlite) at DEBUG, which would put supporters' texts in the log.
+    root.setLevel(max(logging.INFO, getattr(logging, level)))
+    logging.getLogger("bot").setLevel(getattr(logging, level))
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # python-telegram-bot logs whole updates (with message texts) at DEBUG: never go below INFO.
-    logging.getLogger("telegram").setLevel(max(logging.INFO, getattr(logging, level)))

@@ -8,15 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content, load_content
-from tests.harness import CONTENT_DIR, Harness, make_config, start_harness, stop_harness
-
-
-# Telegram answers these for a double tap or an old message; the bot handles them by design
-# (nothing to change, or a new message instead of an edit). Anything else is an invalid request.
-STALE_STATE_ERRORS = (
-    "message to edit not found",
-    "specified new message content and reply markup are exactly the same as a current "
-    "content and reply markup of the message",
+from tests.harness import (
+    CONTENT_DIR,
+    Harness,
+    invalid_requests,
+    make_config,
+    start_harness,
+    stop_harness,
 )
 
 
@@ -32,5 +30,5 @@ async def bot(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
         yield harness
     finally:
         await stop_harness(harness)
-    invalid = [r for r in harness.api.rejected if not r[2].endswith(STALE_STATE_ERRORS)]
+    invalid = invalid_requests(harness.api)
     assert not invalid, f"Telegram would have rejected: {invalid}"

@@ -18,6 +18,20 @@ CONTENT_DIR = REPO / "content"
 TOKEN = "123456:TEST-token_value"
 
 
+# Telegram answers these for a double tap or an old message; the bot handles them by design
+# (nothing to change, or a new message instead of an edit). Anything else is an invalid request.
+STALE_STATE_ERRORS = (
+    "message to edit not found",
+    "specified new message content and reply markup are exactly the same as a current "
+    "content and reply markup of the message",
+)
+
+
+def invalid_requests(api: LocalBotApi) -> list[tuple[str, dict[str, Any], str]]:
+    """Requests Telegram would have rejected, other than the stale-state answers above."""
+    return [r for r in api.rejected if not r[2].endswith(STALE_STATE_ERRORS)]
+
+
 def make_config(tmp_path: Path, **overrides: Any) -> Config:
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,

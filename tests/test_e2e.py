@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -167,3 +168,50 @@ def test_invalid_content_refuses_to_start(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "ui.yaml" in result.stderr and "missing string" in result.stderr
     assert TOKEN not in result.stderr
+
+
+def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """Pledge with consent → /mydata → /stop → /forget, checking replies and the database."""
+    bot = BotProcess(server, tmp_path)
+    db = tmp_path / "e2e.sqlite3"
+    try:
+        api = server.api
+        api.user_message(USER, "/pledge", language_code="es")
+        intro = server.wait_for_message(USER, "El compromiso", timeout=30)
+        press(api, intro, "Me comprometo")
+        server.wait_for_message(USER, "nombre de pila")
+        api.user_message(USER, "Ana", language_code="es")
+        states = server.wait_for_message(USER, "estado o territorio")
+        press(api, states, "TX")
+        consent = server.wait_for_message(USER, "novedades de la campaña")
+        press(api, consent, "Sí, envíenme novedades")
+        server.wait_for_message(USER, "Usted es la persona #1")
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT first_name, state FROM pledges").fetchall() == [
+                ("Ana", "TX")
+            ]
+            assert conn.execute("SELECT COUNT(*) FROM subscriptions").fetchone() == (1,)
+        api.user_message(USER, "/mydata", language_code="es")
+        mydata = server.wait_for_message(USER, "Todo lo que este bot guarda")
+        assert "Ana" in (mydata.text or "") and "TX" in (mydata.text or "")
+        api.user_message(USER, "/stop", language_code="es")
+        server.wait_for_message(USER, "ya no recibirá novedades")
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM subscriptions").fetchone() == (0,)
+        api.user_message(USER, "/forget", language_code="es")
+        confirm = server.wait_for_message(USER, "No se puede deshacer")
+        press(api, confirm, "Sí, borrar todo")
+        server.wait_for_message(USER, "se borró todo lo suyo")
+        with sqlite3.connect(db) as conn:
+            for table in ("users", "pledges", "subscriptions", "conversations"):
+                count = conn.execute(
+                    f"SELECT COUNT(*) FROM {table} WHERE user_id = ?",  # noqa: S608
+                    (USER,),
+                ).fetchone()
+                assert count == (0,), table
+        assert api.rejected == []
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output
+    assert "Ana" not in output, "a supporter's name was logged"

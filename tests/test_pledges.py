@@ -1,4 +1,4 @@
-"""The pledge, subscriptions and privacy controls, through the real Application (journeys 3, 5, 7)."""
+"""Pledges, subscriptions and privacy controls through the real Application (journeys 3, 5, 7)."""
 
 from __future__ import annotations
 

@@ -79,8 +79,13 @@ def build_application(
     content: Content,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    per_user_concurrency: bool = True,
 ) -> BotApp:
-    """Build the bot. ``request`` replaces HTTP (tests and the terminal chat)."""
+    """Build the bot. ``request`` replaces HTTP (tests and the terminal chat).
+
+    ``per_user_concurrency=False`` processes every update one after another, as
+    python-telegram-bot does by default (the benchmarks' baseline).
+    """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
     builder = (
         ApplicationBuilder()
@@ -94,7 +99,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(PerUserUpdateProcessor() if per_user_concurrency else False)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -1,0 +1,122 @@
+"""Pledges per second and latency with 1,000 supporters pledging at the same moment.
+
+Runs the real Application over the in-memory Bot API with a real SQLite file: every user's
+"I pledge" press is put on the update queue at once, and the latency of each is the time until
+the bot's reply to that user. The per-user concurrent processor the bot uses is compared in the
+same run with python-telegram-bot's default (one update after another).
+
+    python -m benchmarks.bench_pledges [--users 1000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from telegram import Update
+
+from bot.config import load_config
+from bot.content import Content, load_content
+from bot.storage import Storage
+from bot.telegram.app import build_application, start_in_process, stop_in_process
+from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
+
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+
+async def one_run(content: Content, users: int, per_user: bool) -> tuple[float, list[float]]:
+    """(pledges per second, latencies in ms) for one run on a fresh database."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.sqlite3"
+        config = load_config(
+            {
+                "TELEGRAM_BOT_TOKEN": "1:bench",
+                "OUTREACH_DB": str(db),
+                "OUTREACH_CONTENT": str(CONTENT),
+            }
+        )
+        api = LocalBotApi()
+        app = build_application(
+            config, content, request=LocalRequest(api), per_user_concurrency=per_user
+        )
+        await start_in_process(app)
+        sent_at: dict[int, float] = {}
+        replied_at: dict[int, float] = {}
+        finished = asyncio.Event()
+
+        def on_action(action: OutgoingAction) -> None:
+            if action.method == "sendMessage" and action.chat_id in sent_at:
+                replied_at.setdefault(action.chat_id, time.perf_counter())
+                if len(replied_at) == users:
+                    finished.set()
+
+        api.subscribe(on_action)
+        updates = [
+            Update.de_json(api.user_press(u, 1, "pyes"), app.bot) for u in range(1, users + 1)
+        ]
+        start = time.perf_counter()
+        for user_id, update in enumerate(updates, start=1):
+            sent_at[user_id] = time.perf_counter()
+            await app.update_queue.put(update)
+        await asyncio.wait_for(finished.wait(), timeout=600)
+        elapsed = time.perf_counter() - start
+        await stop_in_process(app)
+        storage = await Storage.open(db)
+        stored = await storage.pledge_count()
+        await storage.close()
+        if stored != users:
+            raise SystemExit(f"lost pledges: {stored} stored of {users}")
+        latencies = [(replied_at[u] - sent_at[u]) * 1000 for u in sent_at]
+        return users / elapsed, latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    content = load_content(CONTENT)
+    rows = []
+    results: dict[str, float] = {}
+    for label, per_user in (
+        ("sequential (PTB default, baseline)", False),
+        ("per-user concurrent (the bot)", True),
+    ):
+        rates, p50s, p99s = [], [], []
+        for _ in range(args.repeats):
+            rate, latencies = await one_run(content, args.users, per_user)
+            rates.append(rate)
+            p50s.append(percentile(latencies, 0.50))
+            p99s.append(percentile(latencies, 0.99))
+        results[label] = statistics.median(rates)
+        rows.append(
+            f"| {label} | {args.users:,} | {statistics.median(rates):,.0f} "
+            f"| {statistics.median(p50s):,.0f} | {statistics.median(p99s):,.0f} |"
+        )
+    print(
+        f"Pledges: {args.users:,} users pledging at once, median of {args.repeats} runs, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
+    print()
+    print("| processing | users | pledges/s | p50 latency (ms) | p99 latency (ms) |")
+    print("|---|---:|---:|---:|---:|")
+    print("\n".join(rows))
+    base, bot = results.values()
+    print()
+    print(
+        f"Throughput ratio, the bot vs baseline: {bot / base:.2f}x; every pledge stored exactly once."
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
