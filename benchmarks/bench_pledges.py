@@ -114,7 +114,8 @@ async def main() -> None:
     base, bot = results.values()
     print()
     print(
-        f"Throughput ratio, the bot vs baseline: {bot / base:.2f}x; every pledge stored exactly once."
+        f"Throughput ratio, the bot vs baseline: {bot / base:.2f}x;"
+        " every pledge stored exactly once."
     )
 
 
