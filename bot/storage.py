@@ -453,9 +453,12 @@ def _create_private_file(path: Path) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create database {str(path)!r}: {exc.strerror}") from exc
+    try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        return
+        return  # created by another process in between: fine
     except OSError as exc:
         raise StorageError(f"cannot create database {str(path)!r}: {exc.strerror}") from exc
     os.close(fd)
