@@ -42,6 +42,24 @@ ACTIONS: dict[str, bool] = {
     "forget": False,  # ask to delete everything
     "forgety": False,  # delete everything
     "forgetn": False,  # keep everything
+    # the comment guide
+    "cmt": False,  # open the guide (resume, or start)
+    "cnew": False,  # start a new letter after a finished one
+    "cgo": False,  # from the introduction to the first step
+    "crole": True,  # choose a role (arg: role id)
+    "crsn": True,  # toggle a reason (arg: talking point id)
+    "cnext": False,  # reasons chosen: next step
+    "cskip": True,  # skip an optional step (arg: story | name | place)
+    "ckeep": False,  # keep a story that mentions sensitive words
+    "cedit": True,  # change a part from the preview (arg: role | reasons | story | sign)
+    "cback": False,  # previous step
+    "cword": False,  # another wording of the same letter
+    "ccont": False,  # preview accepted: the safety note
+    "csafe": False,  # safety note read: how to send
+    "cpost": False,  # the printable postal letter
+    "cout": True,  # the outcome (arg: sent | couldnt | later)
+    "cleave": False,  # leave the guide, keeping the draft
+    "cdel": False,  # delete the draft
 }
 
 

@@ -48,23 +48,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"outreach-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "check-content":
-        return _check_content(args.directory or config.content_dir)
+        return _check_content(args.directory or config.content_dir, config.recipient_email)
     configure_logging(config.log_level, secrets=(config.token,))
+    command, lang = args.command, getattr(args, "lang", None)
+    if command == "run" and not config.token:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            print(
+                "outreach-bot: TELEGRAM_BOT_TOKEN is not set "
+                "(use `outreach-bot chat` to try the bot)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        print("TELEGRAM_BOT_TOKEN is not set: opening the terminal chat instead (no network).")
+        command = "chat"
     content = _load_content_or_explain(config)
     if content is None:
         return EXIT_USAGE
     try:
-        if args.command == "chat":
-            return _chat(config, content, args.lang)
+        if command == "chat":
+            return _chat(config, content, lang)
         return _run(config, content)
     except StorageError as exc:
         print(f"outreach-bot: database problem: {exc}", file=sys.stderr)
         return 1
 
 
-def _check_content(directory: Path) -> int:
+def _check_content(directory: Path, recipient_email: str) -> int:
     """Print every problem; exit 1 on any error, 0 with warnings only."""
-    content, problems = check_content(directory, date.today())
+    content, problems = check_content(directory, date.today(), recipient_email)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
@@ -81,7 +92,7 @@ def _check_content(directory: Path) -> int:
 
 def _load_content_or_explain(config: Config) -> Content | None:
     try:
-        content = load_content(config.content_dir)
+        content = load_content(config.content_dir, recipient_email=config.recipient_email)
     except ContentError as exc:
         print(
             f"outreach-bot: invalid content in {config.content_dir}; fix it and start again:",
@@ -102,16 +113,6 @@ def _chat(config: Config, content: Content, lang: str | None = None) -> int:
 
 
 def _run(config: Config, content: Content) -> int:
-    if not config.token:
-        if sys.stdin.isatty() and sys.stdout.isatty():
-            print("TELEGRAM_BOT_TOKEN is not set: opening the terminal chat instead (no network).")
-            return _chat(config, content)
-        print(
-            "outreach-bot: TELEGRAM_BOT_TOKEN is not set (use `outreach-bot chat` to try the bot)",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-
     from telegram import Update
 
     from bot.telegram.app import build_application

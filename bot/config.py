@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,17 @@ SETTINGS: tuple[Setting, ...] = (
         "from `{root}/file/bot{token}/…` (a local Bot API server, or a fake one in tests).",
     ),
     Setting(
+        "OUTREACH_RECIPIENT_EMAIL",
+        "(none)",
+        "E-mail address comments are sent to; overrides `channels.email.address` in "
+        "`content/letter.yaml`. With neither, the e-mail channel is hidden (never guessed).",
+    ),
+    Setting(
+        "OUTREACH_DRAFT_RETENTION_DAYS",
+        "30",
+        "Days a comment draft is kept after it is completed (or last touched), then deleted.",
+    ),
+    Setting(
         "OUTREACH_LOG_LEVEL",
         "INFO",
         "DEBUG, INFO, WARNING, ERROR or CRITICAL. Message texts are never logged at any level.",
@@ -91,6 +103,8 @@ class Config:
     default_language: str
     api_url: str
     log_level: str
+    recipient_email: str = ""
+    draft_retention_days: int = 30
 
     @property
     def base_url(self) -> str:
@@ -161,6 +175,15 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     if not content_dir.is_dir():
         raise ConfigError(f"OUTREACH_CONTENT: {str(content_dir)!r} is not a directory")
 
+    retention_raw = env.get("OUTREACH_DRAFT_RETENTION_DAYS", "30").strip() or "30"
+    if not retention_raw.isdigit() or not 1 <= int(retention_raw) <= 3650:
+        raise ConfigError(
+            f"OUTREACH_DRAFT_RETENTION_DAYS: {retention_raw!r} is not a number of days (1-3650)"
+        )
+    email = env.get("OUTREACH_RECIPIENT_EMAIL", "").strip()
+    if email and not re.fullmatch(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}", email):
+        raise ConfigError(f"OUTREACH_RECIPIENT_EMAIL: {email!r} is not an e-mail address")
+
     return Config(
         token=_token(env.get("TELEGRAM_BOT_TOKEN", "")),
         db_path=db_path,
@@ -169,6 +192,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         default_language=language,
         api_url=_api_url(env.get("TELEGRAM_API_URL", "https://api.telegram.org")),
         log_level=level,
+        recipient_email=email,
+        draft_retention_days=int(retention_raw),
     )
 
 

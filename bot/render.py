@@ -163,9 +163,35 @@ def check_rendered(content: Content) -> list[Problem]:
                 problems.append(
                     Problem("error", "facts.yaml", None, key, f"{lang}: {html_problem}")
                 )
+    problems += _check_letters(content)
     for action, ids in (("fact", content.facts), ("topic", content.topics)):
         for item_id in ids:
             data = Callback(action, item_id).data()
             if len(data.encode()) > MAX_CALLBACK_BYTES:  # ids are validated; this guards changes
                 problems.append(Problem("error", "facts.yaml", None, item_id, "id too long"))
+    return problems
+
+
+def _check_letters(content: Content) -> list[Problem]:
+    """The longest letter a sender can make must fit the preview and the send screen."""
+    from bot.letters import NAME_MAX_IN_LETTER, STORY_MAX, longest_letter
+
+    problems = []
+    for lang in LANGS:
+        letter = longest_letter(content.letter, lang, STORY_MAX, NAME_MAX_IN_LETTER)
+        for key in ("guide.preview", "guide.letter"):
+            text = content.text(key, lang, subject=escape(letter.subject), body=escape(letter.body))
+            length = telegram_length(text)
+            if length > MAX_MESSAGE:
+                problems.append(
+                    Problem(
+                        "error",
+                        "letter.yaml",
+                        None,
+                        "",
+                        f"{lang}: the longest possible letter ({STORY_MAX} characters of story, "
+                        f"three longest reasons) makes the {key} message {length} characters, "
+                        f"over Telegram's {MAX_MESSAGE}: shorten paragraphs",
+                    )
+                )
     return problems

@@ -86,6 +86,37 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "0003_comment_drafts_and_reminders",
+        (
+            """
+            CREATE TABLE drafts (
+                user_id        INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+                step           TEXT    NOT NULL,          -- where the guide resumes
+                language       TEXT    NOT NULL,
+                seed           INTEGER NOT NULL,          -- picks the wording, stable per draft
+                role           TEXT,
+                reasons        TEXT    NOT NULL DEFAULT '',  -- comma-separated ids, in order
+                story          TEXT,                      -- the sender's own words, if any
+                sign_name      TEXT,
+                sign_place     TEXT,
+                editing        INTEGER NOT NULL DEFAULT 0,   -- 1: return to the preview next
+                reached        TEXT    NOT NULL DEFAULT '',  -- funnel steps already counted
+                started_at     INTEGER NOT NULL,
+                updated_at     INTEGER NOT NULL,
+                completed_at   INTEGER,                   -- set when sent
+                outcome        TEXT                       -- sent | couldnt | later
+            ) STRICT
+            """,
+            """
+            CREATE TABLE reminders (
+                user_id INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
+                due_at  INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX reminders_due ON reminders (due_at)",
+        ),
+    ),
 )
 
 
@@ -108,6 +139,31 @@ class Pledge:
     state: str | None
     pledged_at: int
 
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    user_id: int
+    step: str
+    language: str
+    seed: int
+    role: str | None
+    reasons: tuple[str, ...]
+    story: str | None
+    sign_name: str | None
+    sign_place: str | None
+    editing: bool
+    reached: frozenset[str]
+    started_at: int
+    updated_at: int
+    completed_at: int | None
+    outcome: str | None
+
+
+DRAFT_FIELDS = ("step", "role", "reasons", "story", "sign_name", "sign_place", "editing", "seed")
+SELECT_DRAFT = (
+    "SELECT user_id, step, language, seed, role, reasons, story, sign_name, sign_place, editing,"
+    " reached, started_at, updated_at, completed_at, outcome FROM drafts WHERE user_id = ?"
+)
 
 SELECT_USER = (
     "SELECT user_id, language, language_set, source, first_seen, last_seen, reachable"
@@ -371,6 +427,99 @@ class Storage:
         row = await self._fetchone("SELECT step FROM conversations WHERE user_id = ?", (user_id,))
         return str(row[0]) if row else None
 
+    # -- comment drafts ---------------------------------------------------------------------
+
+    async def get_draft(self, user_id: int) -> Draft | None:
+        row = await self._fetchone(SELECT_DRAFT, (user_id,))
+        return _draft(row) if row else None
+
+    async def start_draft(self, user_id: int, language: str, seed: int, step: str) -> Draft:
+        """A fresh draft, replacing any earlier one (a finished draft is not resumed)."""
+        now = self.now()
+        await self._write(
+            "INSERT OR REPLACE INTO drafts (user_id, step, language, seed, started_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, step, language, seed, now, now),
+        )
+        draft = await self.get_draft(user_id)
+        assert draft is not None
+        return draft
+
+    async def update_draft(self, user_id: int, **fields: object) -> bool:
+        """Change some fields of the draft; False if there is no draft."""
+        unknown = set(fields) - set(DRAFT_FIELDS)
+        if unknown:
+            raise ValueError(f"not draft fields: {sorted(unknown)}")
+        values = [",".join(v) if isinstance(v, tuple) else v for v in fields.values()]
+        columns = ", ".join(f"{name} = ?" for name in fields)  # names from DRAFT_FIELDS only
+        changed = await self._write(
+            f"UPDATE drafts SET {columns}, updated_at = ? WHERE user_id = ?",  # noqa: S608
+            (*values, self.now(), user_id),
+        )
+        return changed == 1
+
+    async def reach(self, user_id: int, step: str, lang: str, source: str | None) -> bool:
+        """Count a funnel step once per draft (a daily counter with no user id)."""
+        try:
+            async with self.transaction() as conn:
+                async with conn.execute(
+                    "SELECT reached FROM drafts WHERE user_id = ?", (user_id,)
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is None or step in str(row[0]).split(","):
+                    return False
+                reached = ",".join(filter(None, [*str(row[0]).split(","), step]))
+                await conn.execute(
+                    "UPDATE drafts SET reached = ? WHERE user_id = ?", (reached, user_id)
+                )
+                await conn.execute(
+                    "INSERT INTO daily_counts (day, event, lang, source, count)"
+                    " VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, event, lang, source)"
+                    " DO UPDATE SET count = count + 1",
+                    (_utc_day(self.now()), f"funnel:{step}", lang, source or ""),
+                )
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+        return True
+
+    async def finish_draft(self, user_id: int, outcome: str) -> None:
+        """Record the outcome; a sent draft is complete and starts its retention period."""
+        completed = self.now() if outcome == "sent" else None
+        await self._write(
+            "UPDATE drafts SET outcome = ?, completed_at = COALESCE(?, completed_at),"
+            " updated_at = ? WHERE user_id = ?",
+            (outcome, completed, self.now(), user_id),
+        )
+
+    async def delete_draft(self, user_id: int) -> bool:
+        return await self._write("DELETE FROM drafts WHERE user_id = ?", (user_id,)) == 1
+
+    async def purge_drafts(self, older_than: int) -> int:
+        """Delete drafts completed, or untouched, before ``older_than``; return how many."""
+        return await self._write(
+            "DELETE FROM drafts WHERE COALESCE(completed_at, updated_at) < ?", (older_than,)
+        )
+
+    # -- reminders ----------------------------------------------------------------------------
+
+    async def schedule_reminder(self, user_id: int, due_at: int) -> None:
+        """One reminder per user; scheduling again moves it."""
+        await self._write(
+            "INSERT INTO reminders (user_id, due_at) VALUES (?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET due_at = excluded.due_at",
+            (user_id, due_at),
+        )
+
+    async def due_reminders(self, now: int, limit: int = 100) -> list[int]:
+        rows = await self._fetchall(
+            "SELECT user_id FROM reminders WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+            (now, limit),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def cancel_reminder(self, user_id: int) -> bool:
+        return await self._write("DELETE FROM reminders WHERE user_id = ?", (user_id,)) == 1
+
     # -- everything about one user -----------------------------------------------------------
 
     async def _user_tables(self) -> list[str]:
@@ -440,6 +589,26 @@ def _user(row: sqlite3.Row) -> User:
         first_seen=row[4],
         last_seen=row[5],
         reachable=bool(row[6]),
+    )
+
+
+def _draft(row: sqlite3.Row) -> Draft:
+    return Draft(
+        user_id=row["user_id"],
+        step=row["step"],
+        language=row["language"],
+        seed=row["seed"],
+        role=row["role"],
+        reasons=tuple(filter(None, str(row["reasons"]).split(","))),
+        story=row["story"],
+        sign_name=row["sign_name"],
+        sign_place=row["sign_place"],
+        editing=bool(row["editing"]),
+        reached=frozenset(filter(None, str(row["reached"]).split(","))),
+        started_at=row["started_at"],
+        updated_at=row["updated_at"],
+        completed_at=row["completed_at"],
+        outcome=row["outcome"],
     )
 
 

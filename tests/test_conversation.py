@@ -22,6 +22,7 @@ async def test_start_greets_in_english_with_the_menu(bot: Harness) -> None:
     assert len(reply.text.splitlines()) == 3
     assert bot.button_labels(reply) == [
         "📚 Learn the facts",
+        "✉️ Send your comment",
         "✊ Take the pledge",
         "🔔 Get updates",
         "🔒 Privacy",

@@ -19,12 +19,17 @@ import yaml
 from bot.content.models import (
     LANGS,
     Campaign,
+    Channels,
     Citation,
     Fact,
+    LetterContent,
     Localized,
     LocalizedList,
+    Role,
+    TalkingPoint,
     Topic,
     USState,
+    Variants,
 )
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
 
@@ -44,6 +49,8 @@ TOPIC_DESCRIPTION_MAX = 300
 DESCRIPTION_MAX = 512
 SHORT_DESCRIPTION_MAX = 120
 PLEDGE_MAX = 1500
+LETTER_PLACEHOLDERS = frozenset({"office"})
+MIN_VARIANTS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,7 @@ class Content:
     facts: dict[str, Fact]
     ui: dict[str, Localized]
     states: dict[str, USState]
+    letter: LetterContent
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -218,6 +226,37 @@ class _File:
 
         lists = self._per_language(value, path, read)
         return None if lists is None else LocalizedList(en=lists["en"], es=lists["es"])
+
+    def variants(
+        self,
+        value: Any,
+        path: KeyPath,
+        max_len: int,
+        minimum: int = MIN_VARIANTS,
+        placeholders: frozenset[str] = frozenset(),
+    ) -> Variants | None:
+        """Several wordings per language, each checked for length and placeholders."""
+
+        def read(v: Any, p: KeyPath) -> tuple[str, ...] | None:
+            items = self.sequence(v, p)
+            if items is None:
+                return None
+            texts = []
+            for i, item in enumerate(items):
+                text = self.string(item, (*p, i), max_len)
+                if text is None:
+                    continue
+                for name in PLACEHOLDER_RE.findall(text):
+                    if name not in placeholders:
+                        allowed = ", ".join(sorted(placeholders)) or "none"
+                        self.error((*p, i), f"unknown placeholder {{{name}}} (allowed: {allowed})")
+                texts.append(text)
+            if len(texts) < minimum:
+                self.error(p, f"at least {minimum} variants are needed, found {len(texts)}")
+            return tuple(texts)
+
+        lists = self._per_language(value, path, read)
+        return None if lists is None else Variants(en=lists["en"], es=lists["es"])
 
     def _per_language(
         self, value: Any, path: KeyPath, read: Callable[[Any, KeyPath], Any]
@@ -487,11 +526,124 @@ def _read_ui(f: _File, check_html: Callable[[str], str | None]) -> dict[str, Loc
     return ui
 
 
+def _read_letter(f: _File, recipient_email: str | None) -> LetterContent | None:
+    if f.data is None:
+        return None
+    recipient = f.mapping(f.data.get("recipient"), ("recipient",)) or {}
+    r: KeyPath = ("recipient",)
+    office = f.localized(recipient.get("office"), (*r, "office"), 100)
+    why = f.localized(recipient.get("why"), (*r, "why"), 600)
+    salutations = f.variants(recipient.get("salutations"), (*r, "salutations"), 80, 1)
+    channels = _read_channels(f, recipient_email)
+
+    roles: dict[str, Role] = {}
+    for i, raw in enumerate(f.sequence(f.data.get("roles"), ("roles",)) or []):
+        p: KeyPath = ("roles", i)
+        data = f.mapping(raw, p) or {}
+        rid = f.identifier(data.get("id"), (*p, "id"))
+        label = f.localized(data.get("label"), (*p, "label"), 40)
+        openings = f.variants(
+            data.get("openings"), (*p, "openings"), 400, placeholders=LETTER_PLACEHOLDERS
+        )
+        if rid in roles:
+            f.error((*p, "id"), f"duplicate role {rid!r}")
+        elif rid and label and openings:
+            roles[rid] = Role(id=rid, label=label, openings=openings)
+    if not roles:
+        f.error(("roles",), "at least one role is needed")
+
+    points: dict[str, TalkingPoint] = {}
+    for i, raw in enumerate(f.sequence(f.data.get("talking_points"), ("talking_points",)) or []):
+        p = ("talking_points", i)
+        data = f.mapping(raw, p) or {}
+        tid = f.identifier(data.get("id"), (*p, "id"))
+        label = f.localized(data.get("label"), (*p, "label"), 32)
+        paragraphs = f.variants(
+            data.get("paragraphs"), (*p, "paragraphs"), 450, placeholders=LETTER_PLACEHOLDERS
+        )
+        if tid in points:
+            f.error((*p, "id"), f"duplicate talking point {tid!r}")
+        elif tid and label and paragraphs:
+            points[tid] = TalkingPoint(id=tid, label=label, paragraphs=paragraphs)
+    if not points:
+        f.error(("talking_points",), "at least one talking point is needed")
+
+    subjects = f.variants(f.data.get("subjects"), ("subjects",), 110)
+    closings = f.variants(
+        f.data.get("closings"), ("closings",), 300, placeholders=LETTER_PLACEHOLDERS
+    )
+    signoffs = f.variants(f.data.get("signoffs"), ("signoffs",), 40, 1)
+    sensitive = f.localized_list(f.data.get("sensitive_words"), ("sensitive_words",))
+    hours = f.data.get("reminder_hours", 24)
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 14:
+        f.error(("reminder_hours",), "expected a whole number of hours from 1 to 336")
+        hours = 24
+    parts = (office, why, salutations, channels, subjects, closings, signoffs, sensitive)
+    if any(part is None for part in parts) or not roles or not points:
+        return None
+    assert office and why and salutations and channels and subjects
+    assert closings and signoffs and sensitive
+    return LetterContent(
+        office=office,
+        why=why,
+        salutations=salutations,
+        channels=channels,
+        roles=roles,
+        talking_points=points,
+        subjects=subjects,
+        closings=closings,
+        signoffs=signoffs,
+        sensitive_words=sensitive,
+        reminder_hours=hours,
+    )
+
+
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
+
+
+def _read_channels(f: _File, recipient_email: str | None) -> Channels | None:
+    data = f.mapping(f.data.get("channels"), ("channels",))
+    if data is None:
+        return None
+    p: KeyPath = ("channels",)
+    email_data = data.get("email") or {}
+    email = str(email_data.get("address") or "").strip() if isinstance(email_data, dict) else ""
+    if recipient_email:
+        email = recipient_email.strip()
+    if email and not EMAIL_RE.match(email):
+        f.error((*p, "email", "address"), f"{email!r} is not an e-mail address")
+        email = ""
+    if not email:
+        f.warn(
+            (*p, "email", "address"),
+            "no recipient e-mail address: the e-mail channel is hidden "
+            "(set it here or in OUTREACH_RECIPIENT_EMAIL; never guess one)",
+        )
+    postal = data.get("postal") or {}
+    lines: tuple[str, ...] = ()
+    note = Localized(en="", es="")
+    if postal:
+        postal_map = f.mapping(postal, (*p, "postal")) or {}
+        raw_lines = f.sequence(postal_map.get("address"), (*p, "postal", "address")) or []
+        lines = tuple(
+            t for i, x in enumerate(raw_lines) if (t := f.string(x, (*p, "postal", "address", i)))
+        )
+        note = f.localized(postal_map.get("note"), (*p, "postal", "note"), 200) or note
+    webform = data.get("webform") or {}
+    url = str(webform.get("url") or "").strip() if isinstance(webform, dict) else ""
+    if url and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", url):
+        f.error((*p, "webform", "url"), f"{url!r} is not an https link")
+        url = ""
+    if not (email or lines or url):
+        f.error(p, "no channel to send a comment through: give an e-mail, postal address or form")
+    return Channels(email=email, postal_address=lines, postal_note=note, webform_url=url)
+
+
 # -- entry points ------------------------------------------------------------------------------
 
 
 def check_content(
-    directory: Path, today: date | None = None
+    directory: Path, today: date | None = None, recipient_email: str | None = None
 ) -> tuple[Content | None, list[Problem]]:
     """Read and validate every content file; return the content (if usable) and all problems."""
     from bot.render import check_rendered  # rendering lives with the texts it checks
@@ -505,8 +657,9 @@ def check_content(
     topics, facts = _read_facts(_File(directory, "facts.yaml", problems), today)
     ui = _read_ui(_File(directory, "ui.yaml", problems), check_html)
     states = _read_states(_File(directory, "states.yaml", problems))
+    letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
 
-    if any(p.severity == "error" for p in problems) or campaign is None:
+    if any(p.severity == "error" for p in problems) or campaign is None or letter is None:
         return None, problems
     content = Content(
         directory=directory,
@@ -515,6 +668,7 @@ def check_content(
         facts=facts,
         ui=ui,
         states=states,
+        letter=letter,
     )
     problems.extend(check_rendered(content))
     if any(p.severity == "error" for p in problems):
@@ -523,9 +677,11 @@ def check_content(
     return replace(content, warnings=warnings), problems
 
 
-def load_content(directory: Path, today: date | None = None) -> Content:
+def load_content(
+    directory: Path, today: date | None = None, recipient_email: str | None = None
+) -> Content:
     """Load valid content or raise :class:`ContentError` listing every error."""
-    content, problems = check_content(directory, today)
+    content, problems = check_content(directory, today, recipient_email)
     if content is None:
         raise ContentError(problems)
     return content

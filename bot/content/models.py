@@ -93,3 +93,59 @@ class USState:
     code: str  # USPS code, e.g. "TX"
     name: Localized
     aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Variants:
+    """Several wordings of one piece of a letter, per language."""
+
+    en: tuple[str, ...]
+    es: tuple[str, ...]
+
+    def get(self, lang: str) -> tuple[str, ...]:
+        return self.es if lang == "es" else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """Who the sender is; sets the letter's opening."""
+
+    id: str
+    label: Localized
+    openings: Variants
+
+
+@dataclass(frozen=True, slots=True)
+class TalkingPoint:
+    """A reason a sender can choose; each has several paragraph wordings."""
+
+    id: str
+    label: Localized
+    paragraphs: Variants
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    """Where a comment can be sent. Empty e-mail or web form: that channel is not offered."""
+
+    email: str  # from content or OUTREACH_RECIPIENT_EMAIL; "" hides the e-mail channel
+    postal_address: tuple[str, ...]
+    postal_note: Localized
+    webform_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class LetterContent:
+    """Everything the comment guide assembles letters from."""
+
+    office: Localized
+    why: Localized
+    salutations: Variants
+    channels: Channels
+    roles: dict[str, Role]
+    talking_points: dict[str, TalkingPoint]
+    subjects: Variants
+    closings: Variants
+    signoffs: Variants
+    sensitive_words: LocalizedList
+    reminder_hours: int

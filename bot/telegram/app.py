@@ -39,7 +39,18 @@ from bot.content import LANGS, Content
 from bot.storage import Storage
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.context import BotApp, Ctx, Services
-from bot.telegram.handlers import buttons, facts, fallback, menu, pledge, privacy, text, updates
+from bot.telegram.handlers import (
+    buttons,
+    comment,
+    facts,
+    fallback,
+    menu,
+    pledge,
+    privacy,
+    text,
+    updates,
+)
+from bot.telegram.jobs import schedule_jobs
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +59,7 @@ Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
 # Commands shown in Telegram's menu, in this order; descriptions come from content.
 PUBLIC_COMMANDS = (
     "start",
+    "comment",
     "facts",
     "pledge",
     "stop",
@@ -62,6 +74,7 @@ PUBLIC_COMMANDS = (
 COMMANDS: dict[str, Handler] = {
     "start": menu.start,
     "facts": facts.topics,
+    "comment": comment.entry,
     "pledge": pledge.pledge_screen,
     "unpledge": pledge.confirm_unpledge,
     "stop": updates.unsubscribe,
@@ -152,6 +165,7 @@ async def _post_init(app: Any) -> None:
     services: Services = app.bot_data
     services.storage = await Storage.open(services.config.db_path)
     await set_commands(app)
+    schedule_jobs(app)
 
 
 async def set_commands(app: BotApp) -> None:

@@ -15,6 +15,7 @@ def main_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
     t = content.text
     return keyboard(
         [button(t("menu.facts", lang), Callback("topics").data())],
+        [button(t("menu.comment", lang), Callback("cmt").data())],
         [button(t("menu.pledge", lang), Callback("pledge").data())],
         [
             button(t("menu.updates", lang), Callback("updates").data()),

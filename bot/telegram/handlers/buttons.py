@@ -12,10 +12,11 @@ from bot.callbacks import parse
 from bot.telegram import keyboards
 from bot.telegram.common import current_user, show
 from bot.telegram.context import Ctx
-from bot.telegram.handlers import facts, menu, pledge, privacy, updates
+from bot.telegram.handlers import comment, facts, menu, pledge, privacy, updates
 
-# Actions that continue the pledge's typed steps; any other press leaves them.
-PLEDGE_STEP_ACTIONS = {"pskip", "pstate"}
+# Actions that answer a step awaiting typed input (or set it again themselves); any other
+# press leaves the typed step, so the next text is read as a question.
+STEP_ACTIONS = {"pskip", "pstate", "cskip"}
 
 
 async def on_button(update: Update, ctx: Ctx) -> None:
@@ -29,7 +30,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     callback = parse(query.data)
     handled = False
     if callback is not None:
-        if callback.action not in PLEDGE_STEP_ACTIONS and query.from_user is not None:
+        if callback.action not in STEP_ACTIONS and query.from_user is not None:
             await ctx.services.storage.clear_step(query.from_user.id)
         handled = await _route(update, ctx, callback.action, callback.arg)
     if not handled:
@@ -84,6 +85,47 @@ async def _route(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool
             await privacy.forget(update, ctx)
         case "forgetn", None:
             await privacy.keep(update, ctx)
+        case _:
+            return await _route_comment(update, ctx, action, arg)
+    return True
+
+
+async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool:
+    match action, arg:
+        case "cmt", None:
+            await comment.entry(update, ctx)
+        case "cnew", None:
+            await comment.start_new(update, ctx)
+        case "cgo", None:
+            await comment.begin(update, ctx)
+        case "crole", str(role_id):
+            return await comment.choose_role(update, ctx, role_id)
+        case "crsn", str(reason_id):
+            return await comment.toggle_reason(update, ctx, reason_id)
+        case "cnext", None:
+            await comment.reasons_done(update, ctx)
+        case "cskip", str(what):
+            return await comment.skip(update, ctx, what)
+        case "ckeep", None:
+            await comment.keep_story(update, ctx)
+        case "cedit", str(part):
+            return await comment.edit(update, ctx, part)
+        case "cback", None:
+            await comment.back(update, ctx)
+        case "cword", None:
+            await comment.another_wording(update, ctx)
+        case "ccont", None:
+            await comment.to_safety(update, ctx)
+        case "csafe", None:
+            await comment.to_send(update, ctx)
+        case "cpost", None:
+            await comment.printable(update, ctx)
+        case "cout", str(result):
+            return await comment.outcome(update, ctx, result)
+        case "cleave", None:
+            await comment.leave(update, ctx)
+        case "cdel", None:
+            await comment.discard(update, ctx)
         case _:
             return False
     return True

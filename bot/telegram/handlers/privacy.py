@@ -22,7 +22,7 @@ async def privacy(update: Update, ctx: Ctx) -> None:
     await show(
         update,
         ctx,
-        content.text("privacy.text", lang),
+        content.text("privacy.text", lang, days=str(ctx.services.config.draft_retention_days)),
         keyboard(
             [
                 button(content.text("button.mydata", lang), Callback("mydata").data()),

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.pledges import is_stop_message
 from bot.telegram.context import Ctx
-from bot.telegram.handlers import facts, pledge, updates
+from bot.telegram.handlers import comment, facts, pledge, updates
 
 
 async def on_text(update: Update, ctx: Ctx) -> None:
@@ -24,5 +24,11 @@ async def on_text(update: Update, ctx: Ctx) -> None:
         await pledge.name_typed(update, ctx, text)
     elif step == pledge.STEP_STATE:
         await pledge.state_typed(update, ctx, text)
+    elif step == comment.TYPED_STEPS["story"]:
+        await comment.story_typed(update, ctx, text)
+    elif step == comment.TYPED_STEPS["sign_name"]:
+        await comment.signature_typed(update, ctx, text, "sign_name")
+    elif step == comment.TYPED_STEPS["sign_place"]:
+        await comment.signature_typed(update, ctx, text, "sign_place")
     else:
         await facts.question(update, ctx)

@@ -1,0 +1,639 @@
+"""The comment guide: from "I want to help" to "I sent it", one step per screen.
+
+The draft and the step it is at live in SQLite and are written as each answer arrives, so the
+guide survives a restart at any step and ``/comment`` resumes it. Typed answers (the story, the
+signature) are awaited through the same stored conversation step the pledge uses, so any other
+command or button leaves them.
+
+Steps: intro → role → reasons → story (→ story_check) → sign_name → sign_place → preview →
+safety → send → outcome. Every step has back and leave; the preview can change any part.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from html import escape
+
+from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.callbacks import Callback
+from bot.content import Content
+from bot.letters import (
+    STORY_MAX,
+    DraftChoices,
+    Letter,
+    compose_links,
+    postal_letter,
+    render_letter,
+    sensitive_mentions,
+    story_problem,
+)
+from bot.pledges import NAME_MAX, check_first_name
+from bot.render import share_bot_url
+from bot.storage import Draft, User
+from bot.telegram.common import button, current_user, keyboard, show
+from bot.telegram.context import Ctx
+from bot.telegram.handlers.facts import bot_link
+
+# Conversation steps: which typed answer the guide waits for.
+TYPED_STEPS = {"story": "comment_story", "sign_name": "comment_name", "sign_place": "comment_place"}
+# The numbered steps a sender goes through, for "Step n of 5".
+NUMBERED = ("role", "reasons", "story", "sign_name", "sign_place")
+BACK = {
+    "role": "intro",
+    "reasons": "role",
+    "story": "reasons",
+    "story_check": "story",
+    "sign_name": "story",
+    "sign_place": "sign_name",
+    "preview": "sign_place",
+    "safety": "preview",
+    "send": "safety",
+}
+MAX_REASONS = 3
+COPY_TEXT_MAX = 256  # Telegram's limit for CopyTextButton text
+
+
+def choices(draft: Draft) -> DraftChoices:
+    return DraftChoices(
+        seed=draft.seed,
+        role=draft.role,
+        reasons=draft.reasons,
+        story=draft.story,
+        sign_name=draft.sign_name,
+        sign_place=draft.sign_place,
+    )
+
+
+def letter_for(content: Content, draft: Draft) -> Letter:
+    return render_letter(content.letter, choices(draft), draft.language)
+
+
+# -- entry ----------------------------------------------------------------------------------------
+
+
+async def entry(update: Update, ctx: Ctx) -> None:
+    """Open the guide: resume an unfinished draft, or start one."""
+    user = await current_user(update, ctx)
+    draft = await ctx.services.storage.get_draft(user.user_id)
+    content, lang = ctx.services.content, user.language
+    if draft is not None and draft.completed_at is None:
+        await show_step(update, ctx, user, draft, content.text("guide.resume", lang))
+        return
+    if draft is not None:
+        await show(
+            update,
+            ctx,
+            content.text("guide.finished_before", lang),
+            keyboard(
+                [button(content.text("button.new_comment", lang), Callback("cnew").data())],
+                [button(content.text("button.menu", lang), Callback("menu").data())],
+            ),
+        )
+        return
+    await start_new(update, ctx)
+
+
+async def start_new(update: Update, ctx: Ctx) -> None:
+    """Start a fresh draft with its own wording seed, and show who receives it and why."""
+    user = await current_user(update, ctx)
+    storage = ctx.services.storage
+    draft = await storage.start_draft(
+        user.user_id, user.language, secrets.randbelow(2**31), "intro"
+    )
+    await storage.reach(user.user_id, "started", user.language, user.source)
+    await show_step(update, ctx, user, draft)
+
+
+# -- screens ---------------------------------------------------------------------------------------
+
+
+async def show_step(update: Update, ctx: Ctx, user: User, draft: Draft, notice: str = "") -> None:
+    """Show the screen of the draft's current step, and await typed input where it needs it."""
+    await ctx.services.storage.set_step(user.user_id, TYPED_STEPS.get(draft.step))
+    screen = SCREENS.get(draft.step, _preview_screen)
+    text, markup = await screen(ctx, user, draft)
+    if notice:  # a UI string from content: already Telegram HTML
+        text = f"<i>{notice}</i>\n\n{text}"
+    if draft.step == "send":
+        await _send_screens(update, ctx, user, draft, text)
+        return
+    await show(update, ctx, text, markup)
+
+
+def _nav(content: Content, lang: str, back: bool = True) -> list[InlineKeyboardButton]:
+    row = [button(content.text("button.back", lang), Callback("cback").data())] if back else []
+    row.append(button(content.text("button.leave", lang), Callback("cleave").data()))
+    return row
+
+
+def _numbered(draft: Draft) -> dict[str, str]:
+    step = draft.step if draft.step in NUMBERED else "story"
+    return {"step": str(NUMBERED.index(step) + 1), "total": str(len(NUMBERED))}
+
+
+Screen = tuple[str, InlineKeyboardMarkup]
+
+
+async def _intro_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    text = content.text(
+        "guide.intro",
+        lang,
+        office=escape(content.letter.office.get(lang)),
+        why=escape(content.letter.why.get(lang)),
+    )
+    return text, keyboard(
+        [button(content.text("button.start_guide", lang), Callback("cgo").data())],
+        _nav(content, lang, back=False),
+    )
+
+
+async def _role_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    rows = [
+        [
+            button(
+                ("✅ " if role.id == draft.role else "") + role.label.get(lang), _role_data(role.id)
+            )
+        ]
+        for role in content.letter.roles.values()
+    ]
+    return content.text("guide.role", lang, **_numbered(draft)), keyboard(
+        *rows, _nav(content, lang)
+    )
+
+
+def _role_data(role_id: str) -> str:
+    return Callback("crole", role_id).data()
+
+
+async def _reasons_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    rows = []
+    for point in content.letter.talking_points.values():
+        mark = "✅ " if point.id in draft.reasons else "▫️ "
+        rows.append([button(mark + point.label.get(lang), Callback("crsn", point.id).data())])
+    if 1 <= len(draft.reasons) <= MAX_REASONS:
+        rows.append([button(content.text("button.next_step", lang), Callback("cnext").data())])
+    text = content.text("guide.reasons", lang, chosen=str(len(draft.reasons)), **_numbered(draft))
+    return text, keyboard(*rows, _nav(content, lang))
+
+
+async def _story_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    text = content.text("guide.story", lang, max=f"{STORY_MAX:,}", **_numbered(draft))
+    return text, keyboard(
+        [button(content.text("button.skip", lang), Callback("cskip", "story").data())],
+        _nav(content, lang),
+    )
+
+
+async def _story_check_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    words = sensitive_mentions(draft.story or "", content.letter.sensitive_words.all())
+    text = content.text("guide.story_sensitive", lang, words=escape(", ".join(words)))
+    return text, keyboard(
+        [button(content.text("button.keep_story", lang), Callback("ckeep").data())],
+        [button(content.text("button.edit_story", lang), Callback("cedit", "story").data())],
+        _nav(content, lang),
+    )
+
+
+async def _sign_name_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    text = content.text("guide.sign_name", lang, max=str(NAME_MAX), **_numbered(draft))
+    return text, keyboard(
+        [button(content.text("button.skip", lang), Callback("cskip", "name").data())],
+        _nav(content, lang),
+    )
+
+
+async def _sign_place_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    text = content.text("guide.sign_place", lang, max=str(NAME_MAX), **_numbered(draft))
+    return text, keyboard(
+        [button(content.text("button.skip", lang), Callback("cskip", "place").data())],
+        _nav(content, lang),
+    )
+
+
+async def _preview_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    await ctx.services.storage.reach(user.user_id, "previewed", lang, user.source)
+    letter = letter_for(content, draft)
+    text = content.text(
+        "guide.preview", lang, subject=escape(letter.subject), body=escape(letter.body)
+    )
+    t = content.text
+    return text, keyboard(
+        [
+            button(t("button.edit_role", lang), Callback("cedit", "role").data()),
+            button(t("button.edit_reasons", lang), Callback("cedit", "reasons").data()),
+        ],
+        [
+            button(t("button.edit_story", lang), Callback("cedit", "story").data()),
+            button(t("button.edit_signature", lang), Callback("cedit", "sign").data()),
+        ],
+        [button(t("button.another_wording", lang), Callback("cword").data())],
+        [button(t("button.continue", lang), Callback("ccont").data())],
+        [
+            button(t("button.discard", lang), Callback("cdel").data()),
+            button(t("button.leave", lang), Callback("cleave").data()),
+        ],
+    )
+
+
+async def _safety_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    content, lang = ctx.services.content, draft.language
+    return content.text("guide.safety", lang), keyboard(
+        [button(content.text("button.understood", lang), Callback("csafe").data())],
+        _nav(content, lang),
+    )
+
+
+async def _send_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
+    """The letter itself, ready to copy (or to print when there is no e-mail channel)."""
+    content, lang = ctx.services.content, draft.language
+    letter = letter_for(content, draft)
+    channels = content.letter.channels
+    if channels.email:
+        text = content.text(
+            "guide.letter", lang, subject=escape(letter.subject), body=escape(letter.body)
+        )
+    else:
+        printable = postal_letter(content.letter, letter, lang, _today())
+        text = f"<pre>{escape(printable)}</pre>"
+    return text, keyboard()
+
+
+SCREENS = {
+    "intro": _intro_screen,
+    "role": _role_screen,
+    "reasons": _reasons_screen,
+    "story": _story_screen,
+    "story_check": _story_check_screen,
+    "sign_name": _sign_name_screen,
+    "sign_place": _sign_place_screen,
+    "preview": _preview_screen,
+    "safety": _safety_screen,
+    "send": _send_screen,
+}
+
+
+async def _send_screens(
+    update: Update, ctx: Ctx, user: User, draft: Draft, letter_text: str
+) -> None:
+    """Two messages: the letter to copy, then how to send it and the outcome buttons."""
+    content, lang = ctx.services.content, draft.language
+    storage = ctx.services.storage
+    await storage.reach(user.user_id, "send_shown", lang, user.source)
+    await show(update, ctx, letter_text, None)
+    letter = letter_for(content, draft)
+    channels = content.letter.channels
+    t = content.text
+    parts: list[str] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    if channels.email:
+        links = compose_links(channels.email, letter.subject, letter.body)
+        parts.append(t("guide.send_email", lang, address=escape(channels.email)))
+        if not links.body_included:
+            parts.append(t("guide.send_email_long", lang))
+        rows.append(
+            [
+                InlineKeyboardButton(t("button.gmail", lang), url=links.gmail),
+                InlineKeyboardButton(t("button.outlook", lang), url=links.outlook),
+            ]
+        )
+        rows.append(
+            [
+                _copy_button(t("button.copy_address", lang), channels.email),
+                _copy_button(t("button.copy_subject", lang), letter.subject),
+            ]
+        )
+    if channels.postal_address:
+        address = "\n".join(escape(line) for line in channels.postal_address)
+        parts.append(
+            t(
+                "guide.send_postal",
+                lang,
+                address=address,
+                note=escape(channels.postal_note.get(lang)),
+            )
+        )
+        if channels.email:
+            rows.append([button(t("button.postal", lang), Callback("cpost").data())])
+    if channels.webform_url:
+        parts.append(t("guide.send_webform", lang))
+        rows.append([InlineKeyboardButton(t("button.webform", lang), url=channels.webform_url)])
+    parts.append(t("guide.outcome", lang))
+    rows += [
+        [button(t("button.sent", lang), Callback("cout", "sent").data())],
+        [button(t("button.couldnt", lang), Callback("cout", "couldnt").data())],
+        [button(t("button.later", lang), Callback("cout", "later").data())],
+    ]
+    chat = update.effective_chat
+    if chat is not None:
+        await ctx.bot.send_message(chat.id, "\n\n".join(parts), reply_markup=keyboard(*rows))
+
+
+def _copy_button(label: str, text: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, copy_text=CopyTextButton(text[:COPY_TEXT_MAX]))
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+# -- moving between steps ----------------------------------------------------------------------
+
+
+async def _draft_or_entry(update: Update, ctx: Ctx) -> tuple[User, Draft] | None:
+    """The user's unfinished draft; without one, the guide's entry screen and None."""
+    user = await current_user(update, ctx)
+    draft = await ctx.services.storage.get_draft(user.user_id)
+    if draft is None or draft.completed_at is not None:
+        await entry(update, ctx)
+        return None
+    return user, draft
+
+
+async def go(update: Update, ctx: Ctx, step: str, notice: str = "", **fields: object) -> None:
+    """Move the draft to ``step`` (changing ``fields``) and show it."""
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return
+    user, _ = found
+    storage = ctx.services.storage
+    await storage.update_draft(user.user_id, step=step, **fields)
+    draft = await storage.get_draft(user.user_id)
+    assert draft is not None
+    await show_step(update, ctx, user, draft, notice)
+
+
+async def _after(update: Update, ctx: Ctx, draft: Draft, following: str) -> None:
+    """Go on to ``following``, or back to the preview when the user came from there."""
+    if draft.editing:
+        await go(update, ctx, "preview", editing=0)
+    else:
+        await go(update, ctx, following)
+
+
+async def begin(update: Update, ctx: Ctx) -> None:
+    """From the introduction to choosing a role."""
+    await go(update, ctx, "role")
+
+
+async def choose_role(update: Update, ctx: Ctx, role_id: str) -> bool:
+    """Store the role; False for a role content no longer has."""
+    if role_id not in ctx.services.content.letter.roles:
+        return False
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return True
+    user, draft = found
+    await ctx.services.storage.update_draft(user.user_id, role=role_id)
+    await ctx.services.storage.reach(user.user_id, "role", draft.language, user.source)
+    await _after(update, ctx, draft, "reasons")
+    return True
+
+
+async def toggle_reason(update: Update, ctx: Ctx, reason_id: str) -> bool:
+    """Add or remove a reason; at most three."""
+    content = ctx.services.content
+    if reason_id not in content.letter.talking_points:
+        return False
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return True
+    _, draft = found
+    reasons = list(draft.reasons)
+    notice = ""
+    if reason_id in reasons:
+        reasons.remove(reason_id)
+    elif len(reasons) >= MAX_REASONS:
+        notice = content.text("guide.reasons_limit", draft.language)
+    else:
+        reasons.append(reason_id)
+    await go(update, ctx, "reasons", notice, reasons=tuple(reasons))
+    return True
+
+
+async def reasons_done(update: Update, ctx: Ctx) -> None:
+    """Go on once one to three reasons are chosen."""
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return
+    user, draft = found
+    if not 1 <= len(draft.reasons) <= MAX_REASONS:
+        await go(update, ctx, "reasons")
+        return
+    await ctx.services.storage.reach(user.user_id, "reasons", draft.language, user.source)
+    await _after(update, ctx, draft, "story")
+
+
+async def story_typed(update: Update, ctx: Ctx, text: str) -> None:
+    """Store the story unchanged (after checking it), or explain why it cannot be used."""
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return
+    user, draft = found
+    content, lang = ctx.services.content, draft.language
+    problem = story_problem(text)
+    if problem is not None:
+        key = f"guide.story_{problem}"
+        values = {"length": f"{len(text):,}", "max": f"{STORY_MAX:,}"}
+        await show(
+            update,
+            ctx,
+            content.text(key, lang, **values),
+            keyboard(
+                [button(content.text("button.skip", lang), Callback("cskip", "story").data())]
+            ),
+        )
+        return
+    if sensitive_mentions(text, content.letter.sensitive_words.all()):
+        await go(update, ctx, "story_check", story=text)
+        return
+    await ctx.services.storage.update_draft(user.user_id, story=text)
+    await _after(update, ctx, draft, "sign_name")
+
+
+async def keep_story(update: Update, ctx: Ctx) -> None:
+    """The user keeps a story that mentions sensitive words."""
+    found = await _draft_or_entry(update, ctx)
+    if found is not None:
+        await _after(update, ctx, found[1], "sign_name")
+
+
+async def skip(update: Update, ctx: Ctx, what: str) -> bool:
+    """Skip the story, the signature name or the place."""
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return True
+    _, draft = found
+    if what == "story":
+        await ctx.services.storage.update_draft(draft.user_id, story=None)
+        await _after(update, ctx, draft, "sign_name")
+    elif what == "name":
+        await ctx.services.storage.update_draft(draft.user_id, sign_name=None)
+        await go(update, ctx, "sign_place")
+    elif what == "place":
+        await ctx.services.storage.update_draft(draft.user_id, sign_place=None)
+        await go(update, ctx, "preview", editing=0)
+    else:
+        return False
+    return True
+
+
+async def signature_typed(update: Update, ctx: Ctx, text: str, part: str) -> None:
+    """Store the name or the place to sign with, or explain why it cannot be used."""
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return
+    _, draft = found
+    content, lang = ctx.services.content, draft.language
+    check = check_first_name(text)
+    if check.name is None:
+        key = "guide.sign_too_long" if check.problem == "too_long" else "guide.sign_invalid"
+        skip_to = "name" if part == "sign_name" else "place"
+        await show(
+            update,
+            ctx,
+            content.text(key, lang, length=f"{check.length:,}", max=str(NAME_MAX)),
+            keyboard(
+                [button(content.text("button.skip", lang), Callback("cskip", skip_to).data())]
+            ),
+        )
+        return
+    if part == "sign_name":
+        await go(update, ctx, "sign_place", sign_name=check.name)
+    else:
+        await go(update, ctx, "preview", sign_place=check.name, editing=0)
+
+
+async def edit(update: Update, ctx: Ctx, part: str) -> bool:
+    """From the preview (or the story check), change one part, then come back."""
+    steps = {"role": "role", "reasons": "reasons", "story": "story", "sign": "sign_name"}
+    if part not in steps:
+        return False
+    await go(update, ctx, steps[part], editing=1)
+    return True
+
+
+async def back(update: Update, ctx: Ctx) -> None:
+    """One step back."""
+    found = await _draft_or_entry(update, ctx)
+    if found is not None:
+        await go(update, ctx, BACK.get(found[1].step, "intro"), editing=0)
+
+
+async def another_wording(update: Update, ctx: Ctx) -> None:
+    """The same choices in other words: a new seed."""
+    await go(update, ctx, "preview", seed=secrets.randbelow(2**31))
+
+
+async def to_safety(update: Update, ctx: Ctx) -> None:
+    await go(update, ctx, "safety")
+
+
+async def to_send(update: Update, ctx: Ctx) -> None:
+    await go(update, ctx, "send")
+
+
+async def printable(update: Update, ctx: Ctx) -> None:
+    """The ready-to-print postal letter, as a new message."""
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return
+    _, draft = found
+    content = ctx.services.content
+    text = postal_letter(content.letter, letter_for(content, draft), draft.language, _today())
+    chat = update.effective_chat
+    if chat is not None:
+        await ctx.bot.send_message(chat.id, f"<pre>{escape(text)}</pre>")
+
+
+async def outcome(update: Update, ctx: Ctx, result: str) -> bool:
+    """Record "I sent it", "I couldn't" or "Remind me later"."""
+    if result not in ("sent", "couldnt", "later"):
+        return False
+    user = await current_user(update, ctx)
+    storage, content, lang = ctx.services.storage, ctx.services.content, user.language
+    draft = await storage.get_draft(user.user_id)
+    if draft is None:
+        await entry(update, ctx)
+        return True
+    t = content.text
+    menu = button(t("button.menu", lang), Callback("menu").data())
+    if result == "sent":
+        if draft.completed_at is None:
+            await storage.finish_draft(user.user_id, "sent")
+            if await storage.reach(user.user_id, "sent", lang, user.source):
+                await storage.count_event("comment_sent", lang, user.source)
+        await storage.cancel_reminder(user.user_id)
+        await _thank(update, ctx, user)
+        return True
+    if draft.completed_at is not None:
+        await entry(update, ctx)  # already sent: nothing to remind or regret
+        return True
+    if result == "couldnt":
+        await storage.finish_draft(user.user_id, "couldnt")
+        await storage.reach(user.user_id, "couldnt", lang, user.source)
+        await storage.cancel_reminder(user.user_id)
+        await show(update, ctx, t("guide.couldnt", lang), keyboard([menu]))
+        return True
+    hours = content.letter.reminder_hours
+    await storage.finish_draft(user.user_id, "later")
+    await storage.schedule_reminder(user.user_id, storage.now() + hours * 3600)
+    await show(update, ctx, t("guide.later", lang, hours=str(hours)), keyboard([menu]))
+    return True
+
+
+async def _thank(update: Update, ctx: Ctx, user: User) -> None:
+    """Thanks, sharing, and the pledge and updates if not given yet."""
+    storage, content, lang = ctx.services.storage, ctx.services.content, user.language
+    t = content.text
+    parts = [t("guide.sent", lang)]
+    rows = [
+        [
+            InlineKeyboardButton(
+                t("button.share", lang), url=share_bot_url(content, lang, bot_link(ctx))
+            )
+        ]
+    ]
+    if await storage.get_pledge(user.user_id) is None:
+        parts.append(t("guide.sent_pledge", lang))
+        rows.append([button(t("button.pledge", lang), Callback("pledge").data())])
+    if not await storage.is_subscribed(user.user_id):
+        parts.append(t("guide.sent_updates", lang))
+        rows.append([button(t("button.subscribe", lang), Callback("sub").data())])
+    rows.append([button(t("button.menu", lang), Callback("menu").data())])
+    await show(update, ctx, "\n\n".join(parts), keyboard(*rows))
+
+
+async def leave(update: Update, ctx: Ctx) -> None:
+    """Leave the guide; the draft stays for /comment."""
+    user = await current_user(update, ctx)
+    content, lang = ctx.services.content, user.language
+    await show(
+        update,
+        ctx,
+        content.text("guide.left", lang),
+        keyboard([button(content.text("button.menu", lang), Callback("menu").data())]),
+    )
+
+
+async def discard(update: Update, ctx: Ctx) -> None:
+    """Delete the draft (and any reminder)."""
+    user = await current_user(update, ctx)
+    storage, content, lang = ctx.services.storage, ctx.services.content, user.language
+    await storage.delete_draft(user.user_id)
+    await storage.cancel_reminder(user.user_id)
+    await show(
+        update,
+        ctx,
+        content.text("guide.discarded", lang),
+        keyboard([button(content.text("button.menu", lang), Callback("menu").data())]),
+    )

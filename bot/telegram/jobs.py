@@ -1,0 +1,80 @@
+"""Scheduled work whose schedule lives in SQLite: comment reminders and the drafts' retention.
+
+JobQueue jobs are not persisted, so the jobs here only poll the database: a reminder due while
+the bot was down is sent at the next start, and nothing is lost or sent twice (a reminder row is
+deleted once handled).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.callbacks import Callback
+from bot.telegram.common import button, keyboard
+from bot.telegram.context import BotApp, Ctx, Services
+
+log = logging.getLogger(__name__)
+
+REMINDER_INTERVAL = 60  # seconds between looks for due reminders
+PURGE_INTERVAL = 3600  # seconds between retention purges
+
+
+async def send_due_reminders(bot: Bot, services: Services) -> int:
+    """Send every reminder that is due, once each; return how many were sent."""
+    storage, content = services.storage, services.content
+    sent = 0
+    for user_id in await storage.due_reminders(storage.now()):
+        user = await storage.get_user(user_id)
+        draft = await storage.get_draft(user_id)
+        # Handled either way: a reminder is sent at most once.
+        await storage.cancel_reminder(user_id)
+        if user is None or not user.reachable or draft is None or draft.completed_at:
+            continue
+        lang = user.language
+        try:
+            await bot.send_message(
+                user_id,
+                content.text("guide.reminder", lang),
+                reply_markup=keyboard(
+                    [button(content.text("button.continue_comment", lang), Callback("cmt").data())]
+                ),
+            )
+            sent += 1
+        except Forbidden:
+            await storage.set_reachable(user_id, False)
+        except BadRequest as exc:
+            log.warning("reminder not sent: %s", exc.message)
+        except TelegramError as exc:
+            # A network error: the reminder may or may not have arrived; never send it twice.
+            log.warning("reminder delivery unknown: %s", type(exc).__name__)
+    return sent
+
+
+async def purge_old_drafts(services: Services) -> int:
+    """Delete drafts completed (or untouched) longer ago than the retention period."""
+    storage = services.storage
+    cutoff = storage.now() - services.config.draft_retention_days * 86400
+    purged = await storage.purge_drafts(cutoff)
+    if purged:
+        log.info("deleted %d comment draft(s) past the retention period", purged)
+    return purged
+
+
+async def _reminders_job(ctx: Ctx) -> None:
+    await send_due_reminders(ctx.bot, ctx.services)
+
+
+async def _purge_job(ctx: Ctx) -> None:
+    await purge_old_drafts(ctx.services)
+
+
+def schedule_jobs(app: BotApp) -> None:
+    """Start the polling jobs; their schedules are in SQLite, so restarts lose nothing."""
+    queue = app.job_queue
+    if queue is None:
+        raise RuntimeError("python-telegram-bot's job-queue extra is required")
+    queue.run_repeating(_reminders_job, interval=REMINDER_INTERVAL, first=5, name="reminders")
+    queue.run_repeating(_purge_job, interval=PURGE_INTERVAL, first=10, name="draft-retention")

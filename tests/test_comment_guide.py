@@ -1,0 +1,398 @@
+"""The comment guide through the real Application, step by step (journey 4)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.content import Content, load_content
+from bot.telegram.jobs import purge_old_drafts, send_due_reminders
+from tests.harness import (
+    CONTENT_DIR,
+    Harness,
+    invalid_requests,
+    make_config,
+    start_harness,
+    stop_harness,
+)
+
+ADDRESS = "comments@example.org"
+
+
+@pytest.fixture(scope="session")
+def content_email() -> Content:
+    """The shipped content with a recipient e-mail address configured."""
+    return load_content(CONTENT_DIR, recipient_email=ADDRESS)
+
+
+@pytest.fixture
+async def mail_bot(tmp_path: Path, content_email: Content) -> AsyncIterator[Harness]:
+    harness = await start_harness(make_config(tmp_path), content_email)
+    try:
+        yield harness
+    finally:
+        await stop_harness(harness)
+    assert not invalid_requests(harness.api)
+
+
+def db(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def funnel(bot: Harness) -> dict[str, int]:
+    rows = db(
+        bot, "SELECT event, SUM(count) FROM daily_counts WHERE event LIKE 'funnel:%' GROUP BY event"
+    )
+    return {event.removeprefix("funnel:"): total for event, total in rows}
+
+
+async def walk_to_preview(
+    bot: Harness, content: Content, story: str | None = "My family lives here."
+) -> None:
+    await bot.send("/comment")
+    await bot.press("Start")
+    role = next(iter(content.letter.roles.values()))
+    await bot.press(role.label.en)
+    points = list(content.letter.talking_points.values())
+    await bot.press(points[0].label.en)
+    await bot.press(points[1].label.en)
+    await bot.press("Next ▶")
+    if story is None:
+        await bot.press("Skip")
+    else:
+        await bot.send(story)
+    await bot.send("Ana")
+    await bot.send("Austin, TX")
+
+
+async def test_full_guide_by_email(mail_bot: Harness, content_email: Content) -> None:
+    """Menu → intro → role → reasons → story → signature → preview → safety → send → sent."""
+    bot, content = mail_bot, content_email
+    await bot.send("/start flyer-tx")
+    intro = await bot.press("Send your comment")
+    assert "Secretary of Homeland Security" in (intro.text or "")
+    roles = await bot.press("Start")
+    assert "Step 1 of 5" in (roles.text or "")
+    assert bot.button_labels(roles)[: len(content.letter.roles)] == [
+        r.label.en for r in content.letter.roles.values()
+    ]
+    role = next(iter(content.letter.roles.values()))
+    reasons = await bot.press(role.label.en)
+    assert "Step 2 of 5" in (reasons.text or "")
+    assert "Next ▶" not in bot.button_labels(reasons)
+    points = list(content.letter.talking_points.values())
+    one = await bot.press(points[0].label.en)
+    assert "Next ▶" in bot.button_labels(one)
+    assert f"✅ {points[0].label.en}" in bot.button_labels(one)
+    for point in points[1:3]:
+        await bot.press(point.label.en)
+    limit = await bot.press(points[3].label.en)
+    assert "up to three reasons" in (limit.text or "")
+    assert f"▫️ {points[3].label.en}" in bot.button_labels(limit)
+    story_screen = await bot.press("Next ▶")
+    assert "do not include your immigration status" in (story_screen.text or "")
+    await bot.send("I have lived in Houston for twenty years.")
+    await bot.send("Ana")
+    preview = await bot.send("Houston, TX")
+    text = preview.text or ""
+    assert "Your letter" in text and "Subject:" in text
+    assert "I have lived in Houston for twenty years." in text
+    assert "Ana\nHouston, TX" in text
+    safety = await bot.press("Continue")
+    assert "identifies you to DHS" in (safety.text or "")
+    await bot.press("I understand")
+    letter, send = bot.api.messages(bot.user_id)[-2:]
+    assert "<pre>" in (letter.text or "") and "twenty years" in (letter.text or "")
+    buttons = {b["text"]: b for b in bot.buttons(send)}
+    assert buttons["Open in Gmail"]["url"].startswith("https://mail.google.com/mail/?view=cm")
+    assert buttons["Open in Outlook"]["url"].startswith(
+        "https://outlook.live.com/mail/0/deeplink/compose"
+    )
+    assert all(len(b.get("url", "")) <= 1800 for b in buttons.values())
+    assert buttons["📋 Copy address"]["copy_text"]["text"] == ADDRESS
+    assert buttons["📋 Copy subject"]["copy_text"]["text"]
+    assert not any("mailto:" in str(b) for b in buttons.values())
+    assert ADDRESS in (send.text or "")
+    done = await bot.press("I sent it")
+    assert "Thank you for speaking up" in (done.text or "")
+    labels = bot.button_labels(done)
+    assert "✊ Take the pledge" in labels and "🔔 Subscribe" in labels
+    assert db(bot, "SELECT outcome, completed_at IS NOT NULL FROM drafts") == [("sent", 1)]
+    assert await bot.storage.event_totals("comment_sent") == {"flyer-tx": 1}
+    assert funnel(bot) == {
+        "started": 1,
+        "role": 1,
+        "reasons": 1,
+        "previewed": 1,
+        "send_shown": 1,
+        "sent": 1,
+    }
+
+
+async def test_guide_in_spanish_by_post(bot: Harness, content: Content) -> None:
+    """Without an e-mail address the guide offers the printable postal letter, in Spanish."""
+    assert content.letter.channels.email == ""
+    bot.language_code = "es"
+    await bot.send("/comment")
+    await bot.press("Empezar")
+    role = next(iter(content.letter.roles.values()))
+    await bot.press(role.label.es)
+    await bot.press(next(iter(content.letter.talking_points.values())).label.es)
+    await bot.press("Siguiente")
+    await bot.press("Omitir")
+    await bot.press("Omitir")
+    preview = await bot.press("Omitir")
+    assert "Su carta" in (preview.text or "")
+    await bot.press("Continuar")
+    await bot.press("Entiendo")
+    letter, send = bot.api.messages(bot.user_id)[-2:]
+    assert "Washington, DC 20528" in (letter.text or "") and "Re: " in (letter.text or "")
+    assert "correo postal" in (send.text or "")
+    assert not any("Gmail" in label for label in bot.button_labels(send))
+    reply = await bot.press("Ya la envié")
+    assert "¡Gracias por alzar la voz!" in (reply.text or "")
+
+
+async def test_back_leave_and_resume(bot: Harness, content: Content) -> None:
+    """Back returns a step; leaving keeps the draft; /comment resumes at the same step."""
+    await bot.send("/comment")
+    await bot.press("Start")
+    role = next(iter(content.letter.roles.values()))
+    await bot.press(role.label.en)
+    back = await bot.press("Back")
+    assert "Step 1 of 5" in (back.text or "")
+    assert f"✅ {role.label.en}" in bot.button_labels(back)
+    await bot.press(role.label.en)
+    left = await bot.press("Leave")
+    assert "saved" in (left.text or "")
+    resumed = await bot.send("/comment")
+    assert "continue where you left off" in (resumed.text or "")
+    assert "Step 2 of 5" in (resumed.text or "")
+
+
+async def test_preview_edits_return_to_preview(bot: Harness, content: Content) -> None:
+    """Changing the reasons from the preview comes back to the preview."""
+    await walk_to_preview(bot, content)
+    await bot.press("Reasons")
+    points = list(content.letter.talking_points.values())
+    await bot.press(points[2].label.en)
+    preview = await bot.press("Next ▶")
+    assert "Your letter" in (preview.text or "")
+    assert db(bot, "SELECT reasons, editing FROM drafts") == [
+        (f"{points[0].id},{points[1].id},{points[2].id}", 0)
+    ]
+    await bot.press("Signature")
+    await bot.press("Skip")
+    preview = await bot.press("Skip")
+    assert "Your letter" in (preview.text or "")
+    assert db(bot, "SELECT sign_name, sign_place FROM drafts") == [(None, None)]
+
+
+async def test_other_wording_changes_the_seed(bot: Harness, content: Content) -> None:
+    """ "Other wording" keeps the choices and draws new wording."""
+    await walk_to_preview(bot, content)
+    seeds = {db(bot, "SELECT seed FROM drafts")[0][0]}
+    for _ in range(3):
+        await bot.press("Other wording")
+        seeds.add(db(bot, "SELECT seed FROM drafts")[0][0])
+    assert len(seeds) > 1
+    assert "Your letter" in (bot.last().text or "")
+
+
+async def test_story_too_long_is_refused_not_cut(bot: Harness, content: Content) -> None:
+    """A story over 1,000 characters is refused with its length; nothing is stored."""
+    await bot.send("/comment")
+    await bot.press("Start")
+    await bot.press(next(iter(content.letter.roles.values())).label.en)
+    await bot.press(next(iter(content.letter.talking_points.values())).label.en)
+    await bot.press("Next ▶")
+    reply = await bot.send("a" * 1001)
+    assert "1,001 characters" in (reply.text or "") and "1,000" in (reply.text or "")
+    assert db(bot, "SELECT story FROM drafts") == [(None,)]
+    ok = await bot.send("😀🌵🙏")
+    assert "sign your letter" in (ok.text or "")
+    assert db(bot, "SELECT story FROM drafts") == [("😀🌵🙏",)]
+
+
+async def test_sensitive_story_is_pointed_out(bot: Harness, content: Content) -> None:
+    """A story that mentions immigration status gets a gentle note: keep it or write again."""
+    await bot.send("/comment")
+    await bot.press("Start")
+    await bot.press(next(iter(content.letter.roles.values())).label.en)
+    await bot.press(next(iter(content.letter.talking_points.values())).label.en)
+    await bot.press("Next ▶")
+    check = await bot.send("My cousin is undocumented and afraid.")
+    assert "undocumented" in (check.text or "") and "safer" in (check.text or "")
+    again = await bot.press("My words")
+    assert "your own words" in (again.text or "")
+    await bot.send("My cousin is afraid to call the police.")
+    assert db(bot, "SELECT story FROM drafts") == [("My cousin is afraid to call the police.",)]
+    # And keeping it is allowed:
+    await bot.send("/comment")
+    await bot.press_data("cedit:story")
+    await bot.send("Tengo DACA.")
+    kept = await bot.press("Keep it")
+    assert "Your letter" in (kept.text or "")
+    assert db(bot, "SELECT story FROM drafts") == [("Tengo DACA.",)]
+
+
+async def test_html_everywhere_is_escaped(bot: Harness, content: Content) -> None:
+    """HTML typed in the story and signature is shown escaped and kept as typed."""
+    await walk_to_preview(bot, content, story="<b>bold</b> & <script>")
+    preview = bot.last().text or ""
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in preview
+    assert db(bot, "SELECT story FROM drafts") == [("<b>bold</b> & <script>",)]
+
+
+async def test_text_where_a_button_is_expected(bot: Harness, content: Content) -> None:
+    """Typing during a button step is answered as a question; the draft is untouched."""
+    await bot.send("/comment")
+    await bot.press("Start")
+    reply = await bot.send("racial profiling")
+    assert "Here is what I found" in (reply.text or "")
+    assert db(bot, "SELECT step, role FROM drafts") == [("role", None)]
+    resumed = await bot.send("/comment")
+    assert "Step 1 of 5" in (resumed.text or "")
+
+
+async def test_old_buttons_without_a_draft(bot: Harness) -> None:
+    """Guide buttons from an old message, with no draft, open the guide's start."""
+    await bot.send("/start")
+    reply = await bot.press_data("crsn:racial-profiling")
+    assert "Send your comment to" in (reply.text or "")
+    reply = await bot.press_data("crole:no-such-role")
+    assert "What would you like to do?" in (reply.text or "")
+
+
+async def test_started_twice_keeps_one_draft(bot: Harness) -> None:
+    """Starting the guide twice resumes the same draft; there is one per person."""
+    await bot.send("/comment")
+    await bot.send("/comment")
+    await bot.press_data("cmt")
+    assert db(bot, "SELECT COUNT(*) FROM drafts") == [(1,)]
+    assert funnel(bot) == {"started": 1}
+
+
+async def test_funnel_counts_each_step_once(bot: Harness, content: Content) -> None:
+    """Going back and choosing again does not count a step twice."""
+    await walk_to_preview(bot, content)
+    await bot.press("Who I am")
+    await bot.press(list(content.letter.roles.values())[1].label.en)
+    assert funnel(bot) == {"started": 1, "role": 1, "reasons": 1, "previewed": 1}
+    assert db(
+        bot, "SELECT COUNT(*) FROM daily_counts WHERE event LIKE 'funnel:%' AND source != ''"
+    ) == [(0,)]
+
+
+async def test_restart_between_steps(tmp_path: Path, content: Content) -> None:
+    """Killed between steps, the bot resumes the draft and the awaited story."""
+    config = make_config(tmp_path)
+    first = await start_harness(config, content)
+    await first.send("/comment")
+    await first.press("Start")
+    await first.press(next(iter(content.letter.roles.values())).label.en)
+    await first.press(next(iter(content.letter.talking_points.values())).label.en)
+    await first.press("Next ▶")
+    await stop_harness(first)
+    second = await start_harness(config, content)
+    try:
+        reply = await second.send("We are neighbors.")
+        assert "sign your letter" in (reply.text or "")
+        assert db(second, "SELECT story, step FROM drafts") == [("We are neighbors.", "sign_name")]
+    finally:
+        await stop_harness(second)
+
+
+async def test_remind_me_later_is_durable_and_sent_once(bot: Harness, content: Content) -> None:
+    """ "Remind me later" stores one reminder; when due it is sent once, then gone."""
+    await walk_to_preview(bot, content)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    reply = await bot.press("Remind me later")
+    assert "in 24 hours" in (reply.text or "")
+    (due,) = db(bot, "SELECT due_at FROM reminders")[0]
+    storage = bot.storage
+    assert await send_due_reminders(bot.app.bot, bot.app.bot_data) == 0  # not due yet
+    storage._clock = lambda: float(due + 1)
+    assert await send_due_reminders(bot.app.bot, bot.app.bot_data) == 1
+    reminder = bot.last()
+    assert "friendly reminder" in (reminder.text or "")
+    assert bot.button_labels(reminder) == ["✉️ Continue my letter"]
+    assert await send_due_reminders(bot.app.bot, bot.app.bot_data) == 0
+    send = await bot.press("Continue my letter")
+    letter = bot.api.messages(bot.user_id)[-2]
+    assert "continue where you left off" in (letter.text or "")
+    assert "I sent it" in str(bot.button_labels(send))
+
+
+async def test_reminder_to_a_blocked_user(bot: Harness, content: Content) -> None:
+    """A reminder to someone who blocked the bot marks them unreachable and is dropped."""
+    await walk_to_preview(bot, content)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    await bot.press("Remind me later")
+    bot.api.block_chat(bot.user_id)
+    bot.storage._clock = lambda: 4_000_000_000.0
+    assert await send_due_reminders(bot.app.bot, bot.app.bot_data) == 0
+    user = await bot.storage.get_user(bot.user_id)
+    assert user is not None and not user.reachable
+    assert db(bot, "SELECT COUNT(*) FROM reminders") == [(0,)]
+
+
+async def test_sent_cancels_the_reminder(bot: Harness, content: Content) -> None:
+    """After "I sent it", no reminder remains."""
+    await walk_to_preview(bot, content)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    await bot.press("Remind me later")
+    await bot.send("/comment")
+    await bot.press_data("cout:sent")
+    assert db(bot, "SELECT COUNT(*) FROM reminders") == [(0,)]
+
+
+async def test_couldnt_keeps_the_draft(bot: Harness, content: Content) -> None:
+    """ "I couldn't" is counted, and the letter stays for later."""
+    await walk_to_preview(bot, content)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    reply = await bot.press("I couldn't")
+    assert "/comment" in (reply.text or "")
+    assert db(bot, "SELECT outcome, completed_at FROM drafts") == [("couldnt", None)]
+    assert funnel(bot)["couldnt"] == 1
+
+
+async def test_retention_purges_old_drafts(bot: Harness, content: Content) -> None:
+    """Drafts are deleted after the retention period; recent ones stay."""
+    await walk_to_preview(bot, content)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    await bot.press("I sent it")
+    assert await purge_old_drafts(bot.app.bot_data) == 0
+    bot.storage._clock = lambda: 4_000_000_000.0  # far beyond 30 days
+    assert await purge_old_drafts(bot.app.bot_data) == 1
+    assert db(bot, "SELECT COUNT(*) FROM drafts") == [(0,)]
+
+
+async def test_discard_draft(bot: Harness, content: Content) -> None:
+    """Deleting the draft from the preview removes it."""
+    await walk_to_preview(bot, content)
+    reply = await bot.press("Delete draft")
+    assert "deleted" in (reply.text or "")
+    assert db(bot, "SELECT COUNT(*) FROM drafts") == [(0,)]
+
+
+async def test_forget_removes_drafts_and_reminders(bot: Harness, content: Content) -> None:
+    """/forget deletes the draft and the reminder with everything else."""
+    await walk_to_preview(bot, content)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    await bot.press("Remind me later")
+    await bot.send("/forget")
+    await bot.press("Yes, delete everything")
+    assert db(bot, "SELECT COUNT(*) FROM drafts") == [(0,)]
+    assert db(bot, "SELECT COUNT(*) FROM reminders") == [(0,)]

@@ -1,0 +1,157 @@
+"""Letters: personal variety, placeholders, length limits, compose links, sensitive words."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from bot.content import Content
+from bot.letters import (
+    COMPOSE_URL_MAX,
+    STORY_MAX,
+    DraftChoices,
+    compose_links,
+    postal_letter,
+    render_letter,
+    sensitive_mentions,
+    story_problem,
+)
+
+LANGS = ("en", "es")
+
+
+def same_choices(content: Content, seed: int) -> DraftChoices:
+    role = next(iter(content.letter.roles))
+    reasons = tuple(list(content.letter.talking_points)[:2])
+    return DraftChoices(seed=seed, role=role, reasons=reasons, sign_name="Ana")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_fifty_drafts_with_identical_choices_are_not_a_form_letter(
+    content: Content, lang: str
+) -> None:
+    """50 drafts with the same choices give at least 20 distinct subject+body pairs."""
+    letters = {
+        (letter.subject, letter.body)
+        for letter in (
+            render_letter(content.letter, same_choices(content, s), lang) for s in range(50)
+        )
+    }
+    assert len(letters) >= 20
+
+
+def test_same_draft_same_letter(content: Content) -> None:
+    """A draft's letter is stable: the same seed renders the same letter."""
+    choice = same_choices(content, 12345)
+    assert render_letter(content.letter, choice, "en") == render_letter(
+        content.letter, choice, "en"
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_letter_has_every_part_and_the_story_unchanged(content: Content, lang: str) -> None:
+    """Opening, one paragraph per reason, the story exactly as typed, and the signature."""
+    story = "Mi vecino <b>Juan</b> & yo\nllevamos 20 años aquí. 🌵"
+    reasons = tuple(content.letter.talking_points)[:3]
+    role = (
+        content.letter.roles["faith"]
+        if "faith" in content.letter.roles
+        else next(iter(content.letter.roles.values()))
+    )
+    choice = DraftChoices(
+        seed=7, role=role.id, reasons=reasons, story=story, sign_name="Ana", sign_place="Austin, TX"
+    )
+    letter = render_letter(content.letter, choice, lang)
+    assert story in letter.body
+    assert any(o in letter.body for o in role.openings.get(lang)) or "{" in "".join(
+        role.openings.get(lang)
+    )
+    for reason in reasons:
+        paragraphs = content.letter.talking_points[reason].paragraphs.get(lang)
+        office = content.letter.office.get(lang)
+        assert any(p.replace("{office}", office) in letter.body for p in paragraphs)
+    assert letter.body.rstrip().endswith("Ana\nAustin, TX")
+    assert "{" not in letter.body and "{" not in letter.subject
+
+
+def test_unknown_choices_are_skipped(content: Content) -> None:
+    """A role or reason that content no longer has is left out, not an error."""
+    letter = render_letter(
+        content.letter, DraftChoices(seed=1, role="gone", reasons=("gone-too",)), "en"
+    )
+    assert letter.subject and letter.body
+
+
+def test_compose_links_prefill_everything_when_short() -> None:
+    """Gmail and Outlook links carry recipient, subject and body, percent-encoded, https."""
+    links = compose_links("comments@example.org", "End 287(g) & more", "Line 1\nLine 2 ñ")
+    assert links.body_included
+    gmail = urlparse(links.gmail)
+    assert gmail.scheme == "https" and gmail.netloc == "mail.google.com"
+    query = parse_qs(gmail.query)
+    assert query["to"] == ["comments@example.org"]
+    assert query["su"] == ["End 287(g) & more"]
+    assert query["body"] == ["Line 1\nLine 2 ñ"]
+    outlook = parse_qs(urlparse(links.outlook).query)
+    assert outlook["subject"] == ["End 287(g) & more"] and outlook["body"] == ["Line 1\nLine 2 ñ"]
+
+
+def test_compose_links_drop_a_body_that_does_not_fit() -> None:
+    """A body too long for a safe link is left out; the links stay under the limit."""
+    links = compose_links("a@example.org", "Subject", "é" * 2000)
+    assert not links.body_included
+    assert len(links.gmail) <= COMPOSE_URL_MAX and len(links.outlook) <= COMPOSE_URL_MAX
+    assert "body=" not in links.gmail and "su=Subject" in links.gmail
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_real_letters_fit_or_fall_back(content: Content, lang: str) -> None:
+    """Every rendered letter's links are under the limit, with or without the body."""
+    for seed in range(30):
+        letter = render_letter(content.letter, same_choices(content, seed), lang)
+        links = compose_links("x@example.org", letter.subject, letter.body)
+        assert len(links.gmail) <= COMPOSE_URL_MAX and len(links.outlook) <= COMPOSE_URL_MAX
+
+
+def test_postal_letter_is_ready_to_print(content: Content) -> None:
+    """The postal letter has the date, the office's address, the subject and the body."""
+    letter = render_letter(content.letter, same_choices(content, 3), "es")
+    text = postal_letter(content.letter, letter, "es", date(2026, 11, 27))
+    assert text.startswith("27 de noviembre de 2026")
+    assert "Washington, DC 20528" in text
+    assert f"Re: {letter.subject}" in text and letter.body in text
+
+
+@pytest.mark.parametrize(
+    ("story", "found"),
+    [
+        ("I am undocumented and scared", True),
+        ("Soy INDOCUMENTADO", True),
+        ("My DACA renewal", True),
+        ("tengo mi green card", True),
+        ("I love my community", False),
+        ("The visitors came", False),  # 'visa' only as a whole word
+    ],
+)
+def test_sensitive_words(content: Content, story: str, found: bool) -> None:
+    """Sensitive words are found as whole words, any case or accent."""
+    assert bool(sensitive_mentions(story, content.letter.sensitive_words.all())) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "empty"),
+        ("   \n ", "empty"),
+        ("x" * (STORY_MAX + 1), "too_long"),
+        ("x" * STORY_MAX, None),
+        ("bad\x00byte", "invalid"),
+        ("two\nlines\tand tab", None),
+        ("😀😀😀", None),
+    ],
+)
+def test_story_rules(text: str, problem: str | None) -> None:
+    """Stories: up to 1,000 characters, not empty, no control characters; emoji are fine."""
+    assert story_problem(text) == problem
