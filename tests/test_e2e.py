@@ -15,7 +15,7 @@ import pytest
 from bot.content import Content
 from bot.telegram.local_api import LocalBotApi, StoredMessage
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.harness import CONTENT_DIR, TOKEN
+from tests.harness import CONTENT_DIR, TOKEN, invalid_requests
 
 USER = 5550001
 
@@ -52,6 +52,12 @@ class BotProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, as in a crash."""
+        self.proc.kill()
+        self.proc.wait(timeout=20)
+        self._log.close()
 
     def stop(self) -> int:
         if self.proc.poll() is None:
@@ -96,7 +102,7 @@ def test_start_topic_fact_and_question(
         api.user_message(USER, "raciel profilng")
         answer = server.wait_for_message(USER, "Here is what I found")
         assert answer.message_id != card.message_id
-        assert api.rejected == []
+        assert invalid_requests(api) == []
         commands = [a for a in api.sent if a.method == "setMyCommands"]
         assert {a.params.get("language_code") for a in commands} >= {"en", "es"}
     finally:
@@ -209,9 +215,70 @@ def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> 
                     (USER,),
                 ).fetchone()
                 assert count == (0,), table
-        assert api.rejected == []
+        assert invalid_requests(api) == []
     finally:
         code = bot.stop()
     output = bot.output()
     assert code == 0, output
     assert "Ana" not in output, "a supporter's name was logged"
+
+
+def test_comment_guide_survives_sigkill(
+    server: FakeBotApiServer, tmp_path: Path, content: Content
+) -> None:
+    """Walk the guide, SIGKILL the bot mid-way, restart it, finish: the draft survived."""
+    env = {"OUTREACH_RECIPIENT_EMAIL": "comments@example.org"}
+    api = server.api
+    first = BotProcess(server, tmp_path, **env)
+    try:
+        api.user_message(USER, "/comment")
+        intro = server.wait_for_message(USER, "Send your comment to", timeout=30)
+        press(api, intro, "Start")
+        roles = server.wait_for_message(USER, "Step 1 of 5")
+        role = next(iter(content.letter.roles.values()))
+        press(api, roles, role.label.en)
+        reasons = server.wait_for_message(USER, "Step 2 of 5")
+        point = next(iter(content.letter.talking_points.values()))
+        press(api, reasons, point.label.en)
+        chosen = server.wait_for_message(USER, "chosen: 1")
+        press(api, chosen, "Next")
+        server.wait_for_message(USER, "Step 3 of 5")
+        api.user_message(USER, "Our town needs trust & safety.")
+        server.wait_for_message(USER, "Step 4 of 5")
+    finally:
+        first.kill()
+    with sqlite3.connect(tmp_path / "e2e.sqlite3") as conn:
+        assert conn.execute("SELECT step, story FROM drafts").fetchall() == [
+            ("sign_name", "Our town needs trust & safety.")
+        ]
+    second = BotProcess(server, tmp_path, **env)
+    try:
+        api.user_message(USER, "Ana")
+        server.wait_for_message(USER, "Step 5 of 5", timeout=30)
+        api.user_message(USER, "Austin, TX")
+        preview = server.wait_for_message(USER, "Your letter")
+        assert "Our town needs trust &amp; safety." in (preview.text or "")
+        press(api, preview, "Continue")
+        safety = server.wait_for_message(USER, "identifies you to DHS")
+        press(api, safety, "I understand")
+        send = server.wait_for_message(USER, "Send it by e-mail")
+        buttons = {b["text"]: b for row in send.reply_markup["inline_keyboard"] for b in row}
+        gmail = buttons["Open in Gmail"]["url"]
+        assert gmail.startswith(
+            "https://mail.google.com/mail/?view=cm&fs=1&to=comments%40example.org"
+        )
+        assert "Our%20town%20needs%20trust%20%26%20safety." in gmail
+        assert buttons["📋 Copy address"]["copy_text"]["text"] == "comments@example.org"
+        letter = api.messages(USER)[-2]
+        assert "<pre>" in (letter.text or "") and "Ana\nAustin, TX" in (letter.text or "")
+        press(api, send, "I sent it")
+        server.wait_for_message(USER, "Thank you for speaking up")
+        assert invalid_requests(api) == []
+    finally:
+        code = second.stop()
+    assert code == 0, second.output()
+    with sqlite3.connect(tmp_path / "e2e.sqlite3") as conn:
+        assert conn.execute("SELECT outcome FROM drafts").fetchall() == [("sent",)]
+        sent = conn.execute("SELECT SUM(count) FROM daily_counts WHERE event = 'comment_sent'")
+        assert sent.fetchone() == (1,)
+    assert "trust & safety" not in second.output(), "a story was logged"
