@@ -6,13 +6,14 @@ or from a user is HTML-escaped here; UI strings from ``ui.yaml`` are already Tel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from urllib.parse import quote
 
 from bot.callbacks import MAX_CALLBACK_BYTES, Callback
 from bot.content.loader import Content, Problem
 from bot.content.models import LANGS, Fact
-from bot.telegram.telegram_html import check_html, telegram_length
+from bot.telegram.telegram_html import check_html, telegram_length, visible_text
 
 MAX_MESSAGE = 4096
 SHARE_URL_MAX = 1800  # t.me/share links above this are cut by some clients
@@ -125,15 +126,55 @@ def _share_url(link: str, text: str) -> str:
     return base + encoded
 
 
+def visible_length(html: str) -> int:
+    """What Telegram counts against its limit: UTF-16 units of the text after parsing."""
+    return (
+        telegram_length(visible_text(html)) if check_html(html) is None else telegram_length(html)
+    )
+
+
+def split_letter(header: str, body: str, wrap: Callable[[str], str]) -> list[str]:
+    """``header`` and ``wrap(escaped body)`` as one message, or as several that each fit.
+
+    A long letter (the sender's own words can be 1,000 emoji, two UTF-16 units each) is split
+    between paragraphs; no paragraph is ever cut unless it alone exceeds a message.
+    """
+    if header:
+        header += "\n\n"
+    whole = header + wrap(escape(body))
+    if visible_length(whole) <= MAX_MESSAGE:
+        return [whole]
+    budget = MAX_MESSAGE - 200  # room for the wrapper and the header
+    messages: list[str] = []
+    chunk = ""
+    for paragraph in body.split("\n\n"):
+        while telegram_length(paragraph) > budget:  # only a pathological single paragraph
+            cut = budget // 2
+            messages.append(wrap(escape(paragraph[:cut])))
+            paragraph = paragraph[cut:]
+        candidate = f"{chunk}\n\n{paragraph}" if chunk else paragraph
+        if chunk and telegram_length(candidate) > budget:
+            messages.append(wrap(escape(chunk)))
+            candidate = paragraph
+        chunk = candidate
+    if chunk:
+        messages.append(wrap(escape(chunk)))
+    if visible_length(header + messages[0]) <= MAX_MESSAGE:
+        messages[0] = header + messages[0]
+    elif header:
+        messages.insert(0, header.rstrip())
+    return messages
+
+
 def fit_message(text: str) -> str:
     """Guarantee a rendered text is within Telegram's limit (content checks make this rare)."""
-    if telegram_length(text) <= MAX_MESSAGE:
+    if visible_length(text) <= MAX_MESSAGE:
         return text
     # Fall back to the first paragraphs that fit; never cut inside a tag.
     out = ""
     for paragraph in text.split("\n\n"):
         candidate = f"{out}\n\n{paragraph}" if out else paragraph
-        if telegram_length(candidate) + 2 > MAX_MESSAGE or check_html(candidate) is not None:
+        if visible_length(candidate) + 2 > MAX_MESSAGE or check_html(candidate) is not None:
             break
         out = candidate
     return (out or escape(text[:1000])) + "\n…"
@@ -146,7 +187,7 @@ def check_rendered(content: Content) -> list[Problem]:
         for lang in LANGS:
             key = f"facts[{i}]"
             card = search_answer(content, fact, [fact, fact, fact], lang)
-            length = telegram_length(card)
+            length = visible_length(card)
             if length > MAX_MESSAGE:
                 problems.append(
                     Problem(
@@ -163,35 +204,9 @@ def check_rendered(content: Content) -> list[Problem]:
                 problems.append(
                     Problem("error", "facts.yaml", None, key, f"{lang}: {html_problem}")
                 )
-    problems += _check_letters(content)
     for action, ids in (("fact", content.facts), ("topic", content.topics)):
         for item_id in ids:
             data = Callback(action, item_id).data()
             if len(data.encode()) > MAX_CALLBACK_BYTES:  # ids are validated; this guards changes
                 problems.append(Problem("error", "facts.yaml", None, item_id, "id too long"))
-    return problems
-
-
-def _check_letters(content: Content) -> list[Problem]:
-    """The longest letter a sender can make must fit the preview and the send screen."""
-    from bot.letters import NAME_MAX_IN_LETTER, STORY_MAX, longest_letter
-
-    problems = []
-    for lang in LANGS:
-        letter = longest_letter(content.letter, lang, STORY_MAX, NAME_MAX_IN_LETTER)
-        for key in ("guide.preview", "guide.letter"):
-            text = content.text(key, lang, subject=escape(letter.subject), body=escape(letter.body))
-            length = telegram_length(text)
-            if length > MAX_MESSAGE:
-                problems.append(
-                    Problem(
-                        "error",
-                        "letter.yaml",
-                        None,
-                        "",
-                        f"{lang}: the longest possible letter ({STORY_MAX} characters of story, "
-                        f"three longest reasons) makes the {key} message {length} characters, "
-                        f"over Telegram's {MAX_MESSAGE}: shorten paragraphs",
-                    )
-                )
     return problems

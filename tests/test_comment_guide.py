@@ -396,3 +396,29 @@ async def test_forget_removes_drafts_and_reminders(bot: Harness, content: Conten
     await bot.press("Yes, delete everything")
     assert db(bot, "SELECT COUNT(*) FROM drafts") == [(0,)]
     assert db(bot, "SELECT COUNT(*) FROM reminders") == [(0,)]
+
+
+async def test_longest_story_in_emoji_is_shown_whole(bot: Harness, content: Content) -> None:
+    """1,000 emoji with three long reasons: the preview is split, nothing is cut or rejected."""
+    bot.language_code = "es"
+    await bot.send("/comment")
+    await bot.press("Empezar")
+    await bot.press(next(iter(content.letter.roles.values())).label.es)
+    points = sorted(
+        content.letter.talking_points.values(),
+        key=lambda p: max(len(x) for x in p.paragraphs.es),
+    )
+    for point in points[-3:]:
+        await bot.press(point.label.es)
+    await bot.press("Siguiente")
+    await bot.send("🌵" * 1000)
+    await bot.send("N" * 64)
+    await bot.send("P" * 64)
+    messages = bot.api.messages(bot.user_id)
+    shown = "".join(m.text or "" for m in messages[-3:])
+    assert shown.count("🌵") == 1000
+    assert "Continuar ▶" in bot.button_labels(messages[-1])
+    await bot.press("Continuar")
+    await bot.press("Entiendo")
+    letter_messages = "".join(m.text or "" for m in bot.api.messages(bot.user_id)[-4:])
+    assert letter_messages.count("🌵") >= 1000

@@ -278,3 +278,74 @@ def test_check_content_command_exit_codes(
     assert cli_main(["check-content", str(content_copy)]) == 1
     out = capsys.readouterr().out
     assert "error: facts.yaml:" in out and "facts[0].topic" in out
+
+
+# -- the letter ---------------------------------------------------------------------------------
+
+
+def test_unknown_placeholder_in_letter(content_copy: Path) -> None:
+    """A letter template with a placeholder other than {office} is an error naming the key."""
+    edit_yaml(
+        content_copy,
+        "letter.yaml",
+        lambda d: d["closings"]["en"].append("Please act, {secretary_name}."),
+    )
+    problem = next(p for p in errors_of(content_copy) if "{secretary_name}" in p.message)
+    assert problem.file == "letter.yaml" and problem.key.startswith("closings.en[")
+
+
+def test_talking_point_needs_two_wordings(content_copy: Path) -> None:
+    """A reason with a single paragraph wording in one language is an error."""
+    edit_yaml(
+        content_copy,
+        "letter.yaml",
+        lambda d: d["talking_points"][0]["paragraphs"].update(es=["Solo una."]),
+    )
+    problem = next(p for p in errors_of(content_copy) if "at least 2 variants" in p.message)
+    assert problem.key == "talking_points[0].paragraphs.es"
+
+
+def test_role_missing_spanish_label(content_copy: Path) -> None:
+    """A role label without Spanish is an error."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["roles"][0]["label"].pop("es"))
+    assert any(p.key == "roles[0].label" for p in errors_of(content_copy))
+
+
+def test_no_email_address_is_a_warning(content: Content) -> None:
+    """Without a recipient address the e-mail channel is hidden and check-content warns."""
+    _, problems = check_content(CONTENT_DIR, TODAY)
+    warning = next(p for p in problems if p.key == "channels.email.address")
+    assert warning.severity == "warning" and "never guess" in warning.message
+    assert content.letter.channels.email == ""
+
+
+def test_configured_email_is_used(content_copy: Path) -> None:
+    """OUTREACH_RECIPIENT_EMAIL fills in the e-mail channel; a malformed one is an error."""
+    content = load_content(content_copy, TODAY, recipient_email="comments@example.org")
+    assert content.letter.channels.email == "comments@example.org"
+    edit_yaml(
+        content_copy,
+        "letter.yaml",
+        lambda d: d["channels"]["email"].update(address="not-an-address"),
+    )
+    assert any("not an e-mail address" in p.message for p in errors_of(content_copy))
+
+
+def test_webform_must_be_https(content_copy: Path) -> None:
+    """A web form channel must be an https link."""
+    edit_yaml(
+        content_copy,
+        "letter.yaml",
+        lambda d: d["channels"]["webform"].update(url="http://example.org/form"),
+    )
+    assert any(p.key == "channels.webform.url" for p in errors_of(content_copy))
+
+
+def test_no_channel_at_all_is_an_error(content_copy: Path) -> None:
+    """A letter with no e-mail, no postal address and no web form cannot be sent: an error."""
+
+    def no_channels(data: Any) -> None:
+        data["channels"] = {"email": {"address": ""}, "webform": {"url": ""}}
+
+    edit_yaml(content_copy, "letter.yaml", no_channels)
+    assert any("no channel" in p.message for p in errors_of(content_copy))

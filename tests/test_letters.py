@@ -155,3 +155,36 @@ def test_sensitive_words(content: Content, story: str, found: bool) -> None:
 def test_story_rules(text: str, problem: str | None) -> None:
     """Stories: up to 1,000 characters, not empty, no control characters; emoji are fine."""
     assert story_problem(text) == problem
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("story_char", ["x", "😀", "<"])
+def test_longest_possible_letter_splits_into_valid_messages(
+    content: Content, lang: str, story_char: str
+) -> None:
+    """The longest letter (1,000 emoji or HTML characters of story) becomes valid messages."""
+    from html import escape, unescape
+
+    from bot.letters import longest_letter
+    from bot.render import MAX_MESSAGE, split_letter, visible_length
+    from bot.telegram.telegram_html import check_html, visible_text
+
+    letter = longest_letter(content.letter, lang, 0, 64)
+    body = letter.body + "\n\n" + story_char * STORY_MAX
+    header = content.text("guide.preview", lang, subject=escape(letter.subject))
+    for wrap in (lambda b: b, lambda b: f"<pre>{b}</pre>"):
+        messages = split_letter(header, body, wrap)
+        for message in messages:
+            assert check_html(message) is None
+            assert visible_length(message) <= MAX_MESSAGE
+        shown = "\n\n".join(visible_text(m) for m in messages)
+        assert unescape(story_char * STORY_MAX) in shown.replace("\n\n", "")
+
+
+def test_short_letter_is_one_message(content: Content) -> None:
+    """A usual letter is one message with its header."""
+    from bot.render import split_letter
+
+    letter = render_letter(content.letter, same_choices(content, 1), "en")
+    messages = split_letter("<b>Your letter</b>", letter.body, lambda b: b)
+    assert len(messages) == 1 and messages[0].startswith("<b>Your letter</b>\n\n")

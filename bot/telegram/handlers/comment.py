@@ -30,7 +30,7 @@ from bot.letters import (
     story_problem,
 )
 from bot.pledges import NAME_MAX, check_first_name
-from bot.render import share_bot_url
+from bot.render import MAX_MESSAGE, share_bot_url, split_letter, visible_length
 from bot.storage import Draft, User
 from bot.telegram.common import button, current_user, keyboard, show
 from bot.telegram.context import Ctx
@@ -113,13 +113,26 @@ async def show_step(update: Update, ctx: Ctx, user: User, draft: Draft, notice: 
     """Show the screen of the draft's current step, and await typed input where it needs it."""
     await ctx.services.storage.set_step(user.user_id, TYPED_STEPS.get(draft.step))
     screen = SCREENS.get(draft.step, _preview_screen)
-    text, markup = await screen(ctx, user, draft)
+    rendered, markup = await screen(ctx, user, draft)
+    texts = [rendered] if isinstance(rendered, str) else rendered
     if notice:  # a UI string from content: already Telegram HTML
-        text = f"<i>{notice}</i>\n\n{text}"
+        noticed = f"<i>{notice}</i>\n\n{texts[0]}"
+        texts[0:1] = [noticed] if visible_length(noticed) <= MAX_MESSAGE else [notice, texts[0]]
+    await show_messages(update, ctx, texts, markup)
     if draft.step == "send":
-        await _send_screens(update, ctx, user, draft, text)
-        return
-    await show(update, ctx, text, markup)
+        await _send_controls(update, ctx, user, draft)
+
+
+async def show_messages(
+    update: Update, ctx: Ctx, texts: list[str], markup: InlineKeyboardMarkup | None
+) -> None:
+    """Show a screen made of one or more messages; the buttons go under the last one."""
+    await show(update, ctx, texts[0], markup if len(texts) == 1 else None)
+    chat = update.effective_chat
+    for index, text in enumerate(texts[1:], start=2):
+        if chat is not None:
+            last = index == len(texts)
+            await ctx.bot.send_message(chat.id, text, reply_markup=markup if last else None)
 
 
 def _nav(content: Content, lang: str, back: bool = True) -> list[InlineKeyboardButton]:
@@ -133,7 +146,7 @@ def _numbered(draft: Draft) -> dict[str, str]:
     return {"step": str(NUMBERED.index(step) + 1), "total": str(len(NUMBERED))}
 
 
-Screen = tuple[str, InlineKeyboardMarkup]
+Screen = tuple[str | list[str], InlineKeyboardMarkup | None]
 
 
 async def _intro_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
@@ -223,11 +236,10 @@ async def _preview_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
     content, lang = ctx.services.content, draft.language
     await ctx.services.storage.reach(user.user_id, "previewed", lang, user.source)
     letter = letter_for(content, draft)
-    text = content.text(
-        "guide.preview", lang, subject=escape(letter.subject), body=escape(letter.body)
-    )
+    header = content.text("guide.preview", lang, subject=escape(letter.subject))
+    texts = split_letter(header, letter.body, lambda body: body)
     t = content.text
-    return text, keyboard(
+    return texts, keyboard(
         [
             button(t("button.edit_role", lang), Callback("cedit", "role").data()),
             button(t("button.edit_reasons", lang), Callback("cedit", "reasons").data()),
@@ -257,15 +269,15 @@ async def _send_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
     """The letter itself, ready to copy (or to print when there is no e-mail channel)."""
     content, lang = ctx.services.content, draft.language
     letter = letter_for(content, draft)
-    channels = content.letter.channels
-    if channels.email:
-        text = content.text(
-            "guide.letter", lang, subject=escape(letter.subject), body=escape(letter.body)
-        )
-    else:
-        printable = postal_letter(content.letter, letter, lang, _today())
-        text = f"<pre>{escape(printable)}</pre>"
-    return text, keyboard()
+    if content.letter.channels.email:
+        header = content.text("guide.letter", lang, subject=escape(letter.subject))
+        return split_letter(header, letter.body, _pre), None
+    printable = postal_letter(content.letter, letter, lang, _today())
+    return split_letter("", printable, _pre), None
+
+
+def _pre(escaped: str) -> str:
+    return f"<pre>{escaped}</pre>"
 
 
 SCREENS = {
@@ -282,14 +294,11 @@ SCREENS = {
 }
 
 
-async def _send_screens(
-    update: Update, ctx: Ctx, user: User, draft: Draft, letter_text: str
-) -> None:
-    """Two messages: the letter to copy, then how to send it and the outcome buttons."""
+async def _send_controls(update: Update, ctx: Ctx, user: User, draft: Draft) -> None:
+    """After the letter: how to send it, and the outcome buttons."""
     content, lang = ctx.services.content, draft.language
     storage = ctx.services.storage
     await storage.reach(user.user_id, "send_shown", lang, user.source)
-    await show(update, ctx, letter_text, None)
     letter = letter_for(content, draft)
     channels = content.letter.channels
     t = content.text
@@ -552,7 +561,8 @@ async def printable(update: Update, ctx: Ctx) -> None:
     text = postal_letter(content.letter, letter_for(content, draft), draft.language, _today())
     chat = update.effective_chat
     if chat is not None:
-        await ctx.bot.send_message(chat.id, f"<pre>{escape(text)}</pre>")
+        for message in split_letter("", text, _pre):
+            await ctx.bot.send_message(chat.id, message)
 
 
 async def outcome(update: Update, ctx: Ctx, result: str) -> bool:
