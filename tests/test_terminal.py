@@ -92,3 +92,31 @@ def test_run_without_token_on_a_terminal_opens_the_chat(tmp_path: Path) -> None:
     first = text.strip().splitlines()[0]
     assert "TELEGRAM_BOT_TOKEN is not set" in first
     assert "Hi " in text and "Bye." in text
+
+
+async def test_chat_walks_the_comment_guide(tmp_path: Path, content: Content) -> None:
+    """The whole comment guide works in the terminal: numbers for buttons, text for answers."""
+    reasons = len(content.letter.talking_points)
+    typed = "\n".join(
+        [
+            "2",  # ✉️ Send your comment
+            "1",  # Start
+            "1",  # the first role
+            "1",  # the first reason
+            str(reasons + 1),  # Next ▶
+            "We are neighbors.",
+            "Ana",
+            "Austin, TX",
+            "6",  # Continue ▶ (after four edit buttons and "other wording")
+            "1",  # I understand
+            "1",  # I sent it
+            "/quit",
+        ]
+    )
+    out = io.StringIO()
+    await run_terminal_chat(make_config(tmp_path), content, io.StringIO(typed + "\n"), out, "en")
+    text = out.getvalue()
+    assert "Step 1 of 5" in text and "Step 5 of 5" in text
+    assert "We are neighbors." in text and "Washington, DC 20528" in text
+    assert "identifies you to DHS" in text
+    assert "Thank you for speaking up" in text
