@@ -83,6 +83,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Days a comment draft is kept after it is completed (or last touched), then deleted.",
     ),
     Setting(
+        "OUTREACH_BROADCAST_RATE",
+        "25",
+        "Broadcast messages per second, for all recipients together (Telegram allows about 30; "
+        "the rest is left for replies to users). At most 1 message per second goes to one chat.",
+    ),
+    Setting(
         "OUTREACH_LOG_LEVEL",
         "INFO",
         "DEBUG, INFO, WARNING, ERROR or CRITICAL. Message texts are never logged at any level.",
@@ -105,6 +111,7 @@ class Config:
     log_level: str
     recipient_email: str = ""
     draft_retention_days: int = 30
+    broadcast_rate: float = 25.0
 
     @property
     def base_url(self) -> str:
@@ -184,6 +191,16 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     if email and not re.fullmatch(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}", email):
         raise ConfigError(f"OUTREACH_RECIPIENT_EMAIL: {email!r} is not an e-mail address")
 
+    rate_raw = env.get("OUTREACH_BROADCAST_RATE", "25").strip() or "25"
+    try:
+        rate = float(rate_raw)
+    except ValueError:
+        rate = 0.0
+    if not 0.1 <= rate <= 1000:
+        raise ConfigError(
+            f"OUTREACH_BROADCAST_RATE: {rate_raw!r} is not a rate from 0.1 to 1000 messages/s"
+        )
+
     return Config(
         token=_token(env.get("TELEGRAM_BOT_TOKEN", "")),
         db_path=db_path,
@@ -194,6 +211,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         log_level=level,
         recipient_email=email,
         draft_retention_days=int(retention_raw),
+        broadcast_rate=rate,
     )
 
 

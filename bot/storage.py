@@ -117,6 +117,43 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX reminders_due ON reminders (due_at)",
         ),
     ),
+    Migration(
+        "0004_broadcast_outbox",
+        (
+            """
+            CREATE TABLE broadcasts (
+                id                  INTEGER PRIMARY KEY,
+                organizer_id        INTEGER NOT NULL,  -- who created it (an organizer)
+                from_chat_id        INTEGER NOT NULL,  -- the message to copy: its chat ...
+                message_id          INTEGER NOT NULL,  -- ... and id (copy_message)
+                kind                TEXT    NOT NULL,  -- text | photo
+                audience            TEXT    NOT NULL,  -- all | lang:es | state:TX |
+                                                       -- pledged_not_sent | source:CODE
+                status              TEXT    NOT NULL,  -- draft | scheduled | sending |
+                                                       -- cancelled | done
+                scheduled_at        INTEGER,           -- unix seconds, for scheduled ones
+                created_at          INTEGER NOT NULL,
+                started_at          INTEGER,
+                finished_at         INTEGER,
+                progress_chat_id    INTEGER,           -- the organizer's progress message
+                progress_message_id INTEGER
+            ) STRICT
+            """,
+            """
+            CREATE TABLE deliveries (
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+                user_id      INTEGER NOT NULL,
+                status       TEXT    NOT NULL,  -- pending | sending | delivered | blocked |
+                                                -- failed | unknown | skipped
+                error        TEXT,              -- Telegram's reason, for failed
+                updated_at   INTEGER NOT NULL,
+                PRIMARY KEY (broadcast_id, user_id)
+            ) STRICT, WITHOUT ROWID
+            """,
+            "CREATE INDEX deliveries_by_status ON deliveries (broadcast_id, status, user_id)",
+            "CREATE INDEX broadcasts_by_status ON broadcasts (status, scheduled_at)",
+        ),
+    ),
 )
 
 
@@ -243,6 +280,21 @@ class Storage:
         # SQLite may already have rolled back by itself (it does on some errors, e.g. disk full).
         with contextlib.suppress(sqlite3.Error):
             await self._conn.execute("ROLLBACK")
+
+    # Public helpers for reporting and outbox modules that keep their own intent-named methods
+    # (bot/outbox.py, bot/stats.py): the same connection, lock and error translation.
+
+    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """Run a read-only query."""
+        return await self._fetchall(sql, params)
+
+    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        """Run a read-only query for one row."""
+        return await self._fetchone(sql, params)
+
+    async def write(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """Run one write statement in its own transaction; return the rows changed."""
+        return await self._write(sql, params)
 
     async def _write(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Run one write statement in its own transaction; return the rows changed."""
