@@ -60,7 +60,16 @@ ACTIONS: dict[str, bool] = {
     "cout": True,  # the outcome (arg: sent | couldnt | later)
     "cleave": False,  # leave the guide, keeping the draft
     "cdel": False,  # delete the draft
+    # organizers only (refused like unknown data for anyone else)
+    "obaud": True,  # choose the audience (arg: all | lang-en | lang-es | pns | state | source)
+    "obst": True,  # choose the state of a state audience (arg: lowercase USPS code)
+    "obgo": False,  # send the draft broadcast now
+    "obsch": False,  # schedule it (the date is typed)
+    "obx": False,  # discard the draft broadcast
+    "obstop": True,  # cancel a running or scheduled broadcast (arg: its id)
 }
+
+ORGANIZER_ACTIONS = frozenset(action for action in ACTIONS if action.startswith("ob"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,3 +282,59 @@ def test_comment_guide_survives_sigkill(
         sent = conn.execute("SELECT SUM(count) FROM daily_counts WHERE event = 'comment_sent'")
         assert sent.fetchone() == (1,)
     assert "trust & safety" not in second.output(), "a story was logged"
+
+
+def test_organizer_broadcast_to_fifty(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """An organizer broadcasts to 50 subscribers, 10 of whom blocked the bot: the report matches."""
+    import asyncio
+
+    from bot.storage import Storage
+
+    organizer = 777000
+    db = tmp_path / "e2e.sqlite3"
+
+    async def seed() -> None:
+        storage = await Storage.open(db)
+        for user_id in range(1, 51):
+            await storage.touch_user(user_id, "en")
+            await storage.subscribe(user_id)
+        await storage.touch_user(99, "en")  # not subscribed: never sent anything
+        await storage.close()
+
+    asyncio.run(seed())
+    api = server.api
+    for user_id in range(41, 51):
+        api.block_chat(user_id)
+    bot = BotProcess(server, tmp_path, OUTREACH_ORGANIZERS=str(organizer))
+    try:
+        api.user_message(organizer, "/broadcast")
+        server.wait_for_message(organizer, "Send me the message", timeout=30)
+        api.user_message(organizer, "Hearing moved to <b>Thursday</b> & please come")
+        audience = server.wait_for_message(organizer, "Who should get it?")
+        press_as(api, organizer, audience, "Everyone subscribed")
+        preview = server.wait_for_message(organizer, "recipients right now")
+        assert "<b>50</b>" in (preview.text or "")
+        press_as(api, organizer, preview, "Send now")
+        report = server.wait_for_message(organizer, "Broadcast finished", timeout=60)
+        text = report.text or ""
+        assert "Recipients: 50" in text and "Delivered: 40" in text
+        assert "Blocked the bot: 10" in text and "Unknown (no answer" in text
+        delivered = [
+            a.chat_id
+            for a in api.sent
+            if a.method == "copyMessage" and a.chat_id is not None and a.chat_id != organizer
+        ]
+        assert sorted(delivered) == list(range(1, 41))
+        assert invalid_requests(api) == []
+    finally:
+        code = bot.stop()
+    assert code == 0, bot.output()
+    with sqlite3.connect(db) as conn:
+        unreachable = conn.execute("SELECT COUNT(*) FROM users WHERE reachable = 0").fetchone()
+    assert unreachable == (10,)
+
+
+def press_as(api: LocalBotApi, user_id: int, message: StoredMessage, label_part: str) -> None:
+    buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+    data = next(b["callback_data"] for b in buttons if label_part in b["text"])
+    api.user_press(user_id, message.message_id, data)

@@ -16,14 +16,18 @@ Edited messages are ignored: the answer to the original already stands.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -36,7 +40,9 @@ from telegram.request import BaseRequest
 
 from bot.config import Config
 from bot.content import LANGS, Content
+from bot.outbox import Outbox
 from bot.storage import Storage
+from bot.telegram.broadcasting import Broadcasts
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.context import BotApp, Ctx, Services
 from bot.telegram.handlers import (
@@ -45,12 +51,14 @@ from bot.telegram.handlers import (
     facts,
     fallback,
     menu,
+    organizer,
     pledge,
     privacy,
     text,
     updates,
 )
 from bot.telegram.jobs import schedule_jobs
+from bot.telegram.sender import BroadcastSender, build_sender_bot
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +78,13 @@ PUBLIC_COMMANDS = (
     "cancel",
     "help",
 )
+
+ORGANIZER_COMMANDS: dict[str, Handler] = {
+    "broadcast": organizer.broadcast,
+    "stats": organizer.stats,
+    "export": organizer.export,
+    "reload": organizer.reload,
+}
 
 COMMANDS: dict[str, Handler] = {
     "start": menu.start,
@@ -93,11 +108,16 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     per_user_concurrency: bool = True,
+    broadcast_request: BaseRequest | None = None,
+    reload_on_sighup: bool = False,
 ) -> BotApp:
     """Build the bot. ``request`` replaces HTTP (tests and the terminal chat).
 
     ``per_user_concurrency=False`` processes every update one after another, as
-    python-telegram-bot does by default (the benchmarks' baseline).
+    python-telegram-bot does by default (the benchmarks' baseline). ``broadcast_request`` is
+    the transport of the broadcast sender's own Bot (by default its own HTTP pool), so
+    broadcasts never queue in front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
+    content (``outreach-bot reload``).
     """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
     builder = (
@@ -122,14 +142,26 @@ def build_application(
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
     services.set_content(content)
-    _add_handlers(application)
+    services.broadcast_request = broadcast_request
+    services.reload_on_sighup = reload_on_sighup
+    _add_handlers(application, config)
     return application
 
 
-def _add_handlers(app: BotApp) -> None:
+def _add_handlers(app: BotApp, config: Config) -> None:
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
+    organizers = filters.User(user_id=sorted(config.organizers))
+    # An organizer's message that answers a broadcast step (the message to send, a source
+    # code, a date) is consumed here, before anything else sees it.
+    app.add_handler(
+        MessageHandler(private & organizers & ~filters.COMMAND, _organizer_input), group=-1
+    )
     for name, callback in COMMANDS.items():
         app.add_handler(CommandHandler(name, _leaving_steps(callback), filters=private))
+    for name, callback in ORGANIZER_COMMANDS.items():
+        app.add_handler(
+            CommandHandler(name, _leaving_steps(callback), filters=private & organizers)
+        )
     app.add_handler(CallbackQueryHandler(buttons.on_button))
     app.add_handler(
         MessageHandler(private & filters.COMMAND, _leaving_steps(fallback.unknown_command))
@@ -146,9 +178,12 @@ def _add_handlers(app: BotApp) -> None:
     app.add_error_handler(fallback.on_error)
 
 
-def _leaving_steps(
-    callback: Handler,
-) -> Handler:
+async def _organizer_input(update: Update, ctx: Ctx) -> None:
+    if await organizer.organizer_input(update, ctx):
+        raise ApplicationHandlerStop
+
+
+def _leaving_steps(callback: Handler) -> Handler:
     """A command ends any typed answer the bot was waiting for, then runs."""
 
     async def run(update: Update, ctx: Ctx) -> None:
@@ -161,24 +196,73 @@ def _leaving_steps(
 
 
 async def _post_init(app: Any) -> None:
-    """Open the database, then tell Telegram the command menu in both languages."""
+    """Open the database and the broadcast sender, set the command menus, start the jobs,
+    and resume any broadcast a crash interrupted."""
     services: Services = app.bot_data
-    services.storage = await Storage.open(services.config.db_path)
+    config = services.config
+    services.storage = await Storage.open(config.db_path)
+    services.outbox = Outbox(services.storage)
+    if services.broadcast_request is not None:
+        sender_bot = Bot(
+            config.token.value,
+            base_url=config.base_url,
+            base_file_url=config.base_file_url,
+            request=services.broadcast_request,
+        )
+    else:
+        sender_bot = build_sender_bot(config)
+    await sender_bot.initialize()
+    sender = BroadcastSender(sender_bot, services.outbox, rate=config.broadcast_rate)
+    services.broadcasts = Broadcasts(app.bot, services, sender)
+    services.sender_bot = sender_bot
     await set_commands(app)
     schedule_jobs(app)
+    await services.broadcasts.resume()
+    if services.reload_on_sighup:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, app)
+
+
+def _reload_on_signal(app: BotApp) -> None:
+    ok, problems = app.bot_data.reload_content()
+    if ok:
+        log.info("content reloaded on SIGHUP (%d warning(s))", len(problems))
+    else:
+        log.error("content NOT reloaded on SIGHUP; the old content keeps serving:")
+        for problem in problems:
+            log.error("  %s", problem)
 
 
 async def set_commands(app: BotApp) -> None:
+    """The command menu in both languages; organizers also see their own commands."""
     content = app.bot_data.content
+
+    def menu(names: tuple[str, ...], lang: str) -> list[BotCommand]:
+        return [BotCommand(c, content.text(f"command.{c}", lang)) for c in names]
+
     for lang in LANGS:
-        commands = [BotCommand(c, content.text(f"command.{c}", lang)) for c in PUBLIC_COMMANDS]
-        await app.bot.set_my_commands(commands, language_code=lang)
-    english = [BotCommand(c, content.text(f"command.{c}", "en")) for c in PUBLIC_COMMANDS]
-    await app.bot.set_my_commands(english)
+        await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, lang), language_code=lang)
+    await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, "en"))
+    everything = PUBLIC_COMMANDS + tuple(ORGANIZER_COMMANDS)
+    for organizer_id in sorted(app.bot_data.config.organizers):
+        scope = BotCommandScopeChat(organizer_id)
+        try:
+            for lang in LANGS:
+                await app.bot.set_my_commands(
+                    menu(everything, lang), scope=scope, language_code=lang
+                )
+            await app.bot.set_my_commands(menu(everything, "en"), scope=scope)
+        except TelegramError as exc:  # e.g. an organizer who never opened the bot
+            log.warning("organizer command menu not set: %s", type(exc).__name__)
 
 
 async def _post_shutdown(app: Any) -> None:
     services: Services = app.bot_data
+    broadcasts = getattr(services, "broadcasts", None)
+    if broadcasts is not None:
+        await broadcasts.stop()
+    sender_bot = getattr(services, "sender_bot", None)
+    if sender_bot is not None:
+        await sender_bot.shutdown()
     storage = getattr(services, "storage", None)
     if storage is not None:
         await storage.close()

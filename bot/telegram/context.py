@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+from telegram.request import BaseRequest
 
 from bot.config import Config
-from bot.content import Content
+from bot.content import Content, ContentError, load_content
 from bot.search import KnowledgeIndex
 from bot.storage import Storage
+
+if TYPE_CHECKING:
+    from bot.outbox import Outbox
+    from bot.telegram.broadcasting import Broadcasts
 
 
 class Services:
@@ -21,6 +27,11 @@ class Services:
 
     config: Config
     storage: Storage
+    outbox: Outbox
+    broadcasts: Broadcasts
+    sender_bot: Bot  # the broadcast sender's own Bot, with its own connection pool
+    broadcast_request: BaseRequest | None = None  # its transport (tests replace HTTP)
+    reload_on_sighup: bool = False
     _content: tuple[Content, KnowledgeIndex]
 
     def set_content(self, content: Content) -> None:
@@ -33,6 +44,23 @@ class Services:
     @property
     def index(self) -> KnowledgeIndex:
         return self._content[1]
+
+    def reload_content(self) -> tuple[bool, list[str]]:
+        """Re-read and validate content; serve it only if valid. Returns (ok, problems).
+
+        On success the problems are the warnings; on failure, every error — and the old
+        content keeps serving.
+        """
+        try:
+            content = load_content(
+                self.config.content_dir, recipient_email=self.config.recipient_email
+            )
+        except ContentError as exc:
+            return False, [str(p) for p in exc.problems if p.severity == "error"]
+        except OSError as exc:  # the directory vanished, permissions…
+            return False, [f"{self.config.content_dir}: {exc.strerror or exc}"]
+        self.set_content(content)
+        return True, [str(w) for w in content.warnings]
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):

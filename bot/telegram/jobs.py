@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 REMINDER_INTERVAL = 60  # seconds between looks for due reminders
 PURGE_INTERVAL = 3600  # seconds between retention purges
+SCHEDULE_INTERVAL = 15  # seconds between looks for scheduled broadcasts that are due
 
 
 async def send_due_reminders(bot: Bot, services: Services) -> int:
@@ -71,6 +72,10 @@ async def _purge_job(ctx: Ctx) -> None:
     await purge_old_drafts(ctx.services)
 
 
+async def _scheduled_broadcasts_job(ctx: Ctx) -> None:
+    await ctx.services.broadcasts.start_due()
+
+
 def schedule_jobs(app: BotApp) -> None:
     """Start the polling jobs; their schedules are in SQLite, so restarts lose nothing."""
     queue = app.job_queue
@@ -78,3 +83,6 @@ def schedule_jobs(app: BotApp) -> None:
         raise RuntimeError("python-telegram-bot's job-queue extra is required")
     queue.run_repeating(_reminders_job, interval=REMINDER_INTERVAL, first=5, name="reminders")
     queue.run_repeating(_purge_job, interval=PURGE_INTERVAL, first=10, name="draft-retention")
+    queue.run_repeating(
+        _scheduled_broadcasts_job, interval=SCHEDULE_INTERVAL, first=3, name="scheduled-broadcasts"
+    )

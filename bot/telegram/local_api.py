@@ -18,13 +18,14 @@ Markdown parse modes are accepted without checking their syntax; HTML is checked
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import itertools
 import json
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -53,6 +54,9 @@ NOT_MODIFIED: Final = (
     "exactly the same as a current content and reply markup of the message"
 )
 BLOCKED: Final = "Forbidden: bot was blocked by the user"
+FLOOD_RETRY_AFTER: Final = 1  # seconds a flooded bot is told to wait (parameters.retry_after)
+# Methods that count against the optional flood limit: the ones that send a message.
+SENDING_METHODS: Final = frozenset({"sendMessage", "copyMessage", "sendPhoto", "sendDocument"})
 QUERY_INVALID: Final = (
     "Bad Request: query is too old and response timeout expired or query ID is invalid"
 )
@@ -297,8 +301,15 @@ class LocalBotApi:
     """A thread-safe, in-memory Telegram Bot API; see the module docstring.
 
     Public state for assertions: ``sent`` (successful actions), ``rejected`` (calls refused as
-    invalid: ``(method, params, description)``) and ``failed`` (expected failures: blocked chats
-    and injected faults, ``(method, params, status, description)``).
+    invalid: ``(method, params, description)``) and ``failed`` (expected failures: blocked chats,
+    injected faults and flood refusals, ``(method, params, status, description)``);
+    ``sent_per_chat`` counts the copyMessage copies each chat received (see :meth:`duplicates`).
+
+    ``flood_limit`` (messages per second, all chats together) makes the sending methods
+    (``flood_methods``, by default :data:`SENDING_METHODS`) answer 429 with
+    ``retry_after`` = :data:`FLOOD_RETRY_AFTER` once more than that many arrived within the last
+    second, and keep answering 429 until that wait is over, as Telegram does; ``flooded``
+    counts those answers. Without it nothing is ever refused for flooding.
     """
 
     def __init__(
@@ -306,6 +317,9 @@ class LocalBotApi:
         bot_id: int = 100000,
         username: str = "outreach_test_bot",
         first_name: str = "Outreach Bot",
+        *,
+        flood_limit: float | None = None,
+        flood_methods: Iterable[str] = SENDING_METHODS,
     ) -> None:
         self.bot_user: JsonDict = {
             "id": bot_id,
@@ -339,6 +353,12 @@ class LocalBotApi:
         self._open_queries: set[str] = set()
         self._files: dict[str, _StoredFile] = {}
         self._listeners: list[Callable[[OutgoingAction], None]] = []
+        self.flood_limit = flood_limit
+        self._flood_methods = frozenset(m.lower() for m in flood_methods)
+        self._flood_window: collections.deque[float] = collections.deque()
+        self._flood_until = 0.0
+        self.flooded = 0
+        self.sent_per_chat: collections.Counter[int] = collections.Counter()
 
     # --- the API -----------------------------------------------------------------------------
 
@@ -370,6 +390,12 @@ class LocalBotApi:
         if fault is not None:
             self.failed.append((name, _snapshot(params), fault.status, fault.description))
             return fault.status, fault.body(), None
+        if self.flood_limit is not None and name.lower() in self._flood_methods:
+            flood = self._flood_check()
+            if flood is not None:
+                self.flooded += 1
+                self.failed.append((name, _snapshot(params), flood.status, flood.description))
+                return flood.status, flood.body(), None
         try:
             result = handler(self, params, files)
         except BotApiError as exc:
@@ -382,7 +408,29 @@ class LocalBotApi:
         if name not in _READ_ONLY:
             action = _action(name, params, result)
             self.sent.append(action)
+            if name == "copyMessage" and action.chat_id is not None:
+                self.sent_per_chat[action.chat_id] += 1
         return 200, {"ok": True, "result": copy.deepcopy(result)}, action
+
+    def _flood_check(self) -> BotApiError | None:
+        """Count one sending call against the limit; the refusal if it is over (lock held)."""
+        assert self.flood_limit is not None
+        now = time.monotonic()
+        refusal = BotApiError(
+            429,
+            f"Too Many Requests: retry after {FLOOD_RETRY_AFTER}",
+            {"retry_after": FLOOD_RETRY_AFTER},
+        )
+        if now < self._flood_until:
+            return refusal
+        window = self._flood_window
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        if len(window) >= self.flood_limit:
+            self._flood_until = now + FLOOD_RETRY_AFTER
+            return refusal
+        window.append(now)
+        return None
 
     # --- fault injection and test controls ---------------------------------------------------
 
@@ -412,11 +460,19 @@ class LocalBotApi:
             self._faults.append(_Fault(key, status, description, retry_after, count))
 
     def clear(self) -> None:
-        """Forget the recordings (sent, rejected, failed); chats and their screens stay."""
+        """Forget the recordings (sent, rejected, failed, copies per chat, flood count); chats
+        and their screens stay."""
         with self._lock:
             self.sent.clear()
             self.rejected.clear()
             self.failed.clear()
+            self.sent_per_chat.clear()
+            self.flooded = 0
+
+    def duplicates(self) -> int:
+        """Copies beyond the first that any chat received through copyMessage."""
+        with self._lock:
+            return sum(count - 1 for count in self.sent_per_chat.values() if count > 1)
 
     def subscribe(self, listener: Callable[[OutgoingAction], None]) -> None:
         """Call ``listener`` after each recorded action (from the calling thread, unlocked)."""
@@ -1143,10 +1199,20 @@ def _send_media(
 
 def _copy_message(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload]) -> Any:
     chat = api._check_chat(params)
-    source_chat = api._check_chat(params, "from_chat_id")
+    from_chat_id = params.get("from_chat_id")
+    if from_chat_id is None or from_chat_id == "":
+        raise _bad_request("from_chat_id is empty")
+    if not isinstance(from_chat_id, int) or isinstance(from_chat_id, bool):
+        raise _bad_request("chat not found")
     message_id = _message_id(params)
-    stored = source_chat.bot_messages.get(message_id)
-    source = stored.json if stored else source_chat.user_messages.get(message_id)
+    source_chat = api._chats.get(from_chat_id)
+    if source_chat is None:
+        # A chat this fake never saw (an organizer's chat in a test that skipped sending the
+        # original): its messages are unknown here, so any message id is accepted.
+        source: JsonDict | None = {"text": f"[copy of message {message_id}]"}
+    else:
+        stored = source_chat.bot_messages.get(message_id)
+        source = stored.json if stored else source_chat.user_messages.get(message_id)
     if source is None:
         raise _bad_request("message to copy not found")
     markup = _check_reply_markup(params.get("reply_markup"))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import parse
+from bot.callbacks import ORGANIZER_ACTIONS, parse
 from bot.telegram import keyboards
 from bot.telegram.common import current_user, show
 from bot.telegram.context import Ctx
-from bot.telegram.handlers import comment, facts, menu, pledge, privacy, updates
+from bot.telegram.handlers import comment, facts, menu, organizer, pledge, privacy, updates
 
 # Actions that answer a step awaiting typed input (or set it again themselves); any other
 # press leaves the typed step, so the next text is read as a question.
@@ -28,6 +28,11 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     # nothing later (not even the error handler) tries again.
     await query.answer()
     callback = parse(query.data)
+    if callback is not None and callback.action in ORGANIZER_ACTIONS:
+        # Forged or copied organizer data from anyone else is treated like any unknown data.
+        user_id = query.from_user.id if query.from_user else None
+        if not ctx.services.config.is_organizer(user_id):
+            callback = None
     handled = False
     if callback is not None:
         if callback.action not in STEP_ACTIONS and query.from_user is not None:
@@ -86,7 +91,28 @@ async def _route(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool
         case "forgetn", None:
             await privacy.keep(update, ctx)
         case _:
+            if action in ORGANIZER_ACTIONS:
+                return await _route_organizer(update, ctx, action, arg)
             return await _route_comment(update, ctx, action, arg)
+    return True
+
+
+async def _route_organizer(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool:
+    match action, arg:
+        case "obaud", str(choice):
+            return await organizer.choose_audience(update, ctx, choice)
+        case "obst", str(code):
+            return await organizer.choose_state(update, ctx, code)
+        case "obgo", None:
+            await organizer.send_now(update, ctx)
+        case "obsch", None:
+            await organizer.ask_schedule(update, ctx)
+        case "obx", None:
+            await organizer.discard(update, ctx)
+        case "obstop", str(broadcast_id):
+            return await organizer.stop(update, ctx, broadcast_id)
+        case _:
+            return False
     return True
 
 

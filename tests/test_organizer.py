@@ -1,0 +1,361 @@
+"""Organizer tools through the real Application: who may use them, broadcasts, stats, export,
+reload (journey 8)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.content import Content
+from tests.harness import Harness, invalid_requests, make_config, start_harness, stop_harness
+
+ORG = 424242
+
+
+@pytest.fixture
+async def org_bot(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
+    config = make_config(tmp_path, organizers=frozenset({ORG}))
+    harness = await start_harness(config, content)
+    try:
+        yield harness
+    finally:
+        await stop_harness(harness)
+    assert not invalid_requests(harness.api)
+
+
+def db(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def add_supporters(
+    bot: Harness, count: int, start: int = 1, lang: str = "en", **kw: Any
+) -> list[int]:
+    """Supporters who subscribed through the real bot."""
+    ids = list(range(start, start + count))
+    storage = bot.storage
+    for user_id in ids:
+        await storage.touch_user(user_id, lang, kw.get("source"))
+        await storage.subscribe(user_id)
+        if "state" in kw:
+            await storage.record_pledge(user_id)
+            await storage.set_pledge_state(user_id, kw["state"])
+    return ids
+
+
+async def wait_finished(bot: Harness) -> None:
+    await asyncio.wait_for(bot.app.bot_data.broadcasts.finished.wait(), timeout=30)
+    bot.app.bot_data.broadcasts.finished.clear()
+
+
+def copies(bot: Harness) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for action in bot.api.sent:
+        if action.method == "copyMessage" and action.chat_id != ORG:
+            counts[action.chat_id or 0] = counts.get(action.chat_id or 0, 0) + 1
+    return counts
+
+
+# -- who is an organizer --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["/broadcast", "/stats", "/export", "/reload"])
+async def test_organizer_commands_look_unknown_to_others(org_bot: Harness, command: str) -> None:
+    """To a supporter, organizer commands answer exactly like any unknown command."""
+    reply = await org_bot.send(command)
+    unknown = await org_bot.send("/no-such-command")
+    assert reply.text == unknown.text
+    assert db(org_bot, "SELECT COUNT(*) FROM broadcasts") == [(0,)]
+    assert not any(a.method in ("sendPhoto", "sendDocument") for a in org_bot.api.sent)
+
+
+@pytest.mark.parametrize("data", ["obgo", "obaud:all", "obst:tx", "obsch", "obx", "obstop:1"])
+async def test_forged_organizer_buttons_do_nothing(org_bot: Harness, data: str) -> None:
+    """Organizer callback data from a supporter is refused like any forged data."""
+    await org_bot.send("/start")
+    reply = await org_bot.press_data(data)
+    assert "no longer active" in (reply.text or "")
+    assert db(org_bot, "SELECT COUNT(*) FROM broadcasts") == [(0,)]
+
+
+async def test_a_forged_stop_cannot_cancel_an_organizers_broadcast(org_bot: Harness) -> None:
+    """A supporter pressing a copied "cancel broadcast" button changes nothing."""
+    await add_supporters(org_bot, 1)
+    await org_bot.send("/broadcast", user_id=ORG)
+    await org_bot.send("Scheduled news", user_id=ORG)
+    await org_bot.press("Everyone subscribed", user_id=ORG)
+    await org_bot.press("Schedule", user_id=ORG)
+    await org_bot.send("2099-01-01 10:00 UTC", user_id=ORG)
+    (broadcast_id,) = db(org_bot, "SELECT id FROM broadcasts")[0]
+    await org_bot.send("/start", user_id=5)
+    await org_bot.press_data(f"obstop:{broadcast_id}", user_id=5)
+    assert db(org_bot, "SELECT status FROM broadcasts") == [("scheduled",)]
+
+
+async def test_organizers_get_their_own_command_menu(org_bot: Harness) -> None:
+    """At start-up organizers get a chat-scoped command menu with their commands."""
+    scoped = [
+        a
+        for a in org_bot.startup_actions
+        if a.method == "setMyCommands" and (a.params.get("scope") or {}).get("chat_id") == ORG
+    ]
+    assert scoped
+    names = {c["command"] for c in scoped[0].params["commands"]}
+    assert {"broadcast", "stats", "export", "reload", "start"} <= names
+    public = [
+        a
+        for a in org_bot.startup_actions
+        if a.method == "setMyCommands" and not a.params.get("scope")
+    ]
+    assert all("broadcast" not in {c["command"] for c in a.params["commands"]} for a in public)
+
+
+# -- broadcasts ------------------------------------------------------------------------------------
+
+
+async def test_broadcast_to_everyone_subscribed(org_bot: Harness) -> None:
+    """Compose → audience → preview with exact count → send → progress → final report."""
+    bot = org_bot
+    await add_supporters(bot, 5)
+    await bot.storage.touch_user(50, "en")  # never subscribed
+    await add_supporters(bot, 1, start=60)
+    await bot.storage.set_reachable(60, False)  # blocked the bot
+    await add_supporters(bot, 1, start=70)
+    bot.api.block_chat(70)  # blocked, but the bot does not know yet
+    asked = await bot.send("/broadcast", user_id=ORG)
+    assert "Send me the message" in (asked.text or "")
+    await bot.send("<b>Big news</b>: the county vote is Tuesday!", user_id=ORG)
+    menu = bot.last(ORG)
+    assert "Who should get it?" in (menu.text or "")
+    preview = await bot.press("Everyone subscribed", user_id=ORG)
+    assert "6</b> recipients" in (preview.text or "")
+    assert any(a.method == "copyMessage" and a.chat_id == ORG for a in bot.api.sent)
+    await bot.press("Send now", user_id=ORG)
+    await wait_finished(bot)
+    report = bot.last(ORG).text or ""
+    assert "Broadcast finished" in report
+    assert "Recipients: 6" in report and "Delivered: 5" in report and "Blocked the bot: 1" in report
+    assert copies(bot) == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+    user = await bot.storage.get_user(70)
+    assert user is not None and not user.reachable
+
+
+async def test_audiences(org_bot: Harness) -> None:
+    """Each audience counts only matching subscribed, reachable users."""
+    bot = org_bot
+    await add_supporters(bot, 3, start=1, lang="es")
+    await add_supporters(bot, 2, start=10, lang="en", state="TX")
+    await add_supporters(bot, 4, start=20, lang="en", source="flyer-mn")
+    await bot.send("/broadcast", user_id=ORG)
+    await bot.send("Hola", user_id=ORG)
+    preview = await bot.press("in Spanish", user_id=ORG)
+    assert "<b>3</b> recipients" in (preview.text or "")
+    await bot.press("Change audience", user_id=ORG)
+    await bot.press("One state", user_id=ORG)
+    preview = await bot.press("TX", user_id=ORG)
+    assert "Subscribers in Texas" in (preview.text or "") and "<b>2</b>" in (preview.text or "")
+    await bot.press("Change audience", user_id=ORG)
+    await bot.press("Pledged, no comment", user_id=ORG)
+    assert "<b>2</b> recipients" in (bot.last(ORG).text or "")
+    await bot.press("Change audience", user_id=ORG)
+    await bot.press("One source code", user_id=ORG)
+    bad = await bot.send("not valid!", user_id=ORG)
+    assert "1–64 letters" in (bad.text or "")
+    preview = await bot.send("flyer-mn", user_id=ORG)
+    assert "flyer-mn" in (preview.text or "") and "<b>4</b> recipients" in (preview.text or "")
+    await bot.press("Change audience", user_id=ORG)
+    await bot.press("One source code", user_id=ORG)
+    empty = await bot.send("nobody-here", user_id=ORG)
+    assert "Nobody matches" in (empty.text or "")
+    assert "Send now" not in str(bot.button_labels(empty))
+
+
+async def test_photo_broadcast_is_copied(org_bot: Harness) -> None:
+    """A photo with a caption is delivered with copy_message, exactly as sent."""
+    bot = org_bot
+    await add_supporters(bot, 2)
+    await bot.send("/broadcast", user_id=ORG)
+    await bot.feed(bot.api.user_photo(ORG, caption="Rally on <b>Saturday</b>"))
+    await bot.press("Everyone subscribed", user_id=ORG)
+    await bot.press("Send now", user_id=ORG)
+    await wait_finished(bot)
+    assert copies(bot) == {1: 1, 2: 1}
+    assert db(bot, "SELECT kind FROM broadcasts") == [("photo",)]
+
+
+async def test_unsupported_broadcast_message(org_bot: Harness) -> None:
+    """A sticker is not a broadcast: the organizer is asked again."""
+    await org_bot.send("/broadcast", user_id=ORG)
+    await org_bot.feed(org_bot.api.user_sticker(ORG))
+    assert "send text or one photo" in (org_bot.last(ORG).text or "").lower()
+    assert db(org_bot, "SELECT COUNT(*) FROM broadcasts") == [(0,)]
+
+
+async def test_schedule_validation_and_run(org_bot: Harness) -> None:
+    """Bad dates are explained; a valid one is kept and starts when due."""
+    bot = org_bot
+    await add_supporters(bot, 2)
+    await bot.send("/broadcast", user_id=ORG)
+    await bot.send("Reminder: hearing tomorrow", user_id=ORG)
+    await bot.press("Everyone subscribed", user_id=ORG)
+    await bot.press("Schedule", user_id=ORG)
+    assert "couldn't read" in ((await bot.send("tomorrow 6pm", user_id=ORG)).text or "")
+    assert "time zone" in (
+        (await bot.send("2099-01-01 10:00 Mars/Olympus", user_id=ORG)).text or ""
+    )
+    assert "has passed" in ((await bot.send("2001-01-01 10:00 UTC", user_id=ORG)).text or "")
+    reply = await bot.send("2099-01-01 10:00 America/Chicago", user_id=ORG)
+    assert "Scheduled for 2099-01-01 10:00 CST" in (reply.text or "")
+    (due,) = db(bot, "SELECT scheduled_at FROM broadcasts")[0]
+    assert due == int(datetime(2099, 1, 1, 16, 0, tzinfo=UTC).timestamp())  # 10:00 CST
+    services = bot.app.bot_data
+    assert await services.broadcasts.start_due() == 0
+    bot.storage._clock = lambda: float(due + 1)
+    assert await services.broadcasts.start_due() == 1
+    await wait_finished(bot)
+    assert copies(bot) == {1: 1, 2: 1}
+    assert "Delivered: 2" in (bot.last(ORG).text or "")
+
+
+async def test_cancel_a_scheduled_broadcast(org_bot: Harness) -> None:
+    """A cancelled scheduled broadcast never starts."""
+    bot = org_bot
+    await add_supporters(bot, 2)
+    await bot.send("/broadcast", user_id=ORG)
+    await bot.send("Maybe later", user_id=ORG)
+    await bot.press("Everyone subscribed", user_id=ORG)
+    await bot.press("Schedule", user_id=ORG)
+    await bot.send("2099-01-01 10:00 UTC", user_id=ORG)
+    reply = await bot.press("Cancel broadcast", user_id=ORG)
+    assert "cancelled" in (reply.text or "")
+    bot.storage._clock = lambda: 4_200_000_000.0
+    assert await bot.app.bot_data.broadcasts.start_due() == 0
+    assert copies(bot) == {}
+
+
+async def test_discard_draft(org_bot: Harness) -> None:
+    """Discarding a draft sends nothing."""
+    await add_supporters(org_bot, 1)
+    await org_bot.send("/broadcast", user_id=ORG)
+    await org_bot.send("Oops", user_id=ORG)
+    reply = await org_bot.press("Discard", user_id=ORG)
+    assert "discarded" in (reply.text or "")
+    assert await org_bot.app.bot_data.outbox.latest_draft(ORG) is None
+
+
+async def test_broadcast_resumes_after_restart(tmp_path: Path, content: Content) -> None:
+    """Rows left "sending" by a crash become unknown; pending ones are sent; no second copy."""
+    config = make_config(tmp_path, organizers=frozenset({ORG}))
+    first = await start_harness(config, content)
+    await add_supporters(first, 6)
+    outbox = first.app.bot_data.outbox
+    broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
+    await outbox.confirm(broadcast_id, None)
+    await outbox.mark_sending(broadcast_id, 1)  # the crash happened during this send
+    await outbox.mark_sending(broadcast_id, 2)
+    await outbox.mark(broadcast_id, 2, "delivered")
+    await first.app.bot_data.broadcasts.stop()  # nothing else ran before the "crash"
+    await stop_harness(first)
+    second = await start_harness(config, content, api=first.api)
+    try:
+        await wait_finished(second)
+        report = await second.app.bot_data.outbox.report(broadcast_id)
+        assert (report.delivered, report.unknown, report.pending) == (5, 1, 0)
+        assert copies(second) == {3: 1, 4: 1, 5: 1, 6: 1}
+    finally:
+        await stop_harness(second)
+
+
+# -- stats, export, reload ---------------------------------------------------------------------
+
+
+async def test_stats_sends_numbers_and_a_chart(org_bot: Harness) -> None:
+    """/stats answers with the numbers and a PNG chart."""
+    await add_supporters(org_bot, 3, state="TX")
+    await org_bot.send("/stats", user_id=ORG)
+    photo = [a for a in org_bot.api.sent if a.method == "sendPhoto"]
+    assert photo and photo[-1].chat_id == ORG
+    text = next(a.text for a in org_bot.api.sent if a.method == "sendMessage" and a.chat_id == ORG)
+    assert text is not None and "3" in text
+
+
+async def test_export_sends_a_csv(org_bot: Harness) -> None:
+    """/export sends the pledges as a CSV document, formulas neutralised."""
+    bot = org_bot
+    await bot.storage.touch_user(1, "en", "flyer-mn")
+    await bot.storage.record_pledge(1)
+    await bot.storage.set_pledge_name(1, '=HYPERLINK("http://x")')
+    await bot.send("/export", user_id=ORG)
+    document = next(a for a in bot.api.sent if a.method == "sendDocument")
+    assert document.chat_id == ORG
+    assert "Pledges: 1 rows" in (document.text or "")
+    data = document.params["document"]
+    assert isinstance(data, bytes)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 2
+    assert '\'=HYPERLINK("http://x")' in rows[1]
+    assert "flyer-mn" in rows[1]
+    assert str(1) not in rows[1][rows[0].index("first_name")]
+
+
+async def test_reload_success_and_failure(tmp_path: Path, content: Content) -> None:
+    """/reload swaps in valid content; on errors the old content keeps serving."""
+    live = tmp_path / "content"
+    shutil.copytree(Path(content.directory), live)
+    config = make_config(tmp_path, organizers=frozenset({ORG}), content_dir=live)
+    bot = await start_harness(config, content)
+    try:
+        ui = live / "ui.yaml"
+        original = ui.read_text("utf-8")
+        ui.write_text(original.replace('"❓ Help"', '"❓ Help me"'), "utf-8")
+        ok = await bot.send("/reload", user_id=ORG)
+        assert "Content reloaded" in (ok.text or "")
+        assert "❓ Help me" in bot.button_labels(await bot.send("/start", user_id=7))
+        ui.write_text("strings: [broken", "utf-8")
+        failed = await bot.send("/reload", user_id=ORG)
+        assert "Content not reloaded" in (failed.text or "") and "ui.yaml" in (failed.text or "")
+        assert "❓ Help me" in bot.button_labels(await bot.send("/start", user_id=8))
+    finally:
+        await stop_harness(bot)
+
+
+def test_cli_export_and_stats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`outreach-bot export FILE` writes the CSV; `outreach-bot stats` prints the numbers."""
+    from bot.cli import main
+
+    async def seed() -> None:
+        from bot.storage import Storage
+
+        storage = await Storage.open(tmp_path / "cli.sqlite3")
+        await storage.touch_user(1, "es", "flyer-mn")
+        await storage.record_pledge(1)
+        await storage.set_pledge_name(1, "+1 ana")
+        await storage.close()
+
+    asyncio.run(seed())
+    monkeypatch.setenv("OUTREACH_DB", str(tmp_path / "cli.sqlite3"))
+    out = tmp_path / "pledges.csv"
+    assert main(["export", str(out)]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert len(rows) == 2 and any(cell == "'+1 ana" for cell in rows[1])
+    assert main(["stats"]) == 0
+    assert "1" in capsys.readouterr().out
+
+
+def test_cli_reload_without_a_running_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`outreach-bot reload` checks the content and says when no bot is running."""
+    from bot.cli import main
+
+    monkeypatch.setenv("OUTREACH_DB", str(tmp_path / "none.sqlite3"))
+    assert main(["reload"]) == 1
