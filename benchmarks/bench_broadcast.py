@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
+import json
 import logging
 import math
 import os
@@ -45,6 +46,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -52,8 +54,9 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Bot, Update
+from telegram._utils.types import ODVInput
 from telegram.error import TelegramError
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.config import load_config
 from bot.content import Content, load_content
@@ -78,6 +81,7 @@ INTERACTIVE_BASE = 800_000_000  # simulated users' ids: far from the recipients'
 MESSAGE = "<b>Update:</b> the county vote on 287(g) is on Tuesday."
 QUESTION = "what is 287g"
 BASELINE_CHUNK = 100  # sends the naive loop hands the limiter at once
+MEMORY_RATE = 1000.0  # msg/s in the memory runs: the same for every audience size
 
 
 def log(text: str) -> None:
@@ -544,6 +548,64 @@ async def _naive_broadcast(app: BotApp, outbox: Outbox, broadcast_id: int, messa
         after = page[-1]
 
 
+# -- 4. memory ------------------------------------------------------------------------------------
+
+
+class NoNetwork(BaseRequest):
+    """A transport that answers every call at once and keeps nothing: only the sender's own
+    memory is measured."""
+
+    @property
+    def read_timeout(self) -> float:
+        return 5.0
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if url.endswith("/getMe"):
+            me = {"id": 1, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+            return 200, json.dumps({"ok": True, "result": me}).encode()
+        return 200, b'{"ok": true, "result": {"message_id": 1}}'
+
+
+async def measure_memory(recipients: int) -> tuple[float, float]:
+    """(peak, left-over) Python heap in KiB while one broadcast to ``recipients`` is sent."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = await new_database(Path(tmp), recipients)
+        storage = await Storage.open(db)
+        outbox = Outbox(storage)
+        broadcast_id = await confirmed_broadcast(outbox, 1)
+        bot = Bot(TOKEN, request=NoNetwork())
+        await bot.initialize()
+        sender = BroadcastSender(bot, outbox, rate=MEMORY_RATE, max_in_flight=25)
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            report = await sender.run(broadcast_id)
+            current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+            await sender.stop()
+            await bot.shutdown()
+            await storage.close()
+        if report.delivered != recipients:
+            raise SystemExit(f"memory run delivered {report.delivered} of {recipients}")
+        return (peak - base) / 1024, (current - base) / 1024
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -561,7 +623,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, help="messages/s; default the bot's 25 (100 quick)")
     parser.add_argument("--flood-limit", type=float, help="the fake's limit; default 1.2 x rate")
     parser.add_argument("--quick", action="store_true", help="2,000 recipients at 100/s")
-    parser.add_argument("--parts", default="1,2,3", help="which measurements, e.g. 1,3")
+    parser.add_argument("--parts", default="1,2,3,4", help="which measurements, e.g. 1,3")
     parser.add_argument("--users", type=int, default=20, help="simulated users in part 3")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between questions")
     args = parser.parse_args()
@@ -648,6 +710,24 @@ async def main() -> None:
             f"Targets: duplicates 0 {verdict(c.duplicates == 0)}; lost 0 {verdict(c.lost == 0)} "
             "(lost = no copy and not reported as unknown/failed/blocked/skipped). Unknown = "
             "sends on the wire at the kill: never resent, reported to the organizer."
+        )
+
+    if "4" in parts:
+        sizes = (recipients // 5, recipients, recipients * 5)
+        log("part 4: memory")
+        rows = [(n, *await measure_memory(n)) for n in sizes]
+        print()
+        print("### 4. Memory: the sender's Python heap during one broadcast (tracemalloc)")
+        print()
+        print("| recipients | peak heap growth (KiB) | left after the run (KiB) |")
+        print("|---:|---:|---:|")
+        for n, peak, left in rows:
+            print(f"| {n:,} | {peak:,.0f} | {left:,.0f} |")
+        print()
+        print(
+            f"At {MEMORY_RATE:g} msg/s through an in-process stub transport. Recipients are read "
+            "200 at a time, at most ceil(rate) sends are in flight and the per-chat limit "
+            "remembers the last second's chats: memory follows the rate, not the audience."
         )
 
     if "3" in parts:

@@ -23,6 +23,7 @@ ACTIONS: dict[str, bool] = {
     "lang": False,  # language menu
     "setlang": True,  # set the language (arg: en | es)
     "help": False,
+    "share": False,  # the share screen
     # the pledge
     "pledge": False,  # the pledge screen (or "you already pledged")
     "pyes": False,  # take the pledge

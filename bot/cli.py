@@ -6,13 +6,22 @@ import argparse
 import asyncio
 import logging
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
-from bot.config import Config, ConfigError, configure_logging, load_config
+from bot.config import (
+    Config,
+    ConfigError,
+    RedactSecrets,
+    Secret,
+    configure_logging,
+    load_config,
+)
 from bot.content import Content, ContentError, check_content, load_content
 from bot.storage import Storage, StorageError
 
@@ -27,9 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Telegram outreach bot: cited facts in English and Spanish.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser(
+    run = sub.add_parser(
         "run",
         help="serve Telegram by long polling (opens the terminal chat when no token is set)",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve a webhook at OUTREACH_WEBHOOK_URL instead of long polling",
     )
     chat = sub.add_parser("chat", help="chat with the bot in this terminal, with no network")
     chat.add_argument(
@@ -42,6 +56,17 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", help="print the organizer statistics from the database")
     export = sub.add_parser("export", help="write the pledges as a CSV file")
     export.add_argument("file", type=Path, help="where to write the CSV ('-' for standard output)")
+    link = sub.add_parser("link", help="print a deep link for a flyer and write its QR code")
+    link.add_argument("source", help="source code: which flyer or post (A-Z a-z 0-9 _ -)")
+    link.add_argument("journey", nargs="?", help="facts, pledge, comment or fact-<id>")
+    link.add_argument(
+        "--bot",
+        default=os.environ.get("OUTREACH_BOT_USERNAME", ""),
+        help="the bot's username (default: $OUTREACH_BOT_USERNAME)",
+    )
+    link.add_argument(
+        "--png", type=Path, help="where to write the QR code (default: qr-SOURCE.png)"
+    )
     sub.add_parser(
         "reload",
         help="validate the content, then make the running bot re-read it (SIGHUP)",
@@ -64,8 +89,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_export(config, args.file))
     if args.command == "reload":
         return _reload(config)
-    configure_logging(config.log_level, secrets=(config.token,))
+    if args.command == "link":
+        return _link(config, args.bot, args.source, args.journey, args.png)
+    configure_logging(config.log_level, secrets=(config.token, config.webhook_secret))
     command, lang = args.command, getattr(args, "lang", None)
+    webhook = bool(getattr(args, "webhook", False) or config.webhook_url)
+    if command == "run" and webhook and not config.webhook_url:
+        print("outreach-bot: --webhook needs OUTREACH_WEBHOOK_URL", file=sys.stderr)
+        return EXIT_USAGE
     if command == "run" and not config.token:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             print(
@@ -82,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "chat":
             return _chat(config, content, lang)
-        return _run(config, content)
+        return _run(config, content, webhook)
     except StorageError as exc:
         print(f"outreach-bot: database problem: {exc}", file=sys.stderr)
         return 1
@@ -155,6 +186,36 @@ async def _open_existing(config: Config) -> Storage | None:
         return None
 
 
+def _link(config: Config, bot: str, source: str, journey: str | None, png: Path | None) -> int:
+    """The deep link and a printable QR code, for a flyer or a post."""
+    from bot.deeplinks import link_for
+    from bot.qr import qr_png
+
+    content = _load_content_or_explain(config)
+    if content is None:
+        return EXIT_USAGE
+    if not bot:
+        print(
+            "outreach-bot: give the bot's username with --bot (or OUTREACH_BOT_USERNAME)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        url = link_for(bot.removeprefix("@"), source, journey, content.facts)
+    except ValueError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    target = png or Path(f"qr-{source}.png")
+    try:
+        target.write_bytes(qr_png(url))
+    except OSError as exc:
+        print(f"outreach-bot: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(url)
+    print(f"QR code written to {target}", file=sys.stderr)
+    return 0
+
+
 def pid_file(config: Config) -> Path:
     """Where a running bot writes its process id, next to its database."""
     return config.db_path.with_name(config.db_path.name + ".pid")
@@ -199,20 +260,48 @@ def _chat(config: Config, content: Content, lang: str | None = None) -> int:
     return asyncio.run(run_terminal_chat(config, content, language_code=lang))
 
 
-def _run(config: Config, content: Content) -> int:
+def _run(config: Config, content: Content, webhook: bool) -> int:
     from telegram import Update
 
     from bot.telegram.app import build_application
 
     app = build_application(config, content, reload_on_sighup=True)
-    log.info("serving Telegram by long polling via %s", config.api_url)
     pid = pid_file(config)
     pid.write_text(str(os.getpid()), encoding="ascii")
     try:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        if webhook:
+            # A secret per start is enough: the webhook is registered again at every start.
+            secret = config.webhook_secret.value or secrets.token_urlsafe(32)
+            _redact_too(Secret(secret))
+            path = urlparse(config.webhook_url).path.lstrip("/")
+            log.info(
+                "serving a webhook on %s:%d/%s",
+                config.webhook_listen,
+                config.webhook_port,
+                path,
+            )
+            app.run_webhook(
+                listen=config.webhook_listen,
+                port=config.webhook_port,
+                url_path=path,
+                webhook_url=config.webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            log.info("serving Telegram by long polling via %s", config.api_url)
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
     finally:
         pid.unlink(missing_ok=True)
     return 0
+
+
+def _redact_too(secret: Secret) -> None:
+    """Add a secret created at run time to the log filter."""
+    for handler in logging.getLogger().handlers:
+        for log_filter in handler.filters:
+            if isinstance(log_filter, RedactSecrets):
+                log_filter.add(secret)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,24 @@ SETTINGS: tuple[Setting, ...] = (
         "the rest is left for replies to users). At most 1 message per second goes to one chat.",
     ),
     Setting(
+        "OUTREACH_WEBHOOK_URL",
+        "(none: long polling)",
+        "Public https URL Telegram posts updates to; setting it (or `run --webhook`) serves a "
+        "webhook instead of long polling. Its path is the path the bot listens on.",
+    ),
+    Setting(
+        "OUTREACH_WEBHOOK_LISTEN",
+        "127.0.0.1",
+        "Address the webhook server listens on (behind a TLS reverse proxy); `0.0.0.0` for all.",
+    ),
+    Setting("OUTREACH_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
+    Setting(
+        "OUTREACH_WEBHOOK_SECRET",
+        "(random at each start)",
+        "Secret token Telegram sends in `X-Telegram-Bot-Api-Secret-Token`; requests without it "
+        "are refused. 1-256 characters of `A-Z a-z 0-9 _ -`.",
+    ),
+    Setting(
         "OUTREACH_LOG_LEVEL",
         "INFO",
         "DEBUG, INFO, WARNING, ERROR or CRITICAL. Message texts are never logged at any level.",
@@ -112,6 +130,10 @@ class Config:
     recipient_email: str = ""
     draft_retention_days: int = 30
     broadcast_rate: float = 25.0
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: Secret = field(default_factory=lambda: Secret(""))
 
     @property
     def base_url(self) -> str:
@@ -201,6 +223,24 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             f"OUTREACH_BROADCAST_RATE: {rate_raw!r} is not a rate from 0.1 to 1000 messages/s"
         )
 
+    webhook_url = env.get("OUTREACH_WEBHOOK_URL", "").strip()
+    if webhook_url:
+        parsed = urlparse(webhook_url)
+        loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
+            raise ConfigError(
+                "OUTREACH_WEBHOOK_URL: Telegram only posts to https URLs "
+                "(plain http is accepted for 127.0.0.1, for tests)"
+            )
+        if not parsed.hostname or parsed.query or parsed.fragment:
+            raise ConfigError(f"OUTREACH_WEBHOOK_URL: {webhook_url!r} is not a plain URL")
+    port_raw = env.get("OUTREACH_WEBHOOK_PORT", "8443").strip() or "8443"
+    if not port_raw.isdigit() or not 1 <= int(port_raw) <= 65535:
+        raise ConfigError(f"OUTREACH_WEBHOOK_PORT: {port_raw!r} is not a port number")
+    secret = env.get("OUTREACH_WEBHOOK_SECRET", "").strip()
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError("OUTREACH_WEBHOOK_SECRET: use 1-256 characters of A-Z a-z 0-9 _ -")
+
     return Config(
         token=_token(env.get("TELEGRAM_BOT_TOKEN", "")),
         db_path=db_path,
@@ -212,6 +252,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         recipient_email=email,
         draft_retention_days=int(retention_raw),
         broadcast_rate=rate,
+        webhook_url=webhook_url,
+        webhook_listen=env.get("OUTREACH_WEBHOOK_LISTEN", "127.0.0.1").strip() or "127.0.0.1",
+        webhook_port=int(port_raw),
+        webhook_secret=Secret(secret),
     )
 
 
@@ -221,6 +265,10 @@ class RedactSecrets(logging.Filter):
     def __init__(self, secrets: tuple[Secret, ...]) -> None:
         super().__init__()
         self._values = tuple(s.value for s in secrets if s.value)
+
+    def add(self, secret: Secret) -> None:
+        if secret.value:
+            self._values += (secret.value,)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._values:

@@ -44,8 +44,11 @@ def format_date(iso: str, lang: str) -> str:
     return f"{month} {parts[2]}, {parts[0]}"
 
 
-def fact_card(content: Content, fact: Fact, lang: str) -> str:
-    """A fact card: title, what, why it matters, numbered sources, position, "as of" date."""
+def fact_card(content: Content, fact: Fact, lang: str, position: bool = True) -> str:
+    """A fact card: title, what, why it matters, numbered sources, position, "as of" date.
+
+    ``position=False`` leaves out "Fact n of m", for cards shared outside the bot.
+    """
     t = content.text
     lines = [
         f"<b>{escape(fact.title.get(lang))}</b>",
@@ -62,11 +65,12 @@ def fact_card(content: Content, fact: Fact, lang: str) -> str:
             f" — {escape(source.publisher)}, {format_date(source.date, lang)}"
         )
     lines.append("")
-    topic_ids = content.topics[fact.topic].fact_ids
-    position = t(
-        "fact.position", lang, n=str(topic_ids.index(fact.id) + 1), total=str(len(topic_ids))
-    )
-    lines.append(f"<i>{position} · {t('fact.as_of', lang, date=format_date(fact.as_of, lang))}</i>")
+    as_of = t("fact.as_of", lang, date=format_date(fact.as_of, lang))
+    if position:
+        ids = content.topics[fact.topic].fact_ids
+        where = t("fact.position", lang, n=str(ids.index(fact.id) + 1), total=str(len(ids)))
+        as_of = f"{where} · {as_of}"
+    lines.append(f"<i>{as_of}</i>")
     return "\n".join(lines)
 
 

@@ -627,3 +627,24 @@ class KnowledgeIndex:
                 words.append(surface)
         words.sort(key=lambda w: (len(w), w))
         return [(w, M_PREFIX) for w in words[:6]]
+
+
+_SPANISH_MARKS = frozenset("¿¡ñÑáéíóúÁÉÍÓÚü")
+
+
+def query_language(query: str, default: str = "en") -> str:
+    """The language a short query is most likely in: Spanish punctuation, letters and
+    function words count for Spanish, English function words for English."""
+    text = query[:256]
+    spanish = sum(ch in _SPANISH_MARKS for ch in text)
+    english = 0
+    for token in normalize(text).split():
+        if token in STOP_WORDS_ES and token not in STOP_WORDS_EN:
+            spanish += 1
+        elif token in STOP_WORDS_EN and token not in STOP_WORDS_ES:
+            english += 1
+    if spanish > english:
+        return "es"
+    if english > spanish:
+        return "en"
+    return default

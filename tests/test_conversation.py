@@ -25,6 +25,7 @@ async def test_start_greets_in_english_with_the_menu(bot: Harness) -> None:
         "✉️ Send your comment",
         "✊ Take the pledge",
         "🔔 Get updates",
+        "📣 Share",
         "🔒 Privacy",
         "🌐 Language / Idioma",
         "❓ Help",

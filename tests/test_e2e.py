@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -338,3 +339,78 @@ def press_as(api: LocalBotApi, user_id: int, message: StoredMessage, label_part:
     buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
     data = next(b["callback_data"] for b in buttons if label_part in b["text"])
     api.user_press(user_id, message.message_id, data)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def post_update(port: int, path: str, update: dict[str, object], secret: str | None) -> int:
+    """POST an update to the bot's webhook as Telegram (behind a TLS proxy) would."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/{path}",
+        data=json.dumps(update).encode(),
+        headers=headers,
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_webhook_mode_checks_the_secret(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """`run --webhook` registers its URL with a secret, answers updates posted with it, and
+    refuses updates without it."""
+    port, secret = free_port(), "s3cret_token-123"
+    env = {
+        "OUTREACH_WEBHOOK_URL": "https://bot.example.test/hook/abc",
+        "OUTREACH_WEBHOOK_PORT": str(port),
+        "OUTREACH_WEBHOOK_SECRET": secret,
+    }
+    bot = BotProcess(server, tmp_path, **env)
+    api = server.api
+    try:
+        server.wait_for(
+            lambda a: a.webhook_url == "https://bot.example.test/hook/abc",
+            timeout=30,
+            what="setWebhook",
+        )
+        assert api.webhook_secret_token == secret
+        start = api.user_message(USER, "/start")
+        status = 0
+        for _ in range(200):  # the server may still be binding its port: bounded retries
+            try:
+                status = post_update(port, "hook/abc", start, secret)
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert status == 200
+        server.wait_for_message(USER, "Hi Ana!")
+        before = len(api.sent)
+        forged = api.user_message(USER, "/help")
+        assert post_update(port, "hook/abc", forged, "wrong") == 403
+        assert post_update(port, "hook/abc", forged, None) == 403
+        assert post_update(port, "hook/other", forged, secret) == 404
+        genuine = api.user_message(USER, "/language")
+        assert post_update(port, "hook/abc", genuine, secret) == 200
+        server.wait_for_message(USER, "Choose your language")
+        # The refused /help was never answered.
+        assert not any("how to use this bot" in (a.text or "") for a in api.sent[before:])
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output
+    assert secret not in output and TOKEN not in output

@@ -36,7 +36,9 @@ from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
 Severity = Literal["error", "warning"]
 KeyPath = tuple[str | int, ...]
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+# Lowercase words joined by single hyphens, at most 32 characters: fits callback data and
+# deep links (where "--" separates a journey from a source code).
+ID_RE = re.compile(r"^(?=.{1,32}$)[a-z0-9]+(-[a-z0-9]+)*$")
 PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 PLACEHOLDER_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -208,7 +210,10 @@ class _File:
     def identifier(self, value: Any, path: KeyPath) -> str | None:
         text = self.string(value, path)
         if text is not None and not ID_RE.match(text):
-            self.error(path, f"{text!r} is not an id (lowercase letters, digits, '-'; 1-32)")
+            self.error(
+                path,
+                f"{text!r} is not an id (lowercase words joined by single '-'; 1-32 characters)",
+            )
             return None
         return text
 

@@ -155,6 +155,15 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "button.new_comment": frozenset(),
     "mydata.table.drafts": frozenset(),
     "mydata.table.reminders": frozenset(),
+    # inline mode and sharing
+    "inline.more": frozenset({"link"}),
+    "inline.flag": frozenset(),
+    "inline.open_bot": frozenset(),
+    "inline.button": frozenset(),
+    "share.menu": frozenset(),
+    "button.share_bot": frozenset(),
+    "button.share_fact_inline": frozenset(),
+    "menu.share": frozenset(),
     # organizers
     "broadcast.ask_message": frozenset(),
     "broadcast.unsupported": frozenset(),
@@ -196,6 +205,9 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "export.caption": frozenset({"count"}),
     "reload.ok": frozenset({"facts", "warnings"}),
     "reload.failed": frozenset({"errors"}),
+    "link.usage": frozenset(),
+    "link.invalid": frozenset({"reason"}),
+    "link.ready": frozenset({"link", "source"}),
     # organizer statistics
     "stats.title": frozenset({"date"}),
     "stats.supporters": frozenset(),
@@ -247,11 +259,22 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "command.stats": frozenset(),
     "command.export": frozenset(),
     "command.reload": frozenset(),
+    "command.link": frozenset(),
 }
 
 # Strings sent as plain text where HTML is not allowed (buttons, command descriptions,
 # callback-query toasts): check-content rejects markup in these.
-PLAIN_PREFIXES: tuple[str, ...] = ("menu.", "button.", "command.", "share.", "stats.chart_")
+PLAIN_PREFIXES: tuple[str, ...] = (
+    "menu.",
+    "button.",
+    "command.",
+    "share.fact",
+    "share.bot",
+    "stats.chart_",
+    "inline.flag",
+    "inline.open_bot",
+    "inline.button",
+)
 
 # Telegram limits that apply to particular kinds of string.
 BUTTON_TEXT_MAX = 64

@@ -33,6 +33,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -50,6 +51,7 @@ from bot.telegram.handlers import (
     comment,
     facts,
     fallback,
+    inline,
     menu,
     organizer,
     pledge,
@@ -84,6 +86,7 @@ ORGANIZER_COMMANDS: dict[str, Handler] = {
     "stats": organizer.stats,
     "export": organizer.export,
     "reload": organizer.reload,
+    "link": organizer.link,
 }
 
 COMMANDS: dict[str, Handler] = {
@@ -163,6 +166,7 @@ def _add_handlers(app: BotApp, config: Config) -> None:
             CommandHandler(name, _leaving_steps(callback), filters=private & organizers)
         )
     app.add_handler(CallbackQueryHandler(buttons.on_button))
+    app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(
         MessageHandler(private & filters.COMMAND, _leaving_steps(fallback.unknown_command))
     )
@@ -216,6 +220,7 @@ async def _post_init(app: Any) -> None:
     services.broadcasts = Broadcasts(app.bot, services, sender)
     services.sender_bot = sender_bot
     await set_commands(app)
+    await set_profile(app)
     schedule_jobs(app)
     await services.broadcasts.resume()
     if services.reload_on_sighup:
@@ -230,6 +235,22 @@ def _reload_on_signal(app: BotApp) -> None:
         log.error("content NOT reloaded on SIGHUP; the old content keeps serving:")
         for problem in problems:
             log.error("  %s", problem)
+
+
+async def set_profile(app: BotApp) -> None:
+    """The bot's description and short description, in both languages, from content."""
+    campaign = app.bot_data.content.campaign
+    try:
+        for lang in (*LANGS, None):
+            text_lang = lang or "en"
+            await app.bot.set_my_description(
+                campaign.description.get(text_lang), language_code=lang
+            )
+            await app.bot.set_my_short_description(
+                campaign.short_description.get(text_lang), language_code=lang
+            )
+    except TelegramError as exc:  # the profile is nice to have; serving users is not optional
+        log.warning("bot description not set: %s", type(exc).__name__)
 
 
 async def set_commands(app: BotApp) -> None:

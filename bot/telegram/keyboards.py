@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback
 from bot.content import Content, Fact
-from bot.render import share_fact_url
+from bot.render import share_bot_url, share_fact_url
 from bot.telegram.common import button, keyboard
 
 
@@ -19,12 +19,13 @@ def main_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
         [button(t("menu.pledge", lang), Callback("pledge").data())],
         [
             button(t("menu.updates", lang), Callback("updates").data()),
-            button(t("menu.privacy", lang), Callback("privacy").data()),
+            button(t("menu.share", lang), Callback("share").data()),
         ],
         [
+            button(t("menu.privacy", lang), Callback("privacy").data()),
             button(t("menu.language", lang), Callback("lang").data()),
-            button(t("menu.help", lang), Callback("help").data()),
         ],
+        [button(t("menu.help", lang), Callback("help").data())],
     )
 
 
@@ -96,6 +97,20 @@ def languages(content: Content, lang: str) -> InlineKeyboardMarkup:
             button("Español", Callback("setlang", "es").data()),
         ],
         [button(content.text("button.menu", lang), Callback("menu").data())],
+    )
+
+
+def share(content: Content, lang: str, bot_link: str) -> InlineKeyboardMarkup:
+    """Share the bot (a ready message with its link), or a fact card through inline mode."""
+    t = content.text
+    return keyboard(
+        [
+            InlineKeyboardButton(
+                t("button.share_bot", lang), url=share_bot_url(content, lang, bot_link)
+            )
+        ],
+        [InlineKeyboardButton(t("button.share_fact_inline", lang), switch_inline_query="")],
+        [button(t("button.menu", lang), Callback("menu").data())],
     )
 
 

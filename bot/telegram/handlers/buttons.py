@@ -58,6 +58,8 @@ async def _route(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool
             await menu.set_language(update, ctx, lang)
         case "help", None:
             await menu.help_command(update, ctx)
+        case "share", None:
+            await menu.share(update, ctx)
         case "pledge", None:
             await pledge.pledge_screen(update, ctx)
         case "pyes", None:

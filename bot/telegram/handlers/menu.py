@@ -2,39 +2,50 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 
+from bot.deeplinks import parse_start_payload
 from bot.telegram import keyboards
 from bot.telegram.common import current_user, display_name, show
 from bot.telegram.context import Ctx
 
-# Telegram allows deep-link payloads of up to 64 characters from this alphabet.
-SOURCE_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def source_code(args: list[str] | None) -> str | None:
-    """The deep-link source code in ``/start PAYLOAD``, or None if absent or malformed."""
-    if not args or len(args) != 1:
-        return None
-    return args[0] if SOURCE_CODE_RE.match(args[0]) else None
-
 
 async def start(update: Update, ctx: Ctx) -> None:
-    """Greet the user in their language and show the main menu; record the deep-link source."""
-    source = source_code(ctx.args)
+    """Greet the user in their language and show the main menu, or open the journey a deep
+    link names (facts, one fact, the pledge, the comment guide); record the link's source."""
+    payload = ctx.args[0] if ctx.args and len(ctx.args) == 1 else None
+    link = parse_start_payload(payload, ctx.services.content.facts.keys())
     tg_user = update.effective_user
     assert tg_user is not None
     storage = ctx.services.storage
     known = await storage.get_user(tg_user.id)
-    user = await current_user(update, ctx, source)
+    user = await current_user(update, ctx, link.source)
     content = ctx.services.content
     lang = user.language
     await storage.count_event("start", lang, user.source)
     values = {"name": display_name(update), "campaign": content.campaign.name.get(lang)}
     greeting = content.text("start.welcome_back" if known else "start.greeting", lang, **values)
-    await show(update, ctx, greeting, keyboards.main_menu(content, lang))
+    if link.journey is None:
+        await show(update, ctx, greeting, keyboards.main_menu(content, lang))
+        return
+    if not known:  # a newcomer first learns what the bot is
+        await show(update, ctx, greeting)
+    await open_journey(update, ctx, link.journey, link.fact_id)
+
+
+async def open_journey(update: Update, ctx: Ctx, journey: str, fact_id: str | None) -> None:
+    from bot.telegram.handlers import comment, facts, pledge
+
+    if journey == "fact" and fact_id is not None:
+        await facts.fact(update, ctx, fact_id)
+    elif journey == "pledge":
+        await pledge.pledge_screen(update, ctx)
+    elif journey == "comment":
+        await comment.entry(update, ctx)
+    elif journey == "facts":
+        await facts.topics(update, ctx)
+    else:
+        await menu(update, ctx)
 
 
 async def menu(update: Update, ctx: Ctx) -> None:
@@ -89,4 +100,18 @@ async def cancel(update: Update, ctx: Ctx) -> None:
         ctx,
         content.text("cancel.done", user.language),
         keyboards.main_menu(content, user.language),
+    )
+
+
+async def share(update: Update, ctx: Ctx) -> None:
+    """Ways to share: the bot itself, or a fact card in any chat."""
+    from bot.telegram.handlers.facts import bot_link
+
+    user = await current_user(update, ctx)
+    content = ctx.services.content
+    await show(
+        update,
+        ctx,
+        content.text("share.menu", user.language),
+        keyboards.share(content, user.language, bot_link(ctx)),
     )

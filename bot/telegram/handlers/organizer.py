@@ -18,8 +18,10 @@ from telegram import InlineKeyboardButton, Message, Update
 
 from bot.callbacks import Callback
 from bot.content import Content
+from bot.deeplinks import link_for
 from bot.export import export_pledges_csv
 from bot.outbox import Report, parse_audience
+from bot.qr import qr_png
 from bot.stats import collect_stats, render_chart_png, render_stats_text
 from bot.telegram.common import button, keyboard, show
 from bot.telegram.context import Ctx
@@ -375,3 +377,31 @@ async def reload(update: Update, ctx: Ctx) -> None:
         more = f"\n… (+{len(problems) - 20})" if len(problems) > 20 else ""
         text = t("reload.failed", lang, errors=listed + more)
     await show(update, ctx, text)
+
+
+async def link(update: Update, ctx: Ctx) -> None:
+    """`/link SOURCE [journey]`: the deep link for a flyer or post, and its printable QR code."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    lang = _lang(ctx, update)
+    t = ctx.services.content.text
+    args = ctx.args or []
+    if not 1 <= len(args) <= 2:
+        await show(update, ctx, t("link.usage", lang))
+        return
+    try:
+        url = link_for(
+            ctx.bot.username,
+            args[0],
+            args[1] if len(args) == 2 else None,
+            ctx.services.content.facts,
+        )
+    except ValueError as exc:
+        await show(update, ctx, t("link.invalid", lang, reason=escape(str(exc))))
+        return
+    await ctx.bot.send_photo(
+        chat.id,
+        qr_png(url),
+        caption=t("link.ready", lang, link=escape(url), source=escape(args[0])),
+    )
