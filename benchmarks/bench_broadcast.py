@@ -2,7 +2,7 @@
 
 The fake (tests/fakes/botapi_server.py over LocalBotApi) enforces a flood limit like
 Telegram's: over ``--flood-limit`` messages in one second it answers 429 with retry_after = 1
-and keeps refusing for that second. Three measurements, each on a fresh SQLite file:
+and keeps refusing for that second. Four measurements, each on a fresh SQLite file:
 
 1. **Rate.** One broadcast to ``--recipients`` users through the real HTTP stack (the sender's
    own ``Bot`` with an ``HTTPXRequest`` pool of 32): achieved rate against the configured one
@@ -20,9 +20,11 @@ and keeps refusing for that second. Three measurements, each on a fresh SQLite f
    ``rate-limiter`` extra, i.e. aiolimiter; skipped with a message when it is missing). Here
    the flood limit covers only copyMessage: the default interactive load (40 replies/s) would
    exceed Telegram's 30/s by itself, and what is measured is queueing inside the bot.
+4. **Memory.** The sender's Python heap (tracemalloc) for audiences of N/5, N and 5N, through a
+   stub transport: it follows the rate, not the audience.
 
-    python -m benchmarks.bench_broadcast                 # 10,000 recipients at 25/s: ~30 min
-    python -m benchmarks.bench_broadcast --quick         # 2,000 at 100/s: ~3 min
+    python -m benchmarks.bench_broadcast                 # 10,000 recipients at 25/s: ~32 min
+    python -m benchmarks.bench_broadcast --quick         # 2,000 at 100/s: ~4 min
     python -m benchmarks.bench_broadcast --recipients N --rate R --parts 1,3
 
 Everything runs on 127.0.0.1 and every loop is bounded; the benchmark stops by itself.
@@ -712,24 +714,6 @@ async def main() -> None:
             "sends on the wire at the kill: never resent, reported to the organizer."
         )
 
-    if "4" in parts:
-        sizes = (recipients // 5, recipients, recipients * 5)
-        log("part 4: memory")
-        rows = [(n, *await measure_memory(n)) for n in sizes]
-        print()
-        print("### 4. Memory: the sender's Python heap during one broadcast (tracemalloc)")
-        print()
-        print("| recipients | peak heap growth (KiB) | left after the run (KiB) |")
-        print("|---:|---:|---:|")
-        for n, peak, left in rows:
-            print(f"| {n:,} | {peak:,.0f} | {left:,.0f} |")
-        print()
-        print(
-            f"At {MEMORY_RATE:g} msg/s through an in-process stub transport. Recipients are read "
-            "200 at a time, at most ceil(rate) sends are in flight and the per-chat limit "
-            "remembers the last second's chats: memory follows the rate, not the audience."
-        )
-
     if "3" in parts:
         content = load_content(CONTENT)
         results = []
@@ -789,6 +773,24 @@ async def main() -> None:
         if skipped:
             print()
             print(skipped)
+
+    if "4" in parts:
+        sizes = (recipients // 5, recipients, recipients * 5)
+        log("part 4: memory")
+        rows = [(n, *await measure_memory(n)) for n in sizes]
+        print()
+        print("### 4. Memory: the sender's Python heap during one broadcast (tracemalloc)")
+        print()
+        print("| recipients | peak heap growth (KiB) | left after the run (KiB) |")
+        print("|---:|---:|---:|")
+        for n, peak, left in rows:
+            print(f"| {n:,} | {peak:,.0f} | {left:,.0f} |")
+        print()
+        print(
+            f"At {MEMORY_RATE:g} msg/s through an in-process stub transport. Recipients are read "
+            "200 at a time, at most ceil(rate) sends are in flight and the per-chat limit "
+            "remembers the last second's chats: memory follows the rate, not the audience."
+        )
 
 
 if __name__ == "__main__":

@@ -61,6 +61,12 @@ ACTIONS: dict[str, bool] = {
     "cout": True,  # the outcome (arg: sent | couldnt | later)
     "cleave": False,  # leave the guide, keeping the draft
     "cdel": False,  # delete the draft
+    "cnoloc": False,  # leave the county sentence out of the letter
+    # where I live
+    "local": False,  # ask for a ZIP code or a state
+    "lst": True,  # a state (arg: lowercase USPS code)
+    "lzc": True,  # one county of a ZIP that spans several (arg: ZIP-index)
+    "lletter": True,  # use this county in my letter (arg: state-county key)
     # organizers only (refused like unknown data for anyone else)
     "obaud": True,  # choose the audience (arg: all | lang-en | lang-es | pns | state | source)
     "obst": True,  # choose the state of a state audience (arg: lowercase USPS code)

@@ -67,6 +67,16 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument(
         "--png", type=Path, help="where to write the QR code (default: qr-SOURCE.png)"
     )
+    agreements = sub.add_parser(
+        "import-agreements",
+        help="import ICE's participating-agencies spreadsheet into content/agreements.yaml",
+    )
+    agreements.add_argument("file", type=Path, help="ICE's spreadsheet (.xlsx)")
+    agreements.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="the list's date, YYYY-MM-DD (default: from the file name)",
+    )
     sub.add_parser(
         "reload",
         help="validate the content, then make the running bot re-read it (SIGHUP)",
@@ -89,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_export(config, args.file))
     if args.command == "reload":
         return _reload(config)
+    if args.command == "import-agreements":
+        return _import_agreements(config, args.file, args.as_of)
     if args.command == "link":
         return _link(config, args.bot, args.source, args.journey, args.png)
     configure_logging(config.log_level, secrets=(config.token, config.webhook_secret))
@@ -213,6 +225,24 @@ def _link(config: Config, bot: str, source: str, journey: str | None, png: Path 
         return 1
     print(url)
     print(f"QR code written to {target}", file=sys.stderr)
+    return 0
+
+
+def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
+    """Import ICE's spreadsheet into the content directory; on any error nothing is written."""
+    from bot.agreements import ImportProblem, import_agreements, summary
+    from bot.content.loader import AGREEMENTS_FILE
+
+    target = config.content_dir / AGREEMENTS_FILE
+    try:
+        imported = import_agreements(xlsx, target, as_of)
+    except ImportProblem as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        print(f"outreach-bot: {target} was not changed", file=sys.stderr)
+        return 1
+    print(summary(imported))
+    print(f"wrote {len(imported.agreements):,} agreements as of {imported.as_of} to {target}")
+    print("run `outreach-bot reload` to serve them from a running bot")
     return 0
 
 

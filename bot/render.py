@@ -10,6 +10,7 @@ from collections.abc import Callable
 from html import escape
 from urllib.parse import quote
 
+from bot.agreements import Agreement, AgreementList
 from bot.callbacks import MAX_CALLBACK_BYTES, Callback
 from bot.content.loader import Content, Problem
 from bot.content.models import LANGS, Fact
@@ -214,3 +215,93 @@ def check_rendered(content: Content) -> list[Problem]:
             if len(data.encode()) > MAX_CALLBACK_BYTES:  # ids are validated; this guards changes
                 problems.append(Problem("error", "facts.yaml", None, item_id, "id too long"))
     return problems
+
+
+# -- where I live ------------------------------------------------------------------------------
+
+LOCAL_MAX_LINES = 12  # agreements listed per section of one answer; the rest are counted
+UNPLACED_NAMES = 12  # agencies without a county in ICE's list, named in one answer
+
+
+def local_answer(
+    content: Content, agreements: AgreementList, state_code: str, county: str, lang: str
+) -> str:
+    """Where I live: the county's agreements, statewide ones, the state's total, the source."""
+    t = content.text
+    state = content.states.get(state_code)
+    state_name = state.name.get(lang) if state else state_code
+    date = format_date(agreements.as_of, lang)
+    lines = [t("local.header", lang, county=escape(county), state=escape(state_name))]
+    local = agreements.in_county(state_code, county)
+    if local:
+        lines.append(t("local.found", lang, count=str(len(local)), date=date))
+        lines += [_agreement_line(content, a, lang) for a in local[:LOCAL_MAX_LINES]]
+        if len(local) > LOCAL_MAX_LINES:
+            lines.append(t("local.more", lang, n=str(len(local) - LOCAL_MAX_LINES)))
+    else:
+        lines.append(t("local.none", lang, date=date))
+    unplaced = list(dict.fromkeys(a.agency for a in agreements.unplaced(state_code)))
+    if unplaced:
+        names = ", ".join(escape(name) for name in unplaced[:UNPLACED_NAMES])
+        if len(unplaced) > UNPLACED_NAMES:
+            names += " " + t("local.more", lang, n=str(len(unplaced) - UNPLACED_NAMES))
+        lines.append("")
+        lines.append(t("local.unplaced", lang, state=escape(state_name), agencies=names))
+    statewide = agreements.statewide(state_code)
+    if statewide:
+        lines.append("")
+        lines.append(t("local.statewide", lang, state=escape(state_name)))
+        lines += [_agreement_line(content, a, lang) for a in statewide[:LOCAL_MAX_LINES]]
+        if len(statewide) > LOCAL_MAX_LINES:
+            lines.append(t("local.more", lang, n=str(len(statewide) - LOCAL_MAX_LINES)))
+    shown = [*local[:LOCAL_MAX_LINES], *statewide[:LOCAL_MAX_LINES]]
+    models = [
+        m for m in ("task_force", "warrant_service", "jail") if any(a.model == m for a in shown)
+    ]
+    if models:
+        lines.append("")
+        lines += [t(f"local.model_{m}", lang) for m in models]
+    lines.append("")
+    lines.append(
+        t(
+            "local.state_total",
+            lang,
+            state=escape(state_name),
+            total=f"{agreements.state_total(state_code):,}",
+            date=date,
+        )
+    )
+    lines.append(t("local.source", lang, date=date))
+    return "\n".join(lines)
+
+
+def _agreement_line(content: Content, agreement: Agreement, lang: str) -> str:
+    signed = format_date(agreement.signed, lang) if agreement.signed else "—"
+    return content.text(
+        "local.agreement",
+        lang,
+        agency=escape(agreement.agency),
+        model=content.text(f"local.model_name_{agreement.model}", lang),
+        signed=signed,
+    )
+
+
+def local_letter_sentence(
+    content: Content, agreements: AgreementList, state: str, county: str, lang: str
+) -> str | None:
+    """The sentence the comment guide offers for the supporter's county (None: no agreement)."""
+    local = agreements.in_county(state, county)
+    if not local:
+        return None
+    first = local[0]
+    values = {
+        "county": county,
+        "agency": first.agency,
+        "model": content.text(f"local.model_name_{first.model}", lang),
+        "date": format_date(first.signed, lang) if first.signed else "",
+        "count": str(len(local)),
+    }
+    key = "letter.local_one" if len(local) == 1 else "letter.local_many"
+    if len(local) == 1 and not first.signed:
+        key = "letter.local_one_undated"
+    return content.text(key, lang, **values)

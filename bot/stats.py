@@ -63,6 +63,7 @@ STATS_LABELS: dict[str, frozenset[str]] = {
     "by_language": frozenset(),
     "by_state": frozenset(),
     "no_state": frozenset(),
+    "lookups": frozenset(),
     "by_source": frozenset(),
     "no_source": frozenset(),
     "more": frozenset({"n"}),
@@ -121,6 +122,7 @@ class Stats:
     by_state: tuple[tuple[str, int], ...]  # pledges per state, most first; "" = not given
     by_source: tuple[SourceStats, ...]  # most started first, then most pledged, then code
     funnel: tuple[tuple[str, int], ...]  # comment guide steps in FUNNEL_STEPS order
+    lookups_by_state: tuple[tuple[str, int], ...]  # "Where I live" answers per state, most first
     last_7_days: PeriodStats
     last_30_days: PeriodStats
     daily: tuple[DayStats, ...]  # the last 30 days, oldest first, today last
@@ -185,10 +187,14 @@ async def collect_stats(storage: Storage, today: date) -> Stats:
 
     events: dict[str, int] = {}
     comments_by_source: dict[str, int] = {}
+    lookups: dict[str, int] = {}
     for event, source, count in event_rows:
         events[event] = events.get(event, 0) + int(count)
         if event == "comment_sent":
             comments_by_source[source] = comments_by_source.get(source, 0) + int(count)
+        if event.startswith("lookup:"):
+            state = event.removeprefix("lookup:")
+            lookups[state] = lookups.get(state, 0) + int(count)
 
     by_source = _merge_sources(
         {row[0]: (int(row[1]), int(row[2])) for row in source_rows}, comments_by_source
@@ -213,6 +219,7 @@ async def collect_stats(storage: Storage, today: date) -> Stats:
             LanguageStats(str(row[0]), int(row[1]), int(row[2])) for row in language_rows
         ),
         by_state=by_state,
+        lookups_by_state=tuple(sorted(lookups.items(), key=lambda item: (-item[1], item[0]))),
         by_source=by_source,
         funnel=_funnel(events),
         last_7_days=_period(daily[-7:], int(users[2])),
@@ -360,6 +367,13 @@ def render_stats_text(stats: Stats, labels: Labels) -> str:
     lines.append(" · ".join(states) if states else label("none"))
     lines += more(len(stats.by_state) - TOP_STATES)
 
+    lines += ["", f"<b>{label('lookups')}</b>"]
+    looked_up = [
+        f"{_code(state)} {_n(count)}" for state, count in stats.lookups_by_state[:TOP_STATES]
+    ]
+    lines.append(" · ".join(looked_up) if looked_up else label("none"))
+    lines += more(len(stats.lookups_by_state) - TOP_STATES)
+
     lines += ["", f"<b>{label('by_source')}</b>"]
     lines += [
         f"{_code(row.source) if row.source else label('no_source')}:"
@@ -435,6 +449,11 @@ def format_stats_cli(stats: Stats) -> str:
     out += table(
         ("State", "pledges"),
         [(state or "(not given)", _n(count)) for state, count in stats.by_state],
+    )
+    out.append("")
+    out += table(
+        ("Where I live: state", "lookups"),
+        [(state, _n(count)) for state, count in stats.lookups_by_state],
     )
     out.append("")
     out += table(

@@ -154,6 +154,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX broadcasts_by_status ON broadcasts (status, scheduled_at)",
         ),
     ),
+    Migration(
+        "0005_draft_county",
+        (
+            # Where I live: the county the supporter chose to name in their letter, if any.
+            "ALTER TABLE drafts ADD COLUMN local_state TEXT",
+            "ALTER TABLE drafts ADD COLUMN local_county TEXT",
+        ),
+    ),
 )
 
 
@@ -194,12 +202,26 @@ class Draft:
     updated_at: int
     completed_at: int | None
     outcome: str | None
+    local_state: str | None = None
+    local_county: str | None = None
 
 
-DRAFT_FIELDS = ("step", "role", "reasons", "story", "sign_name", "sign_place", "editing", "seed")
+DRAFT_FIELDS = (
+    "step",
+    "role",
+    "reasons",
+    "story",
+    "sign_name",
+    "sign_place",
+    "editing",
+    "seed",
+    "local_state",
+    "local_county",
+)
 SELECT_DRAFT = (
     "SELECT user_id, step, language, seed, role, reasons, story, sign_name, sign_place, editing,"
-    " reached, started_at, updated_at, completed_at, outcome FROM drafts WHERE user_id = ?"
+    " reached, started_at, updated_at, completed_at, outcome, local_state, local_county"
+    " FROM drafts WHERE user_id = ?"
 )
 
 SELECT_USER = (
@@ -661,6 +683,8 @@ def _draft(row: sqlite3.Row) -> Draft:
         updated_at=row["updated_at"],
         completed_at=row["completed_at"],
         outcome=row["outcome"],
+        local_state=row["local_state"],
+        local_county=row["local_county"],
     )
 
 

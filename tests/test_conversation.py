@@ -24,6 +24,7 @@ async def test_start_greets_in_english_with_the_menu(bot: Harness) -> None:
         "📚 Learn the facts",
         "✉️ Send your comment",
         "✊ Take the pledge",
+        "📍 Where I live",
         "🔔 Get updates",
         "📣 Share",
         "🔒 Privacy",

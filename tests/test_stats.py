@@ -279,6 +279,7 @@ def many_sources_stats(count: int, odd_code: str) -> Stats:
         by_state=(*((f"S{i}", 999_999 - i) for i in range(57)), ("", 1)),
         by_source=tuple(sources),
         funnel=tuple((step, 999_999) for step in FUNNEL_STEPS),
+        lookups_by_state=(),
         last_7_days=PeriodStats(7, 999_999, 999_999, 999_999),
         last_30_days=PeriodStats(30, 999_999, 999_999, 999_999),
         daily=tuple(DayStats(days_ago(n), 99_999, 99_999) for n in range(29, -1, -1)),

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
+from bot.agreements import AgreementList
 from bot.content.models import (
     LANGS,
     Campaign,
@@ -89,6 +90,7 @@ class Content:
     ui: dict[str, Localized]
     states: dict[str, USState]
     letter: LetterContent
+    agreements: AgreementList
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -644,6 +646,46 @@ def _read_channels(f: _File, recipient_email: str | None) -> Channels | None:
     return Channels(email=email, postal_address=lines, postal_note=note, webform_url=url)
 
 
+AGREEMENTS_FILE = "agreements.yaml"
+AGREEMENTS_MAX_AGE_DAYS = 30
+
+
+def _read_agreements(directory: Path, today: date, problems: list[Problem]) -> AgreementList | None:
+    """ICE's list of participating agencies, as imported by ``import-agreements``."""
+    from bot.agreements import ImportProblem, load_agreements
+
+    path = directory / AGREEMENTS_FILE
+    if not path.exists():
+        problems.append(
+            Problem(
+                "error",
+                AGREEMENTS_FILE,
+                None,
+                "",
+                "file is missing: create it with `outreach-bot import-agreements FILE.xlsx`",
+            )
+        )
+        return None
+    try:
+        agreements = load_agreements(path)
+    except ImportProblem as exc:
+        problems.append(Problem("error", AGREEMENTS_FILE, None, "", str(exc)))
+        return None
+    age = (today - date.fromisoformat(agreements.as_of)).days
+    if age > AGREEMENTS_MAX_AGE_DAYS:
+        problems.append(
+            Problem(
+                "warning",
+                AGREEMENTS_FILE,
+                None,
+                "as_of",
+                f"the list is {age} days old ({agreements.as_of}): import ICE's newest "
+                "spreadsheet with `outreach-bot import-agreements`",
+            )
+        )
+    return agreements
+
+
 # -- entry points ------------------------------------------------------------------------------
 
 
@@ -663,8 +705,14 @@ def check_content(
     ui = _read_ui(_File(directory, "ui.yaml", problems), check_html)
     states = _read_states(_File(directory, "states.yaml", problems))
     letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
+    agreements = _read_agreements(directory, today, problems)
 
-    if any(p.severity == "error" for p in problems) or campaign is None or letter is None:
+    if (
+        any(p.severity == "error" for p in problems)
+        or campaign is None
+        or letter is None
+        or agreements is None
+    ):
         return None, problems
     content = Content(
         directory=directory,
@@ -674,6 +722,7 @@ def check_content(
         ui=ui,
         states=states,
         letter=letter,
+        agreements=agreements,
     )
     problems.extend(check_rendered(content))
     if any(p.severity == "error" for p in problems):

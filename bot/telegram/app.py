@@ -39,6 +39,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import places
 from bot.config import Config
 from bot.content import LANGS, Content
 from bot.outbox import Outbox
@@ -52,6 +53,7 @@ from bot.telegram.handlers import (
     facts,
     fallback,
     inline,
+    local,
     menu,
     organizer,
     pledge,
@@ -70,6 +72,7 @@ Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
 PUBLIC_COMMANDS = (
     "start",
     "comment",
+    "local",
     "facts",
     "pledge",
     "stop",
@@ -93,6 +96,7 @@ COMMANDS: dict[str, Handler] = {
     "start": menu.start,
     "facts": facts.topics,
     "comment": comment.entry,
+    "local": local.ask_where,
     "pledge": pledge.pledge_screen,
     "unpledge": pledge.confirm_unpledge,
     "stop": updates.unsubscribe,
@@ -206,6 +210,9 @@ async def _post_init(app: Any) -> None:
     config = services.config
     services.storage = await Storage.open(config.db_path)
     services.outbox = Outbox(services.storage)
+    # The ZIP index takes about a second to build: build it now, off the event loop, rather
+    # than in the middle of someone's first "Where I live".
+    await asyncio.to_thread(places.preload)
     if services.broadcast_request is not None:
         sender_bot = Bot(
             config.token.value,

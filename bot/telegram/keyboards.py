@@ -16,7 +16,10 @@ def main_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
     return keyboard(
         [button(t("menu.facts", lang), Callback("topics").data())],
         [button(t("menu.comment", lang), Callback("cmt").data())],
-        [button(t("menu.pledge", lang), Callback("pledge").data())],
+        [
+            button(t("menu.pledge", lang), Callback("pledge").data()),
+            button(t("menu.local", lang), Callback("local").data()),
+        ],
         [
             button(t("menu.updates", lang), Callback("updates").data()),
             button(t("menu.share", lang), Callback("share").data()),

@@ -12,7 +12,16 @@ from bot.callbacks import ORGANIZER_ACTIONS, parse
 from bot.telegram import keyboards
 from bot.telegram.common import current_user, show
 from bot.telegram.context import Ctx
-from bot.telegram.handlers import comment, facts, menu, organizer, pledge, privacy, updates
+from bot.telegram.handlers import (
+    comment,
+    facts,
+    local,
+    menu,
+    organizer,
+    pledge,
+    privacy,
+    updates,
+)
 
 # Actions that answer a step awaiting typed input (or set it again themselves); any other
 # press leaves the typed step, so the next text is read as a question.
@@ -154,6 +163,16 @@ async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None)
             await comment.leave(update, ctx)
         case "cdel", None:
             await comment.discard(update, ctx)
+        case "cnoloc", None:
+            await comment.without_county(update, ctx)
+        case "local", None:
+            await local.ask_where(update, ctx)
+        case "lst", str(code):
+            return await local.state_chosen(update, ctx, code)
+        case "lzc", str(choice):
+            return await local.zip_county_chosen(update, ctx, choice)
+        case "lletter", str(key):
+            return await local.use_in_letter(update, ctx, key)
         case _:
             return False
     return True

@@ -30,7 +30,13 @@ from bot.letters import (
     story_problem,
 )
 from bot.pledges import NAME_MAX, check_first_name
-from bot.render import MAX_MESSAGE, share_bot_url, split_letter, visible_length
+from bot.render import (
+    MAX_MESSAGE,
+    local_letter_sentence,
+    share_bot_url,
+    split_letter,
+    visible_length,
+)
 from bot.storage import Draft, User
 from bot.telegram.common import button, current_user, keyboard, show
 from bot.telegram.context import Ctx
@@ -55,7 +61,12 @@ MAX_REASONS = 3
 COPY_TEXT_MAX = 256  # Telegram's limit for CopyTextButton text
 
 
-def choices(draft: Draft) -> DraftChoices:
+def choices(content: Content, draft: Draft) -> DraftChoices:
+    local = None
+    if draft.local_state and draft.local_county:
+        local = local_letter_sentence(
+            content, content.agreements, draft.local_state, draft.local_county, draft.language
+        )
     return DraftChoices(
         seed=draft.seed,
         role=draft.role,
@@ -63,11 +74,12 @@ def choices(draft: Draft) -> DraftChoices:
         story=draft.story,
         sign_name=draft.sign_name,
         sign_place=draft.sign_place,
+        local_sentence=local,
     )
 
 
 def letter_for(content: Content, draft: Draft) -> Letter:
-    return render_letter(content.letter, choices(draft), draft.language)
+    return render_letter(content.letter, choices(content, draft), draft.language)
 
 
 # -- entry ----------------------------------------------------------------------------------------
@@ -95,13 +107,19 @@ async def entry(update: Update, ctx: Ctx) -> None:
     await start_new(update, ctx)
 
 
-async def start_new(update: Update, ctx: Ctx) -> None:
-    """Start a fresh draft with its own wording seed, and show who receives it and why."""
+async def start_new(update: Update, ctx: Ctx, local: tuple[str, str] | None = None) -> None:
+    """Start a fresh draft with its own wording seed, and show who receives it and why.
+
+    ``local`` is the (state, county) the supporter chose to name in the letter, if any.
+    """
     user = await current_user(update, ctx)
     storage = ctx.services.storage
     draft = await storage.start_draft(
         user.user_id, user.language, secrets.randbelow(2**31), "intro"
     )
+    if local is not None:
+        await storage.update_draft(user.user_id, local_state=local[0], local_county=local[1])
+        draft = await storage.get_draft(user.user_id) or draft
     await storage.reach(user.user_id, "started", user.language, user.source)
     await show_step(update, ctx, user, draft)
 
@@ -249,6 +267,11 @@ async def _preview_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
             button(t("button.edit_signature", lang), Callback("cedit", "sign").data()),
         ],
         [button(t("button.another_wording", lang), Callback("cword").data())],
+        *(
+            [[button(t("button.no_county_sentence", lang), Callback("cnoloc").data())]]
+            if draft.local_county
+            else []
+        ),
         [button(t("button.continue", lang), Callback("ccont").data())],
         [
             button(t("button.discard", lang), Callback("cdel").data()),
@@ -541,6 +564,11 @@ async def back(update: Update, ctx: Ctx) -> None:
 async def another_wording(update: Update, ctx: Ctx) -> None:
     """The same choices in other words: a new seed."""
     await go(update, ctx, "preview", seed=secrets.randbelow(2**31))
+
+
+async def without_county(update: Update, ctx: Ctx) -> None:
+    """Take the county sentence out of the letter (and the county out of the draft)."""
+    await go(update, ctx, "preview", local_state=None, local_county=None)
 
 
 async def to_safety(update: Update, ctx: Ctx) -> None:

@@ -34,7 +34,7 @@ async def start(update: Update, ctx: Ctx) -> None:
 
 
 async def open_journey(update: Update, ctx: Ctx, journey: str, fact_id: str | None) -> None:
-    from bot.telegram.handlers import comment, facts, pledge
+    from bot.telegram.handlers import comment, facts, local, pledge
 
     if journey == "fact" and fact_id is not None:
         await facts.fact(update, ctx, fact_id)
@@ -44,6 +44,8 @@ async def open_journey(update: Update, ctx: Ctx, journey: str, fact_id: str | No
         await comment.entry(update, ctx)
     elif journey == "facts":
         await facts.topics(update, ctx)
+    elif journey == "local":
+        await local.ask_where(update, ctx)
     else:
         await menu(update, ctx)
 

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.pledges import is_stop_message
 from bot.telegram.context import Ctx
-from bot.telegram.handlers import comment, facts, pledge, updates
+from bot.telegram.handlers import comment, facts, local, pledge, updates
 
 
 async def on_text(update: Update, ctx: Ctx) -> None:
@@ -24,6 +24,10 @@ async def on_text(update: Update, ctx: Ctx) -> None:
         await pledge.name_typed(update, ctx, text)
     elif step == pledge.STEP_STATE:
         await pledge.state_typed(update, ctx, text)
+    elif step == local.STEP_WHERE:
+        await local.where_typed(update, ctx, text)
+    elif step is not None and step.startswith(local.STEP_COUNTY):
+        await local.county_typed(update, ctx, step.removeprefix(local.STEP_COUNTY), text)
     elif step == comment.TYPED_STEPS["story"]:
         await comment.story_typed(update, ctx, text)
     elif step == comment.TYPED_STEPS["sign_name"]:

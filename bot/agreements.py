@@ -1,0 +1,1050 @@
+"""ICE's list of 287(g) agreements: imported from ICE's spreadsheet, kept as YAML, looked up.
+
+ICE publishes the law-enforcement agencies that have signed a 287(g) agreement as a spreadsheet
+(one row per agreement: ``STATE, LAW ENFORCEMENT AGENCY, TYPE, COUNTY, SUPPORT TYPE, SIGNED, MOA,
+ADDENDUM``). :func:`import_agreements` reads it (:func:`read_ice_xlsx`), tidies it and writes
+``content/agreements.yaml``, a plain file a reviewer can read and diff; the bot loads that file
+with :func:`load_agreements` and answers "is there an agreement in my county?" from the indexes
+of an :class:`AgreementList`.
+
+The spreadsheet is untidy, and the importer says what it did about it:
+
+* the header is found among the first rows, whatever its case and spacing; ``STATE`` may be a
+  full name ("TEXAS") or a USPS code;
+* blank rows are skipped; spaces are trimmed and collapsed; "Task Force Model " is a model;
+* ``#N/A``, ``N/A``, ``#NA`` or nothing in ``COUNTY`` is no county (state agencies, and most
+  city police departments: ICE gives no county for them); a county is "X County", "X Parish"
+  (Louisiana) or "X Borough" as ICE wrote it, title-cased where ICE wrote it in capitals, with
+  the few misspellings listed in :data:`COUNTY_CORRECTIONS` corrected;
+* ``MOA`` is a cell reading "link" with a hyperlink (read from the sheet's XML, as openpyxl's
+  read-only mode does not), "link pending" (no link yet) or a URL; Outlook "safe links" are
+  unwrapped to the ice.gov address they stand for and ``http://`` ice.gov links made https;
+* ``SIGNED`` is a date or a text ("7/72025" is July 7, 2025); an impossible date (5025-07-07,
+  or after the list's own date) is dropped.
+
+Whatever changes or drops a value is logged as a warning (logger ``bot.agreements``); whatever
+makes a row unusable (an unknown ``TYPE`` or ``SUPPORT TYPE``, an unknown state) raises
+:class:`ImportProblem` naming the row, and nothing is written.
+
+This module imports neither ``telegram`` nor the content package (which imports it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any, Final, Literal, get_args
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import yaml
+
+__all__ = [
+    "COUNTY_CORRECTIONS",
+    "KINDS",
+    "MODELS",
+    "STATE_NAMES",
+    "Agreement",
+    "AgreementList",
+    "ImportProblem",
+    "Kind",
+    "Model",
+    "as_of_from_filename",
+    "county_key",
+    "dump_agreements",
+    "fold",
+    "import_agreements",
+    "load_agreements",
+    "read_ice_xlsx",
+    "state_code",
+    "summary",
+]
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["county", "municipality", "state"]
+Model = Literal["task_force", "warrant_service", "jail"]
+KINDS: Final[tuple[Kind, ...]] = get_args(Kind)
+MODELS: Final[tuple[Model, ...]] = get_args(Model)
+
+MODEL_TITLES: Final[dict[Model, str]] = {
+    "task_force": "Task force",
+    "warrant_service": "Warrant service",
+    "jail": "Jail",
+}
+
+# USPS codes and English names of the states, DC and the territories (as in content/states.yaml).
+STATE_NAMES: Final[dict[str, str]] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico", "GU": "Guam", "VI": "U.S. Virgin Islands", "AS": "American Samoa",
+    "MP": "Northern Mariana Islands",
+}  # fmt: skip
+_STATE_ALIASES: Final[dict[str, str]] = {
+    "washington dc": "DC", "washington d c": "DC", "d c": "DC",
+    "virgin islands": "VI", "us virgin islands": "VI", "united states virgin islands": "VI",
+    "commonwealth of puerto rico": "PR", "commonwealth of the northern mariana islands": "MP",
+    "cnmi": "MP",
+}  # fmt: skip
+
+# The columns read from ICE's sheet, by the header ICE gives them (ADDENDUM is not kept).
+COLUMNS: Final[dict[str, str]] = {
+    "state": "STATE",
+    "agency": "LAW ENFORCEMENT AGENCY",
+    "kind": "TYPE",
+    "county": "COUNTY",
+    "model": "SUPPORT TYPE",
+    "signed": "SIGNED",
+    "moa": "MOA",
+}
+HEADER_SCAN_ROWS = 20  # the header is looked for among this many rows at the top of a sheet
+
+_KIND_NAMES: Final[dict[str, Kind]] = {
+    "county": "county",
+    "municipality": "municipality",
+    "municipal": "municipality",
+    "city": "municipality",
+    "state agency": "state",
+    "state": "state",
+}
+_MODEL_NAMES: Final[dict[str, Model]] = {
+    "task force model": "task_force",
+    "task force": "task_force",
+    "tfm": "task_force",
+    "warrant service officer": "warrant_service",
+    "warrant service officer model": "warrant_service",
+    "warrant service": "warrant_service",
+    "wso": "warrant_service",
+    "jail enforcement model": "jail",
+    "jail enforcement": "jail",
+    "jail model": "jail",
+    "jem": "jail",
+}
+# What a county is called where it is not "X County"; DC and the territories get no suffix.
+_COUNTY_WORD: Final = {"LA": " Parish", "AK": " Borough", "DC": "", "PR": "", "GU": "", "VI": "",
+                       "AS": "", "MP": ""}  # fmt: skip
+_NO_COUNTY: Final = frozenset({"", "#n/a", "n/a", "#na", "na", "none", "-", "—", "#ref!"})
+
+# Misspellings in ICE's list, checked against the ZIP data's county names for the state:
+# (state, county_key of what ICE wrote) -> the county's name. A county ICE names that the ZIP
+# data lacks and that is not listed here is kept as written (see tests/test_places.py).
+COUNTY_CORRECTIONS: Final[dict[tuple[str, str], str]] = {
+    ("AL", "frankin"): "Franklin County",
+    ("AR", "layafette"): "Lafayette County",
+    ("FL", "flagere"): "Flagler County",
+    ("MI", "berrian"): "Berrien County",
+    ("PA", "alleghany"): "Allegheny County",  # Alleghany County is in NC and VA
+    ("SC", "mccorkmick"): "McCormick County",
+    ("TX", "lampass"): "Lampasas County",
+    ("VA", "hopewell"): "Hopewell city",  # an independent city; Virginia has no such county
+}
+
+# 287(g) began in 2002; a date outside these bounds is a typo in the sheet.
+FIRST_SIGNED = date(2002, 1, 1)
+LAST_SIGNED = date(2100, 1, 1)
+
+ICE_PAGE = "https://www.ice.gov/identify-and-arrest/287g"
+
+
+class ImportProblem(Exception):
+    """ICE's spreadsheet or the agreements file cannot be used; the message says why."""
+
+
+# -- the list --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """One 287(g) agreement: an agency and one of the three models."""
+
+    state: str  # USPS code, "TX"
+    agency: str  # "Harris County Sheriff's Office"
+    kind: Kind
+    county: str | None  # "Harris County"; None for state agencies and unplaced city agencies
+    model: Model
+    signed: str | None  # ISO date, "2025-02-26"
+    moa_url: str | None  # https link to the signed memorandum of agreement
+
+
+def _sort_key(a: Agreement) -> tuple[str, str, str, int, str]:
+    return (
+        a.state,
+        (a.county or "").casefold(),
+        a.agency.casefold(),
+        MODELS.index(a.model),
+        a.signed or "",
+    )
+
+
+@dataclass(frozen=True)
+class AgreementList:
+    """ICE's list as of one date, with indexes built once for fast lookups.
+
+    ``agreements`` is kept sorted by state, county and agency. County matching ignores case,
+    spacing, punctuation, accents, "Saint"/"St." and the "County"/"Parish"/"Borough" suffix
+    (:func:`county_key`), so "harris county", "Harris" and "HARRIS  COUNTY" are one county;
+    counties of the same name in different states (Hillsborough, FL and NH) stay apart.
+    """
+
+    as_of: str  # ISO date of ICE's list
+    source: str
+    agreements: tuple[Agreement, ...]
+    _by_county: dict[tuple[str, str], tuple[Agreement, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _by_state: dict[str, tuple[Agreement, ...]] = field(init=False, repr=False, compare=False)
+    _counties: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _statewide: dict[str, tuple[Agreement, ...]] = field(init=False, repr=False, compare=False)
+    _unplaced: dict[str, tuple[Agreement, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.agreements, key=_sort_key))
+        by_county: dict[tuple[str, str], list[Agreement]] = {}
+        by_state: dict[str, list[Agreement]] = {}
+        names: dict[str, dict[str, str]] = {}
+        statewide: dict[str, list[Agreement]] = {}
+        unplaced: dict[str, list[Agreement]] = {}
+        for a in ordered:
+            by_state.setdefault(a.state, []).append(a)
+            if a.kind == "state":
+                statewide.setdefault(a.state, []).append(a)
+            elif a.county is None:
+                unplaced.setdefault(a.state, []).append(a)
+            if a.county is not None:
+                key = county_key(a.county)
+                names.setdefault(a.state, {}).setdefault(key, a.county)
+                if a.kind != "state":
+                    by_county.setdefault((a.state, key), []).append(a)
+        object.__setattr__(self, "agreements", ordered)
+        object.__setattr__(self, "_by_county", {k: tuple(v) for k, v in by_county.items()})
+        object.__setattr__(self, "_by_state", {k: tuple(v) for k, v in by_state.items()})
+        object.__setattr__(self, "_statewide", {k: tuple(v) for k, v in statewide.items()})
+        object.__setattr__(self, "_unplaced", {k: tuple(v) for k, v in unplaced.items()})
+        object.__setattr__(
+            self,
+            "_counties",
+            {s: tuple(sorted(n.values(), key=str.casefold)) for s, n in names.items()},
+        )
+
+    def __len__(self) -> int:
+        return len(self.agreements)
+
+    def in_county(self, state: str, county: str) -> list[Agreement]:
+        """The county's and its cities' agreements (state agencies are in :meth:`statewide`)."""
+        return list(self._by_county.get((state.strip().upper(), county_key(county)), ()))
+
+    def statewide(self, state: str) -> list[Agreement]:
+        """The agreements of state agencies (state police, corrections, ...) in ``state``."""
+        return list(self._statewide.get(state.strip().upper(), ()))
+
+    def unplaced(self, state: str) -> list[Agreement]:
+        """Local agencies of ``state`` for which ICE gives no county (most city police)."""
+        return list(self._unplaced.get(state.strip().upper(), ()))
+
+    def state_total(self, state: str) -> int:
+        """How many agreements ``state`` has, of every kind."""
+        return len(self._by_state.get(state.strip().upper(), ()))
+
+    def counties(self, state: str) -> list[str]:
+        """The counties of ``state`` named in the list (one spelling each), sorted."""
+        return list(self._counties.get(state.strip().upper(), ()))
+
+    def counts_by_state(self) -> dict[str, int]:
+        """Agreements per state, most first (ties by USPS code)."""
+        counts = {s: len(v) for s, v in self._by_state.items()}
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def counts_by_model(self) -> dict[str, int]:
+        """Agreements per model, in the order of :data:`MODELS` (zero counts included)."""
+        counts = Counter(a.model for a in self.agreements)
+        return {m: counts.get(m, 0) for m in MODELS}
+
+
+# -- names -------------------------------------------------------------------------------------
+
+_NON_WORD = re.compile(r"[\W_]+")
+_ABBREVIATIONS: Final = {"saint": "st", "sainte": "ste", "fort": "ft", "mount": "mt"}
+_PREFIXES: Final = (
+    ("city", "and", "borough", "of"),
+    ("municipality", "of"),
+    ("county", "of"),
+    ("parish", "of"),
+    ("condado", "de"),
+    ("parroquia", "de"),
+    ("condado",),
+)
+_SUFFIXES: Final = (
+    ("city", "and", "borough"),
+    ("census", "area"),
+    ("county",),
+    ("parish",),
+    ("borough",),
+    ("municipality",),
+    ("municipio",),
+    ("co",),
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, accents stripped, punctuation as spaces, spaces collapsed."""
+    if text.isascii():
+        folded = text.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", text).casefold()
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", folded).split())
+
+
+def place_tokens(text: str) -> list[str]:
+    """The folded words of a place name, "Saint"/"Fort"/"Mount" written as "st"/"ft"/"mt"."""
+    return [_ABBREVIATIONS.get(t, t) for t in fold(text).split()]
+
+
+def strip_designator(tokens: list[str]) -> tuple[list[str], bool]:
+    """``tokens`` without a leading or trailing "County"/"Parish"/"Borough"/"condado de"...
+
+    Returns the remaining words and whether a designator was removed. "City" is kept: in
+    Virginia, Maryland and Missouri "Fairfax city" and "Fairfax County" are different places.
+    """
+    found = False
+    for prefix in _PREFIXES:
+        if len(tokens) > len(prefix) and tuple(tokens[: len(prefix)]) == prefix:
+            tokens, found = tokens[len(prefix) :], True
+            break
+    for suffix in _SUFFIXES:
+        if len(tokens) > len(suffix) and tuple(tokens[-len(suffix) :]) == suffix:
+            tokens, found = tokens[: -len(suffix)], True
+            break
+    return tokens, found
+
+
+@lru_cache(maxsize=16384)
+def county_key(name: str) -> str:
+    """The key two spellings of one county share: "St. Johns County" -> "stjohns"."""
+    tokens, _ = strip_designator(place_tokens(name))
+    return "".join(tokens)
+
+
+_STATE_BY_NAME: Final = {fold(name): code for code, name in STATE_NAMES.items()}
+
+
+def state_code(text: str) -> str | None:
+    """The USPS code of a state or territory given by code or name ("TEXAS" -> "TX")."""
+    folded = fold(text)
+    if folded.upper() in STATE_NAMES:
+        return folded.upper()
+    return _STATE_BY_NAME.get(folded) or _STATE_ALIASES.get(folded)
+
+
+def _spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+_SMALL_WORDS: Final = frozenset({"of", "and", "the", "du", "de", "la", "del"})
+
+
+def _title(text: str) -> str:
+    """Title case for a name ICE wrote in capitals ("ST. MARY'S COUNTY" -> "St. Mary's County")."""
+    words = text.lower().split()
+    return " ".join(
+        w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words)
+    )
+
+
+# -- reading ICE's spreadsheet -----------------------------------------------------------------
+
+
+def read_ice_xlsx(path: Path, *, not_after: date | None = None) -> list[Agreement]:
+    """The agreements in ICE's spreadsheet, tidied, in the sheet's order.
+
+    The first sheet with ICE's header among its first :data:`HEADER_SCAN_ROWS` rows is read
+    (openpyxl's read-only mode; the MOA hyperlinks from the sheet's XML). Signing dates after
+    ``not_after`` (the list's own date) are dropped as typos. Raises :class:`ImportProblem`
+    for a file that is not a workbook, a sheet without ICE's header, a sheet without
+    agreements and a row that cannot be read.
+    """
+    from openpyxl import load_workbook  # imported here: only the importer needs it
+
+    name = path.name
+    if not path.is_file():
+        raise ImportProblem(f"{path}: no such file")
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of errors on a file it cannot read
+        raise ImportProblem(
+            f"{name}: not an Excel workbook (.xlsx): {exc or type(exc).__name__}"
+        ) from exc
+    try:
+        sheet = header = None
+        best: tuple[int, str, int, list[str]] | None = None  # (matches, sheet, row, names)
+        for candidate in workbook.worksheets:
+            reset = getattr(candidate, "reset_dimensions", None)
+            if callable(reset):
+                reset()  # read every row, whatever size the writer recorded for the sheet
+            rows = candidate.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)
+            found, near = _find_header(rows)
+            if found is not None:
+                sheet, header = candidate, found
+                break
+            if near is not None and (best is None or near[0] > best[0]):
+                best = (near[0], candidate.title, near[1], near[2])
+        if sheet is None or header is None:
+            if best is None:
+                raise ImportProblem(f"{name}: the workbook is empty (no sheet has any value)")
+            _, title, row, names = best
+            present = {_header_key(n) for n in names}
+            missing = [c for c in COLUMNS.values() if _header_key(c) not in present]
+            shown = ", ".join(repr(n) for n in names if n) or "none"
+            raise ImportProblem(
+                f"{name}: not ICE's list of participating agencies: missing column(s) "
+                f"{', '.join(missing)}; columns found in sheet {title!r}, row {row}: {shown}"
+            )
+        row_number, columns = header
+        links = _hyperlinks(path, sheet.title)
+        agreements = list(_read_rows(sheet, row_number, columns, links, name, not_after))
+    finally:
+        workbook.close()
+    if not agreements:
+        raise ImportProblem(
+            f"{name}: no agreements below the header (row {row_number}) in sheet {sheet.title!r}"
+        )
+    return agreements
+
+
+def _header_key(value: object) -> str:
+    return " ".join(str(value).split()).casefold() if value is not None else ""
+
+
+def _find_header(
+    rows: Iterable[tuple[Any, ...]],
+) -> tuple[tuple[int, dict[str, int]] | None, tuple[int, int, list[str]] | None]:
+    """The header (row number, column index per field), else the most header-like row."""
+    wanted = {_header_key(h): f for f, h in COLUMNS.items()}
+    near: tuple[int, int, list[str]] | None = None
+    for number, row in enumerate(rows, start=1):
+        names = [" ".join(str(v).split()) if v is not None else "" for v in row]
+        if not any(names):
+            continue
+        columns: dict[str, int] = {}
+        for index, cell in enumerate(names):
+            f = wanted.get(cell.casefold())
+            if f is not None and f not in columns:
+                columns[f] = index
+        if len(columns) == len(COLUMNS):
+            return (number, columns), None
+        if near is None or len(columns) > near[0]:
+            while names and not names[-1]:
+                names.pop()
+            near = (len(columns), number, names)
+    return None, near
+
+
+def _cell(row: tuple[Any, ...], index: int) -> Any:
+    return row[index] if index < len(row) else None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_rows(
+    sheet: Any,
+    header_row: int,
+    columns: dict[str, int],
+    links: dict[str, str],
+    name: str,
+    not_after: date | None,
+) -> Iterator[Agreement]:
+    from openpyxl.utils import get_column_letter
+
+    moa_letter = get_column_letter(columns["moa"] + 1)
+    rows = sheet.iter_rows(min_row=header_row + 1, values_only=True)
+    for number, row in enumerate(rows, start=header_row + 1):
+        values = {f: _cell(row, i) for f, i in columns.items()}
+        if all(_blank(v) for v in values.values()):
+            continue
+        where = f"{name}, row {number}"
+        state = _row_state(values["state"], where)
+        agency = _row_text(values["agency"], COLUMNS["agency"], where)
+        if agency.isupper():
+            agency = _title(agency)
+        kind = _row_choice(values["kind"], _KIND_NAMES, "kind", where)
+        model = _row_choice(values["model"], _MODEL_NAMES, "model", where)
+        yield Agreement(
+            state=state,
+            agency=agency,
+            kind=kind,
+            county=_row_county(values["county"], state, where),
+            model=model,
+            signed=_row_signed(values["signed"], where, not_after),
+            moa_url=_row_moa(values["moa"], links.get(f"{moa_letter}{number}"), where),
+        )
+
+
+def _row_text(value: Any, column: str, where: str) -> str:
+    if _blank(value):
+        raise ImportProblem(f"{where}: {column} is empty")
+    return _spaces(str(value))
+
+
+def _row_state(value: Any, where: str) -> str:
+    text = _row_text(value, COLUMNS["state"], where)
+    code = state_code(text)
+    if code is None:
+        raise ImportProblem(f"{where}: unknown STATE {text!r} (a state's name or USPS code)")
+    return code
+
+
+def _row_choice(value: Any, names: dict[str, Any], field_name: str, where: str) -> Any:
+    column = COLUMNS[field_name]
+    text = _spaces(str(value)) if value is not None else ""
+    choice = names.get(text.casefold())
+    if choice is None:
+        expected = (
+            "County, Municipality or State Agency"
+            if field_name == "kind"
+            else "Task Force Model, Warrant Service Officer or Jail Enforcement Model"
+        )
+        raise ImportProblem(f"{where}: unknown {column} {text!r} (expected {expected})")
+    return choice
+
+
+def _row_county(value: Any, state: str, where: str) -> str | None:
+    if value is None or (text := _spaces(str(value))).casefold() in _NO_COUNTY:
+        return None
+    written = text
+    if text.isupper() or text.islower():
+        text = _title(text)
+    text = re.sub(r"\s+Co\.?$", " County", text)
+    tokens, designated = strip_designator(place_tokens(text))
+    if not tokens:
+        log.warning("%s: COUNTY %r names no county; read as none", where, written)
+        return None
+    if not designated and tokens[-1] != "city":  # "Baltimore city" is no county's name
+        text += _COUNTY_WORD.get(state, " County")
+    elif state == "LA" and text.endswith(" County"):
+        text = text.removesuffix(" County") + " Parish"  # Louisiana's counties are parishes
+    corrected = COUNTY_CORRECTIONS.get((state, county_key(text)))
+    if corrected is not None:
+        text = corrected
+    if text != written:
+        log.warning("%s: COUNTY %r read as %r", where, written, text)
+    return text
+
+
+_US_DATE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]?\s*(\d{4}|\d{2})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _row_signed(value: Any, where: str, not_after: date | None) -> str | None:
+    if _blank(value):
+        return None
+    signed: date | None = None
+    if isinstance(value, datetime):
+        signed = value.date()
+    elif isinstance(value, date):
+        signed = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        from openpyxl.utils.datetime import from_excel
+
+        if 30000 < value < 80000:  # an Excel day number left unformatted (1982-2119)
+            signed = from_excel(value).date()
+    else:
+        signed = _parse_date_text(_spaces(str(value)))
+    if signed is None:
+        log.warning("%s: SIGNED %r is not a date; read as none", where, value)
+        return None
+    latest = min(LAST_SIGNED, not_after) if not_after else LAST_SIGNED
+    if not FIRST_SIGNED <= signed <= latest:
+        log.warning("%s: SIGNED %s is impossible; read as none", where, signed.isoformat())
+        return None
+    if not isinstance(value, datetime | date):
+        log.warning("%s: SIGNED %r read as %s", where, value, signed.isoformat())
+    return signed.isoformat()
+
+
+def _parse_date_text(text: str) -> date | None:
+    try:
+        if m := _ISO_DATE.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _US_DATE.match(text):
+            year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+            return date(year, int(m[1]), int(m[2]))
+        for pattern in ("%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y"):
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+    except ValueError:  # 2/30/2025
+        return None
+    return None
+
+
+def _row_moa(value: Any, link: str | None, where: str) -> str | None:
+    text = _spaces(str(value)) if value is not None else ""
+    folded = text.casefold()
+    if "pending" in folded:
+        return None
+    if link is None and folded.startswith(("http://", "https://")):
+        link = text
+    if link is None:
+        if text:
+            log.warning("%s: MOA %r has no link; read as none", where, text)
+        return None
+    url = _tidy_url(link)
+    if url is None:
+        log.warning("%s: MOA link %r is not an https address; read as none", where, link)
+    return url
+
+
+def _tidy_url(link: str) -> str | None:
+    """An https address for a MOA link: safe links unwrapped, http made https for .gov sites."""
+    try:
+        parts = urlsplit(link.strip())
+        host = (parts.hostname or "").lower()
+        if host.endswith("safelinks.protection.outlook.com"):
+            wrapped = parse_qs(parts.query).get("url")
+            if not wrapped:
+                return None
+            parts = urlsplit(wrapped[0].strip())
+            host = (parts.hostname or "").lower()
+    except ValueError:  # "http://[" and the like
+        return None
+    if parts.scheme == "http" and (host.endswith(".gov") or host == "gov"):
+        parts = parts._replace(scheme="https")
+    if parts.scheme != "https" or not host or "." not in host:
+        return None
+    return urlunsplit(parts).replace(" ", "%20")
+
+
+# -- hyperlinks (openpyxl's read-only mode does not read them) --------------------------------
+
+_OFFICE_DOCUMENT = "/officeDocument"
+_HYPERLINK = "/hyperlink"
+
+
+def _local(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _rid(element: Any) -> str | None:
+    for key, value in element.attrib.items():
+        if _local(key) == "id" and key.startswith("{"):
+            return str(value)
+    return None
+
+
+def _rels_path(part: str) -> str:
+    folder, _, base = part.rpartition("/")
+    return f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+
+
+def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, bool]]:
+    """Id -> (type, target, external) of a part's relationships; targets resolved."""
+    from openpyxl.xml.functions import fromstring
+
+    path = _rels_path(part)
+    if path not in archive.namelist():
+        return {}
+    folder = posixpath.dirname(part)
+    out: dict[str, tuple[str, str, bool]] = {}
+    for rel in fromstring(archive.read(path)).iter():
+        if _local(rel.tag) != "Relationship":
+            continue
+        target = rel.get("Target") or ""
+        external = rel.get("TargetMode") == "External"
+        if not external:
+            target = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
+        out[rel.get("Id") or ""] = (rel.get("Type") or "", target, external)
+    return out
+
+
+def _hyperlinks(path: Path, sheet_title: str) -> dict[str, str]:
+    """Cell reference ("G12") -> external hyperlink target, for one sheet of a workbook."""
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.xml.functions import fromstring, iterparse
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            root_rels = _relationships(archive, "")
+            workbook_part = next(
+                (t for kind, t, _ in root_rels.values() if kind.endswith(_OFFICE_DOCUMENT)),
+                "xl/workbook.xml",
+            )
+            sheets = _relationships(archive, workbook_part)
+            sheet_part = None
+            for element in fromstring(archive.read(workbook_part)).iter():
+                if _local(element.tag) == "sheet" and element.get("name") == sheet_title:
+                    rid = _rid(element)
+                    sheet_part = sheets[rid][1] if rid in sheets else None
+                    break
+            if sheet_part is None:
+                return {}
+            targets = {
+                rid: target
+                for rid, (kind, target, external) in _relationships(archive, sheet_part).items()
+                if external and kind.endswith(_HYPERLINK)
+            }
+            links: dict[str, str] = {}
+            source: IO[bytes]
+            with archive.open(sheet_part) as source:
+                for _event, element in iterparse(source):
+                    tag = _local(element.tag)
+                    if tag == "hyperlink":
+                        rid, ref = _rid(element), element.get("ref") or ""
+                        target = targets.get(rid or "")
+                        if target and ref:
+                            min_col, min_row, max_col, max_row = range_boundaries(ref)
+                            for r in range(min_row or 1, (max_row or min_row or 1) + 1):
+                                for c in range(min_col or 1, (max_col or min_col or 1) + 1):
+                                    links[_cell_ref(c, r)] = target
+                    elif tag == "row":
+                        element.clear()  # cells are read by openpyxl; keep memory flat
+            return links
+    except (KeyError, ValueError, zipfile.BadZipFile, SyntaxError) as exc:
+        # SyntaxError covers xml.etree's ParseError; links are lost, the rows are still read.
+        log.warning("%s: cannot read the sheet's hyperlinks (%s); MOA links left out", path, exc)
+        return {}
+
+
+def _cell_ref(column: int, row: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
+
+
+# -- the YAML file -----------------------------------------------------------------------------
+
+YAML_HEADER = """\
+# 287(g) agreements: ICE's list of participating agencies, imported with
+#   outreach-bot import-agreements FILE.xlsx [--as-of YYYY-MM-DD]
+# (bot/agreements.py). Do not edit by hand: import ICE's newest spreadsheet instead.
+#
+# as_of       the date of ICE's list (YYYY-MM-DD); the bot shows it with every answer
+# source      where the list comes from
+# agreements  one entry per agreement (an agency with two models has two entries):
+#   state     USPS code of the state or territory: TX
+#   agency    the law-enforcement agency, as ICE names it
+#   kind      county | municipality | state   (ICE's TYPE: County, Municipality, State Agency)
+#   county    the agency's county ("Harris County"), or null: state agencies, and the city
+#             agencies for which ICE gives no county
+#   model     task_force | warrant_service | jail   (ICE's SUPPORT TYPE: Task Force Model,
+#             Warrant Service Officer, Jail Enforcement Model)
+#   signed    the date the agreement was signed (YYYY-MM-DD), or null
+#   moa_url   the signed memorandum of agreement on ice.gov (https), or null ("link pending")
+"""
+
+
+def dump_agreements(lst: AgreementList) -> str:
+    """The YAML text of ``lst``: :data:`YAML_HEADER`, then the data, one block per agreement."""
+    data = {
+        "as_of": lst.as_of,
+        "source": lst.source,
+        "agreements": [
+            {
+                "state": a.state,
+                "agency": a.agency,
+                "kind": a.kind,
+                "county": a.county,
+                "model": a.model,
+                "signed": a.signed,
+                "moa_url": a.moa_url,
+            }
+            for a in lst.agreements
+        ],
+    }
+    body = yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000
+    )
+    return YAML_HEADER + "\n" + body
+
+
+def load_agreements(path: Path) -> AgreementList:
+    """Read an agreements file written by :func:`import_agreements`; check every entry."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ImportProblem(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportProblem(f"{path}: cannot read the file: {exc}") from exc
+    return parse_agreements(raw, path.name)
+
+
+def parse_agreements(raw: str, name: str = "agreements.yaml") -> AgreementList:
+    """The :class:`AgreementList` in YAML text ``raw``; :class:`ImportProblem` if malformed."""
+    try:
+        # The safe loader, in C where PyYAML has it (seven times faster on ICE's list).
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark is not None else name
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ImportProblem(f"{where}: invalid YAML: {reason}") from exc
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    lst = _validate(data, problems)
+    if problems or lst is None:
+        lines = _Lines(raw)
+        shown = [
+            f"{name}:{lines.line(key)}: {_format_key(key) + ': ' if key else ''}{message}"
+            for key, message in problems[:20]
+        ]
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise ImportProblem(
+            f"{name}: not a valid agreements file ({len(problems)} problem(s)):\n"
+            + "\n".join(shown)
+            + more
+        )
+    return lst
+
+
+def _format_key(key: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in key:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+class _Lines:
+    """Line numbers of key paths in a YAML text (composed only when a problem is reported)."""
+
+    def __init__(self, raw: str) -> None:
+        try:
+            self.root: yaml.Node | None = yaml.compose(raw, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            self.root = None
+
+    def line(self, key: tuple[str | int, ...]) -> int:
+        node = self.root
+        if node is None:
+            return 1
+        line = node.start_mark.line + 1
+        for part in key:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                child = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                child = node.value[part] if part < len(node.value) else None
+            if child is None:
+                break
+            node, line = child, child.start_mark.line + 1
+        return line
+
+
+_KIND_BY_ID: Final[dict[str, Kind]] = {k: k for k in KINDS}
+_MODEL_BY_ID: Final[dict[str, Model]] = {m: m for m in MODELS}
+_FIELDS: Final = ("state", "agency", "kind", "county", "model", "signed", "moa_url")
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _validate(data: Any, problems: list[tuple[tuple[str | int, ...], str]]) -> AgreementList | None:
+    if not isinstance(data, dict):
+        problems.append(((), "expected a mapping with as_of, source and agreements"))
+        return None
+    for key in sorted(set(data) - {"as_of", "source", "agreements"}, key=str):
+        problems.append(((str(key),), "unknown key"))
+    as_of = _iso(data.get("as_of"))
+    if as_of is None:
+        problems.append((("as_of",), "expected the list's date, YYYY-MM-DD"))
+    source = data.get("source")
+    if not isinstance(source, str) or not source.strip():
+        problems.append((("source",), "expected a non-empty text naming ICE's list"))
+    items = data.get("agreements")
+    if not isinstance(items, list) or not items:
+        problems.append((("agreements",), "expected a non-empty list of agreements"))
+        return None
+    agreements: list[Agreement] = []
+    for i, item in enumerate(items):
+        found = _agreement(item, ("agreements", i), problems)
+        if found is not None:
+            agreements.append(found)
+    if problems or as_of is None or not isinstance(source, str):
+        return None
+    return AgreementList(as_of=as_of, source=source.strip(), agreements=tuple(agreements))
+
+
+def _agreement(
+    item: Any, at: tuple[str | int, ...], problems: list[tuple[tuple[str | int, ...], str]]
+) -> Agreement | None:
+    if not isinstance(item, dict):
+        problems.append((at, "expected a mapping of " + ", ".join(_FIELDS)))
+        return None
+    before = len(problems)
+    for key in item:
+        if key not in _FIELDS:
+            problems.append(((*at, str(key)), "unknown key"))
+    for key in _FIELDS:
+        if key not in item:
+            problems.append(((*at, key), "missing (write null for none)"))
+
+    def text(key: str, optional: bool = False) -> str | None:
+        value = item.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            if key in item:
+                problems.append(((*at, key), "expected a non-empty text"))
+            return None
+        return value.strip()
+
+    state, agency = text("state"), text("agency")
+    kind, model = text("kind"), text("model")
+    county = text("county", optional=True)
+    moa_url = text("moa_url", optional=True)
+    if state is not None and state not in STATE_NAMES:
+        problems.append(((*at, "state"), f"{state!r} is not a USPS state code"))
+    kind_value = _KIND_BY_ID.get(kind or "")
+    model_value = _MODEL_BY_ID.get(model or "")
+    if kind is not None and kind_value is None:
+        problems.append(((*at, "kind"), f"{kind!r} is not one of {', '.join(KINDS)}"))
+    if model is not None and model_value is None:
+        problems.append(((*at, "model"), f"{model!r} is not one of {', '.join(MODELS)}"))
+    signed = None
+    if item.get("signed") is not None:
+        signed = _iso(item["signed"])
+        if signed is None:
+            problems.append(((*at, "signed"), "expected a date, YYYY-MM-DD, or null"))
+    if moa_url is not None and not re.fullmatch(r"https://[^\s/]+\.[^\s/]+/\S*", moa_url):
+        problems.append(((*at, "moa_url"), f"{moa_url!r} is not an https link"))
+    if (
+        len(problems) > before
+        or state is None
+        or agency is None
+        or kind_value is None
+        or model_value is None
+    ):
+        return None
+    return Agreement(
+        state=state,
+        agency=agency,
+        kind=kind_value,
+        county=county,
+        model=model_value,
+        signed=signed,
+        moa_url=moa_url,
+    )
+
+
+# -- import ------------------------------------------------------------------------------------
+
+_FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def as_of_from_filename(path: Path) -> date | None:
+    """The date (YYYY-MM-DD) in a file's name: "...agencies-2025-07-18.xlsx" -> 2025-07-18."""
+    for m in _FILE_DATE.finditer(path.name):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+    return None
+
+
+def import_agreements(xlsx: Path, out: Path, as_of: date | None) -> AgreementList:
+    """Read ICE's spreadsheet ``xlsx`` and write the agreements to ``out`` (YAML).
+
+    The list's date is ``as_of``, else the date in the file's name. The file is replaced in
+    one step (a temporary file in the same directory, then :func:`os.replace`): on any error
+    the old ``out`` is left exactly as it was.
+    """
+    when = as_of or as_of_from_filename(xlsx)
+    if when is None:
+        raise ImportProblem(
+            f"{xlsx.name}: no date (YYYY-MM-DD) in the file name: give --as-of YYYY-MM-DD, "
+            "the date ICE published the list"
+        )
+    agreements = read_ice_xlsx(xlsx, not_after=when)
+    lst = AgreementList(
+        as_of=when.isoformat(),
+        source=f"ICE, 287(g) participating agencies ({xlsx.name}), {ICE_PAGE}",
+        agreements=tuple(agreements),
+    )
+    text = dump_agreements(lst)
+    if parse_agreements(text, out.name) != lst:  # what is written must load as it is meant
+        raise ImportProblem(f"{out.name}: the written list would not read back the same")
+    _write_atomically(out, text)
+    return lst
+
+
+def _write_atomically(out: Path, text: str) -> None:
+    if not out.parent.is_dir():
+        raise ImportProblem(f"{out.parent}: no such directory")
+    mode = out.stat().st_mode & 0o777 if out.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, out)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ImportProblem(f"{out}: cannot write: {exc}") from exc
+        raise
+
+
+# -- summary -----------------------------------------------------------------------------------
+
+
+def summary(lst: AgreementList) -> str:
+    """A printable table: agreements per state, broken down by model, and the totals."""
+    per_state: dict[str, Counter[str]] = {}
+    for a in lst.agreements:
+        per_state.setdefault(a.state, Counter())[a.model] += 1
+    name_width = max([len("State"), *(len(STATE_NAMES[s]) + 4 for s in per_state)])
+    head = ["Total", *(MODEL_TITLES[m] for m in MODELS)]
+    widths = [max(len(h), 5) for h in head]
+
+    def line(label: str, numbers: list[int]) -> str:
+        cells = [f"{n:>{w},}" for n, w in zip(numbers, widths, strict=True)]
+        return f"{label:<{name_width}}  " + "  ".join(cells)
+
+    lines = [
+        f"287(g) agreements as of {lst.as_of}: {len(lst):,} in {len(per_state)} states "
+        "and territories",
+        f"source: {lst.source}",
+        "",
+        f"{'State':<{name_width}}  "
+        + "  ".join(f"{h:>{w}}" for h, w in zip(head, widths, strict=True)),
+    ]
+    for state in lst.counts_by_state():
+        counts = per_state[state]
+        label = f"{state}  {STATE_NAMES[state]}"
+        lines.append(line(label, [sum(counts.values()), *(counts[m] for m in MODELS)]))
+    models = lst.counts_by_model()
+    lines.append(line("All", [len(lst), *(models[m] for m in MODELS)]))
+    return "\n".join(lines)

@@ -1,0 +1,202 @@
+"""Where I live: is there a 287(g) agreement in my county?
+
+A supporter sends a ZIP code, or picks a state and types a county or city. The answer comes from
+ICE's published list as imported into ``content/agreements.yaml``, always with its date. The ZIP
+and county are used for the answer and — only if the supporter asks — for their letter draft;
+they are not stored anywhere else. Organizers see lookups per state as aggregate counts.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, Update
+
+from bot.agreements import AgreementList
+from bot.callbacks import Callback
+from bot.content import Content
+from bot.places import find_county, places_for_zip
+from bot.pledges import find_state
+from bot.render import format_date, local_answer
+from bot.storage import User
+from bot.telegram.common import button, current_user, keyboard, show
+from bot.telegram.context import Ctx
+
+STEP_WHERE = "local_where"  # waiting for a ZIP code or a state name
+STEP_COUNTY = "local_county:"  # + USPS code: waiting for a county or city in that state
+STATES_PER_ROW = 6
+
+
+def _agreements(ctx: Ctx) -> AgreementList:
+    return ctx.services.content.agreements
+
+
+async def ask_where(update: Update, ctx: Ctx) -> None:
+    """Ask for a ZIP code, or a state."""
+    user = await current_user(update, ctx)
+    content, lang = ctx.services.content, user.language
+    await ctx.services.storage.set_step(user.user_id, STEP_WHERE)
+    codes = list(content.states)
+    rows = [
+        [button(c, Callback("lst", c.lower()).data()) for c in codes[i : i + STATES_PER_ROW]]
+        for i in range(0, len(codes), STATES_PER_ROW)
+    ]
+    rows.append([button(content.text("button.menu", lang), Callback("menu").data())])
+    text = content.text("local.ask", lang, date=format_date(_agreements(ctx).as_of, lang))
+    await show(update, ctx, text, keyboard(*rows))
+
+
+async def where_typed(update: Update, ctx: Ctx, text: str) -> None:
+    """A ZIP code (or a state's name) typed by the supporter."""
+    user = await current_user(update, ctx)
+    content, lang = ctx.services.content, user.language
+    places = places_for_zip(text)
+    if places is None:
+        state = find_state(text, content.states)
+        if state is not None:
+            await state_chosen(update, ctx, state.code)
+            return
+        await _reply_with_retry(update, ctx, user, content.text("local.not_zip", lang))
+        return
+    zip_code = text.strip()[:5]
+    if not places:
+        await _reply_with_retry(
+            update, ctx, user, content.text("local.unknown_zip", lang, zip=escape(zip_code))
+        )
+        return
+    if len(places) > 1:
+        rows = [
+            [button(f"{p.county}, {p.state}", Callback("lzc", f"{zip_code}-{n}").data())]
+            for n, p in enumerate(places)
+        ]
+        await ctx.services.storage.set_step(user.user_id, None)
+        text = content.text("local.which_county", lang, zip=escape(zip_code))
+        await show(update, ctx, text, keyboard(*rows))
+        return
+    await answer(update, ctx, places[0].state, places[0].county)
+
+
+async def zip_county_chosen(update: Update, ctx: Ctx, arg: str) -> bool:
+    """One of the counties a ZIP spans, chosen by button ("77002-1")."""
+    zip_code, _, index = arg.partition("-")
+    places = places_for_zip(zip_code) or []
+    if not index.isdigit() or int(index) >= len(places):
+        return False
+    place = places[int(index)]
+    await answer(update, ctx, place.state, place.county)
+    return True
+
+
+async def state_chosen(update: Update, ctx: Ctx, code: str) -> bool:
+    """A state: ask for the county or city."""
+    content = ctx.services.content
+    state = content.states.get(code.upper())
+    if state is None:
+        return False
+    user = await current_user(update, ctx)
+    lang = user.language
+    await ctx.services.storage.set_step(user.user_id, STEP_COUNTY + state.code)
+    text = content.text("local.ask_county", lang, state=escape(state.name.get(lang)))
+    await show(update, ctx, text, keyboard(_back_row(content, lang)))
+    return True
+
+
+async def county_typed(update: Update, ctx: Ctx, state_code: str, text: str) -> None:
+    """A county or city name in the chosen state; case, accents and typos are tolerated."""
+    user = await current_user(update, ctx)
+    content, lang = ctx.services.content, user.language
+    state = content.states.get(state_code)
+    if state is None:
+        await ask_where(update, ctx)
+        return
+    matches = find_county(state.code, text[:100], _agreements(ctx).counties(state.code))
+    if not matches:
+        shown = escape(" ".join(text.split())[:60])
+        message = content.text(
+            "local.no_county", lang, text=shown, state=escape(state.name.get(lang))
+        )
+        await show(update, ctx, message, keyboard(_back_row(content, lang)))
+        return
+    await answer(update, ctx, state.code, matches[0], also=matches[1:4])
+
+
+async def answer(
+    update: Update, ctx: Ctx, state_code: str, county: str, also: list[str] | None = None
+) -> None:
+    """The agreements in the county, statewide ones, the state's total — with the list's date."""
+    user = await current_user(update, ctx)
+    storage, content, lang = ctx.services.storage, ctx.services.content, user.language
+    await storage.set_step(user.user_id, None)
+    await storage.count_event(f"lookup:{state_code}", lang, None)
+    text = local_answer(content, _agreements(ctx), state_code, county, lang)
+    if also:
+        text += "\n\n" + content.text("local.also", lang, counties=escape(", ".join(also)))
+    t = content.text
+    await show(
+        update,
+        ctx,
+        text,
+        keyboard(
+            [button(t("button.local_letter", lang), _letter_data(state_code, county))],
+            [button(t("button.local_again", lang), Callback("local").data())],
+            [button(t("button.menu", lang), Callback("menu").data())],
+        ),
+    )
+
+
+def _letter_data(state_code: str, county: str) -> str:
+    return Callback("lletter", _county_key(state_code, county)).data()
+
+
+def _county_key(state_code: str, county: str) -> str:
+    """A short, stable key for a county inside callback data ("tx-harris-county")."""
+    from bot.search import normalize
+
+    slug = "-".join(normalize(county).split())
+    return f"{state_code.lower()}-{slug}"[:32].rstrip("-")
+
+
+def county_from_key(
+    agreements: AgreementList, key: str, states: set[str]
+) -> tuple[str, str] | None:
+    """The (state, county) a key from :func:`_county_key` names, if it still exists."""
+    code = key[:2].upper()
+    if code not in states:
+        return None
+    for county in agreements.counties(code):
+        if _county_key(code, county) == key:
+            return code, county
+    candidates = find_county(code, key[3:].replace("-", " "), agreements.counties(code))
+    return (code, candidates[0]) if candidates else None
+
+
+async def use_in_letter(update: Update, ctx: Ctx, key: str) -> bool:
+    """Put the county into the letter draft (starting one if needed), then open the guide."""
+    from bot.telegram.handlers import comment
+
+    found = county_from_key(_agreements(ctx), key, set(ctx.services.content.states))
+    if found is None:
+        return False
+    state, county = found
+    user = await current_user(update, ctx)
+    storage = ctx.services.storage
+    draft = await storage.get_draft(user.user_id)
+    if draft is None or draft.completed_at is not None:
+        await comment.start_new(update, ctx, local=(state, county))
+        return True
+    await storage.update_draft(user.user_id, local_state=state, local_county=county)
+    await comment.entry(update, ctx)
+    return True
+
+
+async def _reply_with_retry(update: Update, ctx: Ctx, user: User, text: str) -> None:
+    content, lang = ctx.services.content, user.language
+    await ctx.services.storage.set_step(user.user_id, STEP_WHERE)
+    await show(update, ctx, text, keyboard(_back_row(content, lang)))
+
+
+def _back_row(content: Content, lang: str) -> list[InlineKeyboardButton]:
+    return [
+        button(content.text("button.local_again", lang), Callback("local").data()),
+        button(content.text("button.menu", lang), Callback("menu").data()),
+    ]
