@@ -414,3 +414,69 @@ def test_webhook_mode_checks_the_secret(server: FakeBotApiServer, tmp_path: Path
     output = bot.output()
     assert code == 0, output
     assert secret not in output and TOKEN not in output
+
+
+def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """A supporter types a ZIP code and learns, in one message, what ICE's list shows."""
+    bot = BotProcess(server, tmp_path)
+    try:
+        api = server.api
+        api.user_message(USER, "/local", language_code="es")
+        server.wait_for_message(USER, "código postal", timeout=30)
+        api.user_message(USER, "77002", language_code="es")
+        answer = server.wait_for_message(USER, "Harris County, Texas")
+        text = answer.text or ""
+        assert "no muestra acuerdos" in text and "18 de julio de 2025" in text
+        assert "ice.gov/287g" in text
+        assert invalid_requests(api) == []
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output
+    assert "77002" not in output, "a ZIP code was logged"
+    with sqlite3.connect(tmp_path / "e2e.sqlite3") as conn:
+        stored = " ".join(
+            str(value)
+            for table in ("users", "drafts", "conversations")
+            for row in conn.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
+            for value in row
+        )
+    assert "77002" not in stored and "Harris" not in stored
+
+
+def test_import_agreements_command(tmp_path: Path) -> None:
+    """`outreach-bot import-agreements` imports ICE's sample and refuses a broken file
+    without touching the data already there."""
+    import shutil
+
+    sample = CONTENT_DIR.parent.parent / "shared" / "data"
+    xlsx = sample / "ice-287g-participating-agencies-2025-07-18.xlsx"
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env["OUTREACH_CONTENT"] = str(content)
+    result = subprocess.run(
+        [*outreach_bot_command(), "import-agreements", str(xlsx)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "832 agreements as of 2025-07-18" in result.stdout
+    assert "FL" in result.stdout and "309" in result.stdout
+    before = (content / "agreements.yaml").read_bytes()
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a spreadsheet")
+    result = subprocess.run(
+        [*outreach_bot_command(), "import-agreements", str(broken), "--as-of", "2026-01-01"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "was not changed" in result.stderr
+    assert (content / "agreements.yaml").read_bytes() == before
