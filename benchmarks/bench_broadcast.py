@@ -67,13 +67,7 @@ from bot.storage import Storage
 from bot.telegram.context import BotApp
 from bot.telegram.local_api import LocalBotApi, OutgoingAction
 from bot.telegram.sender import BroadcastSender
-from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
-
-# The fake's listen backlog is socketserver's default of 5; a burst of concurrent requests (the
-# baseline's limiter lets a second's worth through at once) would be refused at the socket,
-# which Telegram does not do.
-botapi_server._Server.request_queue_size = 512
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"

@@ -158,6 +158,8 @@ class FakeBotApiServer:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Benchmarks open many connections at once; the default backlog of 5 resets some of them.
+    request_queue_size = 512
     # A long poll may be mid-wait at shutdown; do not block on it.
     block_on_close = False
 
