@@ -480,3 +480,50 @@ def test_import_agreements_command(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "was not changed" in result.stderr
     assert (content / "agreements.yaml").read_bytes() == before
+
+
+def test_reload_command_signals_the_running_bot(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """`outreach-bot reload` checks the content and makes the running bot serve the new text;
+    broken content is refused and the running bot keeps the old."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    bot = BotProcess(server, tmp_path, OUTREACH_CONTENT=str(content))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env.update(OUTREACH_CONTENT=str(content), OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
+    api = server.api
+
+    def reload() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*outreach_bot_command(), "reload"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    try:
+        api.user_message(USER, "/help")
+        server.wait_for_message(USER, "how to use this bot", timeout=30)
+        ui = content / "ui.yaml"
+        ui.write_text(
+            ui.read_text("utf-8").replace("how to use this bot", "how to use this reloaded bot"),
+            "utf-8",
+        )
+        done = reload()
+        assert done.returncode == 0, done.stderr
+        api.user_message(USER, "/help")
+        server.wait_for_message(USER, "how to use this reloaded bot")
+        ui.write_text("strings: [broken", "utf-8")
+        refused = reload()
+        assert refused.returncode == 1 and "keeps its current content" in refused.stderr
+        api.user_message(USER, "/help")
+        server.wait_for(
+            lambda a: sum("reloaded bot" in (m.text or "") for m in a.messages(USER)) == 2,
+            what="a second /help answered with the reloaded content",
+        )
+    finally:
+        code = bot.stop()
+    assert code == 0, bot.output()
