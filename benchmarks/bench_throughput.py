@@ -1,0 +1,763 @@
+"""Updates per second, reply latency, start-up time and idle memory of the bot.
+
+Three measurements, everything on 127.0.0.1:
+
+1. **Throughput in-process.** Simulated supporters go through a realistic mix of updates —
+   /start, menu presses, topics, facts and "next fact" presses, free-text questions in English
+   and Spanish, the pledge flow (typed name, state, consent), the comment guide (role, reasons,
+   typed story and signature, preview, safety note, outcome) and "Where I live" ZIP lookups —
+   through the real Application (its update queue and the bot's per-user concurrent processor)
+   over the in-memory Bot API, with a real SQLite file. Each supporter waits for the answer to
+   one update before sending the next (what they press depends on what is on their screen);
+   ``--in-flight`` supporters are active at once. Latency is from putting the update on the
+   queue to the bot's first visible answer in that chat (a sent or edited message). The same
+   update stream (every supporter's texts and button presses, as recorded from the bot's run)
+   is then replayed in the same run against a bare python-telegram-bot echo bot (one
+   MessageHandler and one CallbackQueryHandler that answer with the same text; same transport,
+   same update queue, PTB's default one-update-at-a-time processing): the ratio says what the
+   bot's own work costs compared with python-telegram-bot's floor.
+2. **Start-up of the real process.** ``outreach-bot run`` against a FakeBotApiServer with a
+   /start already waiting: the time from starting the process to the fake recording the answer
+   (median of ``--starts``, fresh database each time), and the time to build and start the
+   Application in-process (the first start builds the ZIP index; later ones reuse it).
+3. **Idle memory.** RSS (``VmRSS`` in /proc/<pid>/status) of the real process a few seconds
+   after it answered that first /start, with no other traffic.
+
+    python -m benchmarks.bench_throughput [--users 400] [--in-flight 1,100] [--repeats 3]
+                                          [--starts 5]
+
+Every loop is bounded and the benchmark stops by itself (about 3 minutes with the defaults on
+a 2-core machine). No figure is asserted; the tables are the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import platform
+import random
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import telegram
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.config import load_config
+from bot.content import Content, load_content
+from bot.telegram.app import build_application, start_in_process, stop_in_process
+from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
+from tests.fakes.botapi_server import FakeBotApiServer
+from tests.harness import invalid_requests
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT = REPO / "content"
+TOKEN = "123456:bench-throughput"  # noqa: S105 - a fake token for the fake server
+USER_BASE = 700_000_000  # simulated supporters' ids
+# What the user sees as the bot's answer; answerCallbackQuery only stops the spinner.
+VISIBLE = frozenset(
+    {
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "copyMessage",
+        "sendPhoto",
+        "sendDocument",
+    }
+)
+UPDATE_TIMEOUT = 60.0  # seconds one update may take before it counts as unanswered
+DONE_GROUP = 99  # the handler group of the benchmark's "this update is finished" marker
+
+# -- what supporters type -----------------------------------------------------------------------
+
+QUESTIONS = {
+    "en": (
+        "what is 287g",
+        "who pays for 287(g)?",
+        "racial profiling",
+        "does 287g make communities safer",
+        "how many agreements are there",
+        "what is the task force model",
+        "who oversees the program",
+        "do crime victims still call the police",
+        "hello, can you help me?",
+    ),
+    "es": (
+        "¿qué es 287g?",
+        "¿quién paga por 287(g)?",
+        "perfil racial",
+        "¿287g hace más seguras a las comunidades?",
+        "¿cuántos acuerdos hay?",
+        "modelo de fuerza de tarea",
+        "¿quién supervisa el programa?",
+        "las víctimas de delitos llaman a la policía",
+        "hola, ¿me puedes ayudar?",
+    ),
+}
+ZIPS = (
+    "77002",
+    "30096",
+    "33101",
+    "10001",
+    "90012",
+    "85003",
+    "37203",
+    "28202",
+    "78701",
+    "60601",
+    "98101",
+    "32801",
+    "75201",
+    "29201",
+    "35203",
+)
+NAMES = ("Ana", "Luis", "María", "José", "Sam", "Chris", "Fatima", "Nguyen")
+STORIES = {
+    "en": (
+        "I live here and this matters to my family and my neighbors.",
+        "Our town works best when everyone can call the police without fear.",
+        "I teach at a local school and my students deserve to feel safe.",
+    ),
+    "es": (
+        "Vivo aquí y esto importa para mi familia y mis vecinos.",
+        "Nuestro pueblo funciona mejor cuando todos pueden llamar a la policía sin miedo.",
+        "Soy maestra en una escuela local y mis alumnos merecen sentirse seguros.",
+    ),
+}
+PLACES = ("Houston, TX", "Atlanta, GA", "Phoenix, AZ", "Charlotte, NC", "Miami, FL")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One planned action: type ``value``, or press a button.
+
+    A press of ``"topic:"`` (a prefix ending in ":") takes the ``index``-th such button on the
+    screen (modulo their number); any other press needs exactly that button on the screen.
+    """
+
+    kind: str  # "text" | "press"
+    value: str
+    index: int = 0
+
+
+def _text(value: str) -> Step:
+    return Step("text", value)
+
+
+def _press(value: str, index: int = 0) -> Step:
+    return Step("press", value, index)
+
+
+def _facts(rng: random.Random, lang: str) -> list[Step]:
+    return [
+        _press("topics"),
+        _press("topic:", rng.randrange(16)),
+        _press("fact:", rng.randrange(8)),
+        _press("fact:", 0),  # the first fact button on a fact card is "Next"
+        _press("fact:", 0),
+    ]
+
+
+def _questions(rng: random.Random, lang: str) -> list[Step]:
+    return [_text(q) for q in rng.sample(QUESTIONS[lang], 2)]
+
+
+def _local(rng: random.Random, lang: str) -> list[Step]:
+    return [_press("local"), _text(rng.choice(ZIPS))]
+
+
+def _pledge(rng: random.Random, lang: str) -> list[Step]:
+    return [
+        _press("pledge"),
+        _press("pyes"),
+        _text(rng.choice(NAMES)),
+        _press("pstate:", rng.randrange(64)),
+        _press("pupd:", 0 if rng.random() < 0.7 else 1),
+    ]
+
+
+def _comment(rng: random.Random, lang: str) -> list[Step]:
+    first, second = rng.sample(range(8), 2)
+    return [
+        _press("cmt"),
+        _press("cgo"),
+        _press("crole:", rng.randrange(6)),
+        _press("crsn:", first),
+        _press("crsn:", second),
+        _press("cnext"),
+        _text(rng.choice(STORIES[lang])),
+        _text(rng.choice(NAMES)),
+        _text(rng.choice(PLACES)),
+        _press("ccont"),
+        _press("csafe"),
+        _press("cout:", 0),
+    ]
+
+
+# Once through everything; later rounds only repeat what can be repeated (a second pledge or a
+# finished letter shows different screens).
+FIRST_ROUND = (_facts, _questions, _local, _pledge, _comment)
+LATER_ROUNDS = (_facts, _questions, _local)
+
+
+class Session:
+    """One simulated supporter: the next update they send, given what is on their screen.
+
+    A planned press whose button is not on the latest message goes through "menu" first, as a
+    person would; ``off_script`` counts presses that were not on screen even then. ``recorded``
+    is what was actually sent, for replaying the same stream elsewhere.
+    """
+
+    def __init__(self, user_id: int, *, rounds: int | None = 1) -> None:
+        self.user_id = user_id
+        self.lang = "es" if user_id % 2 else "en"
+        rng = random.Random(user_id)
+        self.first_name = rng.choice(NAMES)
+        self._plan = _plan(rng, self.lang, rounds)
+        self._retry: Step | None = None
+        self.off_script = 0
+        self.recorded: list[tuple[str, str]] = []
+
+    def next_update(self, api: LocalBotApi) -> dict[str, Any] | None:
+        """Queue the next update in ``api`` and return it; None when the plan is over."""
+        step = self._retry
+        self._retry = None
+        if step is None:
+            step = next(self._plan, None)
+            if step is None:
+                return None
+            retried = False
+        else:
+            retried = True
+        if step.kind == "text":
+            return self._send("text", step.value, api)
+        message = api.last_message(self.user_id)
+        buttons = message.buttons if message else []
+        on_screen = [str(b["callback_data"]) for b in buttons if b.get("callback_data")]
+        data = _choose(step, on_screen)
+        if data is None:
+            if not retried and "menu" in on_screen:
+                self._retry = step
+                data = "menu"
+            else:
+                self.off_script += 1
+                data = step.value if not step.value.endswith(":") else "menu"
+        return self._send("press", data, api)
+
+    def _send(self, kind: str, value: str, api: LocalBotApi) -> dict[str, Any]:
+        self.recorded.append((kind, value))
+        return send(api, self.user_id, self.lang, self.first_name, kind, value)
+
+
+def send(
+    api: LocalBotApi, user_id: int, lang: str, first_name: str, kind: str, value: str
+) -> dict[str, Any]:
+    """Queue one typed text or button press (on the latest bot message) as ``user_id``."""
+    if kind == "text":
+        return api.user_message(user_id, value, first_name=first_name, language_code=lang)
+    message = api.last_message(user_id)
+    message_id = message.message_id if message else 1
+    return api.user_press(user_id, message_id, value, language_code=lang, first_name=first_name)
+
+
+def _plan(rng: random.Random, lang: str, rounds: int | None) -> Iterator[Step]:
+    done = 0
+    while rounds is None or done < rounds:
+        parts = list(FIRST_ROUND if done == 0 else LATER_ROUNDS)
+        rng.shuffle(parts)
+        yield _text("/start")
+        for part in parts:
+            yield from part(rng, lang)
+        done += 1
+
+
+def _choose(step: Step, on_screen: list[str]) -> str | None:
+    if step.value.endswith(":"):
+        matching = [d for d in on_screen if d.startswith(step.value)]
+        return matching[step.index % len(matching)] if matching else None
+    return step.value if step.value in on_screen else None
+
+
+def mix(streams: list[list[tuple[str, str]]]) -> str:
+    """A one-line description of what was sent, by kind."""
+    counts: dict[str, int] = {}
+    for stream in streams:
+        for kind, value in stream:
+            if kind == "text":
+                key = "/start" if value.startswith("/start") else "typed text"
+            else:
+                key = _press_group(value)
+            counts[key] = counts.get(key, 0) + 1
+    total = sum(counts.values())
+    parts = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{k} {v / total:.0%}" for k, v in parts)
+
+
+def _press_group(data: str) -> str:
+    action = data.split(":", 1)[0]
+    if action in {"menu"}:
+        return "menu presses"
+    if action in {"topics", "topic", "fact"}:
+        return "topic/fact presses"
+    if action.startswith("p"):
+        return "pledge presses"
+    if action.startswith("c"):
+        return "comment-guide presses"
+    if action.startswith("l"):
+        return "where-I-live presses"
+    return "other presses"
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def machine() -> str:
+    return (
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}, "
+        f"python-telegram-bot {telegram.__version__}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def bot_config(folder: Path, **extra: str) -> Any:
+    return load_config(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "OUTREACH_DB": str(folder / "bench.sqlite3"),
+            "OUTREACH_CONTENT": str(CONTENT),
+            **extra,
+        }
+    )
+
+
+def build_echo(api: LocalBotApi) -> Application[Any, Any, Any, Any, Any, Any]:
+    """python-telegram-bot's floor: answer every text and every press with the same text."""
+
+    async def echo_text(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await message.reply_text(message.text)
+
+    async def echo_press(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        await query.answer()  # what the bot does first too
+        await ctx.bot.send_message(query.from_user.id, query.data)
+
+    app = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .request(LocalRequest(api))
+        .get_updates_request(LocalRequest(api))
+        .updater(None)
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo_text))
+    app.add_handler(CallbackQueryHandler(echo_press))
+    return app
+
+
+@dataclass
+class RunResult:
+    updates: int
+    seconds: float
+    latencies: list[float]  # seconds
+    unanswered: int
+    off_script: int
+    invalid: int  # requests Telegram would have rejected
+    errors: int  # log records at ERROR or above (the error handler logs every exception)
+    streams: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds if self.seconds else 0.0
+
+
+class ErrorCount(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class Replies:
+    """The first visible answer in each waiting chat (called on the event loop's thread)."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[int, float] = {}
+        self.latencies: list[float] = []
+
+    def __call__(self, action: OutgoingAction) -> None:
+        if action.method in VISIBLE and action.chat_id is not None:
+            sent = self.waiting.pop(action.chat_id, None)
+            if sent is not None:
+                self.latencies.append(time.perf_counter() - sent)
+
+
+async def run_in_process(
+    kind: str,
+    content: Content,
+    users: list[int],
+    in_flight: int,
+    streams: dict[int, list[tuple[str, str]]] | None = None,
+) -> RunResult:
+    """One run on a fresh database: ``kind`` is "bot" (sessions) or "echo" (replays streams)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        api = LocalBotApi()
+        replies = Replies()
+        api.subscribe(replies)
+        if kind == "bot":
+            app: Any = build_application(
+                bot_config(Path(tmp)),
+                content,
+                request=LocalRequest(api),
+                broadcast_request=LocalRequest(api),
+            )
+        else:
+            app = build_echo(api)
+        finished: dict[int, asyncio.Future[None]] = {}
+
+        async def mark_done(update: Update, ctx: Any) -> None:
+            user = update.effective_user
+            future = finished.pop(user.id, None) if user is not None else None
+            if future is not None and not future.done():
+                future.set_result(None)
+
+        app.add_handler(TypeHandler(Update, mark_done), group=DONE_GROUP)
+        if kind == "bot":
+            await start_in_process(app)
+        else:
+            await app.initialize()
+            await app.start()
+        loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(in_flight)
+        counts = {"updates": 0, "unanswered": 0}
+        sessions: dict[int, Session] = {}
+
+        async def supporter(user_id: int) -> None:
+            session = Session(user_id) if streams is None else None
+            if session is not None:
+                sessions[user_id] = session
+            replay = iter(streams[user_id]) if streams is not None else iter(())
+            probe = Session(user_id, rounds=0)  # language and first name only
+            async with gate:
+                while True:
+                    if session is not None:
+                        data = session.next_update(api)
+                    else:
+                        step = next(replay, None)
+                        data = None
+                        if step is not None:
+                            data = send(api, user_id, probe.lang, probe.first_name, *step)
+                    if data is None:
+                        return
+                    update = Update.de_json(data, app.bot)
+                    done = loop.create_future()
+                    finished[user_id] = done
+                    replies.waiting[user_id] = time.perf_counter()
+                    await app.update_queue.put(update)
+                    try:
+                        await asyncio.wait_for(done, UPDATE_TIMEOUT)
+                    except TimeoutError:
+                        finished.pop(user_id, None)
+                    if replies.waiting.pop(user_id, None) is not None:
+                        counts["unanswered"] += 1
+                    counts["updates"] += 1
+                    if counts["updates"] % 1000 == 0:
+                        api.call("getUpdates", {"offset": -1})  # nobody polls: drop the copies
+
+        errors = ErrorCount()
+        logging.getLogger().addHandler(errors)
+        started = time.perf_counter()
+        try:
+            await asyncio.gather(*(supporter(u) for u in users))
+        finally:
+            seconds = time.perf_counter() - started
+            logging.getLogger().removeHandler(errors)
+        if kind == "bot":
+            await stop_in_process(app)
+        else:
+            await app.stop()
+            await app.shutdown()
+        return RunResult(
+            updates=counts["updates"],
+            seconds=seconds,
+            latencies=replies.latencies,
+            unanswered=counts["unanswered"],
+            off_script=sum(s.off_script for s in sessions.values()),
+            invalid=len(invalid_requests(api)),
+            errors=errors.count,
+            streams={u: s.recorded for u, s in sessions.items()},
+        )
+
+
+async def in_process_start(content: Content, repeats: int) -> list[float]:
+    """Seconds to build and start the Application in-process, ``repeats`` times."""
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            api = LocalBotApi()
+            started = time.perf_counter()
+            app = build_application(
+                bot_config(Path(tmp)),
+                content,
+                request=LocalRequest(api),
+                broadcast_request=LocalRequest(api),
+            )
+            await start_in_process(app)
+            times.append(time.perf_counter() - started)
+            await stop_in_process(app)
+    return times
+
+
+# -- the real process ---------------------------------------------------------------------------
+
+
+def outreach_bot_command() -> list[str]:
+    """The installed console script, as an operator would run it."""
+    script = Path(sys.executable).with_name("outreach-bot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+def bot_environment(server_url: str, db: Path, **extra: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    return {
+        **keep,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": server_url,
+        "OUTREACH_DB": str(db),
+        "OUTREACH_CONTENT": str(CONTENT),
+        "OUTREACH_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def proc_status_kib(pid: int, key: str) -> int | None:
+    """A ``VmRSS``-style field of /proc/<pid>/status in KiB; None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(timeout=30)
+
+
+@dataclass
+class ProcessStart:
+    seconds: float
+    idle_rss_kib: int
+    peak_rss_kib: int
+    exit_code: int
+
+
+def process_start(idle_seconds: float) -> ProcessStart:
+    """Start ``outreach-bot run`` with a /start waiting; time until the fake gets the answer."""
+    user = USER_BASE - 1
+    answered = threading.Event()
+    answered_at: list[float] = []
+
+    def on_action(action: OutgoingAction) -> None:
+        if action.chat_id == user and action.method == "sendMessage" and not answered.is_set():
+            answered_at.append(time.perf_counter())
+            answered.set()
+
+    with tempfile.TemporaryDirectory() as tmp, FakeBotApiServer() as server:
+        server.api.subscribe(on_action)
+        server.api.user_message(user, "/start")
+        log_path = Path(tmp) / "bot.log"
+        with log_path.open("wb") as out:
+            started = time.perf_counter()
+            proc = subprocess.Popen(
+                [*outreach_bot_command(), "run"],
+                env=bot_environment(server.url, Path(tmp) / "bench.sqlite3"),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=tmp,
+            )
+            try:
+                if not answered.wait(timeout=120):
+                    raise SystemExit(
+                        "the bot did not answer /start within 120 s:\n"
+                        + log_path.read_text("utf-8", "replace")[-2000:]
+                    )
+                seconds = answered_at[0] - started
+                time.sleep(idle_seconds)  # no traffic: what an idle bot holds
+                idle = proc_status_kib(proc.pid, "VmRSS") or 0
+                peak = proc_status_kib(proc.pid, "VmHWM") or 0
+            finally:
+                code = stop_process(proc)
+        return ProcessStart(seconds, idle, peak, code)
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+async def throughput(
+    content: Content, users: int, in_flights: list[int], repeats: int
+) -> list[tuple[int, RunResult, RunResult, str]]:
+    """Per in-flight level: the bot's median run, the echo's median run, and the mix."""
+    user_ids = [USER_BASE + i for i in range(users)]
+    results = []
+    for in_flight in in_flights:
+        bot_runs, echo_runs = [], []
+        description = ""
+        for n in range(repeats):
+            log(f"throughput: {in_flight} in flight, run {n + 1}/{repeats}: the bot")
+            bot = await run_in_process("bot", content, user_ids, in_flight)
+            log(f"  {bot.updates:,} updates in {bot.seconds:.1f} s; now the echo bot")
+            echo = await run_in_process("echo", content, user_ids, in_flight, bot.streams)
+            log(f"  {echo.updates:,} updates in {echo.seconds:.1f} s")
+            description = mix(list(bot.streams.values()))
+            bot_runs.append(bot)
+            echo_runs.append(echo)
+        results.append((in_flight, _median_run(bot_runs), _median_run(echo_runs), description))
+    return results
+
+
+def _median_run(runs: list[RunResult]) -> RunResult:
+    ordered = sorted(runs, key=lambda r: r.rate)
+    return ordered[len(ordered) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=400, help="simulated supporters per run")
+    parser.add_argument(
+        "--in-flight", default="1,100", help="supporters active at once, e.g. 1,100"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per row (median)")
+    parser.add_argument("--starts", type=int, default=5, help="process starts (median)")
+    parser.add_argument("--idle", type=float, default=3.0, help="seconds idle before the RSS")
+    args = parser.parse_args()
+    in_flights = [int(x) for x in args.in_flight.split(",") if x.strip()]
+    content = load_content(CONTENT)
+
+    print(f"Throughput and start-up benchmark. Machine: {machine()}.")
+    print(f"Command: python -m benchmarks.bench_throughput {' '.join(sys.argv[1:])}".rstrip())
+    wall = time.perf_counter()
+
+    # In-process start first: the first one is the only start that builds the ZIP index.
+    log("in-process build + start")
+    starts_in_process = asyncio.run(in_process_start(content, max(args.starts, 2)))
+    log("process starts")
+    starts = []
+    for n in range(args.starts):
+        starts.append(process_start(args.idle))
+        log(f"  start {n + 1}/{args.starts}: {starts[-1].seconds:.2f} s")
+    results = asyncio.run(throughput(content, args.users, in_flights, args.repeats))
+
+    print()
+    print(
+        f"### Updates per second in-process ({args.users:,} supporters per run, "
+        f"median of {args.repeats} runs)"
+    )
+    print()
+    print(
+        "| processing | in flight | updates | updates/s | p50 latency (ms) | p99 latency (ms) "
+        "| unanswered |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for in_flight, bot, echo, _ in results:
+        for label, run in (
+            ("the bot (per-user concurrent)", bot),
+            ("echo bot (PTB default, floor)", echo),
+        ):
+            print(
+                f"| {label} | {in_flight:,} | {run.updates:,} | {run.rate:,.0f} "
+                f"| {percentile(run.latencies, 0.50) * 1000:,.1f} "
+                f"| {percentile(run.latencies, 0.99) * 1000:,.1f} | {run.unanswered:,} |"
+            )
+    print()
+    for in_flight, bot, echo, _ in results:
+        print(
+            f"- {in_flight:,} in flight: the bot handles {bot.rate / echo.rate:.2f}x the echo "
+            f"bot's updates/s ({bot.rate:,.0f} vs {echo.rate:,.0f}); presses off script: "
+            f"{bot.off_script:,}; requests Telegram would reject: {bot.invalid:,}; errors "
+            f"logged: {bot.errors:,}."
+        )
+    print(f"- Mix of updates: {results[0][3]}.")
+
+    print()
+    print(f"### Start-up and idle memory (median of {args.starts} starts)")
+    print()
+    cold, *warm = starts_in_process
+    secs = [s.seconds for s in starts]
+    idle = [s.idle_rss_kib / 1024 for s in starts]
+    peak = [s.peak_rss_kib / 1024 for s in starts]
+    print("| measurement | median | min | max |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| `outreach-bot run`: process start → first /start answered (s) "
+        f"| {statistics.median(secs):.2f} | {min(secs):.2f} | {max(secs):.2f} |"
+    )
+    print(
+        f"| in-process build + start, first (builds the ZIP index) (s) "
+        f"| {cold:.2f} | {cold:.2f} | {cold:.2f} |"
+    )
+    print(
+        f"| in-process build + start, later (s) "
+        f"| {statistics.median(warm):.3f} | {min(warm):.3f} | {max(warm):.3f} |"
+    )
+    print(
+        f"| idle RSS {args.idle:g} s after the first answer (MiB) "
+        f"| {statistics.median(idle):.1f} | {min(idle):.1f} | {max(idle):.1f} |"
+    )
+    print(
+        f"| peak RSS during start-up, VmHWM (MiB) "
+        f"| {statistics.median(peak):.1f} | {min(peak):.1f} | {max(peak):.1f} |"
+    )
+    codes = sorted({s.exit_code for s in starts})
+    print()
+    print(
+        f"Exit codes after SIGTERM: {codes}. Whole benchmark: {time.perf_counter() - wall:,.0f} s."
+    )
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()
