@@ -292,6 +292,7 @@ def _chat(config: Config, content: Content, lang: str | None = None) -> int:
 
 def _run(config: Config, content: Content, webhook: bool) -> int:
     from telegram import Update
+    from telegram.error import InvalidToken
 
     from bot.telegram.app import build_application
 
@@ -321,8 +322,16 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
         else:
             log.info("serving Telegram by long polling via %s", config.api_url)
             app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        log.error("Telegram refused the bot token (revoked?): stopped")
+        return 1
     finally:
         pid.unlink(missing_ok=True)
+        # When polling ended with an error (a refused token), python-telegram-bot skips its
+        # shutdown: close the database here, or its worker thread keeps the process alive.
+        storage = getattr(app.bot_data, "storage", None)
+        if storage is not None:
+            asyncio.run(storage.close())  # closing an already closed database does nothing
     return 0
 
 

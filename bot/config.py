@@ -264,11 +264,17 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: tuple[Secret, ...]) -> None:
         super().__init__()
-        self._values = tuple(s.value for s in secrets if s.value)
+        self._values: tuple[str, ...] = ()
+        for secret in secrets:
+            self.add(secret)
 
     def add(self, secret: Secret) -> None:
-        if secret.value:
-            self._values += (secret.value,)
+        # A bot token's secret part ("123:SECRET") also appears without the rest, e.g. when the
+        # token is percent-encoded in a file URL ("123%3ASECRET"): redact it on its own too.
+        _, colon, secret_part = secret.value.partition(":")
+        for value in (secret.value, secret_part if colon else ""):
+            if value and value not in self._values:
+                self._values += (value,)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._values:

@@ -162,6 +162,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE drafts ADD COLUMN local_county TEXT",
         ),
     ),
+    Migration(
+        "0006_last_answer",
+        (
+            # The message id of the last typed answer a step consumed: Telegram may deliver a
+            # message again after a crash, and it must not answer the next step too.
+            "ALTER TABLE users ADD COLUMN last_answer_id INTEGER",
+        ),
+    ),
 )
 
 
@@ -490,6 +498,18 @@ class Storage:
             " ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
             " updated_at = excluded.updated_at",
             (user_id, step, self.now()),
+        )
+
+    async def claim_answer(self, user_id: int, message_id: int) -> bool:
+        """Record that message ``message_id`` answers the awaited step; False if it (or a later
+        message) already did — a message Telegram delivered a second time."""
+        return (
+            await self._write(
+                "UPDATE users SET last_answer_id = ?"
+                " WHERE user_id = ? AND COALESCE(last_answer_id, 0) < ?",
+                (message_id, user_id, message_id),
+            )
+            == 1
         )
 
     async def clear_step(self, user_id: int) -> None:

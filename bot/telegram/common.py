@@ -60,7 +60,9 @@ async def show(
     """
     text = fit_message(text)
     query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
+    # Only a text message can be edited into another text: a press on a photo, a document or
+    # a message Telegram reports as inaccessible (deleted) gets a new message instead.
+    if query is not None and isinstance(query.message, Message) and query.message.text:
         try:
             edited = await query.message.edit_text(text, reply_markup=markup)
             return edited if isinstance(edited, Message) else None

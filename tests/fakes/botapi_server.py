@@ -4,6 +4,11 @@ It owns only the HTTP side: routing ``/bot{token}/{method}`` and ``/file/bot{tok
 decoding JSON, form and multipart bodies, and long polling for ``getUpdates``. What each method
 does is decided by :class:`bot.telegram.local_api.LocalBotApi`, shared with in-process tests.
 Point the bot at ``server.url`` (``TELEGRAM_API_URL``). It only ever binds to 127.0.0.1.
+
+Besides the refusals :meth:`LocalBotApi.fail_next` injects, the server itself can misbehave the
+way a network does: :meth:`FakeBotApiServer.delay_next` answers late (a slow server),
+:meth:`FakeBotApiServer.drop_next` closes the connection without an answer (before or after the
+call took effect).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +37,19 @@ _NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
 _POLL_STEP = 0.2
 
 
+class DroppedConnection(Exception):
+    """Raised inside the server to close the connection without sending any answer."""
+
+
+@dataclass
+class _NetworkFault:
+    method: str  # lower-case API method name
+    seconds: float  # how long the call (or, after_call, its answer) is held
+    drop: bool  # close the connection instead of answering
+    after_call: bool  # the call takes effect first; only the answer is held or lost
+    remaining: int
+
+
 class FakeBotApiServer:
     """A :class:`LocalBotApi` behind HTTP on an ephemeral port, served from a daemon thread."""
 
@@ -39,6 +58,10 @@ class FakeBotApiServer:
         self.token_seen: set[str] = set()
         self.calls: list[str] = []  # API method names in order of arrival
         self.errors: list[str] = []  # crashes inside the fake itself (answered with 500)
+        self.delayed: list[str] = []  # methods whose request or answer was held, in order
+        self.dropped: list[str] = []  # methods whose connection was closed unanswered
+        self._network_faults: list[_NetworkFault] = []
+        self._faults_lock = threading.Lock()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -85,6 +108,49 @@ class FakeBotApiServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def delay_next(
+        self, method: str, seconds: float, count: int = 1, *, after_call: bool = False
+    ) -> None:
+        """Answer the next ``count`` calls of ``method`` ``seconds`` late, like a slow server.
+
+        The call is held before it takes effect (a held ``getUpdates`` confirms nothing yet);
+        with ``after_call`` it takes effect at once and only its answer is late. A stopping
+        server stops holding.
+        """
+        self._add_fault(_NetworkFault(method.lower(), seconds, False, after_call, count))
+
+    def drop_next(
+        self, method: str, count: int = 1, *, after_call: bool = False, delay: float = 0.0
+    ) -> None:
+        """Close the connection of the next ``count`` calls of ``method`` without an answer,
+        after holding it ``delay`` seconds.
+
+        The call never takes effect, unless ``after_call``: then it takes effect (a message is
+        delivered, updates are confirmed) and only the answer is lost on the way back.
+        """
+        self._add_fault(_NetworkFault(method.lower(), delay, True, after_call, count))
+
+    def pending_network_faults(self) -> int:
+        """How many injected delays and drops have not happened yet."""
+        with self._faults_lock:
+            return sum(fault.remaining for fault in self._network_faults)
+
+    def _add_fault(self, fault: _NetworkFault) -> None:
+        if fault.remaining < 1:
+            raise ValueError("count must be at least 1")
+        with self._faults_lock:
+            self._network_faults.append(fault)
+
+    def _take_network_fault(self, method: str) -> _NetworkFault | None:
+        with self._faults_lock:
+            for fault in self._network_faults:
+                if fault.method == method.lower():
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._network_faults.remove(fault)
+                    return fault
+        return None
 
     def wait_for(
         self,
@@ -134,9 +200,25 @@ class FakeBotApiServer:
     ) -> tuple[int, dict[str, Any]]:
         self.token_seen.add(token)
         self.calls.append(method)
+        fault = self._take_network_fault(method)
+        if fault is not None and not fault.after_call:
+            self._misbehave(method, fault)
         if method.lower() == "getupdates":
-            return self._long_poll(normalize_params(params))
-        return self.api.call(method, params, files)
+            answer = self._long_poll(normalize_params(params))
+        else:
+            answer = self.api.call(method, params, files)
+        if fault is not None and fault.after_call:
+            self._misbehave(method, fault)
+        return answer
+
+    def _misbehave(self, method: str, fault: _NetworkFault) -> None:
+        """Hold the request, then drop it if asked (a server thread; the test goes on)."""
+        if fault.seconds > 0:
+            self.delayed.append(method)
+            self._stopping.wait(fault.seconds)  # a stopping server stops holding
+        if fault.drop:
+            self.dropped.append(method)
+            raise DroppedConnection(method)
 
     def _long_poll(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         # Like Telegram: answer at once if anything is pending, else hold the request open
@@ -195,6 +277,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         try:
             self._route(fake)
+        except DroppedConnection:
+            # No status line, no headers: the client sees the connection close unanswered.
+            self.close_connection = True
         except Exception as exc:  # the fake must answer, and the test must see why it broke
             fake.errors.append(f"{self.command} {self.path}: {exc!r}")
             body = {"ok": False, "error_code": 500, "description": f"Internal error: {exc!r}"}

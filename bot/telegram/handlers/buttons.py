@@ -6,7 +6,7 @@ parsed into a closed set of actions; anything unknown or stale gets a short noti
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Chat, Update
 
 from bot.callbacks import ORGANIZER_ACTIONS, parse
 from bot.telegram import keyboards
@@ -36,6 +36,11 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     # Answer first, always: it stops the client's spinner, and it can only be done once, so
     # nothing later (not even the error handler) tries again.
     await query.answer()
+    chat = update.effective_chat
+    if chat is not None and chat.type != Chat.PRIVATE:
+        # The bot shows buttons only in private chats: a press in a group or channel is forged,
+        # and acting on it would carry a supporter's journey into that chat.
+        return
     callback = parse(query.data)
     if callback is not None and callback.action in ORGANIZER_ACTIONS:
         # Forged or copied organizer data from anyone else is treated like any unknown data.

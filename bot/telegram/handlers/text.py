@@ -20,6 +20,10 @@ async def on_text(update: Update, ctx: Ctx) -> None:
         await updates.unsubscribe(update, ctx)
         return
     step = await ctx.services.storage.get_step(tg_user.id)
+    if step is not None and not await ctx.services.storage.claim_answer(
+        tg_user.id, message.message_id
+    ):
+        return  # delivered again after a crash: it already answered its step
     if step == pledge.STEP_NAME:
         await pledge.name_typed(update, ctx, text)
     elif step == pledge.STEP_STATE:

@@ -1,0 +1,457 @@
+"""Faults the bot must ride out without a restart: Telegram refusing or failing replies (429,
+5xx), a slow or broken network, a database that refuses writes or is full, and broken content
+at /reload. Each time users are told plainly, nothing is half-written, and once the fault ends
+the same action works.
+
+Network faults run the real ``outreach-bot run`` process against the fake Bot API server on
+127.0.0.1; database and content faults drive the real Application in-process (tests.harness),
+where the bot's own SQLite connection can be switched read-only or capped in size.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Bot
+from telegram.error import NetworkError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.content import Content
+from bot.telegram.local_api import LocalBotApi, StoredMessage
+from tests.fakes.botapi_server import FakeBotApiServer
+from tests.harness import (
+    CONTENT_DIR,
+    Harness,
+    invalid_requests,
+    make_config,
+    start_harness,
+    stop_harness,
+)
+from tests.test_e2e import BotProcess
+
+USER = 5550001
+OTHER = 5550002
+ORGANIZER = 777000
+HELP = "how to use this bot"
+APOLOGY = "something went wrong on my side"
+CANT_SAVE = {"en": "can't save anything right now", "es": "ahora no puedo guardar nada"}
+
+
+# -- the fake's network faults ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[FakeBotApiServer]:
+    with FakeBotApiServer() as fake:
+        yield fake
+
+
+async def test_fake_server_delays_and_drops_like_a_network(server: FakeBotApiServer) -> None:
+    """The fake's delays and drops reach PTB as a late answer, TimedOut and NetworkError."""
+    request = HTTPXRequest(read_timeout=1.0)
+    async with Bot("1:x", base_url=server.url + "/bot", request=request) as bot:
+        server.delay_next("sendMessage", 0.3)
+        assert (await bot.send_message(USER, "late")).text == "late"
+        server.delay_next("sendMessage", 3)
+        with pytest.raises(TimedOut):
+            await bot.send_message(USER, "too late")
+        server.drop_next("sendMessage")
+        with pytest.raises(NetworkError, match="disconnected"):
+            await bot.send_message(USER, "lost")
+        server.drop_next("sendMessage", after_call=True)
+        with pytest.raises(NetworkError, match="disconnected"):
+            await bot.send_message(USER, "arrived")
+    shown = [m.text for m in server.api.messages(USER)]
+    assert shown == ["late", "arrived"], "a dropped call has no effect unless after_call"
+    assert server.delayed == ["sendMessage", "sendMessage"]
+    assert server.dropped == ["sendMessage", "sendMessage"]
+    assert server.pending_network_faults() == 0
+
+
+# -- network faults against the real process -------------------------------------------------------
+
+
+@pytest.fixture
+def live(server: FakeBotApiServer, tmp_path: Path) -> Iterator[BotProcess]:
+    """The real bot process, polling; it must stop cleanly having sent nothing invalid."""
+    process = BotProcess(server, tmp_path)
+    try:
+        server.wait_for(lambda _: "getUpdates" in server.calls, timeout=30, what="the bot polling")
+        yield process
+    finally:
+        code = process.stop()
+    assert code == 0, process.output()
+    assert invalid_requests(server.api) == []
+
+
+def shows(message: StoredMessage | None, text: str) -> bool:
+    return message is not None and (text in (message.text or "") or text in message.visible_text)
+
+
+def count_showing(api: LocalBotApi, chat: int, text: str) -> int:
+    return sum(shows(m, text) for m in api.messages(chat))
+
+
+def wait_for_new_message(server: FakeBotApiServer, chat: int, before: int) -> StoredMessage:
+    """Wait until the chat has more than ``before`` bot messages; return the newest."""
+    server.wait_for(lambda api: len(api.messages(chat)) > before, what=f"a message in {chat}")
+    message = server.api.last_message(chat)
+    assert message is not None
+    return message
+
+
+def press_on(api: LocalBotApi, chat: int, message: StoredMessage, label: str) -> None:
+    data = next(b["callback_data"] for b in message.buttons if label in b["text"])
+    api.user_press(chat, message.message_id, data)
+
+
+REFUSALS = [
+    pytest.param("sendMessage", 429, "Too Many Requests: retry after 2", 2, id="429-send"),
+    pytest.param("editMessageText", 429, "Too Many Requests: retry after 2", 2, id="429-edit"),
+    pytest.param("sendMessage", 500, "Internal Server Error", None, id="500-send"),
+    pytest.param("editMessageText", 502, "Bad Gateway", None, id="502-edit"),
+]
+
+
+@pytest.mark.parametrize(("method", "status", "description", "retry_after"), REFUSALS)
+def test_refused_reply_is_explained_and_the_next_one_works(
+    live: BotProcess,
+    server: FakeBotApiServer,
+    method: str,
+    status: int,
+    description: str,
+    retry_after: int | None,
+) -> None:
+    """A reply refused with 429/500/502: the user is told, polling goes on, a retry is answered."""
+    api = server.api
+    if method == "sendMessage":
+
+        def act() -> None:
+            api.user_message(USER, "/help")
+
+        answer = HELP
+    else:
+        api.user_message(USER, "/start")
+        menu = wait_for_new_message(server, USER, 0)
+
+        def act() -> None:
+            press_on(api, USER, menu, "Privacy")
+
+        answer = "Your privacy"
+    api.fail_next(method, status, description, retry_after=retry_after)
+    before = len(api.messages(USER))
+    act()
+    server.wait_for(
+        lambda api: len(api.messages(USER)) > before or count_showing(api, USER, answer) > 0,
+        what="the user told or answered",
+    )
+    told = api.last_message(USER)
+    assert shows(told, APOLOGY) or count_showing(api, USER, answer) == 1, api.summary()
+    assert any(f[0] == method and f[2] == status for f in api.failed), "the fault happened"
+    act()  # "Please try again": the fault is over
+    server.wait_for(
+        lambda api: count_showing(api, USER, answer) >= 1, what=f"the answer {answer!r}"
+    )
+
+
+@pytest.mark.parametrize("after_call", [False, True], ids=["request-lost", "answer-lost"])
+def test_dropped_reply_connection_is_explained(
+    live: BotProcess, server: FakeBotApiServer, after_call: bool
+) -> None:
+    """A reply whose connection drops: the user is told or answered; the next message works."""
+    api = server.api
+    server.drop_next("sendMessage", after_call=after_call)
+    api.user_message(USER, "/help")
+    told = wait_for_new_message(server, USER, 0)
+    assert shows(told, APOLOGY) or shows(told, HELP), told.visible_text
+    if after_call:  # the reply did arrive; the bot could not know
+        assert count_showing(api, USER, HELP) == 1
+    assert server.dropped == ["sendMessage"]
+    before = count_showing(api, USER, HELP)
+    api.user_message(USER, "/help")
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == before + 1, what="help again")
+
+
+def _fail_get_updates(server: FakeBotApiServer, fault: str) -> tuple[int, Callable[[], int]]:
+    """Inject ``fault`` into the next getUpdates calls; return how many calls it spoils and how
+    many of them have been spoiled so far."""
+    api = server.api
+    if fault in ("500", "502"):
+        api.fail_next("getUpdates", int(fault), f"HTTP {fault}", count=2)
+        return 2, lambda: sum(f[0] == "getUpdates" for f in api.failed)
+    if fault == "dropped":
+        server.drop_next("getUpdates", count=2)
+        return 2, lambda: len(server.dropped)
+    # The updates were handed out, the answer carrying them was lost: Telegram sends them again.
+    server.drop_next("getUpdates", after_call=True)
+    return 1, lambda: 1 - server.pending_network_faults()  # taken as soon as the poll arrives
+
+
+@pytest.mark.parametrize("fault", ["500", "502", "dropped", "answer-lost"])
+def test_polling_survives_get_updates_faults(
+    live: BotProcess, server: FakeBotApiServer, fault: str
+) -> None:
+    """getUpdates failing (5xx, dropped connection): polling goes on, each message answered once."""
+    api = server.api
+    api.user_message(USER, "/help")
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == 1, what="first help")
+    spoils, spoiled = _fail_get_updates(server, fault)
+    # The poll waiting now was asked before the fault; a message ends it, and the next poll
+    # meets the fault. The second message is sent while polling is failing.
+    api.user_message(OTHER, "/help")
+    server.wait_for(lambda _: spoiled() >= 1, timeout=20, what="the first spoiled poll")
+    api.user_message(USER, "/help")
+    server.wait_for(
+        lambda api: count_showing(api, USER, HELP) == 2 and count_showing(api, OTHER, HELP) == 1,
+        timeout=20,  # python-telegram-bot waits 1 s, then 1.5 s, between failed polls
+        what="both messages answered",
+    )
+    assert spoiled() == spoils, "every injected fault happened"
+    api.user_message(USER, "/help")
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == 3, what="polling goes on")
+    assert count_showing(api, OTHER, HELP) == 1, "nothing was handled twice"
+
+
+def test_slow_reply_to_one_user_does_not_hold_up_another(
+    live: BotProcess, server: FakeBotApiServer
+) -> None:
+    """A reply held for seconds delays only its user: it arrives once, and both users go on."""
+    api = server.api
+    server.delay_next("sendMessage", 3)
+    api.user_message(USER, "/help")
+    server.wait_for(lambda _: server.delayed == ["sendMessage"], what="the reply held")
+    api.user_message(OTHER, "/help")
+    server.wait_for(lambda api: count_showing(api, OTHER, HELP) == 1, what="the other answered")
+    assert api.messages(USER) == [], "the slow reply is still on its way"
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == 1, what="the slow reply")
+    api.user_message(USER, "/help")
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == 2, what="the next reply")
+    assert count_showing(api, OTHER, HELP) == 1
+
+
+def test_slow_get_updates_delays_but_loses_nothing(
+    live: BotProcess, server: FakeBotApiServer
+) -> None:
+    """A getUpdates held for seconds: messages sent meanwhile are answered; polling goes on."""
+    api = server.api
+    api.user_message(USER, "/help")
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == 1, what="first help")
+    server.delay_next("getUpdates", 3)
+    api.user_message(OTHER, "/help")  # ends the poll in progress; the next one is held
+    server.wait_for(lambda _: "getUpdates" in server.delayed, what="a held poll")
+    api.user_message(USER, "/help")
+    server.wait_for(
+        lambda api: count_showing(api, USER, HELP) == 2 and count_showing(api, OTHER, HELP) == 1,
+        what="both answered after the slow poll",
+    )
+    api.user_message(OTHER, "/help")
+    server.wait_for(lambda api: count_showing(api, OTHER, HELP) == 2, what="polling goes on")
+
+
+# -- the database refuses writes, or is full ------------------------------------------------------
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
+    bot = await start_harness(make_config(tmp_path), content)
+    try:
+        yield bot
+    finally:
+        await stop_harness(bot)
+    assert invalid_requests(bot.api) == []
+
+
+async def snapshot(bot: Harness) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (reads work whatever the fault)."""
+    tables = await bot.storage.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    return {
+        str(name): sorted(
+            tuple(row)
+            for row in await bot.storage.fetchall(f'SELECT * FROM "{name}"')  # noqa: S608
+        )
+        for (name,) in tables
+    }
+
+
+def screen(bot: Harness, message_id: int) -> StoredMessage:
+    """The user's message ``message_id`` as it shows now."""
+    return next(m for m in bot.api.messages(bot.user_id) if m.message_id == message_id)
+
+
+def starts_as(message: StoredMessage, expected: str) -> bool:
+    """The message is the screen ``expected`` begins (its first line, placeholders filled)."""
+    return (message.text or "").startswith(expected.split("\n", 1)[0][:40])
+
+
+async def pragma(bot: Harness, statement: str) -> Any:
+    async with bot.storage._conn.execute(f"PRAGMA {statement}") as cursor:
+        row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_read_only_database_then_writable_again(
+    harness: Harness, content: Content, lang: str
+) -> None:
+    """Read-only SQLite: "can't save" in the user's language, nothing written; then all works."""
+    bot = harness
+    bot.language_code = lang
+    t = content.text
+    await bot.send("/comment")
+    roles = await bot.press(t("button.start_guide", lang))
+    intro = await bot.send("/pledge")
+    role = next(iter(content.letter.roles.values())).label.get(lang)
+    role_data = next(b["callback_data"] for b in bot.buttons(roles) if b["text"] == role)
+    pledge_data = bot.buttons(intro)[0]["callback_data"]
+    before = await snapshot(bot)
+
+    async def actions() -> list[StoredMessage]:
+        """Each action, and what the user then sees: the latest message in the chat."""
+        await bot.press_data(pledge_data, message_id=intro.message_id)
+        shown = [bot.last()]
+        await bot.press_data(role_data, message_id=roles.message_id)
+        shown.append(bot.last())
+        shown.append(await bot.send("/start", user_id=OTHER))
+        return shown
+
+    await bot.storage._conn.execute("PRAGMA query_only = 1")
+    for reply in await actions():
+        assert CANT_SAVE[lang] in (reply.text or ""), reply.text
+    assert await snapshot(bot) == before, "nothing written"
+    await bot.storage._conn.execute("PRAGMA query_only = 0")
+    await actions()
+    # The presses edit the screens they were pressed on; /start answers the newcomer.
+    pledged, chosen = (screen(bot, m.message_id) for m in (intro, roles))
+    started = bot.last(OTHER)
+    assert starts_as(pledged, t("pledge.ask_name", lang, max="64"))
+    assert starts_as(chosen, t("guide.reasons", lang, step="2", total="5", chosen="0"))
+    campaign = content.campaign.name.get(lang)
+    assert starts_as(started, t("start.greeting", lang, name="Ana", campaign=campaign))
+    draft = await bot.storage.get_draft(bot.user_id)
+    assert draft is not None and draft.step == "reasons" and draft.role is not None
+    assert (await bot.storage.get_pledge(bot.user_id)) is not None
+    assert await bot.storage.get_user(OTHER) is not None
+
+
+# How many pages the database may still grow by; which write meets the full database depends on
+# it: with 1 the press "I pledge" (after the pledge itself was stored), with 2 a newcomer's /pledge.
+FULL_CASES = [pytest.param(1, "es", id="1-page-es"), pytest.param(2, "en", id="2-pages-en")]
+
+
+@pytest.mark.parametrize(("headroom", "lang"), FULL_CASES)
+async def test_full_database_then_room_again(
+    harness: Harness, content: Content, headroom: int, lang: str
+) -> None:
+    """Full SQLite: "can't save" in the user's language, no half-written pledge; then it works."""
+    bot = harness
+    bot.language_code = lang
+    pledge_button = content.text("button.pledge_yes", lang)
+    pages = await pragma(bot, "page_count")
+    limit = pages + headroom
+    assert await pragma(bot, f"max_page_count = {limit}") == limit
+    failed: tuple[int, str, int] | None = None  # (user, what was refused, message to retry on)
+    for user_id in range(10_000, 12_000):  # a page holds some 100 users: bounded anyway
+        intro = await bot.send("/pledge", user_id=user_id)
+        if CANT_SAVE[lang] in (intro.text or ""):
+            failed = (user_id, "/pledge", 0)
+            break
+        reply = await bot.press(pledge_button, user_id=user_id)
+        if CANT_SAVE[lang] in (reply.text or ""):
+            failed = (user_id, "pledge", intro.message_id)
+            break
+    assert failed is not None, "the database never filled up"
+    user_id, refused, message_id = failed
+
+    async def consistent() -> int:
+        """Pledges numbered 1..n without gaps or repeats, each counted once; return n."""
+        numbers = [n for (n,) in await bot.storage.fetchall("SELECT number FROM pledges")]
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
+        counted = await bot.storage.fetchone(
+            "SELECT COALESCE(SUM(count), 0) FROM daily_counts WHERE event = 'pledge'"
+        )
+        assert counted is not None and counted[0] == len(numbers), "a pledge without its count"
+        assert await pragma(bot, "integrity_check") == "ok"
+        return len(numbers)
+
+    pledged = await consistent()
+    assert await pragma(bot, "max_page_count = 1000000") == 1_000_000
+    if refused == "/pledge":
+        intro = await bot.send("/pledge", user_id=user_id)
+        assert bot.buttons(intro), intro.text
+        message_id = intro.message_id
+    bot.user_id = user_id
+    data = next(
+        b["callback_data"] for b in screen(bot, message_id).buttons if b["text"] == pledge_button
+    )
+    await bot.press_data(data, message_id=message_id)
+    assert starts_as(screen(bot, message_id), content.text("pledge.ask_name", lang, max="64"))
+    assert await consistent() in (pledged, pledged + 1)
+    assert await bot.storage.get_pledge(user_id) is not None
+
+
+# -- broken content at /reload ------------------------------------------------------------------
+
+
+def _break_yaml(content_dir: Path) -> None:
+    (content_dir / "ui.yaml").write_text("strings: [broken", "utf-8")
+
+
+def _truncate(content_dir: Path) -> None:
+    ui = content_dir / "ui.yaml"
+    text = ui.read_text("utf-8")
+    ui.write_text(text[: len(text) // 2].rsplit("\n", 1)[0] + "\n", "utf-8")
+
+
+def _insecure_source(content_dir: Path) -> None:
+    facts = content_dir / "facts.yaml"
+    facts.write_text(
+        facts.read_text("utf-8").replace('url: "https://', 'url: "http://', 1), "utf-8"
+    )
+
+
+def _vanish(content_dir: Path) -> None:
+    shutil.rmtree(content_dir)
+
+
+BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "invalid-yaml": (_break_yaml, "ui.yaml:1: invalid YAML"),
+    "truncated-file": (_truncate, "ui.yaml"),
+    "http-source": (_insecure_source, "is not an https link"),
+    "directory-gone": (_vanish, "not a directory"),
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+async def test_broken_content_at_reload_keeps_the_old(
+    tmp_path: Path, content: Content, breakage: str
+) -> None:
+    """/reload of broken content keeps the old serving and lists the errors; fixed, it reloads."""
+    content_dir = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content_dir)
+    config = make_config(tmp_path, content_dir=content_dir, organizers=frozenset({ORGANIZER}))
+    bot = await start_harness(config, content)
+    try:
+        assert HELP in ((await bot.send("/help")).text or "")
+        question = await bot.send("what is 287g")
+        break_it, expected = BREAKAGES[breakage]
+        break_it(content_dir)
+        report = (await bot.send("/reload", user_id=ORGANIZER)).text or ""
+        assert "Content not reloaded" in report and expected in report, report
+        assert HELP in ((await bot.send("/help")).text or ""), "the old content serves"
+        assert (await bot.send("what is 287g")).text == question.text
+        shutil.rmtree(content_dir, ignore_errors=True)
+        shutil.copytree(CONTENT_DIR, content_dir)
+        ui = content_dir / "ui.yaml"
+        ui.write_text(ui.read_text("utf-8").replace(HELP, "how to use this new bot"), "utf-8")
+        report = (await bot.send("/reload", user_id=ORGANIZER)).text or ""
+        assert "Content reloaded" in report, report
+        assert "how to use this new bot" in ((await bot.send("/help")).text or "")
+    finally:
+        await stop_harness(bot)
+    assert invalid_requests(bot.api) == []
