@@ -26,12 +26,20 @@ def guess_language(language_code: str | None, default: str) -> str:
 
 
 async def current_user(update: Update, ctx: Ctx, source: str | None = None) -> User:
-    """The stored user behind this update, created on first contact."""
+    """The stored user behind this update, created on first contact.
+
+    Recorded once per update: the handlers of one step call this from several helpers, and
+    each call would otherwise be a write transaction (``last_seen``).
+    """
     tg_user = update.effective_user
     assert tg_user is not None
+    cached = ctx.seen_user
+    if cached is not None and cached.user_id == tg_user.id:
+        return cached
     services = ctx.services
     language = guess_language(tg_user.language_code, services.config.default_language)
     user, _ = await services.storage.touch_user(tg_user.id, language, source)
+    ctx.seen_user = user
     return user
 
 

@@ -11,7 +11,7 @@ from telegram.request import BaseRequest
 from bot.config import Config
 from bot.content import Content, ContentError, load_content
 from bot.search import KnowledgeIndex
-from bot.storage import Storage
+from bot.storage import Storage, User
 
 if TYPE_CHECKING:
     from bot.outbox import Outbox
@@ -64,7 +64,13 @@ class Services:
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
-    """The callback context with typed access to the bot's services."""
+    """The callback context with typed access to the bot's services.
+
+    A context lives for one update and one handler; ``seen_user`` holds the stored user once
+    this update has recorded them (see ``common.current_user``).
+    """
+
+    seen_user: User | None = None
 
     @property
     def services(self) -> Services:

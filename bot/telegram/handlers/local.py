@@ -69,7 +69,7 @@ async def where_typed(update: Update, ctx: Ctx, text: str) -> None:
             [button(f"{p.county}, {p.state}", Callback("lzc", f"{zip_code}-{n}").data())]
             for n, p in enumerate(places)
         ]
-        await ctx.services.storage.set_step(user.user_id, None)
+        await ctx.services.storage.clear_step(user.user_id)
         text = content.text("local.which_county", lang, zip=escape(zip_code))
         await show(update, ctx, text, keyboard(*rows))
         return
@@ -126,7 +126,7 @@ async def answer(
     """The agreements in the county, statewide ones, the state's total — with the list's date."""
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
-    await storage.set_step(user.user_id, None)
+    await storage.clear_step(user.user_id)
     await storage.count_event(f"lookup:{state_code}", lang, None)
     text = local_answer(content, _agreements(ctx), state_code, county, lang)
     if also:

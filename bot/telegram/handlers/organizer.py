@@ -106,14 +106,14 @@ async def organizer_input(update: Update, ctx: Ctx) -> bool:
         outbox = ctx.services.outbox
         await outbox.discard_drafts(user.id)
         await outbox.create_broadcast(user.id, message.chat_id, message.message_id, kind, "all")
-        await ctx.services.storage.set_step(user.id, None)
+        await ctx.services.storage.clear_step(user.id)
         await _audience_menu(update, ctx, lang)
     elif step == STEP_SOURCE:
         code = (message.text or "").strip()
         if not SOURCE_RE.match(code):
             await message.reply_text(t("broadcast.source_invalid", lang))
             return True
-        await ctx.services.storage.set_step(user.id, None)
+        await ctx.services.storage.clear_step(user.id)
         await _set_audience(update, ctx, f"source:{code}", lang)
     else:
         await _schedule_typed(update, ctx, message.text or "", lang)
@@ -273,7 +273,7 @@ async def _schedule_typed(update: Update, ctx: Ctx, text: str, lang: str) -> Non
         return
     outbox = ctx.services.outbox
     draft = await outbox.latest_draft(user.id)
-    await ctx.services.storage.set_step(user.id, None)
+    await ctx.services.storage.clear_step(user.id)
     if draft is None:
         await message.reply_text(t("broadcast.no_draft", lang))
         return

@@ -34,7 +34,7 @@ async def pledge_screen(update: Update, ctx: Ctx) -> None:
     """Show the pledge and ask to take it, or say the user already has."""
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
-    await storage.set_step(user.user_id, None)
+    await storage.clear_step(user.user_id)
     pledge = await storage.get_pledge(user.user_id)
     if pledge is not None:
         when = format_date(_iso_day(pledge.pledged_at), lang)
@@ -164,7 +164,7 @@ async def ask_updates(update: Update, ctx: Ctx) -> None:
     """Ask, separately and never pre-ticked, whether to send updates."""
     user = await current_user(update, ctx)
     content, lang = ctx.services.content, user.language
-    await ctx.services.storage.set_step(user.user_id, None)
+    await ctx.services.storage.clear_step(user.user_id)
     if await ctx.services.storage.is_subscribed(user.user_id):
         await finish(update, ctx)
         return
@@ -209,7 +209,7 @@ async def confirm_unpledge(update: Update, ctx: Ctx) -> None:
     """Ask before withdrawing the pledge."""
     user = await current_user(update, ctx)
     content, lang = ctx.services.content, user.language
-    await ctx.services.storage.set_step(user.user_id, None)
+    await ctx.services.storage.clear_step(user.user_id)
     if await ctx.services.storage.get_pledge(user.user_id) is None:
         await _no_pledge(update, ctx)
         return
@@ -243,7 +243,7 @@ async def unpledge(update: Update, ctx: Ctx) -> None:
 async def _no_pledge(update: Update, ctx: Ctx) -> None:
     user = await current_user(update, ctx)
     content, lang = ctx.services.content, user.language
-    await ctx.services.storage.set_step(user.user_id, None)
+    await ctx.services.storage.clear_step(user.user_id)
     await show(
         update,
         ctx,

@@ -71,7 +71,7 @@ async def confirm_forget(update: Update, ctx: Ctx) -> None:
     """Ask for confirmation before deleting everything."""
     user = await current_user(update, ctx)
     content, lang = ctx.services.content, user.language
-    await ctx.services.storage.set_step(user.user_id, None)
+    await ctx.services.storage.clear_step(user.user_id)
     await show(
         update,
         ctx,

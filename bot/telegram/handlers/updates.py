@@ -45,7 +45,7 @@ async def unsubscribe(update: Update, ctx: Ctx) -> None:
     """Unsubscribe at once and confirm (button, /stop or a stop word)."""
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
-    await storage.set_step(user.user_id, None)
+    await storage.clear_step(user.user_id)
     if await storage.unsubscribe(user.user_id):
         await storage.count_event("unsubscribe", lang, user.source)
         text = content.text("updates.unsubscribed", lang)
