@@ -112,9 +112,7 @@ async def start_harness(
     config: Config, content: Content, api: LocalBotApi | None = None
 ) -> Harness:
     api = api or LocalBotApi()
-    app = build_application(
-        config, content, request=LocalRequest(api), broadcast_request=LocalRequest(api)
-    )
+    app = build_application(config, content, request=LocalRequest(api))
     await start_in_process(app)
     harness = Harness(app=app, api=api, startup_actions=list(api.sent))
     api.clear()  # tests look at what the bot says to users

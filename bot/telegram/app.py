@@ -62,6 +62,7 @@ from bot.telegram.handlers import (
     updates,
 )
 from bot.telegram.jobs import schedule_jobs
+from bot.telegram.local_api import LocalRequest
 from bot.telegram.sender import BroadcastSender, build_sender_bot
 
 log = logging.getLogger(__name__)
@@ -122,8 +123,9 @@ def build_application(
 
     ``per_user_concurrency=False`` processes every update one after another, as
     python-telegram-bot does by default (the benchmarks' baseline). ``broadcast_request`` is
-    the transport of the broadcast sender's own Bot (by default its own HTTP pool), so
-    broadcasts never queue in front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
+    the transport of the broadcast sender's own Bot (by default its own HTTP pool, or the same
+    in-memory Bot API when ``request`` is a ``LocalRequest``), so broadcasts never queue in
+    front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
     content (``outreach-bot reload``).
     """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
@@ -149,6 +151,9 @@ def build_application(
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
     services.set_content(content)
+    if broadcast_request is None and isinstance(request, LocalRequest):
+        # No network in, no network out: the sender uses the same in-memory Bot API.
+        broadcast_request = LocalRequest(request.api)
     services.broadcast_request = broadcast_request
     services.reload_on_sighup = reload_on_sighup
     _add_handlers(application, config)

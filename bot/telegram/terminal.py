@@ -140,9 +140,7 @@ async def run_terminal_chat(
     api = LocalBotApi(username="outreach_bot")
     if not config.token:
         config = _with_token(config, TERMINAL_TOKEN)
-    app = build_application(
-        config, content, request=LocalRequest(api), broadcast_request=LocalRequest(api)
-    )
+    app = build_application(config, content, request=LocalRequest(api))
     chat = TerminalChat(api, out, terminal_language(language_code))
     await start_in_process(app)
     try:
