@@ -45,7 +45,8 @@ def test_every_fact_is_cited_dated_and_bilingual(content: Content) -> None:
             for part in (fact.title, fact.text, fact.why)
             for lang in LANGS
         )
-        assert (fact.data_as_of is not None) == states_figures, fact.id
+        if states_figures:
+            assert fact.data_as_of is not None, fact.id
         if fact.data_as_of is not None:
             assert fact.data_as_of <= fact.checked, fact.id
         for lang in LANGS:
@@ -67,20 +68,71 @@ UNSUPPORTED_CLAIMS = [
     r"160\s*(\+|or more|immigration|groups|grupos|organizaciones)",
     r"Secretar[a-z]*\s+(Alejandro\s+)?Mayorkas",  # he left office in January 2025
     r"120 law enforcement",
+    # corrected by the November 2026 audit
+    r"\bonly DHS\b|\bsolo el DHS\b",  # Congress can repeal 287(g); DHS can end them without it
+    r"\b314 (million|millones)",  # superseded: $352 million projected by mid-2026
+    r"\bbonus|\bbonos\b",  # the awards go to agencies, not officers
+    r"without planning(?! for)|sin planificación",  # OIG-18-77's phrase is longer
+    r"(Executive Order|Orden Ejecutiva) 14159,?\s+(revived|brought|lo revivió|los trajo)",
+    r"advisory board|junta asesora",  # not confirmed
+    r"\b33 (recommendations|recomendaciones)",  # not confirmed
+    r"\blo identifica\b",  # one form of address: le identifica
 ]
 
 
-def test_unsupported_campaign_claims_are_not_shipped(content: Content) -> None:
-    """No text the bot shows repeats the 2023 text's unsupported claims.
-
-    Keywords may contain them (someone asking about "500 percent" should find the real figure).
-    """
+def shown_texts(content: Content) -> list[str]:
+    """Every text a supporter can read: campaign, UI strings, fact cards and letter pieces."""
     shown = [content.campaign.name, content.campaign.description, *content.ui.values()]
     for fact in content.facts.values():
         shown += [fact.title, fact.text, fact.why]
-    for text in (value.get(lang) for value in shown for lang in LANGS):
+    letter = content.letter
+    texts = [value.get(lang) for value in shown for lang in LANGS]
+    texts += [letter.why.en, letter.why.es]
+    for variants in (
+        *(role.openings for role in letter.roles.values()),
+        *(point.paragraphs for point in letter.talking_points.values()),
+        letter.closings,
+    ):
+        texts += [*variants.en, *variants.es]
+    return texts
+
+
+def test_unsupported_campaign_claims_are_not_shipped(content: Content) -> None:
+    """No text the bot shows, cards and letters alike, repeats an unsupported or corrected claim.
+
+    Keywords may contain them (someone asking about "500 percent" should find the real figure).
+    """
+    for text in shown_texts(content):
         for pattern in UNSUPPORTED_CLAIMS:
             assert not re.search(pattern, text, re.IGNORECASE), f"{pattern}: {text}"
+
+
+def test_translated_quotations_are_marked(content: Content) -> None:
+    """A quotation rendered in Spanish says it is our translation; English originals stay as is."""
+    spanish = [fact.text.es for fact in content.facts.values()]
+    spanish += [fact.why.es for fact in content.facts.values()]
+    spanish += [p for point in content.letter.talking_points.values() for p in point.paragraphs.es]
+    for text in spanish:
+        for quote in re.finditer(r"“([^”]+)”", text):
+            if re.search(r"\b(la|el|de|que|y|los|las|del)\b", quote.group(1)):
+                after = text[quote.end() : quote.end() + 24]
+                assert after.startswith(" (traducción nuestra)"), f"unmarked: {quote.group(0)}"
+
+
+def test_corrected_figures_are_the_audited_ones(content: Content) -> None:
+    """The costs, reimbursement and program size read as the audit corrected them."""
+    costs = content.facts["maricopa-costs"].text
+    assert "$352 million by mid-2026" in costs.en and "72% of the $226 million" in costs.en
+    assert "352 millones" in costs.es and "72%" in costs.es
+    pays = content.facts["who-pays"].text
+    assert "announced" in pays.en and "participating agencies" in pays.en
+    assert "not confirmed" in pays.en and "no está confirmado" in pays.es
+    size = content.facts["agreements-2026"]
+    assert "1,934" in size.text.en and size.data_as_of == "2026-06-09"
+    for needle in ("1,248 task force", "506 warrant service", "180 jail", "Texas had 416"):
+        assert needle in size.text.en
+    costs_letter = " ".join(content.letter.talking_points["costs"].paragraphs.en)
+    assert "$352 million by mid-2026" in costs_letter and "announced" in costs_letter
 
 
 def test_alamance_is_only_an_allegation(content: Content) -> None:
