@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
@@ -148,14 +147,3 @@ def sensitive_mentions(story: str, words: tuple[str, ...]) -> list[str]:
         if wanted and f" {wanted} " in padded and word not in found:
             found.append(word)
     return found
-
-
-def story_problem(text: str) -> str | None:
-    """Why a typed story cannot be used as it is ("empty", "too_long", "invalid"), or None."""
-    if not text.strip():
-        return "empty"
-    if len(text) > STORY_MAX:
-        return "too_long"
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        return "invalid"
-    return None

@@ -16,7 +16,6 @@ from bot.letters import (
     postal_letter,
     render_letter,
     sensitive_mentions,
-    story_problem,
 )
 
 LANGS = ("en", "es")
@@ -138,23 +137,6 @@ def test_postal_letter_is_ready_to_print(content: Content) -> None:
 def test_sensitive_words(content: Content, story: str, found: bool) -> None:
     """Sensitive words are found as whole words, any case or accent."""
     assert bool(sensitive_mentions(story, content.letter.sensitive_words.all())) is found
-
-
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ("", "empty"),
-        ("   \n ", "empty"),
-        ("x" * (STORY_MAX + 1), "too_long"),
-        ("x" * STORY_MAX, None),
-        ("bad\x00byte", "invalid"),
-        ("two\nlines\tand tab", None),
-        ("😀😀😀", None),
-    ],
-)
-def test_story_rules(text: str, problem: str | None) -> None:
-    """Stories: up to 1,000 characters, not empty, no control characters; emoji are fine."""
-    assert story_problem(text) == problem
 
 
 @pytest.mark.parametrize("lang", LANGS)

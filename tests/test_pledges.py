@@ -121,7 +121,7 @@ async def test_bad_names_are_refused_and_nothing_is_written(bot: Harness) -> Non
     empty = await bot.send("    ")
     assert "looks empty" in (empty.text or "")
     control = await bot.send("Ana\x07")
-    assert "characters I can't use" in (control.text or "")
+    assert "control characters I can't use" in (control.text or "")
     assert db_rows(bot, "SELECT first_name FROM pledges") == [(None,)]
     ok = await bot.send("Ana")
     assert "Which US state" in (ok.text or "")

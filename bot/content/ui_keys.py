@@ -113,6 +113,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "guide.sign_place": frozenset({"step", "total", "max"}),
     "guide.sign_too_long": frozenset({"length", "max"}),
     "guide.sign_invalid": frozenset(),
+    "guide.sign_empty": frozenset(),
     "guide.preview": frozenset({"subject"}),
     "guide.safety": frozenset(),
     "guide.letter": frozenset({"subject"}),

@@ -19,6 +19,7 @@ from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup,
 
 from bot.callbacks import Callback
 from bot.content import Content
+from bot.freetext import check_free_text
 from bot.letters import (
     STORY_MAX,
     DraftChoices,
@@ -27,9 +28,8 @@ from bot.letters import (
     postal_letter,
     render_letter,
     sensitive_mentions,
-    story_problem,
 )
-from bot.pledges import NAME_MAX, check_first_name
+from bot.pledges import NAME_MAX
 from bot.render import (
     MAX_MESSAGE,
     local_letter_sentence,
@@ -472,10 +472,10 @@ async def story_typed(update: Update, ctx: Ctx, text: str) -> None:
         return
     user, draft = found
     content, lang = ctx.services.content, draft.language
-    problem = story_problem(text)
-    if problem is not None:
-        key = f"guide.story_{problem}"
-        values = {"length": f"{len(text):,}", "max": f"{STORY_MAX:,}"}
+    check = check_free_text(text, STORY_MAX, multiline=True)
+    if check.text is None:
+        key = f"guide.story_{check.problem}"
+        values = {"length": f"{check.length:,}", "max": f"{STORY_MAX:,}"}
         await show(
             update,
             ctx,
@@ -526,9 +526,9 @@ async def signature_typed(update: Update, ctx: Ctx, text: str, part: str) -> Non
         return
     _, draft = found
     content, lang = ctx.services.content, draft.language
-    check = check_first_name(text)
-    if check.name is None:
-        key = "guide.sign_too_long" if check.problem == "too_long" else "guide.sign_invalid"
+    check = check_free_text(text, NAME_MAX)
+    if check.text is None:
+        key = f"guide.sign_{check.problem}"
         skip_to = "name" if part == "sign_name" else "place"
         await show(
             update,
@@ -540,9 +540,9 @@ async def signature_typed(update: Update, ctx: Ctx, text: str, part: str) -> Non
         )
         return
     if part == "sign_name":
-        await go(update, ctx, "sign_place", sign_name=check.name)
+        await go(update, ctx, "sign_place", sign_name=check.text)
     else:
-        await go(update, ctx, "preview", sign_place=check.name, editing=0)
+        await go(update, ctx, "preview", sign_place=check.text, editing=0)
 
 
 async def edit(update: Update, ctx: Ctx, part: str) -> bool:
