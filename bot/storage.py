@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
+
+log = logging.getLogger(__name__)
 
 
 class StorageError(Exception):
@@ -713,8 +717,11 @@ def _pledge(row: sqlite3.Row) -> Pledge:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create the database file with mode 0600 so only its owner can read supporter data."""
+    """Create the database file with mode 0600 so only its owner can read supporter data; an
+    existing one (and its -wal and -shm files) readable by others is tightened, with a warning."""
     if path.exists():
+        for existing in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
+            _tighten(existing)
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -727,3 +734,29 @@ def _create_private_file(path: Path) -> None:
     except OSError as exc:
         raise StorageError(f"cannot create database {str(path)!r}: {exc.strerror}") from exc
     os.close(fd)
+
+
+def _tighten(path: Path) -> None:
+    """Take away every permission of group and others from ``path``, saying so in the log."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if not mode & 0o077:
+        return
+    try:
+        path.chmod(mode & 0o700)
+    except OSError as exc:
+        log.warning(
+            "database file %s is readable by others (mode %o) and could not be made private: %s",
+            path,
+            mode,
+            exc.strerror,
+        )
+        return
+    log.warning(
+        "database file %s was readable by others (mode %o): now %o, for its owner only",
+        path,
+        mode,
+        mode & 0o700,
+    )

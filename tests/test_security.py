@@ -9,7 +9,8 @@ database file's mode and safe YAML loading.
   stored verbatim and changes nothing else.
 * Every user-provided text sent as Telegram HTML is escaped, on every surface that shows one.
 * Organizer commands and buttons from anyone else change nothing and look like unknown ones.
-* The database file and its -wal/-shm files are readable by their owner only.
+* The database file and its -wal/-shm files are readable by their owner only (an existing one
+  is tightened at start), and so is the CSV `outreach-bot export` writes.
 * Content is read with the safe YAML loader: an AST scan, and a ``!!python/object/apply`` tag
   that is refused without running anything.
 """
@@ -659,6 +660,67 @@ async def test_database_files_are_private(tmp_path: Path) -> None:
             }
         finally:
             await storage.close()
+
+
+async def test_a_database_readable_by_others_is_tightened_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An existing database (and its -wal and -shm files) with a wider mode is made private
+    when the bot opens it, with a warning naming the file."""
+    path = tmp_path / "bot.sqlite3"
+    with umask(0):
+        storage = await Storage.open(path)
+        await storage.touch_user(USER, "en")
+        wal, shm = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+        for file in (path, wal, shm):
+            file.chmod(0o644)
+        await storage.close()
+        path.chmod(0o664)
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
+            storage = await Storage.open(path)
+        try:
+            assert mode(path) == 0o600
+            assert all(mode(p) == 0o600 for p in (wal, shm) if p.exists())
+        finally:
+            await storage.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(str(path) in w and "664" in w for w in warnings), warnings
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.storage"):
+        await (await Storage.open(path)).close()
+    assert not caplog.records, "a private database is opened without a warning"
+
+
+@pytest.mark.parametrize("existing", [None, 0o644])
+def test_cli_export_is_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: int | None
+) -> None:
+    """`outreach-bot export FILE` writes the CSV of names readable by its owner only, even when
+    the umask allows more and when it replaces a file others could read."""
+    import asyncio
+
+    from bot.cli import main
+
+    db = tmp_path / "bot.sqlite3"
+
+    async def seed() -> None:
+        storage = await Storage.open(db)
+        await storage.touch_user(USER, "en")
+        await storage.record_pledge(USER)
+        await storage.set_pledge_name(USER, "Ana")
+        await storage.close()
+
+    asyncio.run(seed())
+    monkeypatch.setenv("OUTREACH_DB", str(db))
+    target = tmp_path / "pledges.csv"
+    if existing is not None:
+        target.write_text("old", encoding="utf-8")
+        target.chmod(existing)
+    with umask(0):
+        assert main(["export", str(target)]) == 0
+    assert mode(target) == 0o600
+    assert "Ana" in target.read_text(encoding="utf-8-sig")
+    assert not target.with_name(target.name + ".partial").exists()
 
 
 # -- YAML is loaded safely -----------------------------------------------------------------------
