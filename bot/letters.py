@@ -139,11 +139,28 @@ def _q(text: str) -> str:
 
 
 def sensitive_mentions(story: str, words: tuple[str, ...]) -> list[str]:
-    """The sensitive words (immigration status and the like) a story mentions, as whole words."""
-    padded = f" {normalize(story)} "
-    found = []
+    """The sensitive words (immigration status and the like) a story mentions.
+
+    Whole words and phrases, in any case and with or without accents ("visa" is not found in
+    "visage"). An entry ending in ``*`` matches every ending of its last word
+    ("indocumentad*": indocumentado, indocumentadas…) and is reported as the story wrote it.
+    """
+    text = normalize(story)
+    padded = f" {text} "
+    found: list[str] = []
     for word in words:
-        wanted = normalize(word)
-        if wanted and f" {wanted} " in padded and word not in found:
-            found.append(word)
-    return found
+        if word.endswith("*"):
+            stem = normalize(word[:-1])
+            matches = re.findall(rf"(?<![^ ]){re.escape(stem)}[^ ]*", text) if stem else []
+        else:
+            wanted = normalize(word)
+            matches = [word] if wanted and f" {wanted} " in padded else []
+        for match in matches:
+            if match not in found:
+                found.append(match)
+    # "visa expired" says it all: "visa" on its own adds nothing.
+    return [w for w in found if not any(_within(w, other) for other in found if other != w)]
+
+
+def _within(word: str, phrase: str) -> bool:
+    return f" {normalize(word)} " in f" {normalize(phrase)} "

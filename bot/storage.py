@@ -174,6 +174,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE users ADD COLUMN last_answer_id INTEGER",
         ),
     ),
+    Migration(
+        "0007_undecided_stories",
+        (
+            # A story that mentions a sensitive word is no longer stored until its sender keeps
+            # it. Drafts caught at that check held the story before anyone decided: drop it, and
+            # the guide asks for the sender's own words again.
+            "UPDATE drafts SET step = 'story', story = NULL WHERE step = 'story_check'",
+        ),
+    ),
 )
 
 

@@ -112,3 +112,34 @@ async def test_unopenable_path_raises_storage_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot"):
         await Storage.open(blocker / "db.sqlite3")
+
+
+async def open_at(path: Path, migration: str, monkeypatch: pytest.MonkeyPatch) -> Storage:
+    """A database migrated only up to ``migration``, as an older release left it."""
+    names = [m.name for m in MIGRATIONS]
+    with monkeypatch.context() as patch:
+        patch.setattr("bot.storage.MIGRATIONS", MIGRATIONS[: names.index(migration) + 1])
+        return await Storage.open(path)
+
+
+async def test_undecided_story_of_an_older_database_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft an older release left at the story check (the flagged story already written)
+    loses that story on upgrade and asks for the sender's words again; other drafts keep theirs."""
+    path = tmp_path / "db.sqlite3"
+    old = await open_at(path, "0006_last_answer", monkeypatch)
+    for user_id, step in ((1, "story_check"), (2, "preview")):
+        await old.touch_user(user_id, "en")
+        await old.start_draft(user_id, "en", 7, step)
+        await old.update_draft(user_id, story=f"story {user_id}: undocumented")
+    await old.close()
+    storage = await Storage.open(path)
+    try:
+        drafts = [await storage.get_draft(user_id) for user_id in (1, 2)]
+        assert [(d.step, d.story) for d in drafts if d] == [
+            ("story", None),
+            ("preview", "story 2: undocumented"),
+        ]
+    finally:
+        await storage.close()

@@ -109,6 +109,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "guide.story_empty": frozenset(),
     "guide.story_invalid": frozenset(),
     "guide.story_sensitive": frozenset({"words"}),
+    "guide.story_gone": frozenset(),
     "guide.sign_name": frozenset({"step", "total", "max"}),
     "guide.sign_place": frozenset({"step", "total", "max"}),
     "guide.sign_too_long": frozenset({"length", "max"}),

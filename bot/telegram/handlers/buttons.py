@@ -24,8 +24,9 @@ from bot.telegram.handlers import (
 )
 
 # Actions that answer a step awaiting typed input (or set it again themselves); any other
-# press leaves the typed step, so the next text is read as a question.
-STEP_ACTIONS = {"pskip", "pstate", "cskip"}
+# press leaves the typed step, so the next text is read as a question. Keeping a checked
+# story reads the step, which names the message showing the story.
+STEP_ACTIONS = {"pskip", "pstate", "cskip", "ckeep"}
 
 
 async def on_button(update: Update, ctx: Ctx) -> None:
@@ -149,7 +150,7 @@ async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None)
         case "cskip", str(what):
             return await comment.skip(update, ctx, what)
         case "ckeep", None:
-            await comment.keep_story(update, ctx)
+            return await comment.keep_story(update, ctx)
         case "cedit", str(part):
             return await comment.edit(update, ctx, part)
         case "cback", None:
