@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -465,6 +466,58 @@ async def test_sent_cancels_the_reminder(bot: Harness, content: Content) -> None
     await bot.send("/comment")
     await bot.press_data("cout:sent")
     assert db(bot, "SELECT COUNT(*) FROM reminders") == [(0,)]
+
+
+def comments_sent(bot: Harness) -> int:
+    rows = db(bot, "SELECT COALESCE(SUM(count), 0) FROM daily_counts WHERE event = 'comment_sent'")
+    return int(rows[0][0])
+
+
+async def test_forged_presses_cannot_inflate_comments_sent(bot: Harness, content: Content) -> None:
+    """Forged "new letter" and "I sent it" presses, ten times over, count nothing; a real
+    letter counts once, and forging afterwards adds nothing."""
+    await bot.send("/start")
+    for _ in range(10):
+        await bot.press_data("cnew")
+        await bot.press_data("cout:sent")
+    assert comments_sent(bot) == 0 and "sent" not in funnel(bot)
+    assert db(bot, "SELECT COUNT(*) FROM drafts") == [(0,)]
+    await walk_to_preview(bot, content)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    await bot.press("I sent it")
+    for _ in range(10):
+        await bot.press_data("cnew")  # offered after a sent letter: a new draft, at the start
+        await bot.press_data("cout:sent")
+        await bot.press_data("cout:sent")
+    assert comments_sent(bot) == 1
+    counts = funnel(bot)
+    assert counts["sent"] == 1 and counts["sent"] <= counts["previewed"]
+    from bot.stats import collect_stats
+
+    stats = await collect_stats(bot.storage, datetime.now(UTC).date())
+    assert stats.comments_sent == 1
+
+
+async def test_sent_needs_the_preview(bot: Harness, content: Content) -> None:
+    """Jumping to the send step with forged presses, past the preview, cannot count "sent":
+    the funnel never shows more "sent" than "previewed"."""
+    await bot.send("/comment")
+    await bot.press_data("csafe")  # straight to the letter, never previewed
+    reply = await bot.press_data("cout:sent")
+    assert "no longer active" in (reply.text or "")
+    assert comments_sent(bot) == 0 and "sent" not in funnel(bot)
+    assert db(bot, "SELECT outcome, completed_at FROM drafts") == [(None, None)]
+
+
+async def test_a_new_letter_starts_only_where_it_is_offered(bot: Harness, content: Content) -> None:
+    """A forged "new letter" press in the middle of a draft is refused and changes nothing."""
+    await walk_to_preview(bot, content)
+    before = db(bot, "SELECT * FROM drafts")
+    reply = await bot.press_data("cnew")
+    assert "no longer active" in (reply.text or "")
+    assert db(bot, "SELECT * FROM drafts") == before
+    assert funnel(bot)["started"] == 1
 
 
 async def test_couldnt_keeps_the_draft(bot: Harness, content: Content) -> None:

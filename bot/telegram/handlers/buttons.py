@@ -138,7 +138,7 @@ async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None)
         case "cmt", None:
             await comment.entry(update, ctx)
         case "cnew", None:
-            await comment.start_new(update, ctx)
+            return await comment.start_after_finished(update, ctx)
         case "cgo", None:
             await comment.begin(update, ctx)
         case "crole", str(role_id):

@@ -133,6 +133,17 @@ async def start_new(update: Update, ctx: Ctx, local: tuple[str, str] | None = No
     await show_step(update, ctx, user, draft)
 
 
+async def start_after_finished(update: Update, ctx: Ctx) -> bool:
+    """ "Write a new letter", offered once a letter is sent; False anywhere else (a forged or
+    stale press), so a draft cannot be restarted to count "sent" again."""
+    user = await current_user(update, ctx)
+    draft = await ctx.services.storage.get_draft(user.user_id)
+    if draft is None or draft.completed_at is None:
+        return False
+    await start_new(update, ctx)
+    return True
+
+
 # -- screens ---------------------------------------------------------------------------------------
 
 
@@ -652,15 +663,16 @@ async def printable(update: Update, ctx: Ctx) -> None:
 
 
 async def outcome(update: Update, ctx: Ctx, result: str) -> bool:
-    """Record "I sent it", "I couldn't" or "Remind me later"."""
+    """Record "I sent it", "I couldn't" or "Remind me later"; a draft counts as sent once."""
     if result not in ("sent", "couldnt", "later"):
         return False
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     draft = await storage.get_draft(user.user_id)
-    if draft is None:
-        await entry(update, ctx)
-        return True
+    if draft is None or draft.step != "send" or "previewed" not in draft.reached:
+        # The outcome buttons follow the letter, after its preview: from anywhere else the
+        # press is stale or forged, and counting it would show more "sent" than "previewed".
+        return False
     t = content.text
     menu = button(t("button.menu", lang), Callback("menu").data())
     if result == "sent":
