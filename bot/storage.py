@@ -183,6 +183,76 @@ MIGRATIONS: tuple[Migration, ...] = (
             "UPDATE drafts SET step = 'story', story = NULL WHERE step = 'story_check'",
         ),
     ),
+    Migration(
+        "0008_broadcast_previews",
+        (
+            # A broadcast has no audience until the organizer picks one (the column becomes
+            # nullable), and remembers the audience of the preview last shown: "Send now" needs
+            # the preview of exactly that message and audience. SQLite cannot relax NOT NULL in
+            # place, so both tables are rebuilt; deliveries first point at the new broadcasts,
+            # so dropping the old ones deletes nothing. Ids are never reused (AUTOINCREMENT):
+            # a button naming a discarded draft must not name the next one.
+            """
+            CREATE TABLE broadcasts_new (
+                id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+                organizer_id        INTEGER NOT NULL,  -- who created it; 0 once they /forget
+                from_chat_id        INTEGER NOT NULL,  -- the message to copy: its chat ...
+                message_id          INTEGER NOT NULL,  -- ... and id (copy_message)
+                kind                TEXT    NOT NULL,  -- text | photo
+                audience            TEXT,              -- NULL until picked | all | lang:es |
+                                                       -- state:TX | pledged_not_sent |
+                                                       -- source:CODE
+                status              TEXT    NOT NULL,  -- draft | scheduled | sending |
+                                                       -- cancelled | done
+                scheduled_at        INTEGER,           -- unix seconds, for scheduled ones
+                created_at          INTEGER NOT NULL,
+                started_at          INTEGER,
+                finished_at         INTEGER,
+                progress_chat_id    INTEGER,           -- the organizer's progress message
+                progress_message_id INTEGER,
+                preview_audience    TEXT               -- audience of the last preview shown
+            ) STRICT
+            """,
+            """
+            INSERT INTO broadcasts_new (id, organizer_id, from_chat_id, message_id, kind,
+                audience, status, scheduled_at, created_at, started_at, finished_at,
+                progress_chat_id, progress_message_id)
+            SELECT id, organizer_id, from_chat_id, message_id, kind,
+                CASE WHEN status = 'draft' THEN NULL ELSE audience END, status, scheduled_at,
+                created_at, started_at, finished_at, progress_chat_id, progress_message_id
+            FROM broadcasts
+            """,
+            """
+            CREATE TABLE deliveries_new (
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts_new (id) ON DELETE CASCADE,
+                user_id      INTEGER NOT NULL,
+                status       TEXT    NOT NULL,  -- pending | sending | delivered | blocked |
+                                                -- failed | unknown | skipped
+                error        TEXT,              -- Telegram's reason, for failed
+                updated_at   INTEGER NOT NULL,
+                PRIMARY KEY (broadcast_id, user_id)
+            ) STRICT, WITHOUT ROWID
+            """,
+            "INSERT INTO deliveries_new SELECT * FROM deliveries",
+            "DROP TABLE deliveries",
+            "DROP TABLE broadcasts",
+            # Renaming the parent rewrites the child's REFERENCES clause to the new name.
+            "ALTER TABLE broadcasts_new RENAME TO broadcasts",
+            "ALTER TABLE deliveries_new RENAME TO deliveries",
+            "CREATE INDEX deliveries_by_status ON deliveries (broadcast_id, status, user_id)",
+            "CREATE INDEX broadcasts_by_status ON broadcasts (status, scheduled_at)",
+            # Delivery rows past their retention period, counted per status with no user id:
+            # a broadcast's report outlives the list of who received it.
+            """
+            CREATE TABLE delivery_counts (
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+                status       TEXT    NOT NULL,
+                count        INTEGER NOT NULL,
+                PRIMARY KEY (broadcast_id, status)
+            ) STRICT, WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import itertools
 import logging
 import os
 import shutil
@@ -38,6 +39,7 @@ from bot.agreements import ImportProblem, parse_agreements
 from bot.callbacks import ORGANIZER_ACTIONS
 from bot.config import RedactSecrets, Secret
 from bot.content import Content, ContentError, load_content
+from bot.outbox import preview_check
 from bot.storage import Storage
 from bot.telegram.app import ORGANIZER_COMMANDS
 from bot.telegram.local_api import StoredMessage
@@ -555,13 +557,17 @@ ORGANIZER_COMMAND_ARGS = {
     "reload": "",
     "link": " flyer-mn pledge",
 }
-ORGANIZER_BUTTON_ARGS: dict[str, tuple[str | None, ...]] = {
-    "obaud": ("all", "lang-en", "lang-es", "pns", "state", "source", "menu"),
-    "obst": ("tx", "ca"),
-    "obgo": (None,),
-    "obsch": (None,),
-    "obx": (None,),
-    "obstop": ("1", "2", "3"),
+# "{id}" stands for each broadcast's id, "{check}" for its preview's check: the data the
+# organizer's own screens carry.
+ORGANIZER_BUTTON_ARGS: dict[str, tuple[str, ...]] = {
+    "obaud": tuple(
+        f"{{id}}-{c}" for c in ("all", "lang-en", "lang-es", "pns", "state", "source", "menu")
+    ),
+    "obst": ("{id}-tx", "{id}-ca"),
+    "obgo": ("{id}-{check}",),
+    "obsch": ("{id}-{check}",),
+    "obx": ("{id}",),
+    "obstop": ("{id}", "1", "2", "3"),
 }
 
 
@@ -614,13 +620,17 @@ async def test_organizer_buttons_from_others_change_nothing(org_bot: Harness) ->
     """Organizer buttons from a supporter look stale and change nothing in the database."""
     bot = org_bot
     await organizer_has_broadcasts(bot)
-    ids = [row[0] for row in await bot.storage.fetchall("SELECT id FROM broadcasts")]
-    assert len(ids) == 2
+    outbox = bot.app.bot_data.outbox
+    rows = await bot.storage.fetchall("SELECT id FROM broadcasts")
+    broadcasts = [await outbox.get(row[0]) for row in rows]
+    assert len(broadcasts) == 2
     await bot.send("/start")
     stale = await bot.press_data("zzz")
     for action, args in ORGANIZER_BUTTON_ARGS.items():
-        for arg in (*args, *(str(i) for i in ids if action == "obstop")):
-            data = action if arg is None else f"{action}:{arg}"
+        for broadcast, arg in itertools.product(broadcasts, args):
+            assert broadcast is not None
+            check = preview_check(broadcast) or "0" * 12
+            data = f"{action}:{arg.format(id=broadcast.id, check=check)}"
             before = dump(bot, ignore=LAST_SEEN)
             reply = await bot.press_data(data)
             assert (reply.text, reply.reply_markup) == (stale.text, stale.reply_markup), data

@@ -211,7 +211,8 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "broadcast.source_invalid": frozenset(),
     "broadcast.preview": frozenset({"audience", "count"}),
     "broadcast.nobody": frozenset(),
-    "broadcast.no_draft": frozenset(),
+    "broadcast.not_draft": frozenset(),
+    "broadcast.preview_outdated": frozenset(),
     "broadcast.started": frozenset({"audience"}),
     "broadcast.progress": frozenset(
         {"total", "delivered", "blocked", "failed", "unknown", "skipped", "pending"}

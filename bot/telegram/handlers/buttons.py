@@ -120,17 +120,16 @@ async def _route_organizer(update: Update, ctx: Ctx, action: str, arg: str | Non
             return await organizer.choose_audience(update, ctx, choice)
         case "obst", str(code):
             return await organizer.choose_state(update, ctx, code)
-        case "obgo", None:
-            await organizer.send_now(update, ctx)
-        case "obsch", None:
-            await organizer.ask_schedule(update, ctx)
-        case "obx", None:
-            await organizer.discard(update, ctx)
+        case "obgo", str(previewed):
+            return await organizer.send_now(update, ctx, previewed)
+        case "obsch", str(previewed):
+            return await organizer.ask_schedule(update, ctx, previewed)
+        case "obx", str(broadcast_id):
+            return await organizer.discard(update, ctx, broadcast_id)
         case "obstop", str(broadcast_id):
             return await organizer.stop(update, ctx, broadcast_id)
         case _:
             return False
-    return True
 
 
 async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool:
