@@ -320,7 +320,10 @@ class Outbox:
         False if there was nothing to stop (unknown, finished or already cancelled).
         """
         changed = await self._storage.write(
-            "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
+            # The chat the message was copied from is dropped once its organizer has used
+            # /forget (author 0): nothing needs it any more.
+            "UPDATE broadcasts SET status = 'cancelled', finished_at = ?,"
+            " from_chat_id = CASE WHEN organizer_id = 0 THEN 0 ELSE from_chat_id END"
             " WHERE id = ? AND status IN ('draft', 'scheduled', 'sending')",
             (self._storage.now(), broadcast_id),
         )
@@ -329,8 +332,9 @@ class Outbox:
     async def finish(self, broadcast_id: int) -> bool:
         """A sending broadcast is done; False if it was not sending (e.g. cancelled)."""
         changed = await self._storage.write(
-            "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ?"
-            " AND status = 'sending'",
+            "UPDATE broadcasts SET status = 'done', finished_at = ?,"
+            " from_chat_id = CASE WHEN organizer_id = 0 THEN 0 ELSE from_chat_id END"
+            " WHERE id = ? AND status = 'sending'",
             (self._storage.now(), broadcast_id),
         )
         return changed == 1

@@ -324,6 +324,17 @@ SELECT_PLEDGE = (
 )
 
 
+# What /forget changes in the broadcasts an organizer created (each takes their user id).
+FORGET_ORGANIZER = (
+    "DELETE FROM broadcasts WHERE organizer_id = ? AND status = 'draft'",
+    # A finished broadcast no longer needs the chat its message was copied from.
+    "UPDATE broadcasts SET from_chat_id = 0"
+    " WHERE from_chat_id = ?1 AND status IN ('done', 'cancelled')",
+    "UPDATE broadcasts SET organizer_id = 0, progress_chat_id = NULL, progress_message_id = NULL"
+    " WHERE organizer_id = ?1",
+)
+
+
 def _utc_day(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
@@ -352,6 +363,9 @@ class Storage:
         try:
             await conn.execute("PRAGMA busy_timeout = 5000")
             await conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros, not just unlinked: /forget leaves no
+            # readable name or story in free pages.
+            await conn.execute("PRAGMA secure_delete = ON")
             if str(path) != ":memory:":
                 await conn.execute("PRAGMA journal_mode = WAL")
                 await conn.execute("PRAGMA synchronous = NORMAL")
@@ -723,7 +737,14 @@ class Storage:
         return data
 
     async def forget_user(self, user_id: int) -> bool:
-        """Delete every row about the user in every table, at once; False if there was none."""
+        """Delete every row about the user in every table, at once; False if there was none.
+
+        An organizer's unsent drafts go too, and the broadcasts they sent stay without their
+        id (author 0, no progress message; the chat the message was copied from only until a
+        scheduled or running one ends). Afterwards the write-ahead log is checkpointed and
+        truncated, so the deleted rows survive in no file (``secure_delete`` zeroes them in the
+        database itself). Aggregate counters carry no user id and stay.
+        """
         tables = await self._user_tables()
         deleted = 0
         try:
@@ -734,9 +755,25 @@ class Storage:
                         (user_id,),
                     )
                     deleted += max(cursor.rowcount, 0)
+                for statement in FORGET_ORGANIZER:
+                    cursor = await conn.execute(statement, (user_id,))
+                    deleted += max(cursor.rowcount, 0)
         except sqlite3.Error as exc:
             raise StorageError(str(exc)) from exc
+        await self._checkpoint()
         return deleted > 0
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it (after /forget)."""
+        async with self._lock:
+            try:
+                async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    busy = await cursor.fetchone()
+            except sqlite3.Error as exc:  # the deletion itself is committed: say so, go on
+                log.warning("write-ahead log not checkpointed after /forget: %s", exc)
+                return
+        if busy is not None and busy[0]:
+            log.warning("write-ahead log not fully checkpointed after /forget: a reader is open")
 
     # -- aggregate counters -------------------------------------------------------------------
 

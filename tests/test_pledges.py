@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -361,6 +362,89 @@ async def test_forget_deletes_everything(bot: Harness) -> None:
     assert tables_mentioning(db, bot.user_id) == []
     greeting = await bot.send("/start")
     assert "Hi Ana!" in (greeting.text or "")  # greeted as new, not "welcome back"
+
+
+def in_files(db: Path, text: str) -> list[str]:
+    """The database's files on disk (the database, its write-ahead log) that contain ``text``."""
+    files = (db, db.with_name(db.name + "-wal"))
+    return [f.name for f in files if f.exists() and text.encode() in f.read_bytes()]
+
+
+async def test_forget_leaves_no_trace_in_the_files(bot: Harness, content: Content) -> None:
+    """After /forget the deleted name and story are in no file: zeroed in the database
+    (secure_delete) and gone from the write-ahead log (checkpointed and truncated)."""
+    name, story = "Zelda Quixotica", "Our street lost its trust in the Quixotica patrol."
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.send(name)
+    await bot.send("/comment")
+    await bot.press_data("cgo")
+    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
+    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
+    await bot.press_data("cnext")
+    await bot.send(story)
+    db = bot.app.bot_data.config.db_path
+    assert in_files(db, name) and in_files(db, story), "the test needs them on disk first"
+    await bot.send("/forget")
+    await bot.press("Yes, delete everything")
+    assert in_files(db, name) == [] and in_files(db, story) == []
+
+
+async def test_an_organizers_forget_keeps_their_broadcasts_without_their_id(
+    tmp_path: Path, content: Content
+) -> None:
+    """An organizer's /forget deletes their unsent draft, and their sent broadcasts stay (with
+    their reports) under author 0; a scheduled one still goes out and drops their chat once it
+    ends. The aggregate counters stay as they were."""
+    org = 424242
+    bot = await start_harness(make_config(tmp_path, organizers=frozenset({org})), content)
+    try:
+        for user_id in (1, 2):
+            await bot.send("/start flyer-mn", user_id=user_id)
+            await bot.press("Get updates", user_id=user_id)
+            await bot.press("Subscribe", user_id=user_id)
+        services = bot.app.bot_data
+        for text, when in (("Sent", None), ("Later", "2099-01-01 10:00 UTC"), ("Draft", "")):
+            await bot.send("/broadcast", user_id=org)
+            await bot.send(text, user_id=org)
+            if when == "":
+                break
+            await bot.press("Everyone subscribed", user_id=org)
+            if when is None:
+                await bot.press("Send now", user_id=org)
+                await asyncio.wait_for(services.broadcasts.finished.wait(), timeout=30)
+            else:
+                await bot.press("Schedule", user_id=org)
+                await bot.send(when, user_id=org)
+        counts = db_rows(bot, "SELECT * FROM daily_counts ORDER BY 1, 2, 3, 4")
+        db = services.config.db_path
+        assert "broadcasts.organizer_id" in tables_mentioning(db, org)
+
+        await bot.send("/forget", user_id=org)
+        done = await bot.press("Yes, delete everything", user_id=org)
+        assert "everything about you is deleted" in (done.text or "")
+        assert db_rows(bot, "SELECT organizer_id, status, from_chat_id FROM broadcasts") == [
+            (0, "done", 0),
+            (0, "scheduled", org),  # the message to copy, until it has gone out
+        ]
+        assert tables_mentioning(db, org) == ["broadcasts.from_chat_id"]
+        (sent_id, scheduled_id) = [row[0] for row in db_rows(bot, "SELECT id FROM broadcasts")]
+        report = await services.outbox.report(sent_id)
+        assert report.delivered == 2, "the sent broadcast's report stays"
+        assert await services.outbox.cancel(scheduled_id)
+        assert tables_mentioning(db, org) == []
+        assert db_rows(bot, "SELECT * FROM daily_counts ORDER BY 1, 2, 3, 4") == counts
+    finally:
+        await stop_harness(bot)
+
+
+async def test_privacy_says_what_forget_leaves(bot: Harness) -> None:
+    """/privacy says that counts without a user id stay after /forget, in both languages."""
+    reply = await bot.send("/privacy")
+    assert "counts with no user id" in (reply.text or "")
+    bot.language_code = "es"
+    reply = await bot.send("/privacy", user_id=99)
+    assert "conteos sin id de usuario" in (reply.text or "")
 
 
 async def test_forget_can_be_cancelled(bot: Harness) -> None:
