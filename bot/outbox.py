@@ -251,6 +251,14 @@ class Outbox:
             "DELETE FROM broadcasts WHERE organizer_id = ? AND status = 'draft'", (organizer_id,)
         )
 
+    async def authored(self, organizer_id: int) -> tuple[int, int | None]:
+        """How many broadcasts the organizer created, and when the last one was (for /mydata)."""
+        row = await self._storage.fetchone(
+            "SELECT COUNT(*), MAX(created_at) FROM broadcasts WHERE organizer_id = ?",
+            (organizer_id,),
+        )
+        return (int(row[0]), row[1]) if row else (0, None)
+
     async def count_audience(self, audience: Audience | str) -> int:
         """How many users the audience would reach now (subscribed and reachable only)."""
         select, params = _recipients_sql(_audience(audience))
@@ -437,10 +445,35 @@ class Outbox:
             (UNKNOWN_AFTER_CRASH, self._storage.now(), broadcast_id),
         )
 
+    async def expire_deliveries(self, finished_before: int) -> int:
+        """Broadcasts finished (done or cancelled) before ``finished_before`` keep their report
+        but not their recipients: their delivery rows become counts per status, with no user
+        id. Returns how many rows went; one transaction."""
+        async with self._storage.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO delivery_counts (broadcast_id, status, count)"
+                " SELECT d.broadcast_id, d.status, COUNT(*) FROM deliveries AS d"
+                " JOIN broadcasts AS b ON b.id = d.broadcast_id"
+                " WHERE b.status IN ('done', 'cancelled') AND b.finished_at < ?"
+                " GROUP BY d.broadcast_id, d.status"
+                " ON CONFLICT (broadcast_id, status) DO UPDATE SET count = count + excluded.count",
+                (finished_before,),
+            )
+            cursor = await conn.execute(
+                "DELETE FROM deliveries WHERE broadcast_id IN (SELECT id FROM broadcasts"
+                " WHERE status IN ('done', 'cancelled') AND finished_at < ?)",
+                (finished_before,),
+            )
+            return max(cursor.rowcount, 0)
+
     async def report(self, broadcast_id: int) -> Report:
-        """Delivery counts by status, in one query."""
+        """Delivery counts by status, in one query: the rows still kept, and the counts of the
+        rows past their retention period."""
         rows = await self._storage.fetchall(
-            "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status",
+            "SELECT status, SUM(n) FROM ("
+            " SELECT status, COUNT(*) AS n FROM deliveries WHERE broadcast_id = ?1 GROUP BY status"
+            " UNION ALL SELECT status, count FROM delivery_counts WHERE broadcast_id = ?1"
+            ") GROUP BY status",
             (broadcast_id,),
         )
         counts = {str(row[0]): int(row[1]) for row in rows}

@@ -331,6 +331,37 @@ async def test_malformed_organizer_buttons_are_stale(org_bot: Harness, data: str
     assert db(org_bot, "SELECT audience, status FROM broadcasts") == [(None, "draft")]
 
 
+async def test_recipient_lists_expire_but_reports_stay(org_bot: Harness) -> None:
+    """A finished broadcast keeps who received it for OUTREACH_DELIVERY_RETENTION_DAYS (90),
+    for its report; then the rows become counts with no user id: /mydata no longer lists the
+    update, and the report still adds up."""
+    from bot.telegram.jobs import expire_old_deliveries
+
+    bot = org_bot
+    services = bot.app.bot_data
+    await add_supporters(bot, 3)
+    await compose(bot, "News")
+    await bot.press("Everyone subscribed", user_id=ORG)
+    await bot.press("Send now", user_id=ORG)
+    await wait_finished(bot)
+    (broadcast_id,) = db(bot, "SELECT id FROM broadcasts")[0]
+    report = await services.outbox.report(broadcast_id)
+    assert report.delivered == 3
+    finished = services.storage.now()
+    assert await expire_old_deliveries(services) == 0
+    services.storage._clock = lambda: float(finished + 89 * 86400)
+    assert await expire_old_deliveries(services) == 0
+    mydata = await bot.send("/mydata", user_id=1)
+    assert "Updates sent to you" in (mydata.text or "")
+    services.storage._clock = lambda: float(finished + 91 * 86400)
+    assert await expire_old_deliveries(services) == 3
+    assert db(bot, "SELECT COUNT(*) FROM deliveries") == [(0,)]
+    assert await services.outbox.report(broadcast_id) == report
+    mydata = await bot.send("/mydata", user_id=1)
+    assert "Your profile" in (mydata.text or "")
+    assert "Updates sent to you" not in (mydata.text or "")
+
+
 async def test_photo_broadcast_is_copied(org_bot: Harness) -> None:
     """A photo with a caption is delivered with copy_message, exactly as sent."""
     bot = org_bot

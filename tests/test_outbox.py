@@ -503,6 +503,42 @@ async def test_report_counts_every_status(storage: Storage, outbox: Outbox) -> N
     assert await outbox.report(999) == Report()
 
 
+async def test_expired_deliveries_keep_their_report(
+    storage: Storage, outbox: Outbox, clock: Clock
+) -> None:
+    """After the retention period a finished broadcast's rows become counts with no user id:
+    the report is unchanged, running and recent broadcasts keep their rows, expiring twice
+    changes nothing."""
+    await population(storage)
+    done = await confirmed(outbox)
+    for user_id, status in ((1, "delivered"), (2, "delivered"), (3, "blocked")):
+        await outbox.mark_sending(done, user_id)
+        await outbox.mark(done, user_id, status)
+    await outbox.mark(done, 6, "skipped")
+    assert await outbox.finish(done)
+    report = await outbox.report(done)
+    assert (report.total, report.delivered, report.blocked, report.skipped) == (4, 2, 1, 1)
+    clock.now = NOW + 10
+    running = await confirmed(outbox)
+    recent = await confirmed(outbox)
+    assert await outbox.cancel(recent)
+
+    assert await outbox.expire_deliveries(NOW) == 0  # finished at NOW: not before it
+    assert await outbox.expire_deliveries(NOW + 1) == 4
+    assert await delivery_rows(storage, done) == {}
+    assert await outbox.report(done) == report
+    assert set(await delivery_rows(storage, running)) == {1, 2, 6}  # 3 blocked the bot
+    assert set(await delivery_rows(storage, recent)) == {1, 2, 6}
+    assert await outbox.expire_deliveries(NOW + 1) == 0
+    assert await outbox.report(done) == report
+    rows = await storage.fetchall("SELECT * FROM delivery_counts ORDER BY status")
+    assert [tuple(r) for r in rows] == [
+        (done, "blocked", 1),
+        (done, "delivered", 2),
+        (done, "skipped", 1),
+    ]
+
+
 async def test_forgetting_a_user_removes_their_delivery_rows(
     storage: Storage, outbox: Outbox
 ) -> None:
