@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -258,64 +259,64 @@ async def _set_audience(
     await ctx.bot.send_message(chat.id, text, reply_markup=keyboard(*rows))
 
 
-async def _previewed_draft(update: Update, ctx: Ctx, arg: str) -> tuple[Broadcast, str] | None:
-    """The draft and check a *Send now* or *Schedule* button carries, if that preview still
-    shows the draft as it is; otherwise say why nothing happens. Raises ValueError for data
-    the bot never made."""
+async def _with_preview(
+    update: Update,
+    ctx: Ctx,
+    arg: str,
+    then: Callable[[Broadcast, str], Awaitable[None]],
+) -> bool:
+    """Run ``then(draft, check)`` for the draft and check a *Send now* or *Schedule* button
+    carries, if that preview still shows the draft as it is; otherwise say why nothing
+    happens. False for data the bot never made."""
     ref = _draft_ref(arg)
     if ref is None or not CHECK_RE.match(ref[1]):
-        raise ValueError("not a preview's button")
+        return False
     draft = await _own_draft(update, ctx, ref[0])
     if draft is None:
-        return None
+        return True
     if draft.preview_audience != draft.audience or preview_check(draft) != ref[1]:
         text = ctx.services.content.text("broadcast.preview_outdated", _lang(ctx, update))
         await show(update, ctx, text)
-        return None
-    return draft, ref[1]
+        return True
+    await then(draft, ref[1])
+    return True
 
 
 async def send_now(update: Update, ctx: Ctx, arg: str) -> bool:
     """Confirm the previewed draft: the outbox gets one row per recipient, and sending starts."""
-    try:
-        previewed = await _previewed_draft(update, ctx, arg)
-    except ValueError:
-        return False
-    if previewed is None:
-        return True
-    draft, check = previewed
-    lang = _lang(ctx, update)
-    t = ctx.services.content.text
-    outbox = ctx.services.outbox
-    if not await outbox.confirm(draft.id, None, check):
-        await show(update, ctx, t("broadcast.not_draft", lang))  # confirmed meanwhile
-        return True
-    progress = await show(
-        update,
-        ctx,
-        t("broadcast.started", lang, audience=audience_label(ctx, draft.audience or "", lang)),
-        keyboard(
-            [button(t("button.stop_broadcast", lang), Callback("obstop", str(draft.id)).data())]
-        ),
-    )
-    if isinstance(progress, Message):
-        await outbox.set_progress_message(draft.id, progress.chat_id, progress.message_id)
-    ctx.services.broadcasts.start(draft.id)
-    return True
+
+    async def send(draft: Broadcast, check: str) -> None:
+        lang = _lang(ctx, update)
+        t = ctx.services.content.text
+        outbox = ctx.services.outbox
+        if not await outbox.confirm(draft.id, None, check):
+            await show(update, ctx, t("broadcast.not_draft", lang))  # confirmed meanwhile
+            return
+        audience = audience_label(ctx, draft.audience or "", lang)
+        stop = Callback("obstop", str(draft.id)).data()
+        progress = await show(
+            update,
+            ctx,
+            t("broadcast.started", lang, audience=audience),
+            keyboard([button(t("button.stop_broadcast", lang), stop)]),
+        )
+        if isinstance(progress, Message):
+            await outbox.set_progress_message(draft.id, progress.chat_id, progress.message_id)
+        ctx.services.broadcasts.start(draft.id)
+
+    return await _with_preview(update, ctx, arg, send)
 
 
 async def ask_schedule(update: Update, ctx: Ctx, arg: str) -> bool:
     """Ask when to send the previewed draft; the typed date confirms it."""
-    try:
-        previewed = await _previewed_draft(update, ctx, arg)
-    except ValueError:
-        return False
-    if previewed is None:
-        return True
-    draft, check = previewed
-    await ctx.services.storage.set_step(draft.organizer_id, f"{STEP_SCHEDULE}{draft.id}-{check}")
-    await show(update, ctx, ctx.services.content.text("broadcast.ask_schedule", _lang(ctx, update)))
-    return True
+
+    async def ask(draft: Broadcast, check: str) -> None:
+        step = f"{STEP_SCHEDULE}{draft.id}-{check}"
+        await ctx.services.storage.set_step(draft.organizer_id, step)
+        text = ctx.services.content.text("broadcast.ask_schedule", _lang(ctx, update))
+        await show(update, ctx, text)
+
+    return await _with_preview(update, ctx, arg, ask)
 
 
 def parse_schedule(text: str, now: datetime) -> datetime | str:
