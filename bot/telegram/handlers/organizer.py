@@ -359,15 +359,14 @@ async def _schedule_typed(update: Update, ctx: Ctx, previewed: str, lang: str) -
     if not await outbox.confirm(draft.id, int(when.timestamp()), ref[1]):
         await message.reply_text(t("broadcast.preview_outdated", lang))
         return
-    broadcast_id = draft.id
     shown = when.strftime("%Y-%m-%d %H:%M ") + (when.tzname() or "UTC")
     reply = await message.reply_text(
         t("broadcast.scheduled", lang, when=escape(shown)),
         reply_markup=keyboard(
-            [button(t("button.stop_broadcast", lang), Callback("obstop", str(broadcast_id)).data())]
+            [button(t("button.stop_broadcast", lang), Callback("obstop", str(draft.id)).data())]
         ),
     )
-    await outbox.set_progress_message(broadcast_id, reply.chat_id, reply.message_id)
+    await outbox.set_progress_message(draft.id, reply.chat_id, reply.message_id)
 
 
 async def discard(update: Update, ctx: Ctx, arg: str) -> bool:
