@@ -162,7 +162,8 @@ async def _stats(config: Config) -> int:
 
 
 async def _export(config: Config, target: Path) -> int:
-    """Write the CSV next to its destination first, then move it: no half-written file."""
+    """Write the CSV next to its destination first, then move it: no half-written file, and
+    the file is readable by its owner only."""
     from bot.export import export_pledges_csv
 
     storage = await _open_existing(config)
@@ -174,7 +175,11 @@ async def _export(config: Config, target: Path) -> int:
         else:
             partial = target.with_name(target.name + ".partial")
             try:
-                with partial.open("w", encoding="utf-8", newline="") as out:
+                # The names of supporters: readable by the file's owner only (mode 0600), like
+                # the database, from the moment the file exists.
+                partial.unlink(missing_ok=True)
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
                     rows = await export_pledges_csv(storage, out)
                 partial.replace(target)
             except OSError as exc:

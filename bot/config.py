@@ -83,6 +83,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Days a comment draft is kept after it is completed (or last touched), then deleted.",
     ),
     Setting(
+        "OUTREACH_DELIVERY_RETENTION_DAYS",
+        "90",
+        "Days a finished broadcast keeps its list of recipients (one row per person, for its "
+        "report); then the rows become counts per outcome, with no user id.",
+    ),
+    Setting(
         "OUTREACH_BROADCAST_RATE",
         "25",
         "Broadcast messages per second, for all recipients together (Telegram allows about 30; "
@@ -129,6 +135,7 @@ class Config:
     log_level: str
     recipient_email: str = ""
     draft_retention_days: int = 30
+    delivery_retention_days: int = 90
     broadcast_rate: float = 25.0
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
@@ -209,6 +216,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             f"OUTREACH_DRAFT_RETENTION_DAYS: {retention_raw!r} is not a number of days (1-3650)"
         )
+    delivery_raw = env.get("OUTREACH_DELIVERY_RETENTION_DAYS", "90").strip() or "90"
+    if not delivery_raw.isdigit() or not 1 <= int(delivery_raw) <= 3650:
+        raise ConfigError(
+            f"OUTREACH_DELIVERY_RETENTION_DAYS: {delivery_raw!r} is not a number of days (1-3650)"
+        )
     email = env.get("OUTREACH_RECIPIENT_EMAIL", "").strip()
     if email and not re.fullmatch(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}", email):
         raise ConfigError(f"OUTREACH_RECIPIENT_EMAIL: {email!r} is not an e-mail address")
@@ -251,6 +263,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         log_level=level,
         recipient_email=email,
         draft_retention_days=int(retention_raw),
+        delivery_retention_days=int(delivery_raw),
         broadcast_rate=rate,
         webhook_url=webhook_url,
         webhook_listen=env.get("OUTREACH_WEBHOOK_LISTEN", "127.0.0.1").strip() or "127.0.0.1",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
@@ -140,22 +139,28 @@ def _q(text: str) -> str:
 
 
 def sensitive_mentions(story: str, words: tuple[str, ...]) -> list[str]:
-    """The sensitive words (immigration status and the like) a story mentions, as whole words."""
-    padded = f" {normalize(story)} "
-    found = []
+    """The sensitive words (immigration status and the like) a story mentions.
+
+    Whole words and phrases, in any case and with or without accents ("visa" is not found in
+    "visage"). An entry ending in ``*`` matches every ending of its last word
+    ("indocumentad*": indocumentado, indocumentadas…) and is reported as the story wrote it.
+    """
+    text = normalize(story)
+    padded = f" {text} "
+    found: list[str] = []
     for word in words:
-        wanted = normalize(word)
-        if wanted and f" {wanted} " in padded and word not in found:
-            found.append(word)
-    return found
+        if word.endswith("*"):
+            stem = normalize(word[:-1])
+            matches = re.findall(rf"(?<![^ ]){re.escape(stem)}[^ ]*", text) if stem else []
+        else:
+            wanted = normalize(word)
+            matches = [word] if wanted and f" {wanted} " in padded else []
+        for match in matches:
+            if match not in found:
+                found.append(match)
+    # "visa expired" says it all: "visa" on its own adds nothing.
+    return [w for w in found if not any(_within(w, other) for other in found if other != w)]
 
 
-def story_problem(text: str) -> str | None:
-    """Why a typed story cannot be used as it is ("empty", "too_long", "invalid"), or None."""
-    if not text.strip():
-        return "empty"
-    if len(text) > STORY_MAX:
-        return "too_long"
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        return "invalid"
-    return None
+def _within(word: str, phrase: str) -> bool:
+    return f" {normalize(word)} " in f" {normalize(phrase)} "

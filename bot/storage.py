@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
+
+log = logging.getLogger(__name__)
 
 
 class StorageError(Exception):
@@ -170,6 +174,85 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE users ADD COLUMN last_answer_id INTEGER",
         ),
     ),
+    Migration(
+        "0007_undecided_stories",
+        (
+            # A story that mentions a sensitive word is no longer stored until its sender keeps
+            # it. Drafts caught at that check held the story before anyone decided: drop it, and
+            # the guide asks for the sender's own words again.
+            "UPDATE drafts SET step = 'story', story = NULL WHERE step = 'story_check'",
+        ),
+    ),
+    Migration(
+        "0008_broadcast_previews",
+        (
+            # A broadcast has no audience until the organizer picks one (the column becomes
+            # nullable), and remembers the audience of the preview last shown: "Send now" needs
+            # the preview of exactly that message and audience. SQLite cannot relax NOT NULL in
+            # place, so both tables are rebuilt; deliveries first point at the new broadcasts,
+            # so dropping the old ones deletes nothing. Ids are never reused (AUTOINCREMENT):
+            # a button naming a discarded draft must not name the next one.
+            """
+            CREATE TABLE broadcasts_new (
+                id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+                organizer_id        INTEGER NOT NULL,  -- who created it; 0 once they /forget
+                from_chat_id        INTEGER NOT NULL,  -- the message to copy: its chat ...
+                message_id          INTEGER NOT NULL,  -- ... and id (copy_message)
+                kind                TEXT    NOT NULL,  -- text | photo
+                audience            TEXT,              -- NULL until picked | all | lang:es |
+                                                       -- state:TX | pledged_not_sent |
+                                                       -- source:CODE
+                status              TEXT    NOT NULL,  -- draft | scheduled | sending |
+                                                       -- cancelled | done
+                scheduled_at        INTEGER,           -- unix seconds, for scheduled ones
+                created_at          INTEGER NOT NULL,
+                started_at          INTEGER,
+                finished_at         INTEGER,
+                progress_chat_id    INTEGER,           -- the organizer's progress message
+                progress_message_id INTEGER,
+                preview_audience    TEXT               -- audience of the last preview shown
+            ) STRICT
+            """,
+            """
+            INSERT INTO broadcasts_new (id, organizer_id, from_chat_id, message_id, kind,
+                audience, status, scheduled_at, created_at, started_at, finished_at,
+                progress_chat_id, progress_message_id)
+            SELECT id, organizer_id, from_chat_id, message_id, kind,
+                CASE WHEN status = 'draft' THEN NULL ELSE audience END, status, scheduled_at,
+                created_at, started_at, finished_at, progress_chat_id, progress_message_id
+            FROM broadcasts
+            """,
+            """
+            CREATE TABLE deliveries_new (
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts_new (id) ON DELETE CASCADE,
+                user_id      INTEGER NOT NULL,
+                status       TEXT    NOT NULL,  -- pending | sending | delivered | blocked |
+                                                -- failed | unknown | skipped
+                error        TEXT,              -- Telegram's reason, for failed
+                updated_at   INTEGER NOT NULL,
+                PRIMARY KEY (broadcast_id, user_id)
+            ) STRICT, WITHOUT ROWID
+            """,
+            "INSERT INTO deliveries_new SELECT * FROM deliveries",
+            "DROP TABLE deliveries",
+            "DROP TABLE broadcasts",
+            # Renaming the parent rewrites the child's REFERENCES clause to the new name.
+            "ALTER TABLE broadcasts_new RENAME TO broadcasts",
+            "ALTER TABLE deliveries_new RENAME TO deliveries",
+            "CREATE INDEX deliveries_by_status ON deliveries (broadcast_id, status, user_id)",
+            "CREATE INDEX broadcasts_by_status ON broadcasts (status, scheduled_at)",
+            # Delivery rows past their retention period, counted per status with no user id:
+            # a broadcast's report outlives the list of who received it.
+            """
+            CREATE TABLE delivery_counts (
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+                status       TEXT    NOT NULL,
+                count        INTEGER NOT NULL,
+                PRIMARY KEY (broadcast_id, status)
+            ) STRICT, WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 
@@ -241,6 +324,17 @@ SELECT_PLEDGE = (
 )
 
 
+# What /forget changes in the broadcasts an organizer created (each takes their user id).
+FORGET_ORGANIZER = (
+    "DELETE FROM broadcasts WHERE organizer_id = ? AND status = 'draft'",
+    # A finished broadcast no longer needs the chat its message was copied from.
+    "UPDATE broadcasts SET from_chat_id = 0"
+    " WHERE from_chat_id = ?1 AND status IN ('done', 'cancelled')",
+    "UPDATE broadcasts SET organizer_id = 0, progress_chat_id = NULL, progress_message_id = NULL"
+    " WHERE organizer_id = ?1",
+)
+
+
 def _utc_day(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
@@ -269,6 +363,9 @@ class Storage:
         try:
             await conn.execute("PRAGMA busy_timeout = 5000")
             await conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros, not just unlinked: /forget leaves no
+            # readable name or story in free pages.
+            await conn.execute("PRAGMA secure_delete = ON")
             if str(path) != ":memory:":
                 await conn.execute("PRAGMA journal_mode = WAL")
                 await conn.execute("PRAGMA synchronous = NORMAL")
@@ -640,7 +737,14 @@ class Storage:
         return data
 
     async def forget_user(self, user_id: int) -> bool:
-        """Delete every row about the user in every table, at once; False if there was none."""
+        """Delete every row about the user in every table, at once; False if there was none.
+
+        An organizer's unsent drafts go too, and the broadcasts they sent stay without their
+        id (author 0, no progress message; the chat the message was copied from only until a
+        scheduled or running one ends). Afterwards the write-ahead log is checkpointed and
+        truncated, so the deleted rows survive in no file (``secure_delete`` zeroes them in the
+        database itself). Aggregate counters carry no user id and stay.
+        """
         tables = await self._user_tables()
         deleted = 0
         try:
@@ -651,9 +755,25 @@ class Storage:
                         (user_id,),
                     )
                     deleted += max(cursor.rowcount, 0)
+                for statement in FORGET_ORGANIZER:
+                    cursor = await conn.execute(statement, (user_id,))
+                    deleted += max(cursor.rowcount, 0)
         except sqlite3.Error as exc:
             raise StorageError(str(exc)) from exc
+        await self._checkpoint()
         return deleted > 0
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it (after /forget)."""
+        async with self._lock:
+            try:
+                async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    busy = await cursor.fetchone()
+            except sqlite3.Error as exc:  # the deletion itself is committed: say so, go on
+                log.warning("write-ahead log not checkpointed after /forget: %s", exc)
+                return
+        if busy is not None and busy[0]:
+            log.warning("write-ahead log not fully checkpointed after /forget: a reader is open")
 
     # -- aggregate counters -------------------------------------------------------------------
 
@@ -713,8 +833,11 @@ def _pledge(row: sqlite3.Row) -> Pledge:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create the database file with mode 0600 so only its owner can read supporter data."""
+    """Create the database file with mode 0600 so only its owner can read supporter data; an
+    existing one (and its -wal and -shm files) readable by others is tightened, with a warning."""
     if path.exists():
+        for existing in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
+            _tighten(existing)
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -727,3 +850,29 @@ def _create_private_file(path: Path) -> None:
     except OSError as exc:
         raise StorageError(f"cannot create database {str(path)!r}: {exc.strerror}") from exc
     os.close(fd)
+
+
+def _tighten(path: Path) -> None:
+    """Take away every permission of group and others from ``path``, saying so in the log."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if not mode & 0o077:
+        return
+    try:
+        path.chmod(mode & 0o700)
+    except OSError as exc:
+        log.warning(
+            "database file %s is readable by others (mode %o) and could not be made private: %s",
+            path,
+            mode,
+            exc.strerror,
+        )
+        return
+    log.warning(
+        "database file %s was readable by others (mode %o): now %o, for its owner only",
+        path,
+        mode,
+        mode & 0o700,
+    )

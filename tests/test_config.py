@@ -24,6 +24,7 @@ def test_defaults() -> None:
     assert config.base_url == "https://api.telegram.org/bot"
     assert config.base_file_url == "https://api.telegram.org/file/bot"
     assert config.log_level == "INFO"
+    assert (config.draft_retention_days, config.delivery_retention_days) == (30, 90)
 
 
 def test_values_are_read(tmp_path: Path) -> None:
@@ -37,8 +38,10 @@ def test_values_are_read(tmp_path: Path) -> None:
             "OUTREACH_DEFAULT_LANGUAGE": "ES",
             "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
             "OUTREACH_LOG_LEVEL": "debug",
+            "OUTREACH_DELIVERY_RETENTION_DAYS": " 365 ",
         }
     )
+    assert config.delivery_retention_days == 365
     assert config.token.value == TOKEN
     assert config.organizers == frozenset({42, 7})
     assert config.is_organizer(42) and not config.is_organizer(8) and not config.is_organizer(None)
@@ -59,6 +62,9 @@ def test_values_are_read(tmp_path: Path) -> None:
         ("OUTREACH_CONTENT", "/nonexistent/content"),
         ("TELEGRAM_BOT_TOKEN", "has space:abc"),
         ("TELEGRAM_BOT_TOKEN", "no-colon"),
+        ("OUTREACH_DELIVERY_RETENTION_DAYS", "0"),
+        ("OUTREACH_DELIVERY_RETENTION_DAYS", "forever"),
+        ("OUTREACH_DELIVERY_RETENTION_DAYS", "3651"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, value: str) -> None:

@@ -563,6 +563,14 @@ def test_talking_point_needs_two_wordings(content_copy: Path) -> None:
     assert problem.key == "talking_points[0].paragraphs.es"
 
 
+@pytest.mark.parametrize("word", ["in*documented", "*", "ab*", "  *"])
+def test_malformed_sensitive_word(content_copy: Path, word: str) -> None:
+    """A sensitive word may end in '*' (any ending), after at least 3 letters; nothing else."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["sensitive_words"]["es"].append(word))
+    problem = next(p for p in errors_of(content_copy) if "sensitive_words" in p.key)
+    assert problem.file == "letter.yaml" and problem.key.startswith("sensitive_words.es[")
+
+
 def test_role_missing_spanish_label(content_copy: Path) -> None:
     """A role label without Spanish is an error."""
     edit_yaml(content_copy, "letter.yaml", lambda d: d["roles"][0]["label"].pop("es"))

@@ -441,6 +441,9 @@ def test_broadcast_survives_a_crash_after_every_step(
         assert step == "org_broadcast_message"
 
     def composed(bot: CrashingBot) -> None:
+        assert broadcasts(bot) == [("draft", None)] and deliveries(bot) == {}  # no audience yet
+
+    def previewed(bot: CrashingBot) -> None:
         assert broadcasts(bot) == [("draft", "all")] and deliveries(bot) == {}
 
     def mid_broadcast(bot: CrashingBot) -> None:
@@ -493,7 +496,7 @@ def test_broadcast_survives_a_crash_after_every_step(
         ),
         # The preview is the message itself (a copy), then the count and the buttons.
         Step(
-            "audience", tap(ORGANIZER, "Everyone subscribed"), "recipients right now", 2, composed
+            "audience", tap(ORGANIZER, "Everyone subscribed"), "recipients right now", 2, previewed
         ),
         Step("send now", send_now, "Sending", 0, mid_broadcast, quiet_restart=False),
         # The restart resumes the broadcast by itself: the rest goes out, then one report.

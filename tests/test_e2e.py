@@ -200,7 +200,7 @@ def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> 
             assert conn.execute("SELECT COUNT(*) FROM subscriptions").fetchone() == (1,)
         api.user_message(USER, "/mydata", language_code="es")
         mydata = server.wait_for_message(USER, "Todo lo que este bot guarda")
-        assert "Ana" in (mydata.text or "") and "TX" in (mydata.text or "")
+        assert "Ana" in (mydata.text or "") and "Texas" in (mydata.text or "")
         api.user_message(USER, "/stop", language_code="es")
         server.wait_for_message(USER, "ya no recibirá novedades")
         with sqlite3.connect(db) as conn:

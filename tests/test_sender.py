@@ -98,7 +98,9 @@ class World:
         broadcast_id = await self.outbox.create_broadcast(
             ORG, ORG, self.message_id, "text", audience
         )
-        assert await self.outbox.confirm(broadcast_id, scheduled_at)
+        check = await self.outbox.record_preview(broadcast_id, audience)
+        assert check is not None
+        assert await self.outbox.confirm(broadcast_id, scheduled_at, check)
         return broadcast_id
 
     async def statuses(self, broadcast_id: int) -> dict[int, tuple[str, str | None]]:
@@ -203,7 +205,7 @@ async def test_one_broadcast_at_a_time(world: World) -> None:
     first = await world.broadcast()
     second_message = world.api.user_message(ORG, "Second update")["message"]["message_id"]
     second = await world.outbox.create_broadcast(ORG, ORG, second_message, "text", "all")
-    await world.outbox.confirm(second, None)
+    await world.outbox.confirm(second, None, await world.outbox.record_preview(second, "all") or "")
     sender = world.sender()
     tasks = [sender.launch(first), sender.launch(second)]
     assert sender.launch(first) is tasks[0]  # launching again returns the running task

@@ -112,3 +112,76 @@ async def test_unopenable_path_raises_storage_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot"):
         await Storage.open(blocker / "db.sqlite3")
+
+
+async def open_at(path: Path, migration: str, monkeypatch: pytest.MonkeyPatch) -> Storage:
+    """A database migrated only up to ``migration``, as an older release left it."""
+    names = [m.name for m in MIGRATIONS]
+    with monkeypatch.context() as patch:
+        patch.setattr("bot.storage.MIGRATIONS", MIGRATIONS[: names.index(migration) + 1])
+        return await Storage.open(path)
+
+
+async def test_undecided_story_of_an_older_database_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft an older release left at the story check (the flagged story already written)
+    loses that story on upgrade and asks for the sender's words again; other drafts keep theirs."""
+    path = tmp_path / "db.sqlite3"
+    old = await open_at(path, "0006_last_answer", monkeypatch)
+    for user_id, step in ((1, "story_check"), (2, "preview")):
+        await old.touch_user(user_id, "en")
+        await old.start_draft(user_id, "en", 7, step)
+        await old.update_draft(user_id, story=f"story {user_id}: undocumented")
+    await old.close()
+    storage = await Storage.open(path)
+    try:
+        drafts = [await storage.get_draft(user_id) for user_id in (1, 2)]
+        assert [(d.step, d.story) for d in drafts if d] == [
+            ("story", None),
+            ("preview", "story 2: undocumented"),
+        ]
+    finally:
+        await storage.close()
+
+
+async def test_broadcasts_of_an_older_database_keep_their_deliveries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Upgrading rebuilds the broadcast tables: a draft loses the audience it was given by
+    default (the organizer picks one again), sent broadcasts keep theirs and every delivery row,
+    deleting a broadcast still deletes its rows, and ids are never reused."""
+    path = tmp_path / "db.sqlite3"
+    old = await open_at(path, "0007_undecided_stories", monkeypatch)
+    async with old.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO broadcasts (id, organizer_id, from_chat_id, message_id, kind, audience,"
+            " status, created_at) VALUES (1, 9, 9, 1, 'text', 'lang:es', 'done', 0),"
+            " (2, 9, 9, 2, 'text', 'all', 'draft', 0)"
+        )
+        await conn.executemany(
+            "INSERT INTO deliveries (broadcast_id, user_id, status, updated_at)"
+            " VALUES (1, ?, 'delivered', 0)",
+            [(u,) for u in range(1, 4)],
+        )
+    await old.close()
+    storage = await Storage.open(path)
+    try:
+        rows = await storage.fetchall("SELECT id, audience, status FROM broadcasts ORDER BY id")
+        assert [tuple(r) for r in rows] == [(1, "lang:es", "done"), (2, None, "draft")]
+        count = await storage.fetchone("SELECT COUNT(*) FROM deliveries WHERE broadcast_id = 1")
+        assert count is not None and count[0] == 3
+        assert await storage.write("DELETE FROM broadcasts WHERE id = 2") == 1
+        async with storage.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO broadcasts (organizer_id, from_chat_id, message_id, kind, status,"
+                " created_at) VALUES (9, 9, 3, 'text', 'draft', 0)"
+            )
+            assert cursor.lastrowid == 3, "the id of a deleted draft is not given again"
+        await storage.write("DELETE FROM broadcasts WHERE id = 1")
+        count = await storage.fetchone("SELECT COUNT(*) FROM deliveries")
+        assert count is not None and count[0] == 0
+        violations = await storage.fetchall("PRAGMA foreign_key_check")
+        assert violations == []
+    finally:
+        await storage.close()

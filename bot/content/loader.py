@@ -738,6 +738,15 @@ def _read_letter(f: _File, recipient_email: str | None) -> LetterContent | None:
     )
     signoffs = f.variants(f.data.get("signoffs"), ("signoffs",), 40, 1)
     sensitive = f.localized_list(f.data.get("sensitive_words"), ("sensitive_words",))
+    if sensitive is not None:
+        for lang in LANGS:
+            for i, word in enumerate(sensitive.get(lang)):
+                if not _sensitive_pattern_ok(word):
+                    f.error(
+                        ("sensitive_words", lang, i),
+                        f"{word!r}: a word or phrase, optionally ending in '*' to match any"
+                        " ending, with at least 3 letters before the '*'",
+                    )
     hours = f.data.get("reminder_hours", 24)
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 14:
         f.error(("reminder_hours",), "expected a whole number of hours from 1 to 336")
@@ -760,6 +769,14 @@ def _read_letter(f: _File, recipient_email: str | None) -> LetterContent | None:
         sensitive_words=sensitive,
         reminder_hours=hours,
     )
+
+
+def _sensitive_pattern_ok(word: str) -> bool:
+    """A sensitive word or phrase; a final ``*`` matches any ending of its last word."""
+    stem = word.removesuffix("*")
+    if "*" in stem or not any(ch.isalnum() for ch in stem):
+        return False
+    return not word.endswith("*") or len(stem.split()[-1]) >= 3
 
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")

@@ -24,8 +24,9 @@ from bot.telegram.handlers import (
 )
 
 # Actions that answer a step awaiting typed input (or set it again themselves); any other
-# press leaves the typed step, so the next text is read as a question.
-STEP_ACTIONS = {"pskip", "pstate", "cskip"}
+# press leaves the typed step, so the next text is read as a question. Keeping a checked
+# story reads the step, which names the message showing the story.
+STEP_ACTIONS = {"pskip", "pstate", "cskip", "ckeep"}
 
 
 async def on_button(update: Update, ctx: Ctx) -> None:
@@ -119,17 +120,16 @@ async def _route_organizer(update: Update, ctx: Ctx, action: str, arg: str | Non
             return await organizer.choose_audience(update, ctx, choice)
         case "obst", str(code):
             return await organizer.choose_state(update, ctx, code)
-        case "obgo", None:
-            await organizer.send_now(update, ctx)
-        case "obsch", None:
-            await organizer.ask_schedule(update, ctx)
-        case "obx", None:
-            await organizer.discard(update, ctx)
+        case "obgo", str(previewed):
+            return await organizer.send_now(update, ctx, previewed)
+        case "obsch", str(previewed):
+            return await organizer.ask_schedule(update, ctx, previewed)
+        case "obx", str(broadcast_id):
+            return await organizer.discard(update, ctx, broadcast_id)
         case "obstop", str(broadcast_id):
             return await organizer.stop(update, ctx, broadcast_id)
         case _:
             return False
-    return True
 
 
 async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool:
@@ -137,7 +137,7 @@ async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None)
         case "cmt", None:
             await comment.entry(update, ctx)
         case "cnew", None:
-            await comment.start_new(update, ctx)
+            return await comment.start_after_finished(update, ctx)
         case "cgo", None:
             await comment.begin(update, ctx)
         case "crole", str(role_id):
@@ -149,7 +149,7 @@ async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None)
         case "cskip", str(what):
             return await comment.skip(update, ctx, what)
         case "ckeep", None:
-            await comment.keep_story(update, ctx)
+            return await comment.keep_story(update, ctx)
         case "cedit", str(part):
             return await comment.edit(update, ctx, part)
         case "cback", None:

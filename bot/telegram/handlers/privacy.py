@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from html import escape
-
 from telegram import Update
 
 from bot.callbacks import Callback
+from bot.mydata import Summary, render_my_data
 from bot.telegram.common import button, current_user, guess_language, keyboard, show
 from bot.telegram.context import Ctx
-
-# Columns holding unix times, shown as dates in /mydata.
-TIME_COLUMNS = {"first_seen", "last_seen", "pledged_at", "consent_at", "updated_at"}
+from bot.telegram.handlers.comment import show_messages
 
 
 async def privacy(update: Update, ctx: Ctx) -> None:
@@ -22,7 +18,12 @@ async def privacy(update: Update, ctx: Ctx) -> None:
     await show(
         update,
         ctx,
-        content.text("privacy.text", lang, days=str(ctx.services.config.draft_retention_days)),
+        content.text(
+            "privacy.text",
+            lang,
+            days=str(ctx.services.config.draft_retention_days),
+            delivery_days=str(ctx.services.config.delivery_retention_days),
+        ),
         keyboard(
             [
                 button(content.text("button.mydata", lang), Callback("mydata").data()),
@@ -34,37 +35,29 @@ async def privacy(update: Update, ctx: Ctx) -> None:
 
 
 async def my_data(update: Update, ctx: Ctx) -> None:
-    """Show every row stored about the user, from every table."""
+    """Show everything stored about the user, most personal first, in as many messages as it
+    takes."""
     user = await current_user(update, ctx)
-    content, lang = ctx.services.content, user.language
-    data = await ctx.services.storage.user_data(user.user_id)
-    lines = [content.text("mydata.header", lang)]
-    for table, rows in data.items():
-        key = f"mydata.table.{table}"
-        title = content.text(key, lang) if key in content.ui else table
-        lines.append(f"\n<b>{escape(title)}</b> <i>({escape(table)})</i>")
-        for row in rows:
-            for column, value in row.items():
-                lines.append(f"• {escape(column)}: {escape(_show_value(column, value))}")
-    if not data:
-        lines = [content.text("mydata.empty", lang)]
-    await show(
+    services = ctx.services
+    content, lang = services.content, user.language
+    data = await services.storage.user_data(user.user_id)
+    count, last = await services.outbox.authored(user.user_id)
+    texts = render_my_data(
+        content,
+        data,
+        lang,
+        authored=Summary(count, last),
+        delivery_days=services.config.delivery_retention_days,
+    )
+    await show_messages(
         update,
         ctx,
-        "\n".join(lines),
+        texts,
         keyboard(
             [button(content.text("button.forget", lang), Callback("forget").data())],
             [button(content.text("button.menu", lang), Callback("menu").data())],
         ),
     )
-
-
-def _show_value(column: str, value: object) -> str:
-    if value is None:
-        return "—"
-    if column in TIME_COLUMNS and isinstance(value, int):
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return str(value)
 
 
 async def confirm_forget(update: Update, ctx: Ctx) -> None:
