@@ -39,7 +39,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import places
 from bot.config import Config
 from bot.content import LANGS, Content
 from bot.outbox import Outbox
@@ -215,9 +214,6 @@ async def _post_init(app: Any) -> None:
     config = services.config
     services.storage = await Storage.open(config.db_path)
     services.outbox = Outbox(services.storage)
-    # The ZIP index takes about a second to build: build it now, off the event loop, rather
-    # than in the middle of someone's first "Where I live".
-    await asyncio.to_thread(places.preload)
     if services.broadcast_request is not None:
         sender_bot = Bot(
             config.token.value,
