@@ -61,7 +61,6 @@ from bot.telegram.handlers import (
     updates,
 )
 from bot.telegram.jobs import schedule_jobs
-from bot.telegram.local_api import LocalRequest
 from bot.telegram.sender import BroadcastSender, build_sender_bot
 
 log = logging.getLogger(__name__)
@@ -150,9 +149,12 @@ def build_application(
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
     services.set_content(content)
-    if broadcast_request is None and isinstance(request, LocalRequest):
-        # No network in, no network out: the sender uses the same in-memory Bot API.
-        broadcast_request = LocalRequest(request.api)
+    if broadcast_request is None and request is not None:
+        from bot.telegram.local_api import LocalRequest  # tests and the terminal chat only
+
+        if isinstance(request, LocalRequest):
+            # No network in, no network out: the sender uses the same in-memory Bot API.
+            broadcast_request = LocalRequest(request.api)
     services.broadcast_request = broadcast_request
     services.reload_on_sighup = reload_on_sighup
     _add_handlers(application, config)

@@ -3,6 +3,9 @@
 Only the Telegram user ids in ``OUTREACH_ORGANIZERS`` reach these handlers: the commands are
 registered with a user filter (anyone else gets the ordinary "unknown command" answer), and the
 button router refuses organizer actions from anyone else exactly as it refuses forged data.
+
+The statistics, the CSV export and the QR code are imported by their commands: the bot starts
+(and serves supporters) without them.
 """
 
 from __future__ import annotations
@@ -19,10 +22,7 @@ from telegram import InlineKeyboardButton, Message, Update
 from bot.callbacks import Callback
 from bot.content import Content
 from bot.deeplinks import link_for
-from bot.export import export_pledges_csv
 from bot.outbox import Report, parse_audience
-from bot.qr import qr_png
-from bot.stats import collect_stats, render_chart_png, render_stats_text
 from bot.telegram.common import button, keyboard, show
 from bot.telegram.context import Ctx
 
@@ -328,6 +328,8 @@ def render_report(content: Content, report: Report, lang: str, final: bool) -> s
 
 async def stats(update: Update, ctx: Ctx) -> None:
     """The numbers, and a chart of daily pledges and comments."""
+    from bot.stats import collect_stats, render_chart_png, render_stats_text
+
     chat = update.effective_chat
     if chat is None:
         return
@@ -348,6 +350,8 @@ async def stats(update: Update, ctx: Ctx) -> None:
 
 async def export(update: Update, ctx: Ctx) -> None:
     """The pledges as a CSV document."""
+    from bot.export import export_pledges_csv
+
     chat = update.effective_chat
     if chat is None:
         return
@@ -381,6 +385,8 @@ async def reload(update: Update, ctx: Ctx) -> None:
 
 async def link(update: Update, ctx: Ctx) -> None:
     """`/link SOURCE [journey]`: the deep link for a flyer or post, and its printable QR code."""
+    from bot.qr import qr_png
+
     chat = update.effective_chat
     if chat is None:
         return
