@@ -25,9 +25,9 @@ first line (:data:`FORMAT_LINE`) and comments (``#``) come three sections:
 * ``[zip]``: ZIP code, state, county name, city — one line per place of a ZIP code in use,
   sorted by ZIP code (``77002	TX	Harris County	Houston``);
 * ``[county]``: state, county key, county name, ZIP codes in the county, sorted by state and
-  key (``TX	harris	Harris County	170``);
+  key (``TX	harris	Harris County	241``);
 * ``[city]``: state, city key, then ``county key:ZIP codes`` for each county the city's ZIP
-  codes lie in, most first, sorted by state and key (``FL	kissimmee	osceola:9	polk:1``).
+  codes lie in, most first, sorted by state and key (``FL	kissimmee	osceola:8	polk:1``).
   Other accepted names of a ZIP code's city count as cities too.
 
 The keys are written so that the bot does not normalize 80,000 names at start; change
@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 from bot.agreements import STATE_NAMES, county_key, fold, place_tokens, strip_designator
+from bot.config import BUNDLED_CONTENT
 from bot.search import _osa_distance
 
 __all__ = [
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 PLACES_FILE: Final = "places.tsv"  # in the content directory
-BUNDLED_FILE: Final = Path(__file__).resolve().parent.parent / "content" / PLACES_FILE
+BUNDLED_FILE: Final = BUNDLED_CONTENT / PLACES_FILE
 FORMAT_LINE: Final = "# outreach-bot places, format 1"
 MAX_TEXT = 200  # characters of a typed place name looked at
 MAX_RESULTS = 10  # counties returned by find_county, best first
