@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the list's date, YYYY-MM-DD (default: from the file name)",
     )
     sub.add_parser(
+        "import-places",
+        help="make content/places.tsv (ZIP codes, counties, cities) from the zipcodes package",
+    )
+    sub.add_parser(
         "reload",
         help="validate the content, then make the running bot re-read it (SIGHUP)",
     )
@@ -101,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _reload(config)
     if args.command == "import-agreements":
         return _import_agreements(config, args.file, args.as_of)
+    if args.command == "import-places":
+        return _import_places(config)
     if args.command == "link":
         return _link(config, args.bot, args.source, args.journey, args.png)
     configure_logging(config.log_level, secrets=(config.token, config.webhook_secret))
@@ -133,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check_content(directory: Path, recipient_email: str) -> int:
     """Print every problem; exit 1 on any error, 0 with warnings only."""
-    content, problems = check_content(directory, date.today(), recipient_email)
+    content, problems = check_content(directory, date.today(), recipient_email, thorough=True)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
@@ -247,6 +253,29 @@ def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
         return 1
     print(summary(imported))
     print(f"wrote {len(imported.agreements):,} agreements as of {imported.as_of} to {target}")
+    print("run `outreach-bot reload` to serve them from a running bot")
+    return 0
+
+
+def _import_places(config: Config) -> int:
+    """Make the places file from the zipcodes package; on any error nothing is written."""
+    from bot.places import PLACES_FILE, PlacesError, import_places
+
+    target = config.content_dir / PLACES_FILE
+    try:
+        imported = import_places(target)
+    except PlacesError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        print(f"outreach-bot: {target} was not changed", file=sys.stderr)
+        return 1
+    print(
+        f"read {imported.records:,} ZIP records from {imported.source}; "
+        f"{imported.unresolved:,} ZIP code(s) in use have no county and are left out"
+    )
+    print(
+        f"wrote {imported.zip_codes:,} ZIP codes, {imported.counties:,} counties and "
+        f"{imported.cities:,} city names to {target}"
+    )
     print("run `outreach-bot reload` to serve them from a running bot")
     return 0
 

@@ -527,3 +527,34 @@ def test_reload_command_signals_the_running_bot(server: FakeBotApiServer, tmp_pa
     finally:
         code = bot.stop()
     assert code == 0, bot.output()
+
+
+def test_serving_supporters_loads_no_organizer_or_importer_library(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """`outreach-bot run` starts, answers /start and a ZIP code lookup without importing
+    Pillow (charts), openpyxl (the agreements importer), segno (QR codes) or zipcodes (the
+    places importer): only the organizer's or importer's command loads them."""
+    bot = BotProcess(server, tmp_path, PYTHONPROFILEIMPORTTIME="1", OUTREACH_LOG_LEVEL="WARNING")
+    try:
+        api = server.api
+        api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        api.user_message(USER, "/local")
+        server.wait_for_message(USER, "ZIP code")
+        api.user_message(USER, "77002")
+        server.wait_for_message(USER, "Harris County, Texas")
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in output.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert {"telegram", "bot.telegram.app", "bot.places"} <= imported  # the list is complete
+    loaded = {name.split(".")[0] for name in imported}
+    assert loaded.isdisjoint({"PIL", "openpyxl", "segno", "zipcodes"}), sorted(
+        loaded & {"PIL", "openpyxl", "segno", "zipcodes"}
+    )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
@@ -34,6 +34,9 @@ from bot.content.models import (
 )
 from bot.content.sources import IndexPage, figures_in, index_page_problem, valid_index_page
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
+
+if TYPE_CHECKING:
+    from bot.places import PlaceIndex
 
 Severity = Literal["error", "warning"]
 KeyPath = tuple[str | int, ...]
@@ -92,6 +95,7 @@ class Content:
     states: dict[str, USState]
     letter: LetterContent
     agreements: AgreementList
+    places: PlaceIndex  # read on its first lookup
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -860,13 +864,41 @@ def _read_agreements(directory: Path, today: date, problems: list[Problem]) -> A
     return agreements
 
 
+def _read_places(directory: Path, problems: list[Problem], thorough: bool) -> PlaceIndex | None:
+    """The ZIP codes and place names of "Where I live", as made by ``import-places``.
+
+    Only the first line is read here (the bot reads the rest on its first lookup), unless
+    ``thorough``: then every line is checked.
+    """
+    from bot.places import PLACES_FILE, PlaceIndex, PlacesError
+
+    index = PlaceIndex(directory / PLACES_FILE)
+    try:
+        if thorough:
+            index.check()
+        else:
+            index.check_format()
+    except PlacesError as exc:
+        problems.append(Problem("error", PLACES_FILE, exc.line, "", exc.message))
+        return None
+    return index
+
+
 # -- entry points ------------------------------------------------------------------------------
 
 
 def check_content(
-    directory: Path, today: date | None = None, recipient_email: str | None = None
+    directory: Path,
+    today: date | None = None,
+    recipient_email: str | None = None,
+    *,
+    thorough: bool = False,
 ) -> tuple[Content | None, list[Problem]]:
-    """Read and validate every content file; return the content (if usable) and all problems."""
+    """Read and validate every content file; return the content (if usable) and all problems.
+
+    ``thorough`` also reads every line of the places file (``check-content`` does; starting
+    the bot reads its first line only).
+    """
     from bot.render import check_rendered  # rendering lives with the texts it checks
     from bot.telegram.telegram_html import check_html
 
@@ -882,12 +914,14 @@ def check_content(
     states = _read_states(_File(directory, "states.yaml", problems))
     letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
     agreements = _read_agreements(directory, today, problems)
+    places = _read_places(directory, problems, thorough)
 
     if (
         any(p.severity == "error" for p in problems)
         or campaign is None
         or letter is None
         or agreements is None
+        or places is None
     ):
         return None, problems
     content = Content(
@@ -899,6 +933,7 @@ def check_content(
         states=states,
         letter=letter,
         agreements=agreements,
+        places=places,
     )
     problems.extend(check_rendered(content))
     if any(p.severity == "error" for p in problems):

@@ -39,7 +39,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import places
 from bot.config import Config
 from bot.content import LANGS, Content
 from bot.outbox import Outbox
@@ -62,7 +61,6 @@ from bot.telegram.handlers import (
     updates,
 )
 from bot.telegram.jobs import schedule_jobs
-from bot.telegram.local_api import LocalRequest
 from bot.telegram.sender import BroadcastSender, build_sender_bot
 
 log = logging.getLogger(__name__)
@@ -151,9 +149,12 @@ def build_application(
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
     services.set_content(content)
-    if broadcast_request is None and isinstance(request, LocalRequest):
-        # No network in, no network out: the sender uses the same in-memory Bot API.
-        broadcast_request = LocalRequest(request.api)
+    if broadcast_request is None and request is not None:
+        from bot.telegram.local_api import LocalRequest  # tests and the terminal chat only
+
+        if isinstance(request, LocalRequest):
+            # No network in, no network out: the sender uses the same in-memory Bot API.
+            broadcast_request = LocalRequest(request.api)
     services.broadcast_request = broadcast_request
     services.reload_on_sighup = reload_on_sighup
     _add_handlers(application, config)
@@ -215,9 +216,6 @@ async def _post_init(app: Any) -> None:
     config = services.config
     services.storage = await Storage.open(config.db_path)
     services.outbox = Outbox(services.storage)
-    # The ZIP index takes about a second to build: build it now, off the event loop, rather
-    # than in the middle of someone's first "Where I live".
-    await asyncio.to_thread(places.preload)
     if services.broadcast_request is not None:
         sender_bot = Bot(
             config.token.value,
