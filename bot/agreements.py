@@ -32,10 +32,8 @@ This module imports neither ``telegram`` nor the content package (which imports 
 from __future__ import annotations
 
 import logging
-import os
 import posixpath
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections import Counter
@@ -48,6 +46,8 @@ from typing import IO, Any, Final, Literal, get_args
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import yaml
+
+from bot.datafiles import KeyPath, problems_message, write_atomically, yaml_error_message
 
 __all__ = [
     "COUNTY_CORRECTIONS",
@@ -799,58 +799,12 @@ def parse_agreements(raw: str, name: str = "agreements.yaml") -> AgreementList:
         # The safe loader, in C where PyYAML has it (seven times faster on ICE's list).
         data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{name}:{mark.line + 1}" if mark is not None else name
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ImportProblem(f"{where}: invalid YAML: {reason}") from exc
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+        raise ImportProblem(yaml_error_message(exc, name)) from exc
+    problems: list[tuple[KeyPath, str]] = []
     lst = _validate(data, problems)
     if problems or lst is None:
-        lines = _Lines(raw)
-        shown = [
-            f"{name}:{lines.line(key)}: {_format_key(key) + ': ' if key else ''}{message}"
-            for key, message in problems[:20]
-        ]
-        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise ImportProblem(
-            f"{name}: not a valid agreements file ({len(problems)} problem(s)):\n"
-            + "\n".join(shown)
-            + more
-        )
+        raise ImportProblem(problems_message(raw, name, "agreements file", problems))
     return lst
-
-
-def _format_key(key: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in key:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-class _Lines:
-    """Line numbers of key paths in a YAML text (composed only when a problem is reported)."""
-
-    def __init__(self, raw: str) -> None:
-        try:
-            self.root: yaml.Node | None = yaml.compose(raw, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            self.root = None
-
-    def line(self, key: tuple[str | int, ...]) -> int:
-        node = self.root
-        if node is None:
-            return 1
-        line = node.start_mark.line + 1
-        for part in key:
-            child: yaml.Node | None = None
-            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-                child = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                child = node.value[part] if part < len(node.value) else None
-            if child is None:
-                break
-            node, line = child, child.start_mark.line + 1
-        return line
 
 
 _KIND_BY_ID: Final[dict[str, Kind]] = {k: k for k in KINDS}
@@ -869,7 +823,7 @@ def _iso(value: Any) -> str | None:
     return None
 
 
-def _validate(data: Any, problems: list[tuple[tuple[str | int, ...], str]]) -> AgreementList | None:
+def _validate(data: Any, problems: list[tuple[KeyPath, str]]) -> AgreementList | None:
     if not isinstance(data, dict):
         problems.append(((), "expected a mapping with as_of, source and agreements"))
         return None
@@ -895,9 +849,7 @@ def _validate(data: Any, problems: list[tuple[tuple[str | int, ...], str]]) -> A
     return AgreementList(as_of=as_of, source=source.strip(), agreements=tuple(agreements))
 
 
-def _agreement(
-    item: Any, at: tuple[str | int, ...], problems: list[tuple[tuple[str | int, ...], str]]
-) -> Agreement | None:
+def _agreement(item: Any, at: KeyPath, problems: list[tuple[KeyPath, str]]) -> Agreement | None:
     if not isinstance(item, dict):
         problems.append((at, "expected a mapping of " + ", ".join(_FIELDS)))
         return None
@@ -999,22 +951,10 @@ def import_agreements(xlsx: Path, out: Path, as_of: date | None) -> AgreementLis
 
 
 def _write_atomically(out: Path, text: str) -> None:
-    if not out.parent.is_dir():
-        raise ImportProblem(f"{out.parent}: no such directory")
-    mode = out.stat().st_mode & 0o777 if out.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ImportProblem(f"{out}: cannot write: {exc}") from exc
-        raise
+        write_atomically({out: text})
+    except OSError as exc:
+        raise ImportProblem(f"{out}: cannot write: {exc}") from exc
 
 
 # -- summary -----------------------------------------------------------------------------------
