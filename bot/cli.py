@@ -77,6 +77,26 @@ def _parser() -> argparse.ArgumentParser:
         type=date.fromisoformat,
         help="the list's date, YYYY-MM-DD (default: from the file name)",
     )
+    congress = sub.add_parser(
+        "import-congress",
+        help="import the members of Congress and the ZIP code table into content/",
+    )
+    congress.add_argument(
+        "legislators",
+        type=Path,
+        help="legislators-current YAML (unitedstates/congress-legislators)",
+    )
+    congress.add_argument(
+        "offices", type=Path, help="legislators-district-offices YAML (the same dataset)"
+    )
+    congress.add_argument(
+        "zips", type=Path, help="ZIP code to district CSV (state_fips,state_abbr,zcta,cd)"
+    )
+    congress.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="the members' date, YYYY-MM-DD (default: from the legislators file's name)",
+    )
     sub.add_parser(
         "reload",
         help="validate the content, then make the running bot re-read it (SIGHUP)",
@@ -101,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _reload(config)
     if args.command == "import-agreements":
         return _import_agreements(config, args.file, args.as_of)
+    if args.command == "import-congress":
+        return _import_congress(config, args.legislators, args.offices, args.zips, args.as_of)
     if args.command == "link":
         return _link(config, args.bot, args.source, args.journey, args.png)
     configure_logging(config.log_level, secrets=(config.token, config.webhook_secret))
@@ -242,6 +264,29 @@ def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
         return 1
     print(summary(imported))
     print(f"wrote {len(imported.agreements):,} agreements as of {imported.as_of} to {target}")
+    print("run `outreach-bot reload` to serve them from a running bot")
+    return 0
+
+
+def _import_congress(
+    config: Config, legislators: Path, offices: Path, zips: Path, as_of: date | None
+) -> int:
+    """Import the Congress data into the content directory; on any error nothing is written."""
+    from bot.congress.files import MEMBERS_FILE, ZIPS_FILE, CongressFileError
+    from bot.congress.importer import import_congress, summary
+
+    targets = f"{config.content_dir / MEMBERS_FILE} and {ZIPS_FILE}"
+    try:
+        report = import_congress(legislators, offices, zips, config.content_dir, as_of)
+    except CongressFileError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        print(f"outreach-bot: {targets} were not changed", file=sys.stderr)
+        return 1
+    print(summary(report))
+    print(
+        f"wrote {len(report.data.members)} members and {len(report.data.zips):,} ZIP codes "
+        f"as of {report.data.as_of} to {targets}"
+    )
     print("run `outreach-bot reload` to serve them from a running bot")
     return 0
 

@@ -24,6 +24,7 @@ __all__ = [
     "KeyLines",
     "KeyPath",
     "format_key",
+    "problem_list",
     "problems_message",
     "write_atomically",
     "yaml_error_message",
@@ -81,12 +82,24 @@ def problems_message(
 ) -> str:
     """One message listing ``problems`` (key path, message) as ``name:line: key: message``."""
     lines = KeyLines(raw)
-    shown = [
-        f"{name}:{lines.line(key)}: {format_key(key) + ': ' if key else ''}{message}"
-        for key, message in problems[:MAX_SHOWN]
-    ]
+    return problem_list(
+        name,
+        what,
+        [
+            f"{name}:{lines.line(key)}: {format_key(key) + ': ' if key else ''}{message}"
+            for key, message in problems
+        ],
+    )
+
+
+def problem_list(name: str, what: str, problems: Sequence[str]) -> str:
+    """``name: not a valid WHAT (N problem(s)):`` and the first :data:`MAX_SHOWN` problems."""
     more = f"\n... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
-    return f"{name}: not a valid {what} ({len(problems)} problem(s)):\n" + "\n".join(shown) + more
+    return (
+        f"{name}: not a valid {what} ({len(problems)} problem(s)):\n"
+        + "\n".join(problems[:MAX_SHOWN])
+        + more
+    )
 
 
 def write_atomically(texts: Mapping[Path, str]) -> None:
