@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check_content(directory: Path, recipient_email: str) -> int:
     """Print every problem; exit 1 on any error, 0 with warnings only."""
-    content, problems = check_content(directory, date.today(), recipient_email)
+    content, problems = check_content(directory, date.today(), recipient_email, deep=True)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from bot.agreements import AgreementList
+from bot.congress.files import CongressFiles
 from bot.content.models import (
     LANGS,
     Campaign,
@@ -26,6 +27,7 @@ from bot.content.models import (
     LetterContent,
     Localized,
     LocalizedList,
+    LocalTarget,
     Role,
     TalkingPoint,
     Topic,
@@ -91,6 +93,8 @@ class Content:
     states: dict[str, USState]
     letter: LetterContent
     agreements: AgreementList
+    congress: CongressFiles  # read in full on first use: see CongressFiles.load
+    targets: tuple[LocalTarget, ...]
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -686,13 +690,71 @@ def _read_agreements(directory: Path, today: date, problems: list[Problem]) -> A
     return agreements
 
 
+def _read_congress(
+    directory: Path, today: date, problems: list[Problem], deep: bool
+) -> CongressFiles | None:
+    """The Congress data, as imported by ``import-congress``: its date now, the rest on first
+    use (``deep``: now, and every member's term is checked against ``today``)."""
+    from bot.congress.files import MEMBERS_FILE, ZIPS_FILE, CongressFileError
+    from bot.congress.model import congress_end, ordinal
+
+    try:
+        congress = CongressFiles(directory)
+        if not (directory / ZIPS_FILE).is_file():
+            raise CongressFileError(
+                f"{ZIPS_FILE}: file is missing: create it with `outreach-bot import-congress`"
+            )
+        data = congress.load() if deep else None
+    except CongressFileError as exc:
+        problems.append(Problem("error", MEMBERS_FILE, None, "", str(exc)))
+        return None
+    ends = congress_end(congress.congress)
+    if today >= ends:
+        problems.append(
+            Problem(
+                "warning",
+                MEMBERS_FILE,
+                None,
+                "congress",
+                f"a new Congress took office on {ends:%B} {ends.day}, {ends.year}: these members "
+                f"of the {ordinal(congress.congress)} Congress (as of {congress.as_of}) may be "
+                "out of date; import the dataset's newer files with "
+                "`outreach-bot import-congress`",
+            )
+        )
+    elif data is not None and (ended := data.terms_ended(today)):
+        names = ", ".join(f"{m.name} ({m.state}, {m.term_end})" for m in ended[:5])
+        more = f" and {len(ended) - 5} more" if len(ended) > 5 else ""
+        problems.append(
+            Problem(
+                "warning",
+                MEMBERS_FILE,
+                None,
+                "members",
+                f"the term of {len(ended)} member(s) has ended: {names}{more}; import the "
+                "dataset's newer files with `outreach-bot import-congress`",
+            )
+        )
+    return congress
+
+
 # -- entry points ------------------------------------------------------------------------------
 
 
 def check_content(
-    directory: Path, today: date | None = None, recipient_email: str | None = None
+    directory: Path,
+    today: date | None = None,
+    recipient_email: str | None = None,
+    *,
+    deep: bool = False,
 ) -> tuple[Content | None, list[Problem]]:
-    """Read and validate every content file; return the content (if usable) and all problems."""
+    """Read and validate every content file; return the content (if usable) and all problems.
+
+    ``deep`` also reads what the bot reads only on first use (the Congress data in full) and
+    checks the local targets' counties against the place data: ``outreach-bot check-content``
+    does, the bot's start and reload do not, to stay fast and small.
+    """
+    from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
     from bot.render import check_rendered  # rendering lives with the texts it checks
     from bot.telegram.telegram_html import check_html
 
@@ -706,12 +768,18 @@ def check_content(
     states = _read_states(_File(directory, "states.yaml", problems))
     letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
     agreements = _read_agreements(directory, today, problems)
+    congress = _read_congress(directory, today, problems, deep)
+    targets_file = _File(directory, TARGETS_FILE, problems)
+    targets = read_targets(targets_file, states, today)
+    if deep and targets and not any(p.severity == "error" for p in problems):
+        check_target_counties(targets_file, targets)
 
     if (
         any(p.severity == "error" for p in problems)
         or campaign is None
         or letter is None
         or agreements is None
+        or congress is None
     ):
         return None, problems
     content = Content(
@@ -723,6 +791,8 @@ def check_content(
         states=states,
         letter=letter,
         agreements=agreements,
+        congress=congress,
+        targets=targets,
     )
     problems.extend(check_rendered(content))
     if any(p.severity == "error" for p in problems):
