@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.agreements import place_tokens
@@ -95,6 +96,7 @@ def zip5(text: str) -> str | None:
     return s if len(s) == 5 and s.isascii() and s.isdigit() else None
 
 
+@lru_cache(maxsize=4096)  # about 1,300 office cities, and the cities asked about
 def _city_key(name: str) -> str:
     return "".join(place_tokens(name))
 
