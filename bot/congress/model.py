@@ -128,9 +128,10 @@ class Member:
 class ZipTable:
     """ZIP code -> the House districts it lies in, compact and read-only.
 
-    About 34,000 ZIP codes are held in two arrays (the ZIP codes as sorted integers, and for
-    each an index into the few thousand distinct combinations of districts), about 200 KB
-    where a dict of strings and tuples would take several MB; a lookup is a binary search.
+    About 34,000 ZIP codes are held in two arrays of 4-byte integers (the ZIP codes, sorted,
+    and for each an index into the 1,600 distinct lists of districts, which equal ZIP codes
+    share): 0.7 MB in all, where a dict of strings and tuples would take about 3 MB. A
+    lookup is a binary search.
     """
 
     __slots__ = ("_combos", "_groups", "_zips")
