@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.datafiles import KeyLines, format_key, problems_message, write_atomically
+from bot.datafiles import (
+    KeyLines,
+    check_keys,
+    format_key,
+    iso_date,
+    load_yaml,
+    problems_message,
+    read_text,
+    write_atomically,
+)
 
 
 def test_several_files_are_written_together(tmp_path: Path) -> None:
@@ -42,3 +52,25 @@ def test_problems_name_the_line_and_the_key() -> None:
     message = problems_message(raw, "c.yaml", "file", [(("members", 0, "phone"), "bad")] * 25)
     assert message.startswith("c.yaml: not a valid file (25 problem(s)):\nc.yaml:4: members[0]")
     assert message.endswith("... and 5 more")
+
+
+def test_keys_dates_and_reading_errors(tmp_path: Path) -> None:
+    """Unknown and missing keys are problems at their path; dates are read as ISO text; a
+    missing, unreadable or non-YAML file raises the caller's error naming it."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    assert not check_keys(["a"], ("x", 0), ("id", "name"), problems)
+    assert check_keys({"id": 1, "nmae": 2}, ("x", 1), ("id", "name"), problems)
+    assert problems == [
+        (("x", 0), "expected a mapping of id, name"),
+        (("x", 1, "nmae"), "unknown key"),
+        (("x", 1, "name"), "missing (write null for none)"),
+    ]
+    assert iso_date(date(2026, 6, 15)) == iso_date(" 2026-06-15 ") == "2026-06-15"
+    assert iso_date("June 15") is None and iso_date(20260615) is None
+    with pytest.raises(ValueError, match=r"^data\.yaml: file is missing$"):
+        read_text(tmp_path / "data.yaml", ValueError, "file is missing", "data.yaml")
+    (tmp_path / "bad.yaml").write_bytes(b"\xff\xfe")
+    with pytest.raises(ValueError, match=r"bad\.yaml: cannot read the file"):
+        read_text(tmp_path / "bad.yaml", ValueError)
+    with pytest.raises(ValueError, match=r"^d\.yaml:2: invalid YAML"):
+        load_yaml("a: 1\n b: [\n", "d.yaml", ValueError)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import threading
 from array import array
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
@@ -53,8 +53,12 @@ from bot.congress.model import (
 )
 from bot.datafiles import (
     KeyPath,
+    check_keys,
+    iso_date,
+    load_yaml,
     problem_list,
     problems_message,
+    read_text,
     write_atomically,
     yaml_error_message,
 )
@@ -161,11 +165,7 @@ def dump_members(data: CongressData) -> str:
 def parse_members(raw: str, name: str = MEMBERS_FILE) -> tuple[str, int, str, tuple[Member, ...]]:
     """(as_of, congress, source, members) of a members file; :class:`CongressFileError`
     naming the line and key of every problem."""
-    try:
-        # The safe loader, in C where PyYAML has it.
-        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-    except yaml.YAMLError as exc:
-        raise CongressFileError(yaml_error_message(exc, name)) from exc
+    data = load_yaml(raw, name, CongressFileError)
     problems: list[tuple[KeyPath, str]] = []
     parsed = _members_file(data, problems)
     if problems or parsed is None:
@@ -178,24 +178,13 @@ _CHAMBER_BY_ID: Final[dict[str, Chamber]] = {c: c for c in CHAMBERS}
 _ROLE_BY_ID: Final[dict[str, Role]] = {r: r for r in ROLES}
 
 
-def _iso(value: Any) -> str | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            return None
-    return None
-
-
 def _members_file(data: Any, problems: Problems) -> tuple[str, int, str, tuple[Member, ...]] | None:
     if not isinstance(data, dict):
         problems.append(((), "expected a mapping with " + ", ".join(_TOP_KEYS)))
         return None
     for key in sorted(set(data) - set(_TOP_KEYS), key=str):
         problems.append(((str(key),), "unknown key"))
-    as_of = _iso(data.get("as_of"))
+    as_of = iso_date(data.get("as_of"))
     if as_of is None:
         problems.append((("as_of",), "expected the data's date, YYYY-MM-DD"))
     congress = data.get("congress")
@@ -242,16 +231,9 @@ def _check_seats(members: list[Member | None], problems: Problems) -> None:
 
 
 def _member(item: Any, at: KeyPath, problems: Problems) -> Member | None:
-    if not isinstance(item, dict):
-        problems.append((at, "expected a mapping of " + ", ".join(_MEMBER_KEYS)))
-        return None
     before = len(problems)
-    for key in item:
-        if key not in _MEMBER_KEYS:
-            problems.append(((*at, str(key)), "unknown key"))
-    for key in _MEMBER_KEYS:
-        if key not in item:
-            problems.append(((*at, key), "missing (write null for none)"))
+    if not check_keys(item, at, _MEMBER_KEYS, problems):
+        return None
 
     def text(key: str, pattern: re.Pattern[str] | None = None, what: str = "") -> str | None:
         """The key's text; None (and a problem) if it is not one; None for null."""
@@ -306,7 +288,7 @@ def _member(item: Any, at: KeyPath, problems: Problems) -> Member | None:
         problems.append(((*at, "district"), "expected the House district, 0 for at-large"))
     elif chamber == "house" and state in DELEGATE_STATES and district != 0:
         problems.append(((*at, "district"), f"{state}'s only seat is district 0"))
-    term_end = _iso(item.get("term_end"))
+    term_end = iso_date(item.get("term_end"))
     if term_end is None and "term_end" in item:
         problems.append(((*at, "term_end"), "expected the day the term ends, YYYY-MM-DD"))
     phone = text("phone", PHONE_RE, "a phone number written 202-224-3121")
@@ -462,14 +444,10 @@ def write_congress(directory: Path, data: CongressData) -> None:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise CongressFileError(
-            f"{path.name}: file is missing: create it with `outreach-bot import-congress`"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CongressFileError(f"{path.name}: cannot read the file: {exc}") from exc
+    return read_text(path, CongressFileError, _MISSING, path.name)
+
+
+_MISSING: Final = "file is missing: create it with `outreach-bot import-congress`"
 
 
 def load_congress(directory: Path) -> CongressData:
@@ -502,34 +480,28 @@ def _from_texts(members_raw: str, zips_raw: str) -> CongressData:
 def _top_scalars(path: Path, wanted: tuple[str, ...]) -> dict[str, str]:
     """The plain values of some top-level keys of a YAML file, read from its events only
     as far as needed (the importer writes them first), without building the rest."""
+    raw = _read(path)
     found: dict[str, str] = {}
     depth, key = 0, None
     try:
-        with path.open(encoding="utf-8") as stream:
-            for event in yaml.parse(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-                if isinstance(event, yaml.CollectionStartEvent):
-                    depth += 1
-                    if depth == 2:
-                        key = None  # a collection value: nothing to keep
-                elif isinstance(event, yaml.CollectionEndEvent):
-                    depth -= 1
-                elif isinstance(event, yaml.ScalarEvent) and depth == 1:
-                    if key is None:
-                        key = event.value
-                    else:
-                        if key in wanted:
-                            found[key] = event.value
-                        key = None
-                        if len(found) == len(wanted):
-                            break
+        for event in yaml.parse(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth == 2:
+                    key = None  # a collection value: nothing to keep
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent) and depth == 1:
+                if key is None:
+                    key = event.value
+                else:
+                    if key in wanted:
+                        found[key] = event.value
+                    key = None
+                    if len(found) == len(wanted):
+                        break
     except yaml.YAMLError as exc:
         raise CongressFileError(yaml_error_message(exc, path.name)) from exc
-    except FileNotFoundError as exc:
-        raise CongressFileError(
-            f"{path.name}: file is missing: create it with `outreach-bot import-congress`"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CongressFileError(f"{path.name}: cannot read the file: {exc}") from exc
     return found
 
 
@@ -546,7 +518,7 @@ class CongressFiles:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         header = _top_scalars(directory / MEMBERS_FILE, ("as_of", "congress", "source"))
-        as_of = _iso(header.get("as_of"))
+        as_of = iso_date(header.get("as_of"))
         congress = header.get("congress", "")
         if as_of is None or not congress.isdigit() or not header.get("source"):
             raise CongressFileError(

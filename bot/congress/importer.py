@@ -33,8 +33,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from bot.agreements import STATE_NAMES, as_of_from_filename
 from bot.congress.files import PHONE_RE, URL_RE, CongressFileError, write_congress
 from bot.congress.model import (
@@ -49,7 +47,7 @@ from bot.congress.model import (
     congress_number,
     ordinal,
 )
-from bot.datafiles import yaml_error_message
+from bot.datafiles import load_yaml, read_text
 
 __all__ = ["ImportReport", "Notes", "import_congress", "read_congress_sources", "summary"]
 
@@ -204,17 +202,7 @@ def _who(m: Member) -> str:
 
 
 def _load_yaml_list(path: Path) -> list[Any]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise CongressFileError(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CongressFileError(f"{path}: cannot read the file: {exc}") from exc
-    try:
-        # The safe loader, in C where PyYAML has it (the members file is about 1 MB).
-        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-    except yaml.YAMLError as exc:
-        raise CongressFileError(yaml_error_message(exc, path.name)) from exc
+    data = load_yaml(read_text(path, CongressFileError), path.name, CongressFileError)
     if not isinstance(data, list) or not data:
         raise CongressFileError(
             f"{path.name}: expected a list of people, as unitedstates/congress-legislators "

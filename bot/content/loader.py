@@ -35,6 +35,7 @@ from bot.content.models import (
     Variants,
 )
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
+from bot.datafiles import format_key
 
 Severity = Literal["error", "warning"]
 KeyPath = tuple[str | int, ...]
@@ -128,13 +129,6 @@ def _line_map(node: yaml.Node | None, path: KeyPath = ()) -> Iterator[tuple[KeyP
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             yield from _line_map(item, (*path, index))
-
-
-def format_key(path: KeyPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 # -- reading one file --------------------------------------------------------------------------
