@@ -195,3 +195,25 @@ def test_the_office_in_the_zips_city_else_the_first_listed() -> None:
     assert found.house[0].contact is not None and found.house[0].contact.office is None
     unknown = representatives_for_zip(bare, "77002", SUMMER, places=lambda _z: None)
     assert unknown is not None and unknown.states == ("TX",) and unknown.city is None
+
+
+def test_the_district_tables_states_win_over_the_post_offices() -> None:
+    """A ZIP code the district table places in Texas gets Texas's senators even when the place
+    data puts its post office across a state line; a ZIP code the table lacks gets the place
+    data's state, with its district unknown."""
+    senator = {"chamber": "senate", "role": "senator", "district": None}
+    senators = [
+        member((), id="S000001", name="Tex Senator", **senator),
+        member((), id="S000002", name="Lou Senator", state="LA", **senator),
+    ]
+    data = small(member(()), *senators)
+
+    def louisiana(_zip: str) -> list[Place]:
+        return [Place("LA", "Caddo Parish", "Shreveport")]
+
+    found = representatives_for_zip(data, "77002", SUMMER, places=louisiana)
+    assert found is not None and found.states == ("TX",) and found.district_known
+    assert names(found.senators) == ["Tex Senator"]
+    outside = representatives_for_zip(data, "71101", SUMMER, places=louisiana)
+    assert outside is not None and outside.states == ("LA",) and not outside.district_known
+    assert names(outside.senators) == ["Lou Senator"] and outside.house == ()

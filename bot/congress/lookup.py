@@ -143,14 +143,16 @@ def representatives_for_zip(
     city = next((p.city for p in where if p.city), None)
     districts = list(data.zips.districts(code))
     district_known = True
-    if not districts:
-        for state in dict.fromkeys(p.state for p in where):
+    if districts:  # where people live: the district table's states, not the post office's
+        states = tuple(dict.fromkeys(d.state for d in districts))
+    else:
+        states = tuple(dict.fromkeys(p.state for p in where))
+        for state in states:
             seat = _only_seat(data, state)
             if seat is None:
                 district_known = False
             else:
                 districts.append(seat)
-    states = tuple(dict.fromkeys([*(d.state for d in districts), *(p.state for p in where)]))
     city_key = _city_key(city) if city else None
 
     def contact(member: Member | None) -> Contact | None:
