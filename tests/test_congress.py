@@ -447,6 +447,7 @@ def test_files_are_dated_at_once_and_read_on_first_use(tmp_path: Path) -> None:
     zips.write_text(good + "not a line\n", "utf-8")
     files = CongressFiles(tmp_path)
     assert (files.as_of, files.congress, files.loaded) == ("2026-06-15", 119, False)
+    assert not files.outdated(date(2027, 1, 2)) and files.outdated(date(2027, 1, 3))
     assert "unitedstates/congress-legislators" in files.source
     for _ in range(2):
         with pytest.raises(CongressFileError, match="not a line"):

@@ -24,7 +24,7 @@ def content_dir(tmp_path: Path) -> Path:
 
 def congress_problems(directory: Path, today: date, deep: bool = False) -> list[str]:
     _, problems = check_content(directory, today, deep=deep)
-    return [str(p) for p in problems if p.file == MEMBERS_FILE]
+    return [str(p) for p in problems if p.file in (MEMBERS_FILE, ZIPS_FILE)]
 
 
 def test_loading_the_content_does_not_read_the_members_or_zip_codes() -> None:
@@ -66,8 +66,8 @@ def test_a_missing_file_is_an_error(content_dir: Path, name: str) -> None:
     (content_dir / name).unlink()
     content, problems = check_content(content_dir, date(2026, 7, 1))
     assert content is None
-    assert [p.message for p in problems if p.severity == "error"] == [
-        f"{name}: file is missing: create it with `outreach-bot import-congress`"
+    assert [(p.file, p.message) for p in problems if p.severity == "error"] == [
+        (name, f"{name}: file is missing: create it with `outreach-bot import-congress`")
     ]
 
 
@@ -82,7 +82,8 @@ def test_a_broken_zip_file_is_found_by_check_content(
     with pytest.raises(CongressFileError, match=r"congress-zips\.txt:33786: expected a ZIP code"):
         content.congress.load()
     errors = congress_problems(content_dir, date(2026, 7, 1), deep=True)
-    assert len(errors) == 1 and "congress-zips.txt:33786" in errors[0]
+    assert len(errors) == 1 and errors[0].startswith("error: congress-zips.txt: congress-zips")
+    assert "congress-zips.txt:33786" in errors[0]
     assert cli_main(["check-content", str(content_dir)]) == 1
     assert "congress-zips.txt:33786" in capsys.readouterr().out
 

@@ -48,6 +48,7 @@ from bot.congress.model import (
     Office,
     Role,
     ZipTable,
+    congress_end,
     congress_number,
     ordinal,
 )
@@ -535,6 +536,11 @@ class CongressFiles:
     @property
     def loaded(self) -> bool:
         return self._data is not None
+
+    def outdated(self, today: date) -> bool:
+        """Whether a new Congress has taken office since the data's date (without reading
+        the rest of the data)."""
+        return today >= congress_end(self.congress)
 
     def load(self) -> CongressData:
         """The members and the ZIP table (read at the first call, about 0.1 s)."""

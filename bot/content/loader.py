@@ -700,10 +700,12 @@ def _read_congress(
             )
         data = congress.load() if deep else None
     except CongressFileError as exc:
-        problems.append(Problem("error", MEMBERS_FILE, None, "", str(exc)))
+        message = str(exc)  # it starts with the name of the file it is about
+        file = ZIPS_FILE if message.startswith(ZIPS_FILE) else MEMBERS_FILE
+        problems.append(Problem("error", file, None, "", message))
         return None
-    ends = congress_end(congress.congress)
-    if today >= ends:
+    if congress.outdated(today):
+        ends = congress_end(congress.congress)
         problems.append(
             Problem(
                 "warning",
