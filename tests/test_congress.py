@@ -471,6 +471,11 @@ def test_a_members_file_without_its_header_is_refused(tmp_path: Path) -> None:
     (tmp_path / MEMBERS_FILE).write_text("members: []\n", "utf-8")
     with pytest.raises(CongressFileError, match=r"expected as_of .* congress and source"):
         CongressFiles(tmp_path)
+    (tmp_path / MEMBERS_FILE).write_text(
+        "- as_of\n- '2026-06-15'\n- congress\n- 119\n- source\n- x\n", "utf-8"
+    )
+    with pytest.raises(CongressFileError, match=r"expected as_of .* congress and source"):
+        CongressFiles(tmp_path)
     (tmp_path / MEMBERS_FILE).write_text("as_of: [\n", "utf-8")
     with pytest.raises(CongressFileError, match="invalid YAML"):
         CongressFiles(tmp_path)

@@ -487,6 +487,8 @@ def _top_scalars(path: Path, wanted: tuple[str, ...]) -> dict[str, str]:
     try:
         for event in yaml.parse(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if isinstance(event, yaml.CollectionStartEvent):
+                if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
+                    break  # not a mapping: nothing found, which the caller reports
                 depth += 1
                 if depth == 2:
                     key = None  # a collection value: nothing to keep
