@@ -133,7 +133,7 @@ def _fact_from_yaml(raw: dict[str, Any]) -> Fact:
             en=tuple(str(k) for k in kw.get("en", [])), es=tuple(str(k) for k in kw.get("es", []))
         ),
         sources=(Citation(title="", publisher="", date="", url="https://example.org"),),
-        as_of=str(raw.get("as_of", "")),
+        checked=str(raw.get("checked", "")),
     )
 
 

@@ -13,22 +13,11 @@ from urllib.parse import quote
 from bot.agreements import Agreement, AgreementList
 from bot.callbacks import MAX_CALLBACK_BYTES, Callback
 from bot.content.loader import Content, Problem
-from bot.content.models import LANGS, Fact
+from bot.content.models import LANGS, MONTHS, Fact
 from bot.telegram.telegram_html import check_html, telegram_length, visible_text
 
 MAX_MESSAGE = 4096
 SHARE_URL_MAX = 1800  # t.me/share links above this are cut by some clients
-
-MONTHS = {
-    "en": [
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ],
-    "es": [
-        "enero", "febrero", "marzo", "abril", "mayo", "junio",
-        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
-    ],
-}  # fmt: skip
 
 
 def format_date(iso: str, lang: str) -> str:
@@ -46,7 +35,7 @@ def format_date(iso: str, lang: str) -> str:
 
 
 def fact_card(content: Content, fact: Fact, lang: str, position: bool = True) -> str:
-    """A fact card: title, what, why it matters, numbered sources, position, "as of" date.
+    """A fact card: title, what, why it matters, numbered sources, position, its two dates.
 
     ``position=False`` leaves out "Fact n of m", for cards shared outside the bot.
     """
@@ -61,18 +50,29 @@ def fact_card(content: Content, fact: Fact, lang: str, position: bool = True) ->
         f"<b>{t('fact.sources', lang)}</b>",
     ]
     for n, source in enumerate(fact.sources, start=1):
+        reference = f" ({escape(source.reference)})" if source.reference else ""
         lines.append(
             f'{n}. <a href="{escape(source.url)}">{escape(source.title)}</a>'
-            f" — {escape(source.publisher)}, {format_date(source.date, lang)}"
+            f" — {escape(source.publisher)}, {format_date(source.date, lang)}{reference}"
         )
     lines.append("")
-    as_of = t("fact.as_of", lang, date=format_date(fact.as_of, lang))
+    dates = fact_dates(content, fact, lang)
     if position:
         ids = content.topics[fact.topic].fact_ids
         where = t("fact.position", lang, n=str(ids.index(fact.id) + 1), total=str(len(ids)))
-        as_of = f"{where} · {as_of}"
-    lines.append(f"<i>{as_of}</i>")
+        dates = f"{where} · {dates}"
+    lines.append(f"<i>{dates}</i>")
     return "\n".join(lines)
+
+
+def fact_dates(content: Content, fact: Fact, lang: str) -> str:
+    """ "Figures of June 9, 2026 · checked November 30, 2026", or "Checked …" alone."""
+    checked = format_date(fact.checked, lang)
+    if fact.data_as_of is None:
+        return content.text("fact.checked", lang, checked=checked)
+    return content.text(
+        "fact.dates", lang, data_date=format_date(fact.data_as_of, lang), checked=checked
+    )
 
 
 def next_fact(content: Content, fact: Fact) -> Fact:

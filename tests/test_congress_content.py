@@ -14,6 +14,8 @@ from bot.congress import MEMBERS_FILE, ZIPS_FILE, CongressFileError
 from bot.content import check_content, load_content
 from tests.harness import CONTENT_DIR
 
+LOADED_ON = date(2026, 12, 1)  # a day the shipped content is valid (its cards were checked before)
+
 
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
@@ -29,7 +31,7 @@ def congress_problems(directory: Path, today: date, deep: bool = False) -> list[
 
 def test_loading_the_content_does_not_read_the_members_or_zip_codes() -> None:
     """The bot's start reads only the data's date; the first lookup reads the rest."""
-    content = load_content(CONTENT_DIR, date(2026, 7, 1))
+    content = load_content(CONTENT_DIR, LOADED_ON)
     assert (content.congress.as_of, content.congress.congress) == ("2026-06-15", 119)
     assert not content.congress.loaded
     assert len(content.congress.load().members) == 537
@@ -64,7 +66,7 @@ def test_check_content_names_members_whose_term_ended() -> None:
 def test_a_missing_file_is_an_error(content_dir: Path, name: str) -> None:
     """Without either file the content is refused, saying how to create it."""
     (content_dir / name).unlink()
-    content, problems = check_content(content_dir, date(2026, 7, 1))
+    content, problems = check_content(content_dir, LOADED_ON)
     assert content is None
     assert [(p.file, p.message) for p in problems if p.severity == "error"] == [
         (name, f"{name}: file is missing: create it with `outreach-bot import-congress`")
@@ -78,10 +80,10 @@ def test_a_broken_zip_file_is_found_by_check_content(
     will, with a clear error); check-content does, and exits 1."""
     zips = content_dir / ZIPS_FILE
     zips.write_text(zips.read_text("utf-8") + "77002 TX-7 nonsense\n", "utf-8")
-    content = load_content(content_dir, date(2026, 7, 1))
+    content = load_content(content_dir, LOADED_ON)
     with pytest.raises(CongressFileError, match=r"congress-zips\.txt:33786: expected a ZIP code"):
         content.congress.load()
-    errors = congress_problems(content_dir, date(2026, 7, 1), deep=True)
+    errors = congress_problems(content_dir, LOADED_ON, deep=True)
     assert len(errors) == 1 and errors[0].startswith("error: congress-zips.txt: congress-zips")
     assert "congress-zips.txt:33786" in errors[0]
     assert cli_main(["check-content", str(content_dir)]) == 1
@@ -92,5 +94,5 @@ def test_a_members_file_broken_at_the_top_stops_the_content(content_dir: Path) -
     """A members file whose date cannot be read is refused at once."""
     members = content_dir / MEMBERS_FILE
     members.write_text(members.read_text("utf-8").replace("as_of: '2026-06-15'", "as_of: x"))
-    errors = congress_problems(content_dir, date(2026, 7, 1))
+    errors = congress_problems(content_dir, LOADED_ON)
     assert errors and "expected as_of (YYYY-MM-DD), congress and source" in errors[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from collections.abc import Callable
@@ -16,10 +17,11 @@ from bot.cli import main as cli_main
 from bot.content import Content, check_content, load_content
 from bot.content.loader import ContentError, Problem
 from bot.content.models import LANGS
+from bot.content.sources import IndexPage, figures_in, index_page_problem
 from bot.content.ui_keys import UI_KEYS
 from tests.harness import CONTENT_DIR
 
-TODAY = date(2026, 11, 27)
+TODAY = date(2026, 11, 30)
 
 
 def test_shipped_content_is_valid(content: Content) -> None:
@@ -31,13 +33,22 @@ def test_shipped_content_is_valid(content: Content) -> None:
 
 
 def test_every_fact_is_cited_dated_and_bilingual(content: Content) -> None:
-    """Each fact has https citations with title, publisher and date, an as-of date, en and es."""
+    """Each fact has https citations with title, publisher and date, both dates, en and es."""
     for fact in content.facts.values():
         assert fact.sources, fact.id
         for source in fact.sources:
             assert source.url.startswith("https://")
             assert source.title and source.publisher and source.date
-        assert date.fromisoformat(fact.as_of) <= TODAY
+        assert date.fromisoformat(fact.checked) <= TODAY
+        states_figures = any(
+            figures_in(part.get(lang))
+            for part in (fact.title, fact.text, fact.why)
+            for lang in LANGS
+        )
+        if states_figures:
+            assert fact.data_as_of is not None, fact.id
+        if fact.data_as_of is not None:
+            assert fact.data_as_of <= fact.checked, fact.id
         for lang in LANGS:
             assert fact.title.get(lang) and fact.text.get(lang) and fact.why.get(lang)
         assert fact.title.en != fact.title.es, f"{fact.id}: Spanish title not translated"
@@ -57,20 +68,71 @@ UNSUPPORTED_CLAIMS = [
     r"160\s*(\+|or more|immigration|groups|grupos|organizaciones)",
     r"Secretar[a-z]*\s+(Alejandro\s+)?Mayorkas",  # he left office in January 2025
     r"120 law enforcement",
+    # corrected by the November 2026 audit
+    r"\bonly DHS\b|\bsolo el DHS\b",  # Congress can repeal 287(g); DHS can end them without it
+    r"\b314 (million|millones)",  # superseded: $352 million projected by mid-2026
+    r"\bbonus|\bbonos\b",  # the awards go to agencies, not officers
+    r"without planning(?! for)|sin planificación",  # OIG-18-77's phrase is longer
+    r"(Executive Order|Orden Ejecutiva) 14159,?\s+(revived|brought|lo revivió|los trajo)",
+    r"advisory board|junta asesora",  # not confirmed
+    r"\b33 (recommendations|recomendaciones)",  # not confirmed
+    r"\blo identifica\b",  # one form of address: le identifica
 ]
 
 
-def test_unsupported_campaign_claims_are_not_shipped(content: Content) -> None:
-    """No text the bot shows repeats the 2023 text's unsupported claims.
-
-    Keywords may contain them (someone asking about "500 percent" should find the real figure).
-    """
+def shown_texts(content: Content) -> list[str]:
+    """Every text a supporter can read: campaign, UI strings, fact cards and letter pieces."""
     shown = [content.campaign.name, content.campaign.description, *content.ui.values()]
     for fact in content.facts.values():
         shown += [fact.title, fact.text, fact.why]
-    for text in (value.get(lang) for value in shown for lang in LANGS):
+    letter = content.letter
+    texts = [value.get(lang) for value in shown for lang in LANGS]
+    texts += [letter.why.en, letter.why.es]
+    for variants in (
+        *(role.openings for role in letter.roles.values()),
+        *(point.paragraphs for point in letter.talking_points.values()),
+        letter.closings,
+    ):
+        texts += [*variants.en, *variants.es]
+    return texts
+
+
+def test_unsupported_campaign_claims_are_not_shipped(content: Content) -> None:
+    """No text the bot shows, cards and letters alike, repeats an unsupported or corrected claim.
+
+    Keywords may contain them (someone asking about "500 percent" should find the real figure).
+    """
+    for text in shown_texts(content):
         for pattern in UNSUPPORTED_CLAIMS:
             assert not re.search(pattern, text, re.IGNORECASE), f"{pattern}: {text}"
+
+
+def test_translated_quotations_are_marked(content: Content) -> None:
+    """A quotation rendered in Spanish says it is our translation; English originals stay as is."""
+    spanish = [fact.text.es for fact in content.facts.values()]
+    spanish += [fact.why.es for fact in content.facts.values()]
+    spanish += [p for point in content.letter.talking_points.values() for p in point.paragraphs.es]
+    for text in spanish:
+        for quote in re.finditer(r"“([^”]+)”", text):
+            if re.search(r"\b(la|el|de|que|y|los|las|del)\b", quote.group(1)):
+                after = text[quote.end() : quote.end() + 24]
+                assert after.startswith(" (traducción nuestra)"), f"unmarked: {quote.group(0)}"
+
+
+def test_corrected_figures_are_the_audited_ones(content: Content) -> None:
+    """The costs, reimbursement and program size read as the audit corrected them."""
+    costs = content.facts["maricopa-costs"].text
+    assert "$352 million by mid-2026" in costs.en and "72% of the $226 million" in costs.en
+    assert "352 millones" in costs.es and "72%" in costs.es
+    pays = content.facts["who-pays"].text
+    assert "announced" in pays.en and "participating agencies" in pays.en
+    assert "not confirmed" in pays.en and "no está confirmado" in pays.es
+    size = content.facts["agreements-2026"]
+    assert "1,934" in size.text.en and size.data_as_of == "2026-06-09"
+    for needle in ("1,248 task force", "506 warrant service", "180 jail", "Texas had 416"):
+        assert needle in size.text.en
+    costs_letter = " ".join(content.letter.talking_points["costs"].paragraphs.en)
+    assert "$352 million by mid-2026" in costs_letter and "announced" in costs_letter
 
 
 def test_alamance_is_only_an_allegation(content: Content) -> None:
@@ -242,6 +304,202 @@ def test_past_review_date_is_only_a_warning(content_copy: Path) -> None:
     content, problems = check_content(content_copy, TODAY)
     assert content is not None
     assert [p.severity for p in problems if "review date" in p.message] == ["warning"]
+
+
+# -- sources land on the claim ------------------------------------------------------------------
+
+
+def set_first_url(url: str) -> Callable[[Any], None]:
+    return lambda d: first_fact(d)["sources"][0].update(url=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://www.latimes.com", "https://www.latimes.com/", "https://apnews.com/#top"]
+)
+def test_source_on_a_home_page_is_an_error(content_copy: Path, url: str) -> None:
+    """A citation linking a site's home page, however written, is an error naming the key."""
+    edit_yaml(content_copy, "facts.yaml", set_first_url(url))
+    problem = next(p for p in errors_of(content_copy) if "home page" in p.message)
+    assert problem.key == "facts[0].sources[0].url"
+    assert problem.line == line_of(content_copy, "facts.yaml", url, after="facts:")
+
+
+def test_home_page_with_a_document_query_is_accepted(content_copy: Path) -> None:
+    """'site/?p=40636041' is a document's permanent address, not the home page."""
+    edit_yaml(
+        content_copy, "facts.yaml", set_first_url("https://www.phoenixnewtimes.com/?p=40636041")
+    )
+    content, problems = check_content(content_copy, TODAY)
+    assert content is not None, [str(p) for p in problems if p.severity == "error"]
+
+
+def index_page_rules() -> list[dict[str, str]]:
+    data = yaml.safe_load((CONTENT_DIR / "facts.yaml").read_text("utf-8"))
+    rules: list[dict[str, str]] = data["source_rules"]["index_pages"]
+    return rules
+
+
+@pytest.mark.parametrize("rule", index_page_rules(), ids=lambda rule: rule["page"])
+def test_each_index_page_of_the_rules_is_refused(rule: dict[str, str]) -> None:
+    """Every section page the shipped content lists is refused, with the rule's explanation."""
+    rules = tuple(IndexPage(page=r["page"], what=r["what"]) for r in index_page_rules())
+    url = "https://www." + rule["page"].replace("*", "Some-Segment") + "/?page=2#list"
+    problem = index_page_problem(url, rules)
+    assert problem is not None and rule["what"] in problem
+    assert index_page_problem(url.replace("?page=2#list", "2021/05/a-document"), rules) is None
+
+
+def test_source_on_an_index_page_is_an_error(content_copy: Path) -> None:
+    """A citation linking a listed section page is an error naming the key and the rule."""
+    url = "https://www.dhs.gov/news-releases/press-releases"
+    edit_yaml(content_copy, "facts.yaml", set_first_url(url))
+    problem = next(
+        p for p in errors_of(content_copy) if "DHS's list of press releases" in p.message
+    )
+    assert problem.key == "facts[0].sources[0].url"
+
+
+def test_a_document_under_an_index_page_is_accepted(content_copy: Path) -> None:
+    """Only the listing page itself is refused: a release under it is the document."""
+    edit_yaml(
+        content_copy,
+        "facts.yaml",
+        set_first_url("https://www.dhs.gov/news/2021/05/20/ice-close-two-detention-centers"),
+    )
+    content, _ = check_content(content_copy, TODAY)
+    assert content is not None
+
+
+def test_editors_extend_the_index_pages_in_content(content_copy: Path) -> None:
+    """A page an editor adds to source_rules is refused from then on."""
+
+    def add_rule(data: Any) -> None:
+        data["source_rules"]["index_pages"].append(
+            {"page": "example.org/reports", "what": "the example list of reports"}
+        )
+        first_fact(data)["sources"][0]["url"] = "https://example.org/reports/"
+
+    edit_yaml(content_copy, "facts.yaml", add_rule)
+    assert any("the example list of reports" in p.message for p in errors_of(content_copy))
+
+
+@pytest.mark.parametrize("page", ["https://justice.gov/crt", "justice", "github.com/*x/y", ""])
+def test_malformed_index_page_rule(content_copy: Path, page: str) -> None:
+    """A rule that is not a host and path is an error naming it."""
+    edit_yaml(
+        content_copy,
+        "facts.yaml",
+        lambda d: d["source_rules"]["index_pages"][0].update(page=page),
+    )
+    assert any(p.key == "source_rules.index_pages[0].page" for p in errors_of(content_copy))
+
+
+def test_link_in_a_ui_string_is_checked_too(content_copy: Path) -> None:
+    """A UI string linking a section page is refused like a citation."""
+    edit_yaml(
+        content_copy,
+        "ui.yaml",
+        lambda d: d["strings"]["help.text"].update(
+            es='Ayuda: <a href="https://www.justice.gov/crt/">DOJ</a>'
+        ),
+    )
+    problem = next(p for p in errors_of(content_copy) if "Civil Rights Division" in p.message)
+    assert problem.file == "ui.yaml" and problem.key == "strings.help.text.es"
+
+
+def test_reference_is_shown_after_the_source(content: Content) -> None:
+    """A citation's reference (docket, report number) is shown with it on the card."""
+    from bot.render import fact_card
+
+    fact = next(f for f in content.facts.values() if any(s.reference for s in f.sources))
+    source = next(s for s in fact.sources if s.reference)
+    card = fact_card(content, fact, "en")
+    line = next(line for line in card.splitlines() if source.url in line)
+    assert line.endswith(f"({source.reference})") or html.escape(source.reference) in line
+
+
+# -- two dates per card ------------------------------------------------------------------------
+
+
+def fact_with_figures(data: Any) -> dict[str, Any]:
+    fact: dict[str, Any] = next(f for f in data["facts"] if "data_as_of" in f)
+    return fact
+
+
+def test_card_with_figures_needs_its_data_date(content_copy: Path) -> None:
+    """A card that states a figure without data_as_of is an error naming the figures."""
+    edit_yaml(content_copy, "facts.yaml", lambda d: fact_with_figures(d).pop("data_as_of"))
+    problem = next(p for p in errors_of(content_copy) if "data_as_of" in p.message)
+    assert "states figures (" in problem.message and problem.key.startswith("facts[")
+
+
+def test_card_without_figures_needs_no_data_date(content: Content) -> None:
+    """A card whose only numbers are years and names loads without data_as_of."""
+    fact = content.facts["what-is-287g"]
+    assert "1996" in fact.text.en and "287(g)" in fact.text.en
+    assert fact.data_as_of is None
+
+
+def test_old_as_of_is_refused_with_an_explanation(content_copy: Path) -> None:
+    """`as_of` is not silently kept: the error says which two dates replace it."""
+    edit_yaml(content_copy, "facts.yaml", lambda d: first_fact(d).update(as_of="2026-01-01"))
+    problem = next(p for p in errors_of(content_copy) if p.key == "facts[0].as_of")
+    assert "checked" in problem.message and "data_as_of" in problem.message
+
+
+def test_checked_in_the_future_is_an_error(content_copy: Path) -> None:
+    """Nobody verified a card tomorrow."""
+    edit_yaml(content_copy, "facts.yaml", lambda d: first_fact(d).update(checked="2026-12-01"))
+    assert any(p.key == "facts[0].checked" for p in errors_of(content_copy))
+
+
+def test_checked_is_required(content_copy: Path) -> None:
+    """A card must say when a person last verified it."""
+    edit_yaml(content_copy, "facts.yaml", lambda d: first_fact(d).pop("checked"))
+    assert any(p.key == "facts[0].checked" for p in errors_of(content_copy))
+
+
+def test_data_date_after_checked_is_an_error(content_copy: Path) -> None:
+    """Figures cannot have been checked before the date they describe."""
+    edit_yaml(
+        content_copy, "facts.yaml", lambda d: fact_with_figures(d).update(data_as_of="2026-12")
+    )
+    assert any("is after `checked`" in p.message for p in errors_of(content_copy))
+
+
+def test_card_with_figures_past_its_review_interval_warns(content_copy: Path) -> None:
+    """Figures checked more than figures_days ago are a warning; other cards wait longer."""
+
+    def age(data: Any) -> None:
+        fact_with_figures(data)["checked"] = "2026-08-01"  # 121 days before TODAY
+        first_fact(data)["checked"] = "2026-08-01"  # no figures: reviewed after 365 days
+
+    edit_yaml(content_copy, "facts.yaml", age)
+    content, problems = check_content(content_copy, TODAY)
+    assert content is not None
+    stale = [p for p in problems if "days ago" in p.message]
+    assert [p.severity for p in stale] == ["warning"]
+    assert "cards with figures are reviewed every 90 days" in stale[0].message
+    assert stale[0].key.endswith(".checked") and stale[0].key != "facts[0].checked"
+
+
+def test_review_interval_is_a_content_setting(content_copy: Path) -> None:
+    """The interval comes from content: 200 days silences a 121-day-old check."""
+
+    def settings(data: Any) -> None:
+        fact_with_figures(data)["checked"] = "2026-08-01"
+        data["review"]["figures_days"] = 200
+
+    edit_yaml(content_copy, "facts.yaml", settings)
+    _, problems = check_content(content_copy, TODAY)
+    assert not [p for p in problems if "days ago" in p.message]
+
+
+@pytest.mark.parametrize("days", [0, -5, "ninety", True, 100000])
+def test_bad_review_interval(content_copy: Path, days: object) -> None:
+    """A review interval that is not a sensible whole number of days is an error."""
+    edit_yaml(content_copy, "facts.yaml", lambda d: d["review"].update(figures_days=days))
+    assert any(p.key == "review.figures_days" for p in errors_of(content_copy))
 
 
 def test_invalid_yaml_names_the_line(content_copy: Path) -> None:

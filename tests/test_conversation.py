@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
@@ -101,7 +102,7 @@ async def test_learn_the_facts_walk(bot: Harness, content: Content) -> None:
     assert facts[0].title.en in card.text
     assert "Why it matters:" in card.text
     assert f'href="{facts[0].sources[0].url}"' in card.text
-    assert "as of" in card.text
+    assert re.search(r"(Figures of \w+.*· checked|Checked) \w+ \d{1,2}, \d{4}</i>", card.text)
     labels = bot.button_labels(card)
     assert labels == ["Next fact ▶", "📤 Share", "◀ Topics", "🏠 Menu"]
     share = bot.buttons(card)[1]["url"]
@@ -125,7 +126,20 @@ async def test_fact_card_in_spanish(bot: Harness, content: Content) -> None:
     card = await bot.press(fact.title.es)
     assert card.text is not None
     assert "Por qué importa:" in card.text and "Fuentes" in card.text
-    assert " de 20" in card.text  # "1 de noviembre de 2026"
+    assert re.search(r"[Rr]evisado el \d{1,2} de \w+ de \d{4}</i>", card.text)
+
+
+async def test_fact_card_dates(content: Content) -> None:
+    """A card with figures shows their date and the check date; one without, only the check."""
+    from bot.render import fact_card
+
+    with_figures = fact_card(content, content.facts["agreements-2023-2024"], "en")
+    assert with_figures.endswith(
+        "· Figures of December 18, 2024 · checked November 30, 2026</i>"
+    ), with_figures[-120:]
+    without = fact_card(content, content.facts["what-is-287g"], "es", position=False)
+    assert without.endswith("<i>Revisado el 30 de noviembre de 2026</i>")
+    assert "Cifras" not in without
 
 
 async def test_language_can_be_changed(bot: Harness) -> None:

@@ -48,12 +48,23 @@ async def test_inline_offers_cited_cards(bot: Harness, query: str, first_lang: s
         message = result["input_message_content"]
         text = message["message_text"]
         assert check_html(text) is None and telegram_length(visible_text(text)) <= 4096
-        assert "https://" in text and re.search(r"(as of|\bal) \w", text)
+        assert "https://" in text and re.search(r"([Cc]hecked|[Rr]evisado el) \w", text)
         button = result["reply_markup"]["inline_keyboard"][0][0]
         assert button["url"].startswith("https://t.me/outreach_test_bot?start=fact-")
         assert button["url"].endswith("--share")
         assert len(result["id"].encode()) <= 64
     assert params["cache_time"] == 300 and params.get("is_personal") in (False, None)
+
+
+async def test_inline_shared_card_shows_both_dates(bot: Harness, content: Content) -> None:
+    """A card shared into another chat says the date of its figures and when it was checked."""
+    fact = content.facts["agreements-2026"]
+    found = {r["id"]: r for r in results(await inline(bot, "how many agreements are there now"))}
+    english = found["en:agreements-2026"]["input_message_content"]["message_text"]
+    spanish = found["es:agreements-2026"]["input_message_content"]["message_text"]
+    assert "<i>Figures of June 9, 2026 · checked November 30, 2026</i>" in english
+    assert "<i>Cifras a 9 de junio de 2026 · revisado el 30 de noviembre de 2026</i>" in spanish
+    assert fact.data_as_of == "2026-06-09" and fact.checked == "2026-11-30"
 
 
 async def test_inline_empty_query_offers_important_facts(bot: Harness, content: Content) -> None:

@@ -40,7 +40,7 @@ def make_fact(
         why=Localized(en=why[0], es=why[1]),
         keywords=LocalizedList(en=keywords[0], es=keywords[1]),
         sources=(SOURCE,),
-        as_of="2025-01-01",
+        checked="2025-01-01",
     )
 
 

@@ -48,7 +48,6 @@ QUESTIONS = [
     question("en", "GAO report speeding minor crimes", "gao-2009-oversight"),
     question("en", "OIG 2010 recommendations", "oig-2010-report"),
     question("en", "inspector general 2018 without planning", "oig-2018-report"),
-    question("en", "advisory board suspended", "advisory-board-suspended"),
     question("en", "287g costs", "who-pays"),
     question("en", "does ICE pay bonuses and overtime to deputies", "who-pays"),
     question("en", "how much did the arpaio case cost taxpayers", "maricopa-costs"),
@@ -60,6 +59,15 @@ QUESTIONS = [
     question("en", "who do I write to at DHS", "write-to-dhs"),
     question("en", "is it safe to write if I'm undocumented", "before-you-write"),
     question("en", "does my county have a 287g agreement", "check-your-county"),
+    question("en", "are half of 287g cases just traffic offenses", "mpi-2011-detainers"),
+    question("en", "migration policy institute study on detainers", "mpi-2011-detainers"),
+    question("en", "did ice stop signing new agreements under biden", "agreements-2023-2024"),
+    question("en", "second letter from congress in september 2021", "congress-letter-2021"),
+    question("en", "does alamance still have a 287g agreement", "alamance-lawsuit"),
+    question("en", "maricopa sheriff overcharged the court costs", "maricopa-costs"),
+    question("en", "can congress repeal 287g?", "write-to-dhs"),
+    question("en", "when did arpaio lose his street immigration powers", "maricopa-profiling"),
+    question("en", "does ice give local police bonus money", "who-pays"),
     # ------------------------------------------------------------------ Spanish
     question("es", "que es 287g", "what-is-287g"),
     question("es", "¿Qué es el 287(g)?", "what-is-287g"),
@@ -80,7 +88,6 @@ QUESTIONS = [
     question("es", "auditoria de la GAO", "gao-2009-oversight"),
     question("es", "recomendaciones del inspector general 2010", "oig-2010-report"),
     question("es", "inspector general sin planificacion", "oig-2018-report"),
-    question("es", "junta asesora suspendida", "advisory-board-suspended"),
     question("es", "cuánto cuesta el 287g", "who-pays"),
     question("es", "reembolso y bonos de ICE", "who-pays"),
     question("es", "cuanto costo el caso de arpaio a los contribuyentes", "maricopa-costs"),
@@ -92,6 +99,15 @@ QUESTIONS = [
     question("es", "a quien le escribo", "write-to-dhs"),
     question("es", "es seguro escribir si no tengo papeles", "before-you-write"),
     question("es", "mi condado tiene 287g?", "check-your-county"),
+    question("es", "la mayoria son por infracciones de transito?", "mpi-2011-detainers"),
+    question("es", "estudio del migration policy institute", "mpi-2011-detainers"),
+    question("es", "ice dejo de firmar acuerdos con biden", "agreements-2023-2024"),
+    question("es", "segunda carta del congreso", "congress-letter-2021"),
+    question("es", "alamance firmo un acuerdo nuevo", "alamance-lawsuit"),
+    question("es", "el sheriff de maricopa inflo los gastos", "maricopa-costs"),
+    question("es", "quien puede terminar el 287g", "write-to-dhs"),
+    question("es", "cuando perdio arpaio las facultades en la calle", "maricopa-profiling"),
+    question("es", "ICE le paga premios a la policia local?", "who-pays"),
 ]
 
 NO_MATCH = [
@@ -104,6 +120,9 @@ NO_MATCH = [
     pytest.param("es", "receta de tamales", id="es: tamales recipe"),
     pytest.param("es", "pronóstico del clima en Lima", id="es: weather in Lima"),
     pytest.param("es", "qwerty zxcv", id="es: keyboard mash"),
+    # The bot once had a card on this; no source confirmed it, so it must not answer now.
+    pytest.param("en", "advisory board suspended", id="en: dropped, unconfirmed claim"),
+    pytest.param("es", "junta asesora suspendida", id="es: dropped, unconfirmed claim"),
 ]
 
 

@@ -34,6 +34,7 @@ from bot.content.models import (
     USState,
     Variants,
 )
+from bot.content.sources import IndexPage, figures_in, index_page_problem, valid_index_page
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
 from bot.datafiles import format_key
 
@@ -362,7 +363,15 @@ def _read_states(f: _File) -> dict[str, USState]:
     return states
 
 
-def _read_citation(f: _File, value: Any, path: KeyPath) -> Citation | None:
+HREF_RE = re.compile(r'href="([^"]*)"')
+HTTPS_URL_RE = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
+CITATION_KEYS = {"title", "publisher", "date", "url", "reference"}
+REFERENCE_MAX = 300
+
+
+def _read_citation(
+    f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
+) -> Citation | None:
     data = f.mapping(value, path)
     if data is None:
         return None
@@ -370,19 +379,157 @@ def _read_citation(f: _File, value: Any, path: KeyPath) -> Citation | None:
     publisher = f.string(data.get("publisher"), (*path, "publisher"), 200)
     when = f.iso_date(data.get("date"), (*path, "date"), partial=True)
     url = f.string(data.get("url"), (*path, "url"), 1000)
-    if url is not None and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", url):
+    if url is not None and not HTTPS_URL_RE.match(url):
         f.error((*path, "url"), f"{url!r} is not an https link")
         url = None
+    elif url is not None and (problem := index_page_problem(url, rules)) is not None:
+        f.error((*path, "url"), f"{url} {problem}")
+        url = None
+    reference = ""
+    if data.get("reference") is not None:
+        reference = f.string(data.get("reference"), (*path, "reference"), REFERENCE_MAX) or ""
+    for unknown in sorted(set(data) - CITATION_KEYS, key=str):
+        f.warn((*path, unknown), f"unknown key {unknown!r} is ignored")
     if title is None or publisher is None or when is None or url is None:
         return None
-    return Citation(title=title, publisher=publisher, date=when, url=url)
+    return Citation(title=title, publisher=publisher, date=when, url=url, reference=reference)
 
 
-def _read_facts(f: _File, today: date) -> tuple[dict[str, Topic], dict[str, Fact]]:
+@dataclass(frozen=True, slots=True)
+class ReviewIntervals:
+    """How long a card stays trusted after a person checked it (``review`` in facts.yaml)."""
+
+    figures_days: int = 90  # a card that states figures: counts change fast
+    others_days: int = 365
+
+
+REVIEW_DAYS_MAX = 3650
+
+
+def _read_review(f: _File) -> ReviewIntervals:
+    raw = f.data.get("review") if f.data is not None else None
+    if raw is None:
+        return ReviewIntervals()
+    data = f.mapping(raw, ("review",)) or {}
+    days: dict[str, int] = {}
+    for key in ("figures_days", "others_days"):
+        value = data.get(key, getattr(ReviewIntervals(), key))
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not 1 <= value <= REVIEW_DAYS_MAX
+        ):
+            f.error(("review", key), f"expected a whole number of days from 1 to {REVIEW_DAYS_MAX}")
+            continue
+        days[key] = value
+    for unknown in sorted(set(data) - {"figures_days", "others_days"}, key=str):
+        f.warn(("review", unknown), f"unknown key {unknown!r} is ignored")
+    return ReviewIntervals(**days)
+
+
+def _read_source_rules(f: _File) -> tuple[IndexPage, ...]:
+    """The home and section pages no source may link to (``source_rules`` in facts.yaml)."""
+    raw = f.data.get("source_rules") if f.data is not None else None
+    if raw is None:
+        return ()
+    p: KeyPath = ("source_rules",)
+    data = f.mapping(raw, p) or {}
+    rules: list[IndexPage] = []
+    for i, item in enumerate(f.sequence(data.get("index_pages", []), (*p, "index_pages")) or []):
+        q: KeyPath = (*p, "index_pages", i)
+        rule = f.mapping(item, q)
+        if rule is None:
+            continue
+        page = f.string(rule.get("page"), (*q, "page"), 200)
+        what = f.string(rule.get("what"), (*q, "what"), 200)
+        if page is not None and not valid_index_page(page):
+            f.error(
+                (*q, "page"),
+                f"{page!r} is not a page: write a host and path like justice.gov/crt "
+                "(no https://; * stands for one whole path segment)",
+            )
+            page = None
+        if page is not None and what is not None:
+            rules.append(IndexPage(page=page, what=what))
+    for unknown in sorted(set(data) - {"index_pages"}, key=str):
+        f.warn((*p, unknown), f"unknown key {unknown!r} is ignored")
+    return tuple(rules)
+
+
+def _card_figures(
+    title: Localized | None, text: Localized | None, why: Localized | None
+) -> list[str]:
+    """The figures a card states in its title, text or why, in either language."""
+    found: list[str] = []
+    for part in (title, text, why):
+        for lang in LANGS:
+            if part is not None:
+                found += figures_in(part.get(lang))
+    return found
+
+
+def _first_day(iso: str) -> str:
+    """The first day a partial ISO date can mean: '2017-01' → '2017-01-01'."""
+    return (iso + "-01-01")[:10] if len(iso) == 4 else (iso + "-01")[:10]
+
+
+def _read_card_dates(
+    f: _File,
+    data: dict[str, Any],
+    path: KeyPath,
+    figures: list[str],
+    today: date,
+    review: ReviewIntervals,
+) -> tuple[str | None, str | None]:
+    """``checked`` and ``data_as_of`` of one card, with the checks on both."""
+    if "as_of" in data:
+        f.error(
+            (*path, "as_of"),
+            "`as_of` is replaced by two dates: `checked` (the day a person last verified the "
+            "card) and `data_as_of` (the date its figures describe)",
+        )
+    checked = f.iso_date(data.get("checked"), (*path, "checked"))
+    if checked is not None and date.fromisoformat(checked) > today:
+        f.error((*path, "checked"), f"{checked} is in the future: the day the card was verified")
+        checked = None
+    data_as_of = None
+    if data.get("data_as_of") is not None:
+        data_as_of = f.iso_date(data.get("data_as_of"), (*path, "data_as_of"), partial=True)
+    elif figures:
+        f.error(
+            path,
+            f"the card states figures ({', '.join(dict.fromkeys(figures[:3]))}): give "
+            "`data_as_of`, the date they describe",
+        )
+    if data_as_of is not None and checked is not None and _first_day(data_as_of) > checked:
+        f.error(
+            (*path, "data_as_of"),
+            f"{data_as_of} is after `checked` ({checked}): figures cannot be checked before "
+            "the date they describe",
+        )
+    if checked is not None:
+        interval = review.figures_days if figures else review.others_days
+        age = (today - date.fromisoformat(checked)).days
+        if age > interval:
+            kind = "cards with figures" if figures else "cards"
+            f.warn(
+                (*path, "checked"),
+                f"checked {age} days ago ({checked}); {kind} are reviewed every {interval} "
+                "days: verify the card against its sources and update `checked`",
+            )
+    return checked, data_as_of
+
+
+def _read_facts(
+    f: _File, today: date, rules: tuple[IndexPage, ...]
+) -> tuple[dict[str, Topic], dict[str, Fact]]:
     topics: dict[str, Topic] = {}
     facts: dict[str, Fact] = {}
     if f.data is None:
         return topics, facts
+    review = _read_review(f)
+    for unknown in sorted(set(f.data) - _FACTS_FILE_KEYS, key=str):
+        f.warn((unknown,), f"unknown key {unknown!r} is ignored")
     topic_list = f.sequence(f.data.get("topics"), ("topics",)) or []
     for i, raw in enumerate(topic_list):
         path: KeyPath = ("topics", i)
@@ -424,10 +571,11 @@ def _read_facts(f: _File, today: date) -> tuple[dict[str, Topic], dict[str, Fact
             if not raw_sources:
                 f.error((*path, "sources"), "a fact needs at least one citation")
             for j, raw_source in enumerate(raw_sources):
-                citation = _read_citation(f, raw_source, (*path, "sources", j))
+                citation = _read_citation(f, raw_source, (*path, "sources", j), rules)
                 if citation is not None:
                     sources.append(citation)
-        as_of = f.iso_date(data.get("as_of"), (*path, "as_of"))
+        figures = _card_figures(title, text, why)
+        checked, data_as_of = _read_card_dates(f, data, path, figures, today, review)
         review_by = None
         if data.get("review_by") is not None:
             review_by = f.iso_date(data.get("review_by"), (*path, "review_by"))
@@ -448,10 +596,10 @@ def _read_facts(f: _File, today: date) -> tuple[dict[str, Topic], dict[str, Fact
         if fid is not None and fid in facts:
             f.error((*path, "id"), f"duplicate fact id {fid!r}")
             continue
-        complete = (fid, topic, title, text, why, keywords, as_of)
+        complete = (fid, topic, title, text, why, keywords, checked)
         if any(v is None for v in complete) or not sources:
             continue
-        assert fid and topic and title and text and why and keywords and as_of
+        assert fid and topic and title and text and why and keywords and checked
         facts[fid] = Fact(
             id=fid,
             topic=topic,
@@ -460,7 +608,8 @@ def _read_facts(f: _File, today: date) -> tuple[dict[str, Topic], dict[str, Fact
             why=why,
             keywords=keywords,
             sources=tuple(sources),
-            as_of=as_of,
+            checked=checked,
+            data_as_of=data_as_of,
             review_by=review_by,
             important=important,
             related=tuple(related),
@@ -486,14 +635,19 @@ _FACT_KEYS = {
     "why",
     "keywords",
     "sources",
-    "as_of",
+    "as_of",  # refused with an explanation: replaced by checked and data_as_of
+    "checked",
+    "data_as_of",
     "review_by",
     "important",
     "related",
 }
+_FACTS_FILE_KEYS = {"topics", "facts", "source_rules", "review"}
 
 
-def _read_ui(f: _File, check_html: Callable[[str], str | None]) -> dict[str, Localized]:
+def _read_ui(
+    f: _File, check_html: Callable[[str], str | None], rules: tuple[IndexPage, ...]
+) -> dict[str, Localized]:
     ui: dict[str, Localized] = {}
     if f.data is None:
         return ui
@@ -525,6 +679,9 @@ def _read_ui(f: _File, check_html: Callable[[str], str | None]) -> dict[str, Loc
                 problem = check_html(sample)
                 if problem is not None:
                     f.error((*path, lang), f"invalid Telegram HTML: {problem}")
+            for url in HREF_RE.findall(text):
+                if "{" not in url and (problem := index_page_problem(url, rules)) is not None:
+                    f.error((*path, lang), f"{url} {problem}")
             if key.startswith(("menu.", "button.")) and len(text) > BUTTON_TEXT_MAX:
                 f.error((*path, lang), f"button text longer than {BUTTON_TEXT_MAX} characters")
         ui[key] = value
@@ -759,8 +916,10 @@ def check_content(
     if not directory.is_dir():
         return None, [Problem("error", str(directory), None, "", "not a directory")]
     campaign = _read_campaign(_File(directory, "campaign.yaml", problems))
-    topics, facts = _read_facts(_File(directory, "facts.yaml", problems), today)
-    ui = _read_ui(_File(directory, "ui.yaml", problems), check_html)
+    facts_file = _File(directory, "facts.yaml", problems)
+    rules = _read_source_rules(facts_file)  # they apply to every link content cites
+    topics, facts = _read_facts(facts_file, today, rules)
+    ui = _read_ui(_File(directory, "ui.yaml", problems), check_html, rules)
     states = _read_states(_File(directory, "states.yaml", problems))
     letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
     agreements = _read_agreements(directory, today, problems)

@@ -11,6 +11,18 @@ from typing import Literal
 Lang = Literal["en", "es"]
 LANGS: tuple[Lang, ...] = ("en", "es")
 
+# Month names, to write dates and to recognise them in text.
+MONTHS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+    "es": (
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ),
+}  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Localized:
@@ -45,7 +57,10 @@ class Citation:
     title: str
     publisher: str
     date: str  # ISO date, possibly partial: "2021", "2021-01" or "2021-01-30"
-    url: str  # always https
+    url: str  # always https, and the document itself (never a home or section page)
+    # The rest of a full citation (docket, report number, where the text is): needed when the
+    # document has no stable address and ``url`` is the closest stable page that contains it.
+    reference: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +74,9 @@ class Fact:
     why: Localized  # why it matters
     keywords: LocalizedList
     sources: tuple[Citation, ...]
-    as_of: str  # ISO date the fact was last checked
+    checked: str  # ISO date a person last verified the card against its sources
+    # ISO date, possibly partial, the card's figures describe; required when it states one
+    data_as_of: str | None = None
     review_by: str | None = None  # ISO date after which check-content warns
     important: bool = False  # offered first (e.g. an empty inline query)
     related: tuple[str, ...] = ()
