@@ -77,6 +77,26 @@ def _parser() -> argparse.ArgumentParser:
         type=date.fromisoformat,
         help="the list's date, YYYY-MM-DD (default: from the file name)",
     )
+    congress = sub.add_parser(
+        "import-congress",
+        help="import the members of Congress and the ZIP code table into content/",
+    )
+    congress.add_argument(
+        "legislators",
+        type=Path,
+        help="legislators-current YAML (unitedstates/congress-legislators)",
+    )
+    congress.add_argument(
+        "offices", type=Path, help="legislators-district-offices YAML (the same dataset)"
+    )
+    congress.add_argument(
+        "zips", type=Path, help="ZIP code to district CSV (state_fips,state_abbr,zcta,cd)"
+    )
+    congress.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="the members' date, YYYY-MM-DD (default: from the legislators file's name)",
+    )
     sub.add_parser(
         "import-places",
         help="make content/places.tsv (ZIP codes, counties, cities) from the zipcodes package",
@@ -107,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import_agreements(config, args.file, args.as_of)
     if args.command == "import-places":
         return _import_places(config)
+    if args.command == "import-congress":
+        return _import_congress(config, args.legislators, args.offices, args.zips, args.as_of)
     if args.command == "link":
         return _link(config, args.bot, args.source, args.journey, args.png)
     configure_logging(config.log_level, secrets=(config.token, config.webhook_secret))
@@ -139,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check_content(directory: Path, recipient_email: str) -> int:
     """Print every problem; exit 1 on any error, 0 with warnings only."""
-    content, problems = check_content(directory, date.today(), recipient_email, thorough=True)
+    content, problems = check_content(directory, date.today(), recipient_email, deep=True)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
@@ -275,6 +297,29 @@ def _import_places(config: Config) -> int:
     print(
         f"wrote {imported.zip_codes:,} ZIP codes, {imported.counties:,} counties and "
         f"{imported.cities:,} city names to {target}"
+    )
+    print("run `outreach-bot reload` to serve them from a running bot")
+    return 0
+
+
+def _import_congress(
+    config: Config, legislators: Path, offices: Path, zips: Path, as_of: date | None
+) -> int:
+    """Import the Congress data into the content directory; on any error nothing is written."""
+    from bot.congress.files import MEMBERS_FILE, ZIPS_FILE, CongressFileError
+    from bot.congress.importer import import_congress, summary
+
+    targets = f"{config.content_dir / MEMBERS_FILE} and {ZIPS_FILE}"
+    try:
+        report = import_congress(legislators, offices, zips, config.content_dir, as_of)
+    except CongressFileError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        print(f"outreach-bot: {targets} were not changed", file=sys.stderr)
+        return 1
+    print(summary(report))
+    print(
+        f"wrote {len(report.data.members)} members and {len(report.data.zips):,} ZIP codes "
+        f"as of {report.data.as_of} to {targets}"
     )
     print("run `outreach-bot reload` to serve them from a running bot")
     return 0

@@ -253,8 +253,8 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
     ("bot/outbox.py", "_materialise", "execute"): (
         "fixed fragments from _recipients_sql (_RECIPIENTS + _FILTERS); the values are ?"
     ),
-    ("bot/agreements.py", "_write_atomically", "write"): (
-        "a file write (the agreements YAML), not SQL"
+    ("bot/datafiles.py", "write_atomically", "write"): (
+        "a file write (the data files importers write), not SQL"
     ),
 }
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from bot.agreements import AgreementList
+from bot.congress.files import CongressFiles
 from bot.content.models import (
     LANGS,
     Campaign,
@@ -26,6 +27,7 @@ from bot.content.models import (
     LetterContent,
     Localized,
     LocalizedList,
+    LocalTarget,
     Role,
     TalkingPoint,
     Topic,
@@ -34,6 +36,7 @@ from bot.content.models import (
 )
 from bot.content.sources import IndexPage, figures_in, index_page_problem, valid_index_page
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
+from bot.datafiles import format_key
 
 if TYPE_CHECKING:
     from bot.places import PlaceIndex
@@ -96,6 +99,8 @@ class Content:
     letter: LetterContent
     agreements: AgreementList
     places: PlaceIndex  # read on its first lookup
+    congress: CongressFiles  # read in full on first use: see CongressFiles.load
+    targets: tuple[LocalTarget, ...]
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -129,13 +134,6 @@ def _line_map(node: yaml.Node | None, path: KeyPath = ()) -> Iterator[tuple[KeyP
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             yield from _line_map(item, (*path, index))
-
-
-def format_key(path: KeyPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 # -- reading one file --------------------------------------------------------------------------
@@ -864,17 +862,17 @@ def _read_agreements(directory: Path, today: date, problems: list[Problem]) -> A
     return agreements
 
 
-def _read_places(directory: Path, problems: list[Problem], thorough: bool) -> PlaceIndex | None:
+def _read_places(directory: Path, problems: list[Problem], deep: bool) -> PlaceIndex | None:
     """The ZIP codes and place names of "Where I live", as made by ``import-places``.
 
     Only the first line is read here (the bot reads the rest on its first lookup), unless
-    ``thorough``: then every line is checked.
+    ``deep``: then every line is checked.
     """
     from bot.places import PLACES_FILE, PlaceIndex, PlacesError
 
     index = PlaceIndex(directory / PLACES_FILE)
     try:
-        if thorough:
+        if deep:
             index.check()
         else:
             index.check_format()
@@ -882,6 +880,56 @@ def _read_places(directory: Path, problems: list[Problem], thorough: bool) -> Pl
         problems.append(Problem("error", PLACES_FILE, exc.line, "", exc.message))
         return None
     return index
+
+
+def _read_congress(
+    directory: Path, today: date, problems: list[Problem], deep: bool
+) -> CongressFiles | None:
+    """The Congress data, as imported by ``import-congress``: its date now, the rest on first
+    use (``deep``: now, and every member's term is checked against ``today``)."""
+    from bot.congress.files import MEMBERS_FILE, ZIPS_FILE, CongressFileError
+    from bot.congress.model import congress_end, ordinal
+
+    try:
+        congress = CongressFiles(directory)
+        if not (directory / ZIPS_FILE).is_file():
+            raise CongressFileError(
+                f"{ZIPS_FILE}: file is missing: create it with `outreach-bot import-congress`"
+            )
+        data = congress.load() if deep else None
+    except CongressFileError as exc:
+        message = str(exc)  # it starts with the name of the file it is about
+        file = ZIPS_FILE if message.startswith(ZIPS_FILE) else MEMBERS_FILE
+        problems.append(Problem("error", file, None, "", message))
+        return None
+    if congress.outdated(today):
+        ends = congress_end(congress.congress)
+        problems.append(
+            Problem(
+                "warning",
+                MEMBERS_FILE,
+                None,
+                "congress",
+                f"a new Congress took office on {ends:%B} {ends.day}, {ends.year}: these members "
+                f"of the {ordinal(congress.congress)} Congress (as of {congress.as_of}) may be "
+                "out of date; import the dataset's newer files with "
+                "`outreach-bot import-congress`",
+            )
+        )
+    elif data is not None and (ended := data.terms_ended(today)):
+        names = ", ".join(f"{m.name} ({m.state}, {m.term_end})" for m in ended[:5])
+        more = f" and {len(ended) - 5} more" if len(ended) > 5 else ""
+        problems.append(
+            Problem(
+                "warning",
+                MEMBERS_FILE,
+                None,
+                "members",
+                f"the term of {len(ended)} member(s) has ended: {names}{more}; import the "
+                "dataset's newer files with `outreach-bot import-congress`",
+            )
+        )
+    return congress
 
 
 # -- entry points ------------------------------------------------------------------------------
@@ -892,13 +940,16 @@ def check_content(
     today: date | None = None,
     recipient_email: str | None = None,
     *,
-    thorough: bool = False,
+    deep: bool = False,
 ) -> tuple[Content | None, list[Problem]]:
     """Read and validate every content file; return the content (if usable) and all problems.
 
-    ``thorough`` also reads every line of the places file (``check-content`` does; starting
-    the bot reads its first line only).
+    ``deep`` also reads what the bot reads only on first use — every line of the places file,
+    the Congress data in full — and checks the local targets' counties against the place data:
+    ``outreach-bot check-content`` does, the bot's start and reload do not, to stay fast and
+    small.
     """
+    from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
     from bot.render import check_rendered  # rendering lives with the texts it checks
     from bot.telegram.telegram_html import check_html
 
@@ -914,7 +965,12 @@ def check_content(
     states = _read_states(_File(directory, "states.yaml", problems))
     letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
     agreements = _read_agreements(directory, today, problems)
-    places = _read_places(directory, problems, thorough)
+    places = _read_places(directory, problems, deep)
+    congress = _read_congress(directory, today, problems, deep)
+    targets_file = _File(directory, TARGETS_FILE, problems)
+    targets = read_targets(targets_file, states, today)
+    if deep and targets and places is not None and not any(p.severity == "error" for p in problems):
+        check_target_counties(targets_file, targets, places)
 
     if (
         any(p.severity == "error" for p in problems)
@@ -922,6 +978,7 @@ def check_content(
         or letter is None
         or agreements is None
         or places is None
+        or congress is None
     ):
         return None, problems
     content = Content(
@@ -934,6 +991,8 @@ def check_content(
         letter=letter,
         agreements=agreements,
         places=places,
+        congress=congress,
+        targets=targets,
     )
     problems.extend(check_rendered(content))
     if any(p.severity == "error" for p in problems):
