@@ -37,7 +37,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import places
 from bot.config import Config
@@ -45,6 +45,7 @@ from bot.content import LANGS, Content
 from bot.outbox import Outbox
 from bot.storage import Storage
 from bot.telegram.broadcasting import Broadcasts
+from bot.telegram.calls import CallGuard, PollingWatch
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.context import BotApp, Ctx, Services
 from bot.telegram.handlers import (
@@ -118,6 +119,7 @@ def build_application(
     per_user_concurrency: bool = True,
     broadcast_request: BaseRequest | None = None,
     reload_on_sighup: bool = False,
+    guard_calls: bool = True,
 ) -> BotApp:
     """Build the bot. ``request`` replaces HTTP (tests and the terminal chat).
 
@@ -126,9 +128,12 @@ def build_application(
     the transport of the broadcast sender's own Bot (by default its own HTTP pool, or the same
     in-memory Bot API when ``request`` is a ``LocalRequest``), so broadcasts never queue in
     front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
-    content (``outreach-bot reload``).
+    content (``outreach-bot reload``). Every Bot API call goes through a
+    :class:`~bot.telegram.calls.CallGuard` (retries, flood waits) unless ``guard_calls`` is
+    False (python-telegram-bot's default: the replies benchmark's baseline).
     """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
+    guard = CallGuard() if guard_calls else None
     builder = (
         ApplicationBuilder()
         .token(config.token.value)
@@ -146,10 +151,16 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(updates_request or request)
+        builder = builder.request(request)
+    # python-telegram-bot's own default for polling: one connection, default timeouts.
+    polling = updates_request or request or HTTPXRequest(connection_pool_size=1)
+    builder = builder.get_updates_request(PollingWatch(polling))
+    if guard is not None:
+        builder = builder.rate_limiter(guard)
     application: BotApp = builder.build()  # type: ignore[assignment]
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
+    services.calls = guard
     services.set_content(content)
     if broadcast_request is None and isinstance(request, LocalRequest):
         # No network in, no network out: the sender uses the same in-memory Bot API.
@@ -227,8 +238,14 @@ async def _post_init(app: Any) -> None:
         )
     else:
         sender_bot = build_sender_bot(config)
-    await sender_bot.initialize()
+    if services.calls is not None:
+        # Its getMe is a start-up call like the Application's own: retried the same way.
+        await services.calls.call("getMe", sender_bot.initialize)
+    else:
+        await sender_bot.initialize()
     sender = BroadcastSender(sender_bot, services.outbox, rate=config.broadcast_rate)
+    if services.calls is not None:
+        services.calls.on_flood(sender.hold)  # replies told to wait go before broadcasts
     services.broadcasts = Broadcasts(app.bot, services, sender)
     services.sender_bot = sender_bot
     await set_commands(app)
@@ -266,15 +283,19 @@ async def set_profile(app: BotApp) -> None:
 
 
 async def set_commands(app: BotApp) -> None:
-    """The command menu in both languages; organizers also see their own commands."""
+    """The command menu in both languages; organizers also see their own commands. A menu
+    Telegram does not take (after the usual retries) is a warning, not a reason to stop."""
     content = app.bot_data.content
 
     def menu(names: tuple[str, ...], lang: str) -> list[BotCommand]:
         return [BotCommand(c, content.text(f"command.{c}", lang)) for c in names]
 
-    for lang in LANGS:
-        await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, lang), language_code=lang)
-    await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, "en"))
+    try:
+        for lang in LANGS:
+            await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, lang), language_code=lang)
+        await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, "en"))
+    except TelegramError as exc:  # the menu is nice to have; serving users is not optional
+        log.warning("command menu not set: %s", type(exc).__name__)
     everything = PUBLIC_COMMANDS + tuple(ORGANIZER_COMMANDS)
     for organizer_id in sorted(app.bot_data.config.organizers):
         scope = BotCommandScopeChat(organizer_id)

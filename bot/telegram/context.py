@@ -16,6 +16,7 @@ from bot.storage import Storage, User
 if TYPE_CHECKING:
     from bot.outbox import Outbox
     from bot.telegram.broadcasting import Broadcasts
+    from bot.telegram.calls import CallGuard
 
 
 class Services:
@@ -32,6 +33,7 @@ class Services:
     sender_bot: Bot  # the broadcast sender's own Bot, with its own connection pool
     broadcast_request: BaseRequest | None = None  # its transport (tests replace HTTP)
     reload_on_sighup: bool = False
+    calls: CallGuard | None = None  # the layer every Bot API call goes through (retries)
     _content: tuple[Content, KnowledgeIndex]
 
     def set_content(self, content: Content) -> None:

@@ -6,7 +6,10 @@ parsed into a closed set of actions; anything unknown or stale gets a short noti
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Chat, Update
+from telegram.error import TelegramError
 
 from bot.callbacks import ORGANIZER_ACTIONS, parse
 from bot.telegram import keyboards
@@ -23,6 +26,8 @@ from bot.telegram.handlers import (
     updates,
 )
 
+log = logging.getLogger(__name__)
+
 # Actions that answer a step awaiting typed input (or set it again themselves); any other
 # press leaves the typed step, so the next text is read as a question.
 STEP_ACTIONS = {"pskip", "pstate", "cskip"}
@@ -34,8 +39,12 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     if query is None:
         return
     # Answer first, always: it stops the client's spinner, and it can only be done once, so
-    # nothing later (not even the error handler) tries again.
-    await query.answer()
+    # nothing later (not even the error handler) tries again. If Telegram does not take it, the
+    # spinner stops by itself: the screen the user asked for matters more.
+    try:
+        await query.answer()
+    except TelegramError as exc:
+        log.info("button press not acknowledged: %s", type(exc).__name__)
     chat = update.effective_chat
     if chat is not None and chat.type != Chat.PRIVATE:
         # The bot shows buttons only in private chats: a press in a group or channel is forged,
