@@ -527,3 +527,102 @@ def test_reload_command_signals_the_running_bot(server: FakeBotApiServer, tmp_pa
     finally:
         code = bot.stop()
     assert code == 0, bot.output()
+
+
+def _reload(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`outreach-bot reload` for the database BotProcess uses."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env.update(OUTREACH_CONTENT=str(CONTENT_DIR), OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
+    return subprocess.run(
+        [*outreach_bot_command(), "reload"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_reload_during_start_up_leaves_the_bot_alone(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """A reload while the bot is still starting (its getMe held) signals nothing: SIGHUP would
+    stop a bot that does not handle it yet. The bot then starts, and reload works."""
+    server.delay_next("getMe", 4)
+    bot = BotProcess(server, tmp_path)
+    try:
+        server.wait_for(lambda _: server.delayed == ["getMe"], timeout=30, what="start-up held")
+        refused = _reload(tmp_path)
+        assert refused.returncode == 1, refused
+        assert "does not take reloads yet" in refused.stderr
+        server.api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        done = _reload(tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert f"process {bot.proc.pid}" in done.stdout
+        server.wait_for(lambda _: "content reloaded on SIGHUP" in bot.output(), what="reload")
+    finally:
+        code = bot.stop()
+    assert code == 0, bot.output()
+    assert not (tmp_path / "e2e.sqlite3.pid").exists(), "the pid file is removed at exit"
+
+
+def test_reload_never_signals_a_stale_pid(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """After the bot was killed (SIGKILL), its pid file names a process that is gone; if another
+    program now has that pid, reload must not signal it."""
+    bot = BotProcess(server, tmp_path)
+    try:
+        server.api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        pid_file = tmp_path / "e2e.sqlite3.pid"
+        assert pid_file.read_text().strip() == str(bot.proc.pid)
+    finally:
+        bot.kill()
+    unrelated = subprocess.Popen(["sleep", "60"])  # noqa: S607 - a harmless stand-in
+    try:
+        pid_file.write_text(f"{unrelated.pid}\n")  # as if the pid had been reused
+        refused = _reload(tmp_path)
+        assert refused.returncode == 1, refused
+        assert "no bot is running" in refused.stderr
+        assert unrelated.poll() is None, "an unrelated process was signalled"
+    finally:
+        unrelated.kill()
+        unrelated.wait()
+
+
+def test_second_bot_on_the_same_database_is_refused(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """Two bots on one database would answer every user twice: a second bot (or terminal chat)
+    refuses to start, saying which process holds the database, and the first goes on."""
+    first = BotProcess(server, tmp_path)
+    try:
+        server.api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        second_log = tmp_path / "second"
+        second_log.mkdir()
+        second = BotProcess(server, second_log, OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
+        assert second.proc.wait(timeout=60) == 1
+        second.stop()
+        assert f"already running on {tmp_path / 'e2e.sqlite3'}" in second.output()
+        assert f"process {first.proc.pid}" in second.output()
+        # Nor may a terminal chat use it: it would send the running bot's broadcasts itself.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+        env.update(OUTREACH_CONTENT=str(CONTENT_DIR), OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
+        chat = subprocess.run(
+            [*outreach_bot_command(), "chat"],
+            env=env,
+            input="/quit\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert chat.returncode == 1 and "already running" in chat.stderr, chat
+        server.api.user_message(USER, "/help")
+        server.wait_for_message(USER, "how to use this bot")
+        helps = [a for a in server.api.sent if "how to use this bot" in (a.text or "")]
+        assert len(helps) == 1, "answered once, by the first bot"
+    finally:
+        code = first.stop()
+    assert code == 0, first.output()

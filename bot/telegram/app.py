@@ -20,7 +20,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -65,6 +65,9 @@ from bot.telegram.handlers import (
 from bot.telegram.jobs import schedule_jobs
 from bot.telegram.local_api import LocalRequest
 from bot.telegram.sender import BroadcastSender, build_sender_bot
+
+if TYPE_CHECKING:
+    from bot.instance import InstanceLock
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,7 @@ def build_application(
     broadcast_request: BaseRequest | None = None,
     reload_on_sighup: bool = False,
     guard_calls: bool = True,
+    instance: InstanceLock | None = None,
 ) -> BotApp:
     """Build the bot. ``request`` replaces HTTP (tests and the terminal chat).
 
@@ -128,7 +132,8 @@ def build_application(
     the transport of the broadcast sender's own Bot (by default its own HTTP pool, or the same
     in-memory Bot API when ``request`` is a ``LocalRequest``), so broadcasts never queue in
     front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
-    content (``outreach-bot reload``). Every Bot API call goes through a
+    content (``outreach-bot reload``); ``instance``, the lock held on the database, then writes
+    its pid file once SIGHUP does that. Every Bot API call goes through a
     :class:`~bot.telegram.calls.CallGuard` (retries, flood waits) unless ``guard_calls`` is
     False (python-telegram-bot's default: the replies benchmark's baseline).
     """
@@ -167,6 +172,7 @@ def build_application(
         broadcast_request = LocalRequest(request.api)
     services.broadcast_request = broadcast_request
     services.reload_on_sighup = reload_on_sighup
+    services.instance = instance
     _add_handlers(application, config)
     return application
 
@@ -254,6 +260,9 @@ async def _post_init(app: Any) -> None:
     await services.broadcasts.resume()
     if services.reload_on_sighup:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, app)
+        if services.instance is not None:
+            # Only now may `outreach-bot reload` signal: before, SIGHUP would stop the bot.
+            services.instance.announce()
 
 
 def _reload_on_signal(app: BotApp) -> None:

@@ -14,6 +14,7 @@ from bot.search import KnowledgeIndex
 from bot.storage import Storage, User
 
 if TYPE_CHECKING:
+    from bot.instance import InstanceLock
     from bot.outbox import Outbox
     from bot.telegram.broadcasting import Broadcasts
     from bot.telegram.calls import CallGuard
@@ -34,6 +35,7 @@ class Services:
     broadcast_request: BaseRequest | None = None  # its transport (tests replace HTTP)
     reload_on_sighup: bool = False
     calls: CallGuard | None = None  # the layer every Bot API call goes through (retries)
+    instance: InstanceLock | None = None  # the lock on the database (outreach-bot run)
     _content: tuple[Content, KnowledgeIndex]
 
     def set_content(self, content: Content) -> None:
