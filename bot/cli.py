@@ -313,6 +313,7 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
     from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram.app import build_application
+    from bot.telegram.webhook import CannotListen, serve_webhook
 
     instance = _lock_database(config)
     if instance is None:
@@ -330,13 +331,15 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
                 config.webhook_port,
                 path,
             )
-            app.run_webhook(
-                listen=config.webhook_listen,
-                port=config.webhook_port,
-                url_path=path,
-                webhook_url=config.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
+            asyncio.run(
+                serve_webhook(
+                    app,
+                    listen=config.webhook_listen,
+                    port=config.webhook_port,
+                    url_path=path,
+                    webhook_url=config.webhook_url,
+                    secret=secret,
+                )
             )
         else:
             log.info("serving Telegram by long polling via %s", config.api_url)
@@ -346,6 +349,9 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
         return 1
     except TelegramError as exc:  # a start-up call kept failing for about a minute
         log.error("Telegram's Bot API could not be reached at start-up (%s): stopped", exc)
+        return 1
+    except CannotListen as exc:
+        log.error("%s: stopped", exc)
         return 1
     finally:
         instance.release()

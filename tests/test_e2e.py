@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -414,6 +415,111 @@ def test_webhook_mode_checks_the_secret(server: FakeBotApiServer, tmp_path: Path
     output = bot.output()
     assert code == 0, output
     assert secret not in output and TOKEN not in output
+
+
+def post_raw(port: int, path: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST ``body`` as it is, with ``headers``; the HTTP status of the answer."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/{path}", data=body, headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def status_before_the_body(port: int, head: str, chunks: list[bytes] | None = None) -> int:
+    """Send a request's headers (and, if given, body chunks, without ending the body) and read
+    the status line: the server must answer without the rest of the body. A server that waited
+    for it would time out here."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
+        for chunk in chunks or []:
+            try:
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            except OSError:
+                break  # the server closed the connection: its answer is already on its way
+        answer = b""
+        while b"\r\n" not in answer:
+            received = sock.recv(4096)
+            assert received, "the connection closed without an answer"
+            answer += received
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_webhook_refuses_by_headers_and_caps_bodies(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """The webhook refuses a request by its headers before reading its body (a huge body without
+    the secret: 403; with it: 413), stops reading a chunked body past 1 MiB (413), answers a
+    body that is not JSON or not an update with 400, never logs a refused update's text, and
+    goes on serving genuine updates."""
+    port, secret = free_port(), "s3cret_token-456"
+    env = {
+        "OUTREACH_WEBHOOK_URL": "https://bot.example.test/hook/abc",
+        "OUTREACH_WEBHOOK_PORT": str(port),
+        "OUTREACH_WEBHOOK_SECRET": secret,
+    }
+    bot = BotProcess(server, tmp_path, **env)
+    api = server.api
+    json_headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    try:
+        server.wait_for(lambda a: bool(a.webhook_url), timeout=30, what="setWebhook")
+        start = api.user_message(USER, "/start")
+        status = 0
+        for _ in range(200):  # the server may still be binding its port: bounded retries
+            try:
+                status = post_update(port, "hook/abc", start, secret)
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert status == 200
+        server.wait_for_message(USER, "Hi Ana!")
+        huge = 95 * 1024 * 1024
+        head = "POST /hook/abc HTTP/1.1\nHost: bot\nContent-Type: application/json\n"
+        assert status_before_the_body(port, f"{head}Content-Length: {huge}\n") == 403
+        assert (
+            status_before_the_body(
+                port, f"{head}X-Telegram-Bot-Api-Secret-Token: wrong\nContent-Length: {huge}\n"
+            )
+            == 403
+        )
+        with_secret = f"{head}X-Telegram-Bot-Api-Secret-Token: {secret}\n"
+        assert status_before_the_body(port, f"{with_secret}Content-Length: {huge}\n") == 413
+        chunked = f"{with_secret}Transfer-Encoding: chunked\n"
+        assert status_before_the_body(port, chunked, [b" " * 65536] * 17) == 413
+        assert post_raw(port, "hook/abc", b"not json {", json_headers) == 400
+        assert post_raw(port, "hook/abc", b"\xff\xfe", json_headers) == 400
+        assert post_raw(port, "hook/abc", b"[1, 2]", json_headers) == 400
+        malformed = {
+            "update_id": 987654,
+            "message": {
+                "message_id": 1,
+                "date": "yesterday",
+                "chat": {"id": USER, "type": "private"},
+                "text": "my secret words",
+            },
+        }
+        body = json.dumps(malformed).encode()
+        assert post_raw(port, "hook/abc", body, json_headers) == 400
+        plain = {**json_headers, "Content-Type": "text/plain"}
+        assert post_raw(port, "hook/abc", json.dumps(start).encode(), plain) == 415
+        genuine = api.user_message(USER, "/language")
+        assert post_update(port, "hook/abc", genuine, secret) == 200
+        server.wait_for_message(USER, "Choose your language")
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output
+    assert "update 987654 is not a valid update (TypeError)" in output
+    assert "my secret words" not in output, "a refused update's text was logged"
+    assert secret not in output
 
 
 def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
