@@ -68,9 +68,7 @@ class InstanceLock:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise StorageError(
-                f"cannot lock database {str(db_path)!r} ({path.name}): {exc.strerror or exc}"
-            ) from exc
+            raise _unusable(db_path, path, exc) from exc
         try:
             for attempt in range(ACQUIRE_TRIES):
                 try:
@@ -81,15 +79,13 @@ class InstanceLock:
                         raise AlreadyRunning(db_path, _read_pid(fd)) from None
                     time.sleep(ACQUIRE_PAUSE)
             os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         except AlreadyRunning:
             os.close(fd)
             raise
         except OSError as exc:
             os.close(fd)
-            raise StorageError(
-                f"cannot lock database {str(db_path)!r} ({path.name}): {exc.strerror or exc}"
-            ) from exc
+            raise _unusable(db_path, path, exc) from exc
         # A pid file left by a bot that was killed names a process that is gone.
         pid_file(db_path).unlink(missing_ok=True)
         return cls(db_path, fd)
@@ -138,6 +134,13 @@ def running_bot(db_path: Path) -> int:
             "(try again in a moment), or it is a terminal chat"
         )
     return holder
+
+
+def _unusable(db_path: Path, lock: Path, exc: OSError) -> StorageError:
+    return StorageError(
+        f"cannot use {str(db_path)!r} (OUTREACH_DB): its lock file {lock.name} cannot be "
+        f"made there: {exc.strerror or exc}"
+    )
 
 
 def _read_pid(fd: int) -> int | None:

@@ -151,6 +151,34 @@ def test_bad_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:
     assert "OUTREACH_DEFAULT_LANGUAGE" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "db", ["/proc/outreach.sqlite3", "/proc/self/status", "/sys/outreach.sqlite3"]
+)
+@pytest.mark.parametrize("command", ["run", "chat"])
+def test_database_under_proc_or_sys_is_a_clear_error(command: str, db: str) -> None:
+    """OUTREACH_DB on a kernel file system gets one clear line and status 1, no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env.update(
+        OUTREACH_DB=db,
+        OUTREACH_CONTENT=str(CONTENT_DIR),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL="http://127.0.0.1:9",
+    )
+    result = subprocess.run(
+        [*outreach_bot_command(), command],
+        env=env,
+        input="/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("outreach-bot:")]
+    assert len(errors) == 1 and "database problem" in errors[0] and db in errors[0], errors
+
+
 def test_invalid_content_refuses_to_start(tmp_path: Path) -> None:
     """With invalid content the bot does not start and says which problem to fix."""
     broken = tmp_path / "content"

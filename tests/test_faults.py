@@ -21,6 +21,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.content import Content
+from bot.storage import Storage
 from bot.telegram.local_api import LocalBotApi, StoredMessage
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.harness import (
@@ -423,6 +424,101 @@ async def test_read_only_database_then_writable_again(
     assert draft is not None and draft.step == "reasons" and draft.role is not None
     assert (await bot.storage.get_pledge(bot.user_id)) is not None
     assert await bot.storage.get_user(OTHER) is not None
+
+
+def notices(bot: Harness, user_id: int, lang: str) -> int:
+    """How many times the user was told that saving is unavailable."""
+    notice = bot.content.text("saving.unavailable", lang)
+    return sum(m.text == notice for m in bot.api.messages(user_id))
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_read_only_database_still_answers_and_says_so_once(
+    harness: Harness, content: Content, lang: str
+) -> None:
+    """A database that cannot be written: /start, the menu, facts, a question, /privacy and
+    /help answer as usual and write nothing; each user is told once, in their language, that
+    nothing can be saved; saving refused later adds no second notice; once the database can be
+    written again everything is saved, and a new outage is told anew."""
+    bot = harness
+    bot.language_code = lang
+    t = content.text
+    await bot.send("/start")
+    await bot.storage._conn.execute("PRAGMA query_only = 1")
+    before = await snapshot(bot)
+    topic = next(iter(content.topics.values()))
+    fact = content.topic_facts(topic.id)[0]
+
+    campaign = content.campaign.name.get(lang)
+    told = await bot.send("/start")
+    assert told.text == t("saving.unavailable", lang), "told right after the answer"
+    menu = bot.api.messages(bot.user_id)[-2]
+    assert starts_as(menu, t("start.welcome_back", lang, name="Ana", campaign=campaign))
+    await bot.press_data("topics", message_id=menu.message_id)
+    assert starts_as(screen(bot, menu.message_id), t("topics.title", lang))
+    await bot.press_data(f"topic:{topic.id}", message_id=menu.message_id)
+    assert topic.title.get(lang) in (screen(bot, menu.message_id).text or "")
+    await bot.press_data(f"fact:{fact.id}", message_id=menu.message_id)
+    assert fact.title.get(lang) in (screen(bot, menu.message_id).text or "")
+    answer = await bot.send("what is 287g" if lang == "en" else "¿qué es 287g?")
+    assert starts_as(answer, t("search.answer", lang)), answer.text
+    privacy = await bot.send("/privacy")
+    assert starts_as(privacy, t("privacy.text", lang, days="30")), privacy.text
+    help_message = await bot.send("/help")
+    assert starts_as(help_message, t("help.text", lang, campaign=campaign))
+    await bot.press_data("menu", message_id=help_message.message_id)
+    assert starts_as(screen(bot, help_message.message_id), t("menu.title", lang))
+    assert notices(bot, bot.user_id, lang) == 1
+    # Another user, new to the bot, is answered and told once too.
+    greeting = t("start.greeting", lang, name="Ana", campaign=campaign)
+    await bot.send("/start", user_id=OTHER)
+    assert starts_as(bot.api.messages(OTHER)[0], greeting)
+    await bot.send("/help", user_id=OTHER)
+    assert notices(bot, OTHER, lang) == 1
+    # Something that must be saved is refused plainly, with no second notice.
+    refused = await bot.send("/language")
+    await bot.press_data("setlang:es", message_id=refused.message_id)
+    assert CANT_SAVE[lang] in (bot.last().text or "")
+    assert notices(bot, bot.user_id, lang) == 1
+    assert await snapshot(bot) == before, "nothing written"
+
+    await bot.storage._conn.execute("PRAGMA query_only = 0")
+    await bot.send("/start", user_id=OTHER)
+    assert await bot.storage.get_user(OTHER) is not None, "saved again"
+    await bot.storage._conn.execute("PRAGMA query_only = 1")
+    await bot.send("/help", user_id=OTHER)
+    assert notices(bot, OTHER, lang) == 2, "a new outage is told anew"
+
+
+async def test_read_only_database_at_start_up_is_warned(
+    tmp_path: Path,
+    content: Content,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A database that cannot be written when the bot starts: a warning in the log, and the
+    first user is told along with the first answer."""
+    config = make_config(tmp_path)
+    storage = await Storage.open(config.db_path)  # a database the bot has used before
+    await storage.close()
+    open_database = Storage.open
+
+    async def open_read_only(path: Path | str, *args: Any, **kwargs: Any) -> Storage:
+        opened = await open_database(path, *args, **kwargs)
+        await opened._conn.execute("PRAGMA query_only = 1")
+        return opened
+
+    monkeypatch.setattr(Storage, "open", open_read_only)
+    bot = await start_harness(config, content)
+    try:
+        assert "cannot be written" in caplog.text
+        warned = [r for r in caplog.records if "cannot be written" in r.getMessage()]
+        assert [r.levelname for r in warned] == ["WARNING"]
+        await bot.send("/start")
+        assert notices(bot, bot.user_id, "en") == 1
+        assert await bot.storage.get_user(bot.user_id) is None, "nothing written"
+    finally:
+        await stop_harness(bot)
 
 
 # How many pages the database may still grow by; which write meets the full database depends on

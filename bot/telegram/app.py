@@ -11,6 +11,7 @@ Handler order (first match wins within group 0):
 6. commands in groups → "let's talk in private"; other group and channel traffic is ignored
 7. ``my_chat_member`` (the user blocked or unblocked the bot) → reachable or not
 
+After every update (group 1): when the database cannot be written, the user is told so, once.
 Edited messages are ignored: the answer to the original already stands.
 """
 
@@ -35,6 +36,7 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
@@ -46,8 +48,9 @@ from bot.outbox import Outbox
 from bot.storage import Storage
 from bot.telegram.broadcasting import Broadcasts
 from bot.telegram.calls import CallGuard, PollingWatch
+from bot.telegram.common import leave_step
 from bot.telegram.concurrency import PerUserUpdateProcessor
-from bot.telegram.context import BotApp, Ctx, Services
+from bot.telegram.context import BotApp, Ctx, SavingStatus, Services
 from bot.telegram.handlers import (
     buttons,
     comment,
@@ -166,6 +169,7 @@ def build_application(
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
     services.calls = guard
+    services.saving = SavingStatus()
     services.set_content(content)
     if broadcast_request is None and isinstance(request, LocalRequest):
         # No network in, no network out: the sender uses the same in-memory Bot API.
@@ -205,6 +209,7 @@ def _add_handlers(app: BotApp, config: Config) -> None:
         )
     )
     app.add_handler(ChatMemberHandler(updates.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(TypeHandler(Update, fallback.tell_when_unsaved), group=1)
     app.add_error_handler(fallback.on_error)
 
 
@@ -218,7 +223,7 @@ def _leaving_steps(callback: Handler) -> Handler:
 
     async def run(update: Update, ctx: Ctx) -> None:
         if update.effective_user is not None:
-            await ctx.services.storage.clear_step(update.effective_user.id)
+            await leave_step(ctx, update.effective_user.id)
         await callback(update, ctx)
 
     run.__doc__ = callback.__doc__
@@ -232,6 +237,13 @@ async def _post_init(app: Any) -> None:
     config = services.config
     services.storage = await Storage.open(config.db_path)
     services.outbox = Outbox(services.storage)
+    if not await services.storage.writable():
+        services.saving.failed()
+        log.warning(
+            "the database %s cannot be written (read-only?): facts, questions, /privacy and "
+            "the menu work; nothing users do can be saved until it can",
+            config.db_path,
+        )
     # The ZIP index takes about a second to build: build it now, off the event loop, rather
     # than in the middle of someone's first "Where I live".
     await asyncio.to_thread(places.preload)
@@ -257,7 +269,14 @@ async def _post_init(app: Any) -> None:
     await set_commands(app)
     await set_profile(app)
     schedule_jobs(app)
-    await services.broadcasts.resume()
+    if not services.saving.unavailable:
+        await services.broadcasts.resume()
+    elif interrupted := await services.outbox.active():
+        log.warning(
+            "%d interrupted broadcast(s) go on only once the database can be written and "
+            "the bot is restarted",
+            len(interrupted),
+        )
     if services.reload_on_sighup:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, app)
         if services.instance is not None:

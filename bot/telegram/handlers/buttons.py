@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 
 from bot.callbacks import ORGANIZER_ACTIONS, parse
 from bot.telegram import keyboards
-from bot.telegram.common import current_user, show
+from bot.telegram.common import current_user, leave_step, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers import (
     comment,
@@ -59,7 +59,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     handled = False
     if callback is not None:
         if callback.action not in STEP_ACTIONS and query.from_user is not None:
-            await ctx.services.storage.clear_step(query.from_user.id)
+            await leave_step(ctx, query.from_user.id)
         handled = await _route(update, ctx, callback.action, callback.arg)
     if not handled:
         await _stale(update, ctx)

@@ -8,7 +8,7 @@ from html import escape
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from bot.storage import StorageError
+from bot.storage import CannotWrite, StorageError
 from bot.telegram.calls import OutcomeUnknown
 from bot.telegram.common import current_user, guess_language
 from bot.telegram.context import Ctx
@@ -86,8 +86,34 @@ async def on_error(update: object, ctx: Ctx) -> None:
         lang = stored.language if stored else lang
     except StorageError:
         pass  # the database is what failed: the Telegram language is the best guess left
+    if isinstance(error, CannotWrite) and tg_user is not None:
+        services.saving.failed()
+        services.saving.tell(tg_user.id)  # error.storage says it: no second notice
     key = "error.storage" if isinstance(error, StorageError) else "error.generic"
     try:
         await ctx.bot.send_message(update.effective_chat.id, services.content.text(key, lang))
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", type(exc).__name__)
+
+
+async def tell_when_unsaved(update: Update, ctx: Ctx) -> None:
+    """After every update: when the database cannot be written, say so plainly, once per user
+    (what still works, and that nothing can be saved)."""
+    services = ctx.services
+    if not services.saving.unavailable:
+        return
+    chat, tg_user = update.effective_chat, update.effective_user
+    if chat is None or tg_user is None or chat.type != "private":
+        return
+    if not services.saving.tell(tg_user.id):
+        return
+    seen = ctx.seen_user
+    lang = (
+        seen.language
+        if seen is not None and seen.user_id == tg_user.id
+        else guess_language(tg_user.language_code, services.config.default_language)
+    )
+    try:
+        await ctx.bot.send_message(chat.id, services.content.text("saving.unavailable", lang))
+    except TelegramError as exc:
+        log.warning("could not tell the user saving is unavailable: %s", type(exc).__name__)
