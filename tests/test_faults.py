@@ -436,10 +436,10 @@ def notices(bot: Harness, user_id: int, lang: str) -> int:
 async def test_read_only_database_still_answers_and_says_so_once(
     harness: Harness, content: Content, lang: str
 ) -> None:
-    """A database that cannot be written: /start, the menu, facts, a question, /privacy and
-    /help answer as usual and write nothing; each user is told once, in their language, that
-    nothing can be saved; saving refused later adds no second notice; once the database can be
-    written again everything is saved, and a new outage is told anew."""
+    """A database that cannot be written: /start, the menu, facts, a question, /privacy,
+    /mydata and /help answer as usual and write nothing; each user is told once, in their
+    language, that nothing can be saved; saving refused later adds no second notice; once the
+    database can be written again everything is saved, and a new outage is told anew."""
     bot = harness
     bot.language_code = lang
     t = content.text
@@ -464,6 +464,10 @@ async def test_read_only_database_still_answers_and_says_so_once(
     assert starts_as(answer, t("search.answer", lang)), answer.text
     privacy = await bot.send("/privacy")
     assert starts_as(privacy, t("privacy.text", lang, days="30")), privacy.text
+    mydata = await bot.send("/mydata")
+    assert mydata.message_id > privacy.message_id and not any(
+        failure in (mydata.text or "") for failure in (CANT_SAVE[lang], APOLOGY)
+    ), mydata.text
     help_message = await bot.send("/help")
     assert starts_as(help_message, t("help.text", lang, campaign=campaign))
     await bot.press_data("menu", message_id=help_message.message_id)
