@@ -313,7 +313,6 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
     from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram.app import build_application
-    from bot.telegram.webhook import CannotListen, serve_webhook
 
     instance = _lock_database(config)
     if instance is None:
@@ -331,16 +330,22 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
                 config.webhook_port,
                 path,
             )
-            asyncio.run(
-                serve_webhook(
-                    app,
-                    listen=config.webhook_listen,
-                    port=config.webhook_port,
-                    url_path=path,
-                    webhook_url=config.webhook_url,
-                    secret=secret,
+            from bot.telegram.webhook import CannotListen, serve_webhook
+
+            try:
+                asyncio.run(
+                    serve_webhook(
+                        app,
+                        listen=config.webhook_listen,
+                        port=config.webhook_port,
+                        url_path=path,
+                        webhook_url=config.webhook_url,
+                        secret=secret,
+                    )
                 )
-            )
+            except CannotListen as exc:
+                log.error("%s: stopped", exc)
+                return 1
         else:
             log.info("serving Telegram by long polling via %s", config.api_url)
             app.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -349,9 +354,6 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
         return 1
     except TelegramError as exc:  # a start-up call kept failing for about a minute
         log.error("Telegram's Bot API could not be reached at start-up (%s): stopped", exc)
-        return 1
-    except CannotListen as exc:
-        log.error("%s: stopped", exc)
         return 1
     finally:
         instance.release()

@@ -400,6 +400,20 @@ def post_update(port: int, path: str, update: dict[str, object], secret: str | N
         return int(exc.code)
 
 
+def start_over_webhook(server: FakeBotApiServer, port: int, secret: str) -> None:
+    """Post /start to the bot's webhook as soon as it listens, and wait for the answer."""
+    start = server.api.user_message(USER, "/start")
+    status = 0
+    for _ in range(200):  # the server may still be binding its port: bounded retries
+        try:
+            status = post_update(port, "hook/abc", start, secret)
+            break
+        except OSError:
+            time.sleep(0.05)
+    assert status == 200
+    server.wait_for_message(USER, "Hi Ana!")
+
+
 def test_webhook_mode_checks_the_secret(server: FakeBotApiServer, tmp_path: Path) -> None:
     """`run --webhook` registers its URL with a secret, answers updates posted with it, and
     refuses updates without it."""
@@ -418,16 +432,7 @@ def test_webhook_mode_checks_the_secret(server: FakeBotApiServer, tmp_path: Path
             what="setWebhook",
         )
         assert api.webhook_secret_token == secret
-        start = api.user_message(USER, "/start")
-        status = 0
-        for _ in range(200):  # the server may still be binding its port: bounded retries
-            try:
-                status = post_update(port, "hook/abc", start, secret)
-                break
-            except OSError:
-                time.sleep(0.05)
-        assert status == 200
-        server.wait_for_message(USER, "Hi Ana!")
+        start_over_webhook(server, port, secret)
         before = len(api.sent)
         forged = api.user_message(USER, "/help")
         assert post_update(port, "hook/abc", forged, "wrong") == 403
@@ -499,16 +504,7 @@ def test_webhook_refuses_by_headers_and_caps_bodies(
     json_headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
     try:
         server.wait_for(lambda a: bool(a.webhook_url), timeout=30, what="setWebhook")
-        start = api.user_message(USER, "/start")
-        status = 0
-        for _ in range(200):  # the server may still be binding its port: bounded retries
-            try:
-                status = post_update(port, "hook/abc", start, secret)
-                break
-            except OSError:
-                time.sleep(0.05)
-        assert status == 200
-        server.wait_for_message(USER, "Hi Ana!")
+        start_over_webhook(server, port, secret)
         huge = 95 * 1024 * 1024
         head = "POST /hook/abc HTTP/1.1\nHost: bot\nContent-Type: application/json\n"
         assert status_before_the_body(port, f"{head}Content-Length: {huge}\n") == 403
@@ -537,7 +533,8 @@ def test_webhook_refuses_by_headers_and_caps_bodies(
         body = json.dumps(malformed).encode()
         assert post_raw(port, "hook/abc", body, json_headers) == 400
         plain = {**json_headers, "Content-Type": "text/plain"}
-        assert post_raw(port, "hook/abc", json.dumps(start).encode(), plain) == 415
+        update = json.dumps(api.user_message(USER, "/help")).encode()
+        assert post_raw(port, "hook/abc", update, plain) == 415
         genuine = api.user_message(USER, "/language")
         assert post_update(port, "hook/abc", genuine, secret) == 200
         server.wait_for_message(USER, "Choose your language")
@@ -548,6 +545,29 @@ def test_webhook_refuses_by_headers_and_caps_bodies(
     assert "update 987654 is not a valid update (TypeError)" in output
     assert "my secret words" not in output, "a refused update's text was logged"
     assert secret not in output
+
+
+def test_webhook_port_taken_stops_the_bot(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """A webhook port another program listens on: one line saying so, exit 1."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        bot = BotProcess(
+            server,
+            tmp_path,
+            OUTREACH_WEBHOOK_URL="https://bot.example.test/hook/abc",
+            OUTREACH_WEBHOOK_PORT=str(port),
+        )
+        try:
+            code = bot.proc.wait(timeout=60)
+        finally:
+            bot.stop()
+    assert code == 1, bot.output()
+    assert f"cannot listen on 127.0.0.1:{port}" in bot.output()
+    assert "Traceback" not in bot.output()
 
 
 def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
