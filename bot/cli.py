@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from bot.config import (
@@ -24,6 +25,9 @@ from bot.config import (
 )
 from bot.content import Content, ContentError, check_content, load_content
 from bot.storage import Storage, StorageError
+
+if TYPE_CHECKING:
+    from bot.instance import InstanceLock
 
 log = logging.getLogger("bot")
 
@@ -325,23 +329,20 @@ def _import_congress(
     return 0
 
 
-def pid_file(config: Config) -> Path:
-    """Where a running bot writes its process id, next to its database."""
-    return config.db_path.with_name(config.db_path.name + ".pid")
-
-
 def _reload(config: Config) -> int:
-    """Check the content first; then signal the running bot, which re-reads it itself."""
+    """Check the content first; then signal the running bot, which re-reads it itself. Only
+    a bot holding the database's lock, and ready for SIGHUP, is ever signalled."""
+    from bot.instance import NotRunning, running_bot
+
     status = _check_content(config.content_dir, config.recipient_email)
     if status != 0:
         print("outreach-bot: the running bot keeps its current content", file=sys.stderr)
         return status
-    path = pid_file(config)
     try:
-        pid = int(path.read_text(encoding="ascii").strip())
+        pid = running_bot(config.db_path)
         os.kill(pid, signal.SIGHUP)
-    except (OSError, ValueError):
-        print(f"outreach-bot: no running bot found ({path})", file=sys.stderr)
+    except (NotRunning, OSError) as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
         return 1
     print(f"asked the bot (process {pid}) to reload its content")
     return 0
@@ -366,18 +367,36 @@ def _load_content_or_explain(config: Config) -> Content | None:
 def _chat(config: Config, content: Content, lang: str | None = None) -> int:
     from bot.telegram.terminal import run_terminal_chat
 
-    return asyncio.run(run_terminal_chat(config, content, language_code=lang))
+    instance = _lock_database(config)
+    if instance is None:
+        return 1
+    try:
+        return asyncio.run(run_terminal_chat(config, content, language_code=lang))
+    finally:
+        instance.release()
+
+
+def _lock_database(config: Config) -> InstanceLock | None:
+    """One bot per database: None (and why, on stderr) when another one is running on it."""
+    from bot.instance import AlreadyRunning, InstanceLock
+
+    try:
+        return InstanceLock.acquire(config.db_path)
+    except AlreadyRunning as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        return None
 
 
 def _run(config: Config, content: Content, webhook: bool) -> int:
     from telegram import Update
-    from telegram.error import InvalidToken
+    from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram.app import build_application
 
-    app = build_application(config, content, reload_on_sighup=True)
-    pid = pid_file(config)
-    pid.write_text(str(os.getpid()), encoding="ascii")
+    instance = _lock_database(config)
+    if instance is None:
+        return 1
+    app = build_application(config, content, reload_on_sighup=True, instance=instance)
     try:
         if webhook:
             # A secret per start is enough: the webhook is registered again at every start.
@@ -390,22 +409,33 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
                 config.webhook_port,
                 path,
             )
-            app.run_webhook(
-                listen=config.webhook_listen,
-                port=config.webhook_port,
-                url_path=path,
-                webhook_url=config.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            from bot.telegram.webhook import CannotListen, serve_webhook
+
+            try:
+                asyncio.run(
+                    serve_webhook(
+                        app,
+                        listen=config.webhook_listen,
+                        port=config.webhook_port,
+                        url_path=path,
+                        webhook_url=config.webhook_url,
+                        secret=secret,
+                    )
+                )
+            except CannotListen as exc:
+                log.error("%s: stopped", exc)
+                return 1
         else:
             log.info("serving Telegram by long polling via %s", config.api_url)
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
         log.error("Telegram refused the bot token (revoked?): stopped")
         return 1
+    except TelegramError as exc:  # a start-up call kept failing for about a minute
+        log.error("Telegram's Bot API could not be reached at start-up (%s): stopped", exc)
+        return 1
     finally:
-        pid.unlink(missing_ok=True)
+        instance.release()
         # When polling ended with an error (a refused token), python-telegram-bot skips its
         # shutdown: close the database here, or its worker thread keeps the process alive.
         storage = getattr(app.bot_data, "storage", None)

@@ -29,6 +29,22 @@ class StorageError(Exception):
     """The database could not do what was asked (read-only, full, locked, corrupt)."""
 
 
+class CannotWrite(StorageError):
+    """The database refuses writes (a read-only file or file system, or a full disk); reading
+    still works."""
+
+
+_CANNOT_WRITE = ("SQLITE_READONLY", "SQLITE_FULL")  # with their extended codes
+
+
+def _storage_error(exc: sqlite3.Error) -> StorageError:
+    """The StorageError for an SQLite error: :class:`CannotWrite` when only writing fails."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(_CANNOT_WRITE):
+        return CannotWrite(str(exc))
+    return StorageError(str(exc))
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     name: str
@@ -370,7 +386,7 @@ class Storage:
                 await conn.execute("PRAGMA journal_mode = WAL")
                 await conn.execute("PRAGMA synchronous = NORMAL")
             await storage._migrate()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, StorageError) as exc:
             await conn.close()
             raise StorageError(f"cannot prepare database {str(path)!r}: {exc}") from exc
         except BaseException:
@@ -391,9 +407,12 @@ class Storage:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StorageError(str(exc)) from exc
+                raise _storage_error(exc) from exc
             try:
                 yield self._conn
+            except sqlite3.Error as exc:
+                await self._rollback_quietly()
+                raise _storage_error(exc) from exc
             except BaseException:
                 await self._rollback_quietly()
                 raise
@@ -401,7 +420,24 @@ class Storage:
                 await self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 await self._rollback_quietly()
-                raise StorageError(str(exc)) from exc
+                raise _storage_error(exc) from exc
+
+    async def writable(self) -> bool:
+        """Whether the database takes writes now: False for a read-only file or file system.
+        Changes nothing (a write that touches no row, rolled back)."""
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    await self._conn.execute("UPDATE migrations SET name = name WHERE 0")
+                finally:
+                    await self._rollback_quietly()
+            except sqlite3.Error as exc:
+                error = _storage_error(exc)
+                if isinstance(error, CannotWrite):
+                    return False
+                raise error from exc
+        return True
 
     async def _rollback_quietly(self) -> None:
         # SQLite may already have rolled back by itself (it does on some errors, e.g. disk full).
@@ -430,7 +466,7 @@ class Storage:
                 cursor = await conn.execute(sql, params)
                 return cursor.rowcount
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     async def _fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
         try:
@@ -438,14 +474,14 @@ class Storage:
                 row: sqlite3.Row | None = await cursor.fetchone()
                 return row
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     async def _fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         try:
             async with self._conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     # -- migrations -------------------------------------------------------------------------
 
@@ -499,7 +535,7 @@ class Storage:
                 async with conn.execute(SELECT_USER, (user_id,)) as cur:
                     row = await cur.fetchone()
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         assert row is not None
         return _user(row), is_new
 
@@ -532,7 +568,7 @@ class Storage:
                 async with conn.execute(SELECT_PLEDGE, (user_id,)) as cur:
                     row = await cur.fetchone()
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         assert row is not None
         return _pledge(row), is_new
 
@@ -670,7 +706,7 @@ class Storage:
                     (_utc_day(self.now()), f"funnel:{step}", lang, source or ""),
                 )
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         return True
 
     async def finish_draft(self, user_id: int, outcome: str) -> None:
@@ -759,7 +795,7 @@ class Storage:
                     cursor = await conn.execute(statement, (user_id,))
                     deleted += max(cursor.rowcount, 0)
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         await self._checkpoint()
         return deleted > 0
 
