@@ -15,6 +15,7 @@ import pytest
 
 from bot.content import Content
 from bot.telegram.local_api import LocalBotApi, StoredMessage
+from tests.data import ICE_SAMPLE
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.harness import CONTENT_DIR, TOKEN, invalid_requests
 
@@ -445,12 +446,11 @@ def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
 
 
 def test_import_agreements_command(tmp_path: Path) -> None:
-    """`outreach-bot import-agreements` imports ICE's sample and refuses a broken file
-    without touching the data already there."""
+    """`outreach-bot import-agreements` imports a spreadsheet like ICE's into the content
+    directory in use, says which, and refuses a broken file without touching the data there."""
     import shutil
 
-    sample = CONTENT_DIR.parent.parent / "shared" / "data"
-    xlsx = sample / "ice-287g-participating-agencies-2025-07-18.xlsx"
+    xlsx = ICE_SAMPLE
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
@@ -464,8 +464,11 @@ def test_import_agreements_command(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "832 agreements as of 2025-07-18" in result.stdout
-    assert "FL" in result.stdout and "309" in result.stdout
+    assert f"wrote 40 agreements as of 2025-07-18 to {content / 'agreements.yaml'}" in (
+        result.stdout
+    )
+    florida = next(line for line in result.stdout.splitlines() if line.startswith("FL "))
+    assert florida.split()[2] == "15"
     before = (content / "agreements.yaml").read_bytes()
     broken = tmp_path / "broken.xlsx"
     broken.write_text("not a spreadsheet")
