@@ -20,6 +20,7 @@ from bot.config import (
     RedactSecrets,
     Secret,
     configure_logging,
+    installed_location,
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
@@ -234,6 +235,17 @@ def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
     from bot.content.loader import AGREEMENTS_FILE
 
     target = config.content_dir / AGREEMENTS_FILE
+    if installed_location(config.content_dir) is not None:
+        print(
+            f"outreach-bot: the content in use, {config.content_dir}, was installed with the "
+            "bot: an upgrade replaces it, so nothing is written there.\n"
+            "  Copy it to a directory of your own, point OUTREACH_CONTENT at the copy and "
+            "import again:\n"
+            f'    cp -r "{config.content_dir}" content && export OUTREACH_CONTENT="$PWD/content"',
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print(f"importing into the content directory in use: {config.content_dir}")
     try:
         imported = import_agreements(xlsx, target, as_of)
     except ImportProblem as exc:
