@@ -24,7 +24,7 @@ from bot.config import (
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
-from bot.storage import Storage, StorageError
+from bot.storage import Storage, StorageError, backup_database, check_database
 
 log = logging.getLogger("bot")
 
@@ -82,6 +82,17 @@ def _parser() -> argparse.ArgumentParser:
         "reload",
         help="validate the content, then make the running bot re-read it (SIGHUP)",
     )
+    sub.add_parser(
+        "health",
+        help="check that the database answers and the content loads (no Telegram needed)",
+    )
+    backup = sub.add_parser(
+        "backup",
+        help="copy the database safely, even while the bot runs (SQLite's online backup)",
+    )
+    backup.add_argument(
+        "destination", type=Path, help="the copy's file name, or a directory to put it in"
+    )
     return parser
 
 
@@ -104,7 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import_agreements(config, args.file, args.as_of)
     if args.command == "link":
         return _link(config, args.bot, args.source, args.journey, args.png)
-    configure_logging(config.log_level, secrets=(config.token, config.webhook_secret))
+    if args.command == "health":
+        return _health(config)
+    if args.command == "backup":
+        return _backup(config, args.destination)
+    secrets = (config.token, config.webhook_secret)
+    configure_logging(config.log_level, secrets=secrets)
     command, lang = args.command, getattr(args, "lang", None)
     webhook = bool(getattr(args, "webhook", False) or config.webhook_url)
     if command == "run" and webhook and not config.webhook_url:
@@ -276,7 +292,43 @@ def _reload(config: Config) -> int:
     except (OSError, ValueError):
         print(f"outreach-bot: no running bot found ({path})", file=sys.stderr)
         return 1
-    print(f"asked the bot (process {pid}) to reload its content")
+    print(
+        f"asked the bot (process {pid}) to re-read its content directory (the one checked "
+        "above, if it runs with the same OUTREACH_CONTENT)"
+    )
+    return 0
+
+
+def _health(config: Config) -> int:
+    """For a container's health check: the database answers and the content loads."""
+    healthy = True
+    try:
+        print(check_database(config.db_path))
+    except StorageError as exc:
+        print(f"unhealthy: {exc}")
+        healthy = False
+    content, problems = check_content(config.content_dir, date.today(), config.recipient_email)
+    if content is None:
+        errors = [str(p) for p in problems if p.severity == "error"]
+        print(f"unhealthy: {len(errors)} content error(s) in {config.content_dir}")
+        for error in errors[:3]:
+            print(f"  {error}")
+        healthy = False
+    else:
+        print(f"content OK: {len(content.facts)} facts in {config.content_dir}")
+    print("healthy" if healthy else "not healthy")
+    return 0 if healthy else 1
+
+
+def _backup(config: Config, destination: Path) -> int:
+    """Copy the database with SQLite's online backup API; the copy is readable only by its owner."""
+    try:
+        written = backup_database(config.db_path, destination)
+    except StorageError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        return 1
+    size = written.stat().st_size
+    print(f"backed up {config.db_path} to {written} ({size:,} bytes, integrity checked)")
     return 0
 
 
