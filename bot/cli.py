@@ -136,16 +136,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         print("TELEGRAM_BOT_TOKEN is not set: opening the terminal chat instead (no network).")
         command = "chat"
+    log_file = None
+    if command == "chat":
+        # The chat is a conversation: the bot's and the libraries' logs go to a file instead.
+        log_file = chat_log_file(config)
+        try:
+            configure_logging(config.log_level, secrets=secrets, log_file=log_file)
+        except OSError as exc:
+            logging.getLogger().handlers.clear()
+            logging.getLogger().addHandler(logging.NullHandler())
+            print(f"(the bot's log is off: cannot write {log_file}: {exc.strerror})")
+            log_file = None
     content = _load_content_or_explain(config)
     if content is None:
         return EXIT_USAGE
     try:
         if command == "chat":
-            return _chat(config, content, lang)
+            return _chat(config, content, lang, log_file)
         return _run(config, content, webhook)
     except StorageError as exc:
         print(f"outreach-bot: database problem: {exc}", file=sys.stderr)
         return 1
+
+
+def chat_log_file(config: Config) -> Path:
+    """Where the terminal chat writes the bot's log: beside the database."""
+    return config.db_path.with_name(config.db_path.stem + ".chat.log")
 
 
 def _check_content(directory: Path, recipient_email: str) -> int:
@@ -348,10 +364,12 @@ def _load_content_or_explain(config: Config) -> Content | None:
     return content
 
 
-def _chat(config: Config, content: Content, lang: str | None = None) -> int:
+def _chat(
+    config: Config, content: Content, lang: str | None = None, log_file: Path | None = None
+) -> int:
     from bot.telegram.terminal import run_terminal_chat
 
-    return asyncio.run(run_terminal_chat(config, content, language_code=lang))
+    return asyncio.run(run_terminal_chat(config, content, language_code=lang, log_file=log_file))
 
 
 def _run(config: Config, content: Content, webhook: bool) -> int:

@@ -338,12 +338,20 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: tuple[Secret, ...] = ()) -> None:
-    """Log to stderr, with secrets redacted.
+def configure_logging(
+    level: str, secrets: tuple[Secret, ...] = (), log_file: Path | None = None
+) -> None:
+    """Log to stderr (or to ``log_file``, created readable only by its owner), with secrets
+    redacted. Raises OSError if ``log_file`` cannot be written.
 
     httpx is kept at WARNING because its INFO lines contain request URLs, which contain the token.
     """
-    handler = logging.StreamHandler()
+    handler: logging.Handler
+    if log_file is None:
+        handler = logging.StreamHandler()
+    else:
+        os.close(os.open(log_file, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
+        handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()

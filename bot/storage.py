@@ -512,6 +512,22 @@ class Storage:
             == 1
         )
 
+    async def last_message_id(self, chat_id: int) -> int:
+        """The highest message id of a private chat this database remembers (0 if none).
+
+        A chat the bot simulates itself (the terminal chat) numbers its messages after it, as
+        Telegram does, so an answer already taken (``claim_answer``) is never confused with a
+        new one.
+        """
+        row = await self._fetchone(
+            "SELECT MAX(id) FROM ("
+            " SELECT last_answer_id AS id FROM users WHERE user_id = ?"
+            " UNION ALL SELECT message_id FROM broadcasts WHERE from_chat_id = ?"
+            " UNION ALL SELECT progress_message_id FROM broadcasts WHERE progress_chat_id = ?)",
+            (chat_id, chat_id, chat_id),
+        )
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
     async def clear_step(self, user_id: int) -> None:
         """Forget any awaited answer; reads first so the common case takes no write lock."""
         if await self.get_step(user_id) is not None:

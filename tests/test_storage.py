@@ -207,3 +207,22 @@ def test_backup_errors_are_clear_and_leave_nothing_behind(tmp_path: Path) -> Non
     with pytest.raises(StorageError, match="cannot write"):
         backup_database(path, tmp_path / "no-such-dir" / "copy.sqlite3")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["db.sqlite3"]
+
+
+async def test_last_message_id_of_a_chat(tmp_path: Path) -> None:
+    """The highest message id the database remembers for a chat: the last answer taken, or an
+    organizer's broadcast message; 0 for a chat it knows nothing of."""
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    assert await storage.last_message_id(7) == 0
+    await storage.touch_user(7, "en")
+    assert await storage.last_message_id(7) == 0
+    assert await storage.claim_answer(7, 12)
+    assert await storage.last_message_id(7) == 12
+    await storage.write(
+        "INSERT INTO broadcasts (organizer_id, from_chat_id, message_id, kind, audience,"
+        " status, created_at, progress_chat_id, progress_message_id)"
+        " VALUES (7, 7, 30, 'text', 'all', 'done', 0, 7, 31)"
+    )
+    assert await storage.last_message_id(7) == 31
+    assert await storage.last_message_id(8) == 0
+    await storage.close()
