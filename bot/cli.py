@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="outreach-bot",
         description="Telegram outreach bot: cited facts in English and Spanish.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
         "run",
@@ -96,6 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("outreach-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -129,8 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run" and not config.token:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             print(
-                "outreach-bot: TELEGRAM_BOT_TOKEN is not set "
-                "(use `outreach-bot chat` to try the bot)",
+                "outreach-bot: TELEGRAM_BOT_TOKEN is not set, so there is no Telegram bot to "
+                "serve.\n"
+                "  To serve Telegram: create a bot with @BotFather, then run "
+                "TELEGRAM_BOT_TOKEN=<its token> outreach-bot run\n"
+                "  To try the bot first, without Telegram: outreach-bot chat",
                 file=sys.stderr,
             )
             return EXIT_USAGE
@@ -379,6 +392,8 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
     from bot.telegram.app import build_application
 
     app = build_application(config, content, reload_on_sighup=True)
+    refused = _RefusedToken()
+    logging.getLogger("telegram.ext").addFilter(refused)
     pid = pid_file(config)
     pid.write_text(str(os.getpid()), encoding="ascii")
     try:
@@ -405,7 +420,8 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
             log.info("serving Telegram by long polling via %s", config.api_url)
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
-        log.error("Telegram refused the bot token (revoked?): stopped")
+        if not refused.said:
+            log.error(REFUSED_BY_TELEGRAM.format(why=""))
         return 1
     finally:
         pid.unlink(missing_ok=True)
@@ -415,6 +431,35 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
         if storage is not None:
             asyncio.run(storage.close())  # closing an already closed database does nothing
     return 0
+
+
+REFUSED_BY_TELEGRAM = (
+    "Telegram refused the bot token (TELEGRAM_BOT_TOKEN){why}: it is mistyped or was revoked; "
+    "copy it again from @BotFather. Stopped."
+)
+
+
+class _RefusedToken(logging.Filter):
+    """python-telegram-bot reports a refused token with two tracebacks: say it in one line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from telegram.error import InvalidToken
+
+        if record.exc_info is None or not isinstance(record.exc_info[1], InvalidToken):
+            return True
+        if self.said:
+            return False
+        refusal: BaseException = record.exc_info[1]
+        while isinstance(refusal.__cause__, InvalidToken):  # Telegram's own words come last
+            refusal = refusal.__cause__
+        record.msg, record.args = REFUSED_BY_TELEGRAM.format(why=f' ("{refusal}")'), None
+        record.exc_info, record.exc_text = None, None
+        self.said = True
+        return True
 
 
 def _redact_too(secret: Secret) -> None:

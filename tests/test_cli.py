@@ -1,4 +1,4 @@
-"""The command line, in-process: health, backup, and where import-agreements writes.
+"""The command line, in-process: --version, health, backup, and where import-agreements writes.
 
 ``bot.cli.main`` runs as ``outreach-bot`` would, with the environment given here; the commands
 that start the bot are tested against the real process in ``tests/test_e2e.py``.
@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import stat
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,14 @@ def make_database(path: Path, users: int) -> None:
         await storage.close()
 
     asyncio.run(fill())
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """`outreach-bot --version` prints the installed version."""
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"outreach-bot {version('outreach-bot')}"
 
 
 def test_health_of_a_working_installation(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

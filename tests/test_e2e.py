@@ -117,7 +117,8 @@ def test_start_topic_fact_and_question(
 
 
 def test_run_without_token_and_terminal_exits_2(tmp_path: Path) -> None:
-    """Without a token and without a terminal, `run` exits 2 with a one-line message."""
+    """Without a token and without a terminal, `run` exits 2 and says what to do in three
+    lines: set the token, or try the terminal chat."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
     env["OUTREACH_DB"] = str(tmp_path / "x.sqlite3")
     result = subprocess.run(
@@ -131,7 +132,31 @@ def test_run_without_token_and_terminal_exits_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert len(lines) == 3, result.stderr
+    assert "TELEGRAM_BOT_TOKEN is not set" in lines[0]
+    assert "@BotFather" in lines[1] and "TELEGRAM_BOT_TOKEN=" in lines[1]
+    assert "outreach-bot chat" in lines[2]
+    assert result.stdout == ""
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+@pytest.mark.parametrize(("status", "description"), [(401, "Unauthorized"), (404, "Not Found")])
+def test_token_telegram_refuses_is_one_line(
+    server: FakeBotApiServer, tmp_path: Path, status: int, description: str
+) -> None:
+    """A token Telegram refuses at start-up stops the bot with exit 1 and one line that names
+    the problem and Telegram's answer: no traceback."""
+    server.api.fail_next("getMe", status, description)
+    bot = BotProcess(server, tmp_path, OUTREACH_LOG_LEVEL="INFO")
+    code = bot.proc.wait(timeout=60)
+    bot.stop()
+    output = bot.output()
+    assert code == 1, output
+    problems = [line for line in output.splitlines() if " ERROR " in line]
+    assert len(problems) == 1, output
+    assert f'Telegram refused the bot token (TELEGRAM_BOT_TOKEN) ("{description}")' in problems[0]
+    assert "@BotFather" in problems[0]
+    assert "Traceback" not in output and TOKEN not in output
 
 
 def test_bad_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:

@@ -150,10 +150,11 @@ def test_token_never_appears_in_the_process_output(tmp_path: Path) -> None:
             # 401: the token was revoked; python-telegram-bot stops polling.
             api.fail_next("getUpdates", 401, "Unauthorized")
             server.wait_for(lambda a: _failed(server, "getUpdates", 401) == 1, what="a 401")
-            # Stop only once python-telegram-bot has handled the 401 (it logs it), so that the
-            # signal does not race the error on its way out of run_polling.
+            # Stop only once python-telegram-bot has handled the 401 (the bot logs it), so that
+            # the signal does not race the error on its way out of run_polling.
             server.wait_for(
-                lambda a: "Invalid token" in bot.output(), what="the 401 handled by the bot"
+                lambda a: "Telegram refused the bot token" in bot.output(),
+                what="the 401 handled by the bot",
             )
             assert invalid_requests(api) == []
         finally:
