@@ -1,8 +1,9 @@
 """Load ``content/*.yaml`` into typed models and validate it.
 
-YAML is read with ``yaml.safe_load`` for the values and ``yaml.compose`` (the safe loader's node
+YAML is read with the safe loader for the values and ``yaml.compose`` (the safe loader's node
 tree) for line numbers, so every problem names its file, line and key path. Loading never
-executes anything found in a file.
+executes anything found in a file. The safe loader is libyaml's when PyYAML has it (it parses
+about ten times faster, which the bot's start-up and every check notice), else PyYAML's own.
 """
 
 from __future__ import annotations
@@ -154,8 +155,10 @@ class _File:
             self.error((), f"cannot read file: {exc}")
             return
         try:
-            self.data = yaml.safe_load(raw)
-            self._lines = dict(_line_map(yaml.compose(raw, Loader=yaml.SafeLoader)))
+            self.data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            self._lines = dict(
+                _line_map(yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+            )
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
