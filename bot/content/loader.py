@@ -137,6 +137,15 @@ def format_key(path: KeyPath) -> str:
 # -- reading one file --------------------------------------------------------------------------
 
 
+def _pure_python_error(raw: str) -> yaml.YAMLError | None:
+    """The error PyYAML's pure-Python safe loader reports for ``raw``, if any."""
+    try:
+        yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        return exc
+    return None
+
+
 class _File:
     """One YAML file being read: its data, its line map and the problems found in it."""
 
@@ -160,9 +169,12 @@ class _File:
                 _line_map(yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
             )
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+            # libyaml words some errors less plainly and places some a line late: a file that
+            # does not parse is read again by PyYAML's own safe loader, whose report is kept.
+            error = _pure_python_error(raw) or exc
+            mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            reason = getattr(exc, "problem", None) or str(exc)
+            reason = getattr(error, "problem", None) or str(error)
             self.problems.append(Problem("error", name, line, "", f"invalid YAML: {reason}"))
             self.data = None
             return
