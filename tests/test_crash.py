@@ -27,6 +27,8 @@ from tests.fakes.botapi_server import FakeBotApiServer
 from tests.harness import invalid_requests
 from tests.test_e2e import BotProcess
 
+pytestmark = pytest.mark.slow  # every test restarts the real process several times
+
 USER = 5550001
 ORGANIZER = 777000
 SUBSCRIBERS = range(1, 31)

@@ -250,6 +250,7 @@ def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> 
     assert "Ana" not in output, "a supporter's name was logged"
 
 
+@pytest.mark.slow
 def test_comment_guide_survives_sigkill(
     server: FakeBotApiServer, tmp_path: Path, content: Content
 ) -> None:

@@ -117,6 +117,7 @@ def _failed(server: FakeBotApiServer, method: str, status: int) -> int:
     return sum(1 for f in server.api.failed if f[0] == method and f[2] == status)
 
 
+@pytest.mark.slow
 def test_token_never_appears_in_the_process_output(tmp_path: Path) -> None:
     """Through 500s, dropped connections and a 401, the process never prints the token."""
     server = HangingUpServer()
