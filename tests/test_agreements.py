@@ -34,20 +34,11 @@ from bot.agreements import (
     read_ice_xlsx,
     summary,
 )
-from tests.data import ICE_SAMPLE, make_ice_sample
+from tests.data import ICE_SAMPLE, data_rows, make_ice_sample
 
 SAMPLE_NAME = make_ice_sample.NAME
 SAMPLE = ICE_SAMPLE
-HEADER = [
-    "STATE",
-    "LAW ENFORCEMENT AGENCY",
-    "TYPE",
-    "COUNTY",
-    "SUPPORT TYPE",
-    "SIGNED",
-    "MOA",
-    "ADDENDUM",
-]
+HEADER = make_ice_sample.HEADER
 
 # The sample's figures, counted by hand from the rows of make_ice_sample.py (and checked again
 # against openpyxl's reading of the file in the tests below).
@@ -96,11 +87,7 @@ def imported(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Agreemen
 
 @pytest.fixture(scope="module")
 def raw_rows(sample: Path) -> list[tuple[Any, ...]]:
-    """The sample's data rows as openpyxl's ordinary mode reads them (blank rows left out)."""
-    sheet = load_workbook(sample).active
-    assert sheet is not None
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    return [r for r in rows if any(v is not None for v in r)]
+    return data_rows(sample)
 
 
 def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 
 from bot.agreements import AgreementList, import_agreements, load_agreements
-from tests.data import ICE_LIST_VARIABLE
+from tests.data import ICE_LIST_VARIABLE, data_rows
 
 SHIPPED = Path(__file__).resolve().parents[1] / "content" / "agreements.yaml"
 
@@ -68,11 +67,7 @@ def imported(ice_list: Path, tmp_path_factory: pytest.TempPathFactory) -> Agreem
 
 @pytest.fixture(scope="module")
 def raw_rows(ice_list: Path) -> list[tuple[Any, ...]]:
-    """The list's data rows as openpyxl's ordinary mode reads them (blank rows left out)."""
-    sheet = load_workbook(ice_list).active
-    assert sheet is not None
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    return [r for r in rows if any(v is not None for v in r)]
+    return data_rows(ice_list)
 
 
 def test_ices_list_has_832_agreements(
