@@ -550,7 +550,11 @@ def type_then_crash_unconfirmed(bot: CrashingBot, text: str, answer: str) -> Non
     assert bot.process is not None
     bot.process.kill()
     bot.start()
-    server.wait_for(lambda api: not api.pending_updates(), what="the update delivered again")
+    server.wait_for(
+        lambda api: not api.pending_updates(),
+        timeout=START_TIMEOUT,  # the process starts again before it can take the update
+        what="the update delivered again",
+    )
 
 
 def test_typed_name_delivered_again_after_a_crash(
