@@ -21,10 +21,11 @@ from bot.config import (
     RedactSecrets,
     Secret,
     configure_logging,
+    installed_location,
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
-from bot.storage import Storage, StorageError
+from bot.storage import Storage, StorageError, backup_database, check_database
 
 if TYPE_CHECKING:
     from bot.instance import InstanceLock
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="outreach-bot",
         description="Telegram outreach bot: cited facts in English and Spanish.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
         "run",
@@ -109,7 +111,27 @@ def _parser() -> argparse.ArgumentParser:
         "reload",
         help="validate the content, then make the running bot re-read it (SIGHUP)",
     )
+    sub.add_parser(
+        "health",
+        help="check that the database answers and the content loads (no Telegram needed)",
+    )
+    backup = sub.add_parser(
+        "backup",
+        help="copy the database safely, even while the bot runs (SQLite's online backup)",
+    )
+    backup.add_argument(
+        "destination", type=Path, help="the copy's file name, or a directory to put it in"
+    )
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("outreach-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,7 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import_congress(config, args.legislators, args.offices, args.zips, args.as_of)
     if args.command == "link":
         return _link(config, args.bot, args.source, args.journey, args.png)
-    configure_logging(config.log_level, secrets=(config.token, config.webhook_secret))
+    if args.command == "health":
+        return _health(config)
+    if args.command == "backup":
+        return _backup(config, args.destination)
+    secrets = (config.token, config.webhook_secret)
+    configure_logging(config.log_level, secrets=secrets)
     command, lang = args.command, getattr(args, "lang", None)
     webhook = bool(getattr(args, "webhook", False) or config.webhook_url)
     if command == "run" and webhook and not config.webhook_url:
@@ -144,23 +171,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run" and not config.token:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             print(
-                "outreach-bot: TELEGRAM_BOT_TOKEN is not set "
-                "(use `outreach-bot chat` to try the bot)",
+                "outreach-bot: TELEGRAM_BOT_TOKEN is not set, so there is no Telegram bot to "
+                "serve.\n"
+                "  To serve Telegram: create a bot with @BotFather, then run "
+                "TELEGRAM_BOT_TOKEN=<its token> outreach-bot run\n"
+                "  To try the bot first, without Telegram: outreach-bot chat",
                 file=sys.stderr,
             )
             return EXIT_USAGE
         print("TELEGRAM_BOT_TOKEN is not set: opening the terminal chat instead (no network).")
         command = "chat"
+    log_file = None
+    if command == "chat":
+        # The chat is a conversation: the bot's and the libraries' logs go to a file instead.
+        log_file = chat_log_file(config)
+        try:
+            configure_logging(config.log_level, secrets=secrets, log_file=log_file)
+        except OSError as exc:
+            logging.getLogger().handlers.clear()
+            logging.getLogger().addHandler(logging.NullHandler())
+            print(f"(the bot's log is off: cannot write {log_file}: {exc.strerror})")
+            log_file = None
     content = _load_content_or_explain(config)
     if content is None:
         return EXIT_USAGE
     try:
         if command == "chat":
-            return _chat(config, content, lang)
+            return _chat(config, content, lang, log_file)
         return _run(config, content, webhook)
     except StorageError as exc:
         print(f"outreach-bot: database problem: {exc}", file=sys.stderr)
         return 1
+
+
+def chat_log_file(config: Config) -> Path:
+    """Where the terminal chat writes the bot's log: beside the database."""
+    return config.db_path.with_name(config.db_path.stem + ".chat.log")
 
 
 def _check_content(directory: Path, recipient_email: str) -> int:
@@ -271,6 +317,17 @@ def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
     from bot.content.loader import AGREEMENTS_FILE
 
     target = config.content_dir / AGREEMENTS_FILE
+    if installed_location(config.content_dir) is not None:
+        print(
+            f"outreach-bot: the content in use, {config.content_dir}, was installed with the "
+            "bot: an upgrade replaces it, so nothing is written there.\n"
+            "  Copy it to a directory of your own, point OUTREACH_CONTENT at the copy and "
+            "import again:\n"
+            f'    cp -r "{config.content_dir}" content && export OUTREACH_CONTENT="$PWD/content"',
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print(f"importing into the content directory in use: {config.content_dir}")
     try:
         imported = import_agreements(xlsx, target, as_of)
     except ImportProblem as exc:
@@ -344,7 +401,43 @@ def _reload(config: Config) -> int:
     except (NotRunning, OSError) as exc:
         print(f"outreach-bot: {exc}", file=sys.stderr)
         return 1
-    print(f"asked the bot (process {pid}) to reload its content")
+    print(
+        f"asked the bot (process {pid}) to re-read its content directory (the one checked "
+        "above, if it runs with the same OUTREACH_CONTENT)"
+    )
+    return 0
+
+
+def _health(config: Config) -> int:
+    """For a container's health check: the database answers and the content loads."""
+    healthy = True
+    try:
+        print(check_database(config.db_path))
+    except StorageError as exc:
+        print(f"unhealthy: {exc}")
+        healthy = False
+    content, problems = check_content(config.content_dir, date.today(), config.recipient_email)
+    if content is None:
+        errors = [str(p) for p in problems if p.severity == "error"]
+        print(f"unhealthy: {len(errors)} content error(s) in {config.content_dir}")
+        for error in errors[:3]:
+            print(f"  {error}")
+        healthy = False
+    else:
+        print(f"content OK: {len(content.facts)} facts in {config.content_dir}")
+    print("healthy" if healthy else "not healthy")
+    return 0 if healthy else 1
+
+
+def _backup(config: Config, destination: Path) -> int:
+    """Copy the database with SQLite's online backup API; the copy is readable only by its owner."""
+    try:
+        written = backup_database(config.db_path, destination)
+    except StorageError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        return 1
+    size = written.stat().st_size
+    print(f"backed up {config.db_path} to {written} ({size:,} bytes, integrity checked)")
     return 0
 
 
@@ -364,14 +457,18 @@ def _load_content_or_explain(config: Config) -> Content | None:
     return content
 
 
-def _chat(config: Config, content: Content, lang: str | None = None) -> int:
+def _chat(
+    config: Config, content: Content, lang: str | None = None, log_file: Path | None = None
+) -> int:
     from bot.telegram.terminal import run_terminal_chat
 
     instance = _lock_database(config)
     if instance is None:
         return 1
     try:
-        return asyncio.run(run_terminal_chat(config, content, language_code=lang))
+        return asyncio.run(
+            run_terminal_chat(config, content, language_code=lang, log_file=log_file)
+        )
     finally:
         instance.release()
 
@@ -397,6 +494,8 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
     if instance is None:
         return 1
     app = build_application(config, content, reload_on_sighup=True, instance=instance)
+    refused = _RefusedToken()
+    logging.getLogger("telegram.ext").addFilter(refused)
     try:
         if webhook:
             # A secret per start is enough: the webhook is registered again at every start.
@@ -429,7 +528,8 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
             log.info("serving Telegram by long polling via %s", config.api_url)
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
-        log.error("Telegram refused the bot token (revoked?): stopped")
+        if not refused.said:
+            log.error(REFUSED_BY_TELEGRAM.format(why=""))
         return 1
     except TelegramError as exc:  # a start-up call kept failing for about a minute
         log.error("Telegram's Bot API could not be reached at start-up (%s): stopped", exc)
@@ -442,6 +542,35 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
         if storage is not None:
             asyncio.run(storage.close())  # closing an already closed database does nothing
     return 0
+
+
+REFUSED_BY_TELEGRAM = (
+    "Telegram refused the bot token (TELEGRAM_BOT_TOKEN){why}: it is mistyped or was revoked; "
+    "copy it again from @BotFather. Stopped."
+)
+
+
+class _RefusedToken(logging.Filter):
+    """python-telegram-bot reports a refused token with two tracebacks: say it in one line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from telegram.error import InvalidToken
+
+        if record.exc_info is None or not isinstance(record.exc_info[1], InvalidToken):
+            return True
+        if self.said:
+            return False
+        refusal: BaseException = record.exc_info[1]
+        while isinstance(refusal.__cause__, InvalidToken):  # Telegram's own words come last
+            refusal = refusal.__cause__
+        record.msg, record.args = REFUSED_BY_TELEGRAM.format(why=f' ("{refusal}")'), None
+        record.exc_info, record.exc_text = None, None
+        self.said = True
+        return True
 
 
 def _redact_too(secret: Secret) -> None:

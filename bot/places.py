@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 from bot.agreements import STATE_NAMES, county_key, fold, place_tokens, strip_designator
-from bot.config import BUNDLED_CONTENT
+from bot.config import bundled_content
 from bot.search import _osa_distance
 
 __all__ = [
@@ -62,7 +62,6 @@ __all__ = [
 ]
 
 PLACES_FILE: Final = "places.tsv"  # in the content directory
-BUNDLED_FILE: Final = BUNDLED_CONTENT / PLACES_FILE
 FORMAT_LINE: Final = "# outreach-bot places, format 1"
 MAX_TEXT = 200  # characters of a typed place name looked at
 MAX_RESULTS = 10  # counties returned by find_county, best first
@@ -321,10 +320,10 @@ _bundled: PlaceIndex | None = None
 
 
 def bundled() -> PlaceIndex:
-    """The index of the repository's ``content/places.tsv``."""
+    """The index of the bundled content's ``places.tsv``."""
     global _bundled
     if _bundled is None:
-        _bundled = PlaceIndex(BUNDLED_FILE)
+        _bundled = PlaceIndex(bundled_content() / PLACES_FILE)
     return _bundled
 
 

@@ -645,6 +645,22 @@ class Storage:
             == 1
         )
 
+    async def last_message_id(self, chat_id: int) -> int:
+        """The highest message id of a private chat this database remembers (0 if none).
+
+        A chat the bot simulates itself (the terminal chat) numbers its messages after it, as
+        Telegram does, so an answer already taken (``claim_answer``) is never confused with a
+        new one.
+        """
+        row = await self._fetchone(
+            "SELECT MAX(id) FROM ("
+            " SELECT last_answer_id AS id FROM users WHERE user_id = ?"
+            " UNION ALL SELECT message_id FROM broadcasts WHERE from_chat_id = ?"
+            " UNION ALL SELECT progress_message_id FROM broadcasts WHERE progress_chat_id = ?)",
+            (chat_id, chat_id, chat_id),
+        )
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
     async def clear_step(self, user_id: int) -> None:
         """Forget any awaited answer; reads first so the common case takes no write lock."""
         if await self.get_step(user_id) is not None:
@@ -866,6 +882,97 @@ def _draft(row: sqlite3.Row) -> Draft:
 
 def _pledge(row: sqlite3.Row) -> Pledge:
     return Pledge(user_id=row[0], number=row[1], first_name=row[2], state=row[3], pledged_at=row[4])
+
+
+# -- the database file as a whole (outreach-bot health and backup) ------------------------------
+# Synchronous on purpose: these run in their own short-lived command, beside a running bot.
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseHealth:
+    path: Path
+    applied: int  # migrations recorded in the database
+    known: int  # migrations this version of the bot has
+    users: int
+
+    def __str__(self) -> str:
+        return (
+            f"database OK: {self.path} ({self.users:,} user(s); "
+            f"{self.applied} of {self.known} migration(s) applied)"
+        )
+
+
+def check_database(path: Path) -> DatabaseHealth:
+    """Open the database read-only and make it answer; raise StorageError if it cannot.
+
+    Nothing is created or changed: a missing database is an error, not an empty one.
+    """
+    if not path.is_file():
+        raise StorageError(f"no database at {path} (the bot creates it when it first starts)")
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        ) as conn:
+            applied = {str(row[0]) for row in conn.execute("SELECT name FROM migrations")}
+            users = int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {path}: {exc}") from exc
+    known = {m.name for m in MIGRATIONS}
+    newer = sorted(applied - known)
+    if newer:
+        raise StorageError(
+            f"database {path} was written by a newer version of the bot (migration {newer[0]})"
+        )
+    return DatabaseHealth(path=path, applied=len(applied), known=len(known), users=users)
+
+
+def backup_database(source: Path, target: Path) -> Path:
+    """Copy the database with SQLite's online backup API, safe while the bot writes to it.
+
+    The copy is one self-contained file (no ``-wal`` beside it), readable only by its owner,
+    checked with ``PRAGMA integrity_check``; it is written under a temporary name and renamed,
+    so ``target`` is never half-written. ``target`` may be a directory: the copy is then named
+    after the database and the time (UTC). Returns the path written.
+    """
+    if not source.is_file():
+        raise StorageError(f"no database at {source}")
+    if target.is_dir():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = target / f"{source.stem}-{stamp}{source.suffix or '.sqlite3'}"
+    if target.resolve() == source.resolve():
+        raise StorageError(f"{target} is the database itself")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.close(fd)
+        os.chmod(partial, 0o600)  # an old partial file keeps its mode otherwise
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {exc.strerror}") from exc
+    try:
+        with (
+            contextlib.closing(
+                sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
+            ) as src,
+            contextlib.closing(sqlite3.connect(partial)) as dst,
+        ):
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            (verdict,) = dst.execute("PRAGMA integrity_check").fetchone()
+            if verdict != "ok":
+                raise StorageError(f"the copy of {source} failed its integrity check: {verdict}")
+        with open(partial, "rb+") as copy:
+            os.fsync(copy.fileno())
+        os.replace(partial, target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot back up {source} to {target}: {exc}") from exc
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return target
 
 
 def _create_private_file(path: Path) -> None:

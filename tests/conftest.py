@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.content import Content, load_content
+from tests.data import ICE_LIST_TESTS, ICE_LIST_VARIABLE
 from tests.harness import (
     CONTENT_DIR,
     Harness,
@@ -16,6 +18,17 @@ from tests.harness import (
     start_harness,
     stop_harness,
 )
+
+# ICE's whole list is not part of the repository: its tests run only when it is given.
+collect_ignore = [] if os.environ.get(ICE_LIST_VARIABLE) else [ICE_LIST_TESTS]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not os.environ.get(ICE_LIST_VARIABLE):
+        terminalreporter.write_line(
+            f"tests/{ICE_LIST_TESTS} not run: ICE's whole list is not in the repository; "
+            f"set {ICE_LIST_VARIABLE} to its .xlsx file to run them"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import pytest
 
 from bot.content import Content
 from bot.telegram.local_api import LocalBotApi, StoredMessage
+from tests.data import ICE_SAMPLE
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.harness import CONTENT_DIR, TOKEN, invalid_requests
 
@@ -117,7 +118,8 @@ def test_start_topic_fact_and_question(
 
 
 def test_run_without_token_and_terminal_exits_2(tmp_path: Path) -> None:
-    """Without a token and without a terminal, `run` exits 2 with a one-line message."""
+    """Without a token and without a terminal, `run` exits 2 and says what to do in three
+    lines: set the token, or try the terminal chat."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
     env["OUTREACH_DB"] = str(tmp_path / "x.sqlite3")
     result = subprocess.run(
@@ -131,7 +133,31 @@ def test_run_without_token_and_terminal_exits_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert len(lines) == 3, result.stderr
+    assert "TELEGRAM_BOT_TOKEN is not set" in lines[0]
+    assert "@BotFather" in lines[1] and "TELEGRAM_BOT_TOKEN=" in lines[1]
+    assert "outreach-bot chat" in lines[2]
+    assert result.stdout == ""
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+@pytest.mark.parametrize(("status", "description"), [(401, "Unauthorized"), (404, "Not Found")])
+def test_token_telegram_refuses_is_one_line(
+    server: FakeBotApiServer, tmp_path: Path, status: int, description: str
+) -> None:
+    """A token Telegram refuses at start-up stops the bot with exit 1 and one line that names
+    the problem and Telegram's answer: no traceback."""
+    server.api.fail_next("getMe", status, description)
+    bot = BotProcess(server, tmp_path, OUTREACH_LOG_LEVEL="INFO")
+    code = bot.proc.wait(timeout=60)
+    bot.stop()
+    output = bot.output()
+    assert code == 1, output
+    problems = [line for line in output.splitlines() if " ERROR " in line]
+    assert len(problems) == 1, output
+    assert f'Telegram refused the bot token (TELEGRAM_BOT_TOKEN) ("{description}")' in problems[0]
+    assert "@BotFather" in problems[0]
+    assert "Traceback" not in output and TOKEN not in output
 
 
 def test_bad_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:
@@ -253,6 +279,7 @@ def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> 
     assert "Ana" not in output, "a supporter's name was logged"
 
 
+@pytest.mark.slow
 def test_comment_guide_survives_sigkill(
     server: FakeBotApiServer, tmp_path: Path, content: Content
 ) -> None:
@@ -599,12 +626,11 @@ def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
 
 
 def test_import_agreements_command(tmp_path: Path) -> None:
-    """`outreach-bot import-agreements` imports ICE's sample and refuses a broken file
-    without touching the data already there."""
+    """`outreach-bot import-agreements` imports a spreadsheet like ICE's into the content
+    directory in use, says which, and refuses a broken file without touching the data there."""
     import shutil
 
-    sample = CONTENT_DIR.parent.parent / "shared" / "data"
-    xlsx = sample / "ice-287g-participating-agencies-2025-07-18.xlsx"
+    xlsx = ICE_SAMPLE
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
@@ -618,8 +644,11 @@ def test_import_agreements_command(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "832 agreements as of 2025-07-18" in result.stdout
-    assert "FL" in result.stdout and "309" in result.stdout
+    assert f"wrote 40 agreements as of 2025-07-18 to {content / 'agreements.yaml'}" in (
+        result.stdout
+    )
+    florida = next(line for line in result.stdout.splitlines() if line.startswith("FL "))
+    assert florida.split()[2] == "15"
     before = (content / "agreements.yaml").read_bytes()
     broken = tmp_path / "broken.xlsx"
     broken.write_text("not a spreadsheet")

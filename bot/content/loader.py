@@ -1,8 +1,9 @@
 """Load ``content/*.yaml`` into typed models and validate it.
 
-YAML is read with ``yaml.safe_load`` for the values and ``yaml.compose`` (the safe loader's node
+YAML is read with the safe loader for the values and ``yaml.compose`` (the safe loader's node
 tree) for line numbers, so every problem names its file, line and key path. Loading never
-executes anything found in a file.
+executes anything found in a file. The safe loader is libyaml's when PyYAML has it (it parses
+about ten times faster, which the bot's start-up and every check notice), else PyYAML's own.
 """
 
 from __future__ import annotations
@@ -139,6 +140,15 @@ def _line_map(node: yaml.Node | None, path: KeyPath = ()) -> Iterator[tuple[KeyP
 # -- reading one file --------------------------------------------------------------------------
 
 
+def _pure_python_error(raw: str) -> yaml.YAMLError | None:
+    """The error PyYAML's pure-Python safe loader reports for ``raw``, if any."""
+    try:
+        yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        return exc
+    return None
+
+
 class _File:
     """One YAML file being read: its data, its line map and the problems found in it."""
 
@@ -157,12 +167,17 @@ class _File:
             self.error((), f"cannot read file: {exc}")
             return
         try:
-            self.data = yaml.safe_load(raw)
-            self._lines = dict(_line_map(yaml.compose(raw, Loader=yaml.SafeLoader)))
+            self.data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            self._lines = dict(
+                _line_map(yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+            )
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+            # libyaml words some errors less plainly and places some a line late: a file that
+            # does not parse is read again by PyYAML's own safe loader, whose report is kept.
+            error = _pure_python_error(raw) or exc
+            mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            reason = getattr(exc, "problem", None) or str(exc)
+            reason = getattr(error, "problem", None) or str(error)
             self.problems.append(Problem("error", name, line, "", f"invalid YAML: {reason}"))
             self.data = None
             return
