@@ -105,10 +105,10 @@ def db(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
 
 async def to_story(bot: Harness, content: Content) -> None:
     await bot.send("/comment")
-    await bot.press_data("cgo")
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
-    await bot.press_data("cnext")
+    await bot.press_data("guide1:start")
+    await bot.press_data(f"guide1:role:{next(iter(content.letter.roles))}")
+    await bot.press_data(f"guide1:reason:{next(iter(content.letter.talking_points))}")
+    await bot.press_data("guide1:next")
 
 
 STORED = {  # field: the SQL of what it stores
@@ -124,13 +124,13 @@ EMPTY = {"en": "looks empty", "es": "Parece vacío"}
 async def reach_field(bot: Harness, content: Content, field: str) -> None:
     if field == "pledge name":
         await bot.send("/pledge")
-        await bot.press_data("pyes")
+        await bot.press_data("pledge1:take")
         return
     await to_story(bot, content)
     if field in ("sign name", "sign place"):
-        await bot.press_data("cskip:story")
+        await bot.press_data("guide1:skip:story")
     if field == "sign place":
-        await bot.press_data("cskip:name")
+        await bot.press_data("guide1:skip:name")
 
 
 @pytest.mark.parametrize("field", sorted(STORED))

@@ -8,6 +8,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from bot.callbacks import Press
 from bot.render import fit_message
 from bot.storage import CannotWrite, User
 from bot.telegram.context import Ctx
@@ -81,8 +82,9 @@ def display_name(update: Update) -> str:
     return escape(name) if name else "👋"
 
 
-def button(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data)
+def button(text: str, press: Press) -> InlineKeyboardButton:
+    """A button that sends ``press``'s callback data."""
+    return InlineKeyboardButton(text, callback_data=press.data())
 
 
 def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:

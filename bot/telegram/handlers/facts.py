@@ -5,16 +5,14 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import render
+from bot.deeplinks import bot_link
+from bot.flows import menu as buttons
 from bot.telegram import keyboards
 from bot.telegram.common import count, current_user, show
 from bot.telegram.context import Ctx
+from bot.telegram.handlers.buttons import Presses
 
 RELATED_MAX = 3
-
-
-def bot_link(ctx: Ctx, source: str = "share") -> str:
-    """The bot's t.me link, tagged with a source code so organizers can count shares."""
-    return f"https://t.me/{ctx.bot.username}?start={source}"
 
 
 async def topics(update: Update, ctx: Ctx) -> None:
@@ -59,7 +57,7 @@ async def fact(update: Update, ctx: Ctx, fact_id: str) -> bool:
         update,
         ctx,
         render.fact_card(content, card, lang),
-        keyboards.fact_card(content, card, following.id, lang, bot_link(ctx)),
+        keyboards.fact_card(content, card, following.id, lang, bot_link(ctx.bot.username)),
     )
     return True
 
@@ -86,5 +84,12 @@ async def question(update: Update, ctx: Ctx) -> None:
         update,
         ctx,
         render.search_answer(content, best, related, lang),
-        keyboards.search_answer(content, best, related, lang, bot_link(ctx)),
+        keyboards.search_answer(content, best, related, lang, bot_link(ctx.bot.username)),
     )
+
+
+PRESSES: Presses = (
+    (buttons.TOPICS, topics),
+    (buttons.TOPIC, topic),
+    (buttons.FACT, fact),
+)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import Callback
+from bot.flows import menu as buttons
 from bot.mydata import Summary, render_my_data
+from bot.screens import Button, Screen, say
 from bot.telegram.common import button, current_user, guess_language, keyboard, show
 from bot.telegram.context import Ctx
-from bot.telegram.handlers.comment import show_messages
+from bot.telegram.handlers.buttons import Presses
+from bot.telegram.screens import render
 
 
 async def privacy(update: Update, ctx: Ctx) -> None:
@@ -26,10 +28,10 @@ async def privacy(update: Update, ctx: Ctx) -> None:
         ),
         keyboard(
             [
-                button(content.text("button.mydata", lang), Callback("mydata").data()),
-                button(content.text("button.forget", lang), Callback("forget").data()),
+                button(content.text("button.mydata", lang), buttons.MY_DATA.press()),
+                button(content.text("button.forget", lang), buttons.FORGET.press()),
             ],
-            [button(content.text("button.menu", lang), Callback("menu").data())],
+            [button(content.text("button.menu", lang), buttons.MAIN.press())],
         ),
     )
 
@@ -49,15 +51,8 @@ async def my_data(update: Update, ctx: Ctx) -> None:
         authored=Summary(count, last),
         delivery_days=services.config.delivery_retention_days,
     )
-    await show_messages(
-        update,
-        ctx,
-        texts,
-        keyboard(
-            [button(content.text("button.forget", lang), Callback("forget").data())],
-            [button(content.text("button.menu", lang), Callback("menu").data())],
-        ),
-    )
+    rows = ((Button(say("button.forget"), buttons.FORGET.press()),), (buttons.menu_button(),))
+    await render(update, ctx, Screen(lang, tuple(texts), rows))
 
 
 async def confirm_forget(update: Update, ctx: Ctx) -> None:
@@ -70,8 +65,8 @@ async def confirm_forget(update: Update, ctx: Ctx) -> None:
         ctx,
         content.text("forget.confirm", lang),
         keyboard(
-            [button(content.text("button.forget_yes", lang), Callback("forgety").data())],
-            [button(content.text("button.cancel", lang), Callback("forgetn").data())],
+            [button(content.text("button.forget_yes", lang), buttons.FORGET_YES.press())],
+            [button(content.text("button.cancel", lang), buttons.FORGET_NO.press())],
         ),
     )
 
@@ -104,5 +99,14 @@ async def keep(update: Update, ctx: Ctx) -> None:
         update,
         ctx,
         content.text("forget.cancelled", lang),
-        keyboard([button(content.text("button.menu", lang), Callback("menu").data())]),
+        keyboard([button(content.text("button.menu", lang), buttons.MAIN.press())]),
     )
+
+
+PRESSES: Presses = (
+    (buttons.POLICY, privacy),
+    (buttons.MY_DATA, my_data),
+    (buttons.FORGET, confirm_forget),
+    (buttons.FORGET_YES, forget),
+    (buttons.FORGET_NO, keep),
+)
