@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import render
 from bot.deeplinks import bot_link
-from bot.flows import menu as buttons
+from bot.flows.menu import FACT, TOPIC, TOPICS
 from bot.telegram import keyboards
 from bot.telegram.common import count, current_user, show
 from bot.telegram.context import Ctx
@@ -89,7 +89,7 @@ async def question(update: Update, ctx: Ctx) -> None:
 
 
 PRESSES: Presses = (
-    (buttons.TOPICS, topics),
-    (buttons.TOPIC, topic),
-    (buttons.FACT, fact),
+    (TOPICS, topics),
+    (TOPIC, topic),
+    (FACT, fact),
 )

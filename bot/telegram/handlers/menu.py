@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.content import LANGS
 from bot.deeplinks import bot_link, parse_start_payload
-from bot.flows import menu as buttons
+from bot.flows.menu import HELP, LANGUAGE, MAIN, SET_LANGUAGE, SHARE
 from bot.telegram import keyboards
 from bot.telegram.common import count, current_user, display_name, show
 from bot.telegram.context import Ctx
@@ -125,9 +125,9 @@ async def share(update: Update, ctx: Ctx) -> None:
 
 
 PRESSES: Presses = (
-    (buttons.MAIN, menu),
-    (buttons.LANGUAGE, language_menu),
-    (buttons.SET_LANGUAGE, set_language),
-    (buttons.HELP, help_command),
-    (buttons.SHARE, share),
+    (MAIN, menu),
+    (LANGUAGE, language_menu),
+    (SET_LANGUAGE, set_language),
+    (HELP, help_command),
+    (SHARE, share),
 )

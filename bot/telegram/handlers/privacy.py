@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.flows import menu as buttons
+from bot.flows.menu import FORGET, FORGET_NO, FORGET_YES, MAIN, MY_DATA, POLICY, menu_button
 from bot.mydata import Summary, render_my_data
 from bot.screens import Button, Screen, say
 from bot.telegram.common import button, current_user, guess_language, keyboard, show
@@ -28,10 +28,10 @@ async def privacy(update: Update, ctx: Ctx) -> None:
         ),
         keyboard(
             [
-                button(content.text("button.mydata", lang), buttons.MY_DATA.press()),
-                button(content.text("button.forget", lang), buttons.FORGET.press()),
+                button(content.text("button.mydata", lang), MY_DATA.press()),
+                button(content.text("button.forget", lang), FORGET.press()),
             ],
-            [button(content.text("button.menu", lang), buttons.MAIN.press())],
+            [button(content.text("button.menu", lang), MAIN.press())],
         ),
     )
 
@@ -51,7 +51,7 @@ async def my_data(update: Update, ctx: Ctx) -> None:
         authored=Summary(count, last),
         delivery_days=services.config.delivery_retention_days,
     )
-    rows = ((Button(say("button.forget"), buttons.FORGET.press()),), (buttons.menu_button(),))
+    rows = ((Button(say("button.forget"), FORGET.press()),), (menu_button(),))
     await render(update, ctx, Screen(lang, tuple(texts), rows))
 
 
@@ -65,8 +65,8 @@ async def confirm_forget(update: Update, ctx: Ctx) -> None:
         ctx,
         content.text("forget.confirm", lang),
         keyboard(
-            [button(content.text("button.forget_yes", lang), buttons.FORGET_YES.press())],
-            [button(content.text("button.cancel", lang), buttons.FORGET_NO.press())],
+            [button(content.text("button.forget_yes", lang), FORGET_YES.press())],
+            [button(content.text("button.cancel", lang), FORGET_NO.press())],
         ),
     )
 
@@ -99,14 +99,14 @@ async def keep(update: Update, ctx: Ctx) -> None:
         update,
         ctx,
         content.text("forget.cancelled", lang),
-        keyboard([button(content.text("button.menu", lang), buttons.MAIN.press())]),
+        keyboard([button(content.text("button.menu", lang), MAIN.press())]),
     )
 
 
 PRESSES: Presses = (
-    (buttons.POLICY, privacy),
-    (buttons.MY_DATA, my_data),
-    (buttons.FORGET, confirm_forget),
-    (buttons.FORGET_YES, forget),
-    (buttons.FORGET_NO, keep),
+    (POLICY, privacy),
+    (MY_DATA, my_data),
+    (FORGET, confirm_forget),
+    (FORGET_YES, forget),
+    (FORGET_NO, keep),
 )

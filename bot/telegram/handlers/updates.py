@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import ChatMember, Update
 
-from bot.flows import menu as buttons
+from bot.flows.menu import MAIN, STATUS, SUBSCRIBE, UNSUBSCRIBE
 from bot.telegram.common import button, current_user, keyboard, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
@@ -16,10 +16,10 @@ async def status(update: Update, ctx: Ctx) -> None:
     content, lang = ctx.services.content, user.language
     subscribed = await ctx.services.storage.is_subscribed(user.user_id)
     if subscribed:
-        text, toggle = content.text("updates.status_on", lang), buttons.UNSUBSCRIBE.press()
+        text, toggle = content.text("updates.status_on", lang), UNSUBSCRIBE.press()
         label = content.text("button.unsubscribe", lang)
     else:
-        text, toggle = content.text("updates.status_off", lang), buttons.SUBSCRIBE.press()
+        text, toggle = content.text("updates.status_off", lang), SUBSCRIBE.press()
         label = content.text("button.subscribe", lang)
     await show(
         update,
@@ -27,7 +27,7 @@ async def status(update: Update, ctx: Ctx) -> None:
         text,
         keyboard(
             [button(label, toggle)],
-            [button(content.text("button.menu", lang), buttons.MAIN.press())],
+            [button(content.text("button.menu", lang), MAIN.press())],
         ),
     )
 
@@ -38,7 +38,7 @@ async def subscribe(update: Update, ctx: Ctx) -> None:
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     if await storage.subscribe(user.user_id):
         await storage.count_event("subscribe", lang, user.source)
-    menu = keyboard([button(content.text("button.menu", lang), buttons.MAIN.press())])
+    menu = keyboard([button(content.text("button.menu", lang), MAIN.press())])
     await show(update, ctx, content.text("updates.subscribed", lang), menu)
 
 
@@ -52,7 +52,7 @@ async def unsubscribe(update: Update, ctx: Ctx) -> None:
         text = content.text("updates.unsubscribed", lang)
     else:
         text = content.text("updates.was_not_subscribed", lang)
-    menu = keyboard([button(content.text("button.menu", lang), buttons.MAIN.press())])
+    menu = keyboard([button(content.text("button.menu", lang), MAIN.press())])
     await show(update, ctx, text, menu)
 
 
@@ -75,7 +75,7 @@ async def membership_changed(update: Update, ctx: Ctx) -> None:
 
 
 PRESSES: Presses = (
-    (buttons.STATUS, status),
-    (buttons.SUBSCRIBE, subscribe),
-    (buttons.UNSUBSCRIBE, unsubscribe),
+    (STATUS, status),
+    (SUBSCRIBE, subscribe),
+    (UNSUBSCRIBE, unsubscribe),
 )
