@@ -1,9 +1,10 @@
 """Screens as plain data: what a step says and which buttons it offers, with no Telegram in it.
 
 A journey's flow (``bot/flows/``) returns a :class:`Screen`; the Telegram layer renders it
-(``bot/telegram/screens.py``): each text is looked up in content in the screen's language, and
-each :class:`Button` becomes an inline button — callback data for a press, a link, or text to
-copy. So a flow can be read, and tested, without Telegram::
+(``render`` in ``bot/telegram/common.py``): each text is looked up in content in the screen's
+language, and each :class:`Button` becomes an inline button (``bot/telegram/screens.py``) —
+callback data for a press, a link, or text to copy. So a flow can be read, and tested, without
+Telegram::
 
     Screen(
         "en",

@@ -1,14 +1,12 @@
-"""Rendering a plain :class:`~bot.screens.Screen` to Telegram: its texts looked up in content,
-its buttons made inline buttons (callback data, a URL, or a ``CopyTextButton``)."""
+"""A plain :class:`~bot.screens.Screen`'s buttons as Telegram's inline keyboard: callback data,
+a URL, or a ``CopyTextButton``. Showing a screen in a chat is ``common.render``."""
 
 from __future__ import annotations
 
-from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import Content
-from bot.screens import Button, Screen, messages, text_of
-from bot.telegram.common import show
-from bot.telegram.context import Ctx
+from bot.screens import Button, Screen, text_of
 
 COPY_TEXT_MAX = 256  # Telegram's limit for the text of a CopyTextButton
 
@@ -28,32 +26,3 @@ def markup(content: Content, screen: Screen) -> InlineKeyboardMarkup | None:
     """The screen's buttons as an inline keyboard; None when it has none."""
     rows = [[inline_button(content, screen.lang, b) for b in row] for row in screen.rows if row]
     return InlineKeyboardMarkup(rows) if rows else None
-
-
-async def render(update: Update, ctx: Ctx, screen: Screen) -> Message | None:
-    """Show ``screen`` in the update's chat: the first message replaces the pressed one (unless
-    the screen is ``fresh``), the others follow, and the buttons go under the last. Returns the
-    first message, when Telegram returned it."""
-    content = ctx.services.content
-    texts = messages(content, screen)
-    keys = markup(content, screen)
-    chat = update.effective_chat
-    first: Message | None = None
-    for index, text in enumerate(texts):
-        under = keys if index == len(texts) - 1 else None
-        if index == 0 and not screen.fresh:
-            first = await show(update, ctx, text, under)
-        elif chat is not None:
-            sent = await ctx.bot.send_message(chat.id, text, reply_markup=under)
-            first = sent if index == 0 else first
-    return first
-
-
-async def reply(update: Update, ctx: Ctx, screen: Screen) -> Message | None:
-    """Answer a typed message with ``screen`` (one message), as a reply to it."""
-    message = update.effective_message
-    if message is None:
-        return None
-    content = ctx.services.content
-    (text,) = messages(content, screen)
-    return await message.reply_text(text, reply_markup=markup(content, screen))

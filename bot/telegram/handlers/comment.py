@@ -25,10 +25,9 @@ from bot.deeplinks import bot_link
 from bot.flows import guide
 from bot.screens import Screen, Text
 from bot.storage import Draft, User
-from bot.telegram.common import current_user
+from bot.telegram.common import current_user, render
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
-from bot.telegram.screens import render
 
 QUOTES = (MessageEntityType.BLOCKQUOTE, MessageEntityType.EXPANDABLE_BLOCKQUOTE)
 

@@ -22,10 +22,9 @@ from telegram import Message, Update
 from bot.deeplinks import link_for
 from bot.flows import broadcast as flow
 from bot.outbox import Broadcast, preview_check
-from bot.telegram.common import show
+from bot.telegram.common import render, reply, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
-from bot.telegram.screens import render, reply
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,9 @@ from bot.deeplinks import bot_link
 from bot.flows import pledge
 from bot.freetext import check_free_text
 from bot.pledges import NAME_MAX, find_state
-from bot.telegram.common import current_user
+from bot.telegram.common import current_user, render
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
-from bot.telegram.screens import render
 
 
 async def pledge_screen(update: Update, ctx: Ctx) -> None:

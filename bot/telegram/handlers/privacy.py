@@ -7,10 +7,9 @@ from telegram import Update
 from bot.flows.menu import FORGET, FORGET_NO, FORGET_YES, MAIN, MY_DATA, POLICY, menu_button
 from bot.mydata import Summary, render_my_data
 from bot.screens import Button, Screen, say
-from bot.telegram.common import button, current_user, guess_language, keyboard, show
+from bot.telegram.common import button, current_user, guess_language, keyboard, render, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
-from bot.telegram.screens import render
 
 
 async def privacy(update: Update, ctx: Ctx) -> None:
