@@ -100,7 +100,7 @@ async def _follow(update: Update, ctx: Ctx, user: User, outcome: guide.Outcome) 
         case guide.Move(step=step, changes=changes, notice=notice, reached=reached):
             await storage.update_draft(user.user_id, step=step, **changes)
             draft = await storage.get_draft(user.user_id)
-            if draft is None:  # deleted meanwhile (/forget in another update)
+            if draft is None:  # gone (forgotten): open the guide afresh
                 await entry(update, ctx)
                 return True
             if reached:
