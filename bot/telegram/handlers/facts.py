@@ -80,8 +80,8 @@ async def question(update: Update, ctx: Ctx) -> None:
         )
         return
     await ctx.services.storage.count_event("fact", lang, user.source)
-    best = content.facts[hits[0].fact_id]
-    related = [content.facts[hit.fact_id] for hit in hits[1:]]
+    best = content.facts[hits[0].id]
+    related = [content.facts[hit.id] for hit in hits[1:]]
     await show(
         update,
         ctx,
