@@ -45,6 +45,7 @@ and nothing raises. Results depend only on the facts and the query, never on the
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -216,6 +217,7 @@ def normalize(text: str) -> str:
 _ENCLITIC = re.compile(r"([aei]r)(?:me|te|se|lo|la|le|no)$")
 
 
+@lru_cache(maxsize=16384)
 def stem(token: str) -> str:
     """A light, language-agnostic stem of a normalised token (same rules for index and query).
 
@@ -246,25 +248,15 @@ def stem(token: str) -> str:
     return t
 
 
-_SOUND_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"[cs]h", "\x01"),  # "ch" (and "sh", as often typed for it) keeps its sound
-        (r"qu(?=[ei])", "k"),
-        (r"gu(?=[ei])", "\x02"),  # a hard g before e/i ...
-        (r"g(?=[ei])", "j"),  # ... and a soft one
-        (r"c(?=[ei])", "s"),
-        (r"[cqk]", "k"),
-        (r"[zx]", "s"),
-        (r"v", "b"),
-        (r"ll", "y"),
-        (r"y(?![aeiou])", "i"),
-        (r"h", ""),
-        (r"(.)\1+", r"\1"),  # doubled letters, and letters typed twice for emphasis
-        ("\x01", "ch"),
-        ("\x02", "g"),
-    )
-)
+# The Spanish sound key: digraphs first ("ch", and "sh" as often typed for it, are kept; "qu"
+# and "gu" before e/i are a hard k and g), then soft c and g, "ll" as "y", "y" before no vowel
+# as "i", one letter per sound, no silent "h", no doubled letters.
+_SOUND_DIGRAPHS: tuple[tuple[str, str], ...] = (
+    ("ch", "\x01"), ("sh", "\x01"), ("que", "ke"), ("qui", "ki"), ("gue", "\x02e"),
+    ("gui", "\x02i"), ("ge", "je"), ("gi", "ji"), ("ce", "se"), ("ci", "si"), ("ll", "y"),
+)  # fmt: skip
+_SOUND_LETTERS = str.maketrans({"c": "k", "q": "k", "z": "s", "x": "s", "v": "b", "h": None})
+_Y_AS_I = re.compile(r"y(?![aeiou])")
 
 
 @lru_cache(maxsize=8192)
@@ -277,9 +269,11 @@ def sound_key(token: str) -> str:
     if not token.isalpha():
         return token
     key = token
-    for pattern, replacement in _SOUND_RULES:
-        key = pattern.sub(replacement, key)
-    return key
+    for spelled, heard in _SOUND_DIGRAPHS:
+        if spelled in key:
+            key = key.replace(spelled, heard)
+    key = _Y_AS_I.sub("i", key).translate(_SOUND_LETTERS)
+    return _REPEATS.sub(r"\1", key).replace("\x01", "ch").replace("\x02", "g")
 
 
 def _content_tokens(text: str) -> list[tuple[str, str]]:
@@ -399,6 +393,9 @@ class _Postings:
     # inside longer keywords, else BODY_ONLY
     cover: tuple[float, ...]
     strong: bool  # the term is in some document's title or keywords
+    # Where the cover is PHRASE_PART: another word of a keyword holding the term -> those
+    # documents (with that word in the query too, the term counts in full there).
+    partners: dict[str, tuple[int, ...]]
 
 
 Expansion = tuple[tuple[str, float], ...]  # (stem, match quality), best first
@@ -419,10 +416,8 @@ def _field_pieces(doc: Fact | Answer, field: str, lang: str) -> tuple[str, ...] 
     """
     if field == "keywords":
         return doc.keywords.get(lang)
-    if isinstance(doc, Answer):
-        return None
-    value: Localized = getattr(doc, field)
-    return (value.get(lang),)
+    value: Localized | None = getattr(doc, field, None)
+    return None if value is None else (value.get(lang),)
 
 
 class KnowledgeIndex:
@@ -486,11 +481,12 @@ class KnowledgeIndex:
                                 holders = function_phrases.setdefault(tuple(words), [])
                                 if idx not in holders:
                                     holders.append(idx)
-                        for term in phrase:
-                            if fname == "title" or len(set(phrase)) == 1:
-                                standalone.add((idx, term))
-                            else:
-                                partners.setdefault((idx, term), set()).update(phrase)
+                        distinct = set(phrase)
+                        if fname == "title" or len(distinct) == 1:
+                            standalone.update((idx, term) for term in distinct)
+                        else:
+                            for term in distinct:
+                                partners.setdefault((idx, term), set()).update(distinct)
                         weight = 1.0 if fname == "keywords" else TITLE_PHRASE
                         for pair in pairwise(phrase):
                             owners = bigrams.setdefault(pair, {})
@@ -538,21 +534,23 @@ class KnowledgeIndex:
             tf_es = [w_es + OTHER_LANG * w_en for w_en, w_es, _ in by_doc.values()]
             flags = [flag for _, _, flag in by_doc.values()]
             covers = [
-                BODY_ONLY if not flag else 1.0 if (doc, term) in standalone else PHRASE_PART
-                for doc, flag in zip(by_doc, flags, strict=True)
+                BODY_ONLY if not flag else 1.0 if (idx, term) in standalone else PHRASE_PART
+                for idx, flag in zip(by_doc, flags, strict=True)
             ]
+            by_partner: dict[str, list[int]] = {}
+            for idx, cover in zip(by_doc, covers, strict=True):
+                if cover == PHRASE_PART:
+                    for other in partners[(idx, term)]:
+                        if other != term:
+                            by_partner.setdefault(other, []).append(idx)
             self._postings[term] = _Postings(
                 docs=tuple(by_doc),
                 score_en=tuple(idf * tf * (k1 + 1.0) / (tf + k1) for tf in tf_en),
                 score_es=tuple(idf * tf * (k1 + 1.0) / (tf + k1) for tf in tf_es),
                 cover=tuple(covers),
                 strong=any(flags),
+                partners={other: tuple(docs) for other, docs in by_partner.items()},
             )
-        self._partners: dict[tuple[int, str], frozenset[str]] = {
-            key: frozenset(terms - {key[1]})
-            for key, terms in partners.items()
-            if key not in standalone
-        }
         self._bigrams = bigrams
         self._keyphrases = keyphrases
         self._keyphrase_lengths = sorted({len(k) for k in keyphrases})
@@ -672,10 +670,10 @@ class KnowledgeIndex:
                 weight = quality * self._cover[term]
                 values = post.score_es if spanish else post.score_en
                 for doc, value, cover in zip(post.docs, values, post.cover, strict=True):
-                    if cover == PHRASE_PART and not self._partners[(doc, term)].isdisjoint(terms):
-                        cover = 1.0
                     scores[doc] = scores.get(doc, 0.0) + quality * value
                     coverage[doc] = coverage.get(doc, 0.0) + weight * cover
+                for doc in self._completed(post, terms):
+                    coverage[doc] += weight * (1.0 - PHRASE_PART)
                 continue
             best_score: dict[int, float] = {}
             best_cover: dict[int, float] = {}
@@ -684,12 +682,12 @@ class KnowledgeIndex:
                 weight = quality * self._cover[term]
                 values = post.score_es if spanish else post.score_en
                 for doc, value, cover in zip(post.docs, values, post.cover, strict=True):
-                    if cover == PHRASE_PART and not self._partners[(doc, term)].isdisjoint(terms):
-                        cover = 1.0
                     if quality * value > best_score.get(doc, 0.0):
                         best_score[doc] = quality * value
                     if weight * cover > best_cover.get(doc, 0.0):
                         best_cover[doc] = weight * cover
+                for doc in self._completed(post, terms):
+                    best_cover[doc] = max(best_cover[doc], weight)
             for doc, value in best_score.items():
                 scores[doc] = scores.get(doc, 0.0) + value
             for doc, value in best_cover.items():
@@ -715,12 +713,18 @@ class KnowledgeIndex:
             self._add_keyphrase_bonus([stem(word) for word in words], scores)
         self._add_exact_keyword_bonus(words, scores)
 
-        candidates = [doc for doc in scores if not facts_only or self._kinds[doc] == FACT]
-        best_coverage = max((coverage[doc] for doc in candidates), default=0.0) / denominator
+        if facts_only:
+            candidates = [doc for doc in scores if self._kinds[doc] == FACT]
+            best = max((coverage[doc] for doc in candidates), default=0.0)
+        else:
+            candidates, best = list(scores), max(coverage.values(), default=0.0)
+        best_coverage = best / denominator
         if best_coverage < MIN_QUERY_COVERAGE:
             return []
-        ranked = sorted(
-            (doc for doc in candidates if coverage[doc] / denominator >= MIN_FACT_COVERAGE),
+        floor_coverage = MIN_FACT_COVERAGE * denominator
+        ranked = heapq.nsmallest(  # the same as sorted(...)[:limit], without sorting them all
+            limit,
+            (doc for doc in candidates if coverage[doc] >= floor_coverage),
             key=lambda doc: (-scores[doc], doc),
         )
         if not ranked:
@@ -728,11 +732,21 @@ class KnowledgeIndex:
         floor = scores[ranked[0]] * MIN_RELATIVE_SCORE
         return [
             SearchHit(self._ids[doc], round(scores[doc], 6), self._kinds[doc])
-            for doc in ranked[:limit]
+            for doc in ranked
             if scores[doc] >= floor
         ]
 
     # ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _completed(post: _Postings, terms: set[str]) -> set[int]:
+        """The documents where a term is only part of longer keywords and the query also holds
+        another word of one of them: there it counts in full."""
+        found: set[int] = set()
+        if post.partners:
+            for other in terms:
+                found.update(post.partners.get(other, ()))
+        return found
 
     def _add_function_phrases(
         self,
