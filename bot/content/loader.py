@@ -376,6 +376,20 @@ CITATION_KEYS = {"title", "publisher", "date", "url", "reference"}
 REFERENCE_MAX = 300
 
 
+def _read_document_url(
+    f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
+) -> str | None:
+    """An https link to a document itself: never a home page or a page in ``source_rules``."""
+    url = f.string(value, path, 1000)
+    if url is not None and not HTTPS_URL_RE.match(url):
+        f.error(path, f"{url!r} is not an https link")
+        return None
+    if url is not None and (problem := index_page_problem(url, rules)) is not None:
+        f.error(path, f"{url} {problem}")
+        return None
+    return url
+
+
 def _read_citation(
     f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
 ) -> Citation | None:
@@ -385,13 +399,7 @@ def _read_citation(
     title = f.string(data.get("title"), (*path, "title"), 300)
     publisher = f.string(data.get("publisher"), (*path, "publisher"), 200)
     when = f.iso_date(data.get("date"), (*path, "date"), partial=True)
-    url = f.string(data.get("url"), (*path, "url"), 1000)
-    if url is not None and not HTTPS_URL_RE.match(url):
-        f.error((*path, "url"), f"{url!r} is not an https link")
-        url = None
-    elif url is not None and (problem := index_page_problem(url, rules)) is not None:
-        f.error((*path, "url"), f"{url} {problem}")
-        url = None
+    url = _read_document_url(f, data.get("url"), (*path, "url"), rules)
     reference = ""
     if data.get("reference") is not None:
         reference = f.string(data.get("reference"), (*path, "reference"), REFERENCE_MAX) or ""
@@ -846,13 +854,7 @@ def _read_link(f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
         return None
     title = f.localized(data.get("title"), (*path, "title"), 120)
     publisher = f.string(data.get("publisher"), (*path, "publisher"), 120)
-    url = f.string(data.get("url"), (*path, "url"), 1000)
-    if url is not None and not HTTPS_URL_RE.match(url):
-        f.error((*path, "url"), f"{url!r} is not an https link")
-        url = None
-    elif url is not None and (problem := index_page_problem(url, rules)) is not None:
-        f.error((*path, "url"), f"{url} {problem}")
-        url = None
+    url = _read_document_url(f, data.get("url"), (*path, "url"), rules)
     for unknown in sorted(set(data) - _LINK_KEYS, key=str):
         f.warn((*path, unknown), f"unknown key {unknown!r} is ignored")
     if title is None or publisher is None or url is None:
