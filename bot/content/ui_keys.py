@@ -181,7 +181,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "guide.safety": frozenset(),
     "guide.letter": frozenset({"subject"}),
     "guide.send_email": frozenset({"address"}),
-    "guide.send_email_long": frozenset(),
+    "guide.send_email_long": frozenset({"address", "label"}),
     "guide.send_postal": frozenset({"address", "note"}),
     "guide.send_webform": frozenset(),
     "guide.outcome": frozenset(),
