@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,22 @@ STALE_STATE_ERRORS = (
     "specified new message content and reply markup are exactly the same as a current "
     "content and reply markup of the message",
 )
+
+
+class Clock:
+    """A settable clock for the database: ``now`` in unix seconds, ``at(day)`` noon UTC."""
+
+    def __init__(self, now: float = 1_778_846_400.0) -> None:  # 2026-05-15 12:00 UTC
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def at(self, day: date) -> None:
+        self.now = datetime.combine(day, time(12), UTC).timestamp()
+
+    def advance(self, days: float) -> None:
+        self.now += days * 86400
 
 
 def invalid_requests(api: LocalBotApi) -> list[tuple[str, dict[str, Any], str]]:
