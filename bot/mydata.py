@@ -132,6 +132,14 @@ STEPS = (
     "sent",
     "couldnt",
     "later",
+    # what the supporter did with each channel (bot/deliveries.py, counted once per draft)
+    "email_sent",
+    "email_couldnt",
+    "postal_pdf",
+    "postal_sent",
+    "postal_couldnt",
+    "webform_sent",
+    "webform_couldnt",
 )
 
 

@@ -527,3 +527,19 @@ async def test_the_hourly_job_applies_the_retention(bot: Harness, content: Conte
     bot.storage._clock = lambda: marked + 30 * 86400 + 1
     assert await expire_delivered_letters(bot.app.bot_data) == 1
     assert await rows(bot.storage, "SELECT user_id, body FROM campaign_letters") == [(None, None)]
+
+
+def test_every_channel_outcome_a_draft_records_has_a_label(content: Content) -> None:
+    """/mydata names each channel outcome a draft reached in the reader's language (never a
+    stored name such as "postal_pdf")."""
+    from bot.deliveries import DRAFT_OUTCOMES
+    from bot.mydata import render_my_data
+
+    reached = ",".join(f"{channel}_{outcome}" for channel, outcome in sorted(DRAFT_OUTCOMES))
+    for lang in ("en", "es"):
+        text = "\n".join(
+            render_my_data(content, {"drafts": [{"user_id": 1, "reached": reached}]}, lang)
+        )
+        for channel, outcome in DRAFT_OUTCOMES:
+            assert content.text(f"mydata.step.{channel}_{outcome}", lang) in text
+            assert f"{channel}_{outcome}" not in text
