@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.config import Config, Secret, load_config
 from bot.content import Content
+from bot.deliveries import Queued, queue_letter
+from bot.letters import DraftChoices
 from bot.storage import Storage
 from bot.telegram.app import build_application, process, start_in_process, stop_in_process
 from bot.telegram.context import BotApp
@@ -141,3 +143,37 @@ async def stop_harness(harness: Harness) -> None:
 
 
 __all__ = ["CONTENT_DIR", "TOKEN", "Harness", "Secret", "make_config", "start_harness"]
+
+
+def letter_choices(content: Content, seed: int = 7, **changes: Any) -> DraftChoices:
+    """A sender's choices: the first role, two reasons, a story, a name and a place."""
+    values: dict[str, Any] = {
+        "seed": seed,
+        "role": next(iter(content.letter.roles)),
+        "reasons": tuple(content.letter.talking_points)[:2],
+        "story": "We have lived on Elm Street for twenty years.",
+        "sign_name": "José Núñez",
+        "sign_place": "Austin, TX",
+    }
+    return DraftChoices(**(values | changes))
+
+
+async def queue_sample_letter(
+    storage: Storage,
+    content: Content,
+    user_id: int,
+    lang: str = "en",
+    notify: bool = False,
+    **changes: Any,
+) -> Queued:
+    """Record the user and queue their letter for the campaign to deliver."""
+    await storage.touch_user(user_id, lang)
+    return await queue_letter(
+        storage,
+        content.letter,
+        user_id=user_id,
+        language=lang,
+        choices=letter_choices(content, **changes),
+        notify=notify,
+        source="flyer-tx",
+    )

@@ -15,9 +15,8 @@ from pypdf import PdfReader
 
 from bot.cli import main
 from bot.content import Content
-from bot.deliveries import queue_letter
-from bot.letters import DraftChoices
 from bot.storage import Storage
+from tests.harness import queue_sample_letter
 
 
 @pytest.fixture
@@ -34,20 +33,9 @@ def seed(db: Path, content: Content, users: list[tuple[int, str]]) -> None:
         storage = await Storage.open(db)
         try:
             for user_id, lang in users:
-                await storage.touch_user(user_id, lang)
-                queued = await queue_letter(
-                    storage,
-                    content.letter,
-                    user_id=user_id,
-                    language=lang,
-                    choices=DraftChoices(
-                        seed=user_id,
-                        role=next(iter(content.letter.roles)),
-                        reasons=tuple(content.letter.talking_points)[:1],
-                        story=f"Story of sender {user_id}.",
-                        sign_name=f"=Sender {user_id}",
-                    ),
-                    notify=user_id % 2 == 1,
+                story, name = f"Story of sender {user_id}.", f"=Sender {user_id}"
+                queued = await queue_sample_letter(
+                    storage, content, user_id, lang, user_id % 2 == 1, story=story, sign_name=name
                 )
                 assert queued.result == "queued"
         finally:

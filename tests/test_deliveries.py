@@ -27,52 +27,27 @@ from bot.deliveries import (
     open_batches,
     parse_how,
     pending_notices,
-    queue_letter,
     record_outcome,
     set_notify,
     standing,
     weekly_counts,
     write_manifest,
 )
-from bot.letters import DraftChoices, render_letter
+from bot.letters import render_letter
 from bot.render import format_date
 from bot.storage import Storage
 from bot.telegram.jobs import expire_delivered_letters
-from tests.harness import Clock, Harness, make_config, start_harness, stop_harness
+from tests.harness import (
+    Clock,
+    Harness,
+    letter_choices,
+    make_config,
+    queue_sample_letter,
+    start_harness,
+    stop_harness,
+)
 
 TODAY = date(2026, 5, 15)
-
-
-def choices(content: Content, seed: int = 7, **changes: Any) -> DraftChoices:
-    values: dict[str, Any] = {
-        "seed": seed,
-        "role": next(iter(content.letter.roles)),
-        "reasons": tuple(content.letter.talking_points)[:2],
-        "story": "We have lived on Elm Street for twenty years.",
-        "sign_name": "José Núñez",
-        "sign_place": "Austin, TX",
-    }
-    return DraftChoices(**(values | changes))
-
-
-async def queue(
-    storage: Storage,
-    content: Content,
-    user_id: int,
-    lang: str = "en",
-    notify: bool = False,
-    **changes: Any,
-) -> Queued:
-    await storage.touch_user(user_id, lang)
-    return await queue_letter(
-        storage,
-        content.letter,
-        user_id=user_id,
-        language=lang,
-        choices=choices(content, **changes),
-        notify=notify,
-        source="flyer-tx",
-    )
 
 
 async def rows(storage: Storage, sql: str, *params: object) -> list[tuple[Any, ...]]:
@@ -90,8 +65,8 @@ async def test_a_queued_letter_is_the_letter_shown(storage: Storage, content: Co
     """The stored letter is exactly the one rendered for the sender (subject and body), with the
     name and place it is signed with, the language, the time of consent, the "tell me" choice
     unticked by default, and one count of a queued letter with no user id."""
-    queued = await queue(storage, content, 1, "es")
-    shown = render_letter(content.letter, choices(content), "es")
+    queued = await queue_sample_letter(storage, content, 1, "es")
+    shown = render_letter(content.letter, letter_choices(content), "es")
     assert queued.result == "queued" and queued.letter == shown
     assert await rows(
         storage,
@@ -128,7 +103,7 @@ async def test_nothing_about_immigration_status_is_queued(
 ) -> None:
     """The sensitive-word check runs first, on the sender's own words, name and place, in
     both languages: nothing is stored, nothing counted, and the words are named."""
-    queued = await queue(storage, content, 1, **changes)
+    queued = await queue_sample_letter(storage, content, 1, **changes)
     assert queued.result == "sensitive" and queued.words and queued.letter is None
     assert await rows(storage, "SELECT COUNT(*) FROM campaign_letters") == [(0,)]
     assert await counter(storage, channel_event("campaign", "queued")) == 0
@@ -143,7 +118,7 @@ async def test_the_campaigns_own_paragraphs_do_not_count_as_sensitive(
     reason = next(
         pid for pid, p in points.items() if "immigration status" in " ".join(p.paragraphs.en)
     )
-    assert (await queue(storage, content, 1, reasons=(reason,))).result == "queued"
+    assert (await queue_sample_letter(storage, content, 1, reasons=(reason,))).result == "queued"
 
 
 async def test_one_waiting_letter_per_supporter(
@@ -151,9 +126,9 @@ async def test_one_waiting_letter_per_supporter(
 ) -> None:
     """Confirming again replaces the waiting letter (and its consent time) without counting a
     second letter; once exported, a new one is refused until the first is delivered."""
-    first = await queue(storage, content, 1)
+    first = await queue_sample_letter(storage, content, 1)
     clock.advance(1)
-    second = await queue(storage, content, 1, seed=8, notify=True)
+    second = await queue_sample_letter(storage, content, 1, seed=8, notify=True)
     assert second.result == "replaced" and second.letter_id == first.letter_id
     assert second.letter != first.letter
     assert await rows(storage, "SELECT body, consent_at, notify FROM campaign_letters") == [
@@ -161,7 +136,7 @@ async def test_one_waiting_letter_per_supporter(
     ]
     assert await counter(storage, channel_event("campaign", "queued")) == 1
     await export_batch(storage)
-    refused = await queue(storage, content, 1, seed=9)
+    refused = await queue_sample_letter(storage, content, 1, seed=9)
     assert refused.result == "exported" and refused.letter is None
     assert await rows(storage, "SELECT COUNT(*) FROM campaign_letters") == [(1,)]
 
@@ -171,7 +146,7 @@ async def test_the_tell_me_choice_can_change_while_waiting(
 ) -> None:
     """ "Tell me when it's delivered" can be ticked or unticked for a waiting letter only."""
     assert not await set_notify(storage, 1, True)
-    await queue(storage, content, 1)
+    await queue_sample_letter(storage, content, 1)
     assert await set_notify(storage, 1, True)
     assert await rows(storage, "SELECT notify FROM campaign_letters") == [(1,)]
 
@@ -181,7 +156,7 @@ async def test_standing_follows_the_letter(
 ) -> None:
     """None, then waiting, then printed for delivery, then delivered on its date."""
     assert await standing(storage, 1) is None
-    await queue(storage, content, 1)
+    await queue_sample_letter(storage, content, 1)
     found = await standing(storage, 1)
     assert found is not None and found.status == "queued"
     exported = await export_batch(storage)
@@ -202,18 +177,18 @@ async def test_weekly_counts_by_language_and_status(
 ) -> None:
     """Letters are counted by week of consent (starting Monday, UTC), language and status."""
     clock.at(date(2026, 5, 4))  # a Monday
-    await queue(storage, content, 1, "en")
+    await queue_sample_letter(storage, content, 1, "en")
     clock.at(date(2026, 5, 10))  # the Sunday of the same week
-    await queue(storage, content, 2, "es")
-    await queue(storage, content, 3, "es")
+    await queue_sample_letter(storage, content, 2, "es")
+    await queue_sample_letter(storage, content, 3, "es")
     exported = await export_batch(storage)
     assert exported is not None
     await mark_delivered(storage, exported[0].id, date(2026, 5, 10), "mail")
     clock.at(date(2026, 5, 11))  # the next Monday
-    await queue(storage, content, 4, "es")
-    await queue(storage, content, 5, "en")
+    await queue_sample_letter(storage, content, 4, "es")
+    await queue_sample_letter(storage, content, 5, "en")
     await export_batch(storage, since=int(clock.now))
-    await queue(storage, content, 6, "en")
+    await queue_sample_letter(storage, content, 6, "en")
     assert await weekly_counts(storage) == [
         WeekCount(date(2026, 5, 11), "en", "exported", 1),
         WeekCount(date(2026, 5, 11), "en", "queued", 1),
@@ -229,11 +204,11 @@ async def test_export_takes_the_waiting_letters_since_a_date_once(
     """A batch holds the waiting letters confirmed since the date, oldest first, with its date
     range; they are not exported again, and with none left there is no batch."""
     clock.at(date(2026, 5, 1))
-    await queue(storage, content, 1)
+    await queue_sample_letter(storage, content, 1)
     clock.at(date(2026, 5, 3))
-    await queue(storage, content, 2, "es")
+    await queue_sample_letter(storage, content, 2, "es")
     clock.at(date(2026, 5, 2))
-    await queue(storage, content, 3)
+    await queue_sample_letter(storage, content, 3)
     clock.at(TODAY)
     since = int(datetime(2026, 5, 2, tzinfo=UTC).timestamp())
     exported = await export_batch(storage, since=since)
@@ -254,9 +229,9 @@ async def test_marking_delivered_tells_who_asked(
     """Marking a batch delivered (date, how) delivers its letters, counts them per language
     with no user id, and returns — and keeps until told — the senders who asked, with the date
     and how many letters went with theirs."""
-    await queue(storage, content, 1, "en", notify=True)
-    await queue(storage, content, 2, "es")
-    await queue(storage, content, 3, "es", notify=True)
+    await queue_sample_letter(storage, content, 1, "en", notify=True)
+    await queue_sample_letter(storage, content, 2, "es")
+    await queue_sample_letter(storage, content, 3, "es", notify=True)
     exported = await export_batch(storage)
     assert exported is not None
     clock.advance(3)
@@ -285,7 +260,7 @@ async def test_marking_delivered_tells_who_asked(
 async def test_a_batch_is_delivered_once_on_a_real_date(storage: Storage, content: Content) -> None:
     """Unknown or already delivered batches, dates before the export or in the future, and an
     unknown way of delivering are refused and change nothing."""
-    await queue(storage, content, 1)
+    await queue_sample_letter(storage, content, 1)
     exported = await export_batch(storage)
     assert exported is not None
     batch_id = exported[0].id
@@ -320,8 +295,8 @@ async def test_forget_deletes_a_waiting_letter_and_names_a_withdrawn_one(
 ) -> None:
     """/forget deletes a waiting letter (it will not be delivered) — also one already exported:
     marking its batch delivered then names it, so its page is taken out, and counts it not."""
-    await queue(storage, content, 1, notify=True)
-    await queue(storage, content, 2)
+    await queue_sample_letter(storage, content, 1, notify=True)
+    await queue_sample_letter(storage, content, 2)
     exported = await export_batch(storage)
     assert exported is not None
     withdrawn = next(letter.id for letter in exported[1] if letter.user_id == 1)
@@ -339,7 +314,7 @@ async def test_forget_after_delivery_leaves_only_a_count(
     """A delivered letter is out of the bot's hands: /forget leaves only a count of it — no text,
     name, place or user id, the day instead of the time — so the delivered figures stay."""
     clock.now += 3600 * 5  # 17:00 UTC
-    await queue(storage, content, 1, notify=True)
+    await queue_sample_letter(storage, content, 1, notify=True)
     exported = await export_batch(storage)
     assert exported is not None
     await mark_delivered(storage, exported[0].id, TODAY, "hand")
@@ -359,13 +334,13 @@ async def test_retention_empties_delivered_letters(
     """The text, name, place and sender of a delivered letter are deleted once its batch was
     marked delivered longer ago than the retention period; a waiting letter, and one delivered
     since, are kept whole."""
-    await queue(storage, content, 1)
+    await queue_sample_letter(storage, content, 1)
     exported = await export_batch(storage)
     assert exported is not None
     await mark_delivered(storage, exported[0].id, TODAY, "hand")
     marked = storage.now()
     clock.advance(10)
-    await queue(storage, content, 2)
+    await queue_sample_letter(storage, content, 2)
     assert await expire_letters(storage, marked) == 0
     assert await expire_letters(storage, marked + 1) == 1
     assert await expire_letters(storage, marked + 1) == 0
@@ -401,8 +376,10 @@ async def test_manifest_lists_the_batch_without_telegram_ids(
 ) -> None:
     """One row per letter in PDF order — reference, page, confirmation time (UTC), language,
     name, place, subject — formula-safe, UTF-8 with a byte order mark, never a Telegram id."""
-    await queue(storage, content, 987654321, sign_name='=HYPERLINK("x")', sign_place="李小龙")
-    await queue(storage, content, 2, "es", sign_name=None, sign_place=None)
+    await queue_sample_letter(
+        storage, content, 987654321, sign_name='=HYPERLINK("x")', sign_place="李小龙"
+    )
+    await queue_sample_letter(storage, content, 2, "es", sign_name=None, sign_place=None)
     exported = await export_batch(storage)
     assert exported is not None
     out = io.StringIO(newline="")
@@ -432,14 +409,7 @@ async def test_manifest_lists_the_batch_without_telegram_ids(
 
 async def queue_for(bot: Harness, content: Content, lang: str = "en", **changes: Any) -> Queued:
     await bot.send("/start")
-    return await queue_letter(
-        bot.storage,
-        content.letter,
-        user_id=bot.user_id,
-        language=lang,
-        choices=choices(content, **changes),
-        notify=True,
-    )
+    return await queue_sample_letter(bot.storage, content, bot.user_id, lang, True, **changes)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

@@ -14,11 +14,11 @@ import pytest
 from pypdf import PdfReader
 
 from bot.content import Content
-from bot.deliveries import CampaignLetter, export_batch, queue_letter
+from bot.deliveries import CampaignLetter, export_batch
 from bot.letter_pdf import REPLACEMENT, batch_pdf, postal_pdf, printable, uncovered
-from bot.letters import DraftChoices, Letter, render_letter
+from bot.letters import Letter, render_letter
 from bot.storage import Storage
-from tests.harness import REPO, Clock
+from tests.harness import REPO, Clock, letter_choices, queue_sample_letter
 
 NAMES = ("José Núñez", "Nguyễn Thị Hà", "李小龙", "Анна Иванова", "محمد علي")
 SIZES = {"letter": (612, 792), "a4": (595, 842)}  # points
@@ -26,15 +26,8 @@ DAY = date(2026, 11, 27)
 
 
 def letter_for(content: Content, lang: str = "en", **changes: str | None) -> Letter:
-    values: dict[str, object] = {
-        "seed": 5,
-        "role": next(iter(content.letter.roles)),
-        "reasons": tuple(content.letter.talking_points)[:2],
-        "story": "We have lived on Elm Street for twenty years.",
-        "sign_name": "Ana López",
-        "sign_place": "Austin, TX",
-    }
-    return render_letter(content.letter, DraftChoices(**(values | changes)), lang)  # type: ignore[arg-type]
+    choices = letter_choices(content, 5, **({"sign_name": "Ana López"} | changes))
+    return render_letter(content.letter, choices, lang)
 
 
 def text_of(data: bytes) -> list[str]:
@@ -152,21 +145,10 @@ def test_pdf_libraries_stay_out_of_the_start_path() -> None:
 
 async def queued_batch(storage: Storage, content: Content, clock: Clock) -> list[CampaignLetter]:
     for user_id, lang, name in ((1, "en", "José Núñez"), (2, "es", "李小龙"), (3, "en", None)):
-        await storage.touch_user(user_id, lang)
-        queued = await queue_letter(
-            storage,
-            content.letter,
-            user_id=user_id,
-            language=lang,
-            choices=DraftChoices(
-                seed=user_id,
-                role=next(iter(content.letter.roles)),
-                reasons=tuple(content.letter.talking_points)[:1],
-                story=f"Story number {user_id}.",
-                sign_name=name,
-                sign_place="Houston, TX",
-            ),
-            notify=False,
+        story = f"Story number {user_id}."
+        reasons = tuple(content.letter.talking_points)[:1]
+        queued = await queue_sample_letter(
+            storage, content, user_id, lang, story=story, sign_name=name, reasons=reasons
         )
         assert queued.result == "queued"
         clock.advance(2)

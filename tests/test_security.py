@@ -244,6 +244,9 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
         "table names read from sqlite_master, never from users, and the fixed statements of"
         " FORGET_FIRST and FORGET_ORGANIZER; the user id is a ?"
     ),
+    ("bot/cli_letters.py", "_write_private", "write"): (
+        "not SQL: a file's write() of the batch's PDF or CSV bytes (sinks are known by name)"
+    ),
     ("bot/deliveries.py", "queue_letter", "execute"): (
         "COUNT_EVENT, the fixed statement of bot/storage.py, in the same transaction; values are ?"
     ),
