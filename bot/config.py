@@ -10,12 +10,18 @@ from __future__ import annotations
 import logging
 import os
 import re
+import site
+import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 
-BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content"
+# The repository's top-level content/ directory, installed as this package's data
+# (pyproject.toml maps it to bot/bundled_content): in a wheel, in site-packages; in an
+# editable install, the repository's own directory.
+BUNDLED_CONTENT_PACKAGE = "bot.bundled_content"
 
 
 class ConfigError(ValueError):
@@ -58,7 +64,12 @@ SETTINGS: tuple[Setting, ...] = (
         "outreach.sqlite3",
         "SQLite database file, created (mode 0600) if missing; relative to the working directory.",
     ),
-    Setting("OUTREACH_CONTENT", "the bundled `content/`", "Directory of the YAML content files."),
+    Setting(
+        "OUTREACH_CONTENT",
+        "the `content/` shipped in the package",
+        "Directory of the content files. The shipped one is read-only once installed: to edit "
+        "it or import ICE's list, copy it and point this variable at the copy.",
+    ),
     Setting("OUTREACH_ORGANIZERS", "(none)", "Comma-separated Telegram user ids of organizers."),
     Setting(
         "OUTREACH_DEFAULT_LANGUAGE",
@@ -162,6 +173,39 @@ class Config:
         return user_id is not None and user_id in self.organizers
 
 
+def bundled_content() -> Path:
+    """The content shipped with the bot, found with ``importlib.resources``."""
+    try:
+        found = resources.files(BUNDLED_CONTENT_PACKAGE)
+    except ModuleNotFoundError as exc:  # an editable install made before the content moved in
+        raise ConfigError(
+            "OUTREACH_CONTENT: not set, and this installation has no bundled content "
+            "(reinstall outreach-bot, or set OUTREACH_CONTENT to a content directory)"
+        ) from exc
+    if not isinstance(found, Path):  # e.g. imported from a zip archive
+        raise ConfigError(
+            f"OUTREACH_CONTENT: the bundled content is not a directory ({found}); "
+            "set OUTREACH_CONTENT to a content directory"
+        )
+    return found
+
+
+def installed_location(path: Path) -> Path | None:
+    """The site-packages directory ``path`` lies in, if it is part of an installed package.
+
+    Files there belong to the installer: an upgrade or a reinstall replaces them.
+    """
+    roots = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    roots.update(getattr(site, "getsitepackages", list)())
+    if site.ENABLE_USER_SITE:
+        roots.add(site.getusersitepackages())
+    resolved = path.resolve()
+    for root in sorted(roots):
+        if resolved.is_relative_to(Path(root).resolve()):
+            return Path(root)
+    return None
+
+
 def _organizers(raw: str) -> frozenset[int]:
     ids: set[int] = set()
     for part in raw.split(","):
@@ -214,7 +258,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(f"OUTREACH_DB: {db_raw!r} is a directory, not a database file")
 
     content_raw = env.get("OUTREACH_CONTENT", "").strip()
-    content_dir = Path(content_raw) if content_raw else BUNDLED_CONTENT
+    content_dir = Path(content_raw) if content_raw else bundled_content()
     if not content_dir.is_dir():
         raise ConfigError(f"OUTREACH_CONTENT: {str(content_dir)!r} is not a directory")
 
@@ -320,12 +364,20 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: tuple[Secret, ...] = ()) -> None:
-    """Log to stderr, with secrets redacted.
+def configure_logging(
+    level: str, secrets: tuple[Secret, ...] = (), log_file: Path | None = None
+) -> None:
+    """Log to stderr (or to ``log_file``, created readable only by its owner), with secrets
+    redacted. Raises OSError if ``log_file`` cannot be written.
 
     httpx is kept at WARNING because its INFO lines contain request URLs, which contain the token.
     """
-    handler = logging.StreamHandler()
+    handler: logging.Handler
+    if log_file is None:
+        handler = logging.StreamHandler()
+    else:
+        os.close(os.open(log_file, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
+        handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()

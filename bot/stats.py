@@ -15,6 +15,9 @@ pure functions of that snapshot:
 
 Days are UTC days, as in ``daily_counts``. Source code ``""`` means "no code" and state ``""``
 means "not given".
+
+Pillow is imported by the chart's functions only: the bot starts, and answers supporters,
+without loading it.
 """
 
 from __future__ import annotations
@@ -27,11 +30,15 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.deliveries import CHANNEL_OUTCOMES, channel_event
 from bot.storage import Storage
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
+
+    Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 SERIES_DAYS = 30
 MESSAGE_LIMIT = 4096  # Telegram's limit for one text message
@@ -539,8 +546,6 @@ INK = (33, 33, 33)
 GRID = (221, 221, 221)
 MUTED = (110, 110, 110)
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-
 # Fonts with Spanish letters, tried in order by name (Pillow looks in the system's font folders:
 # /usr/share/fonts, ~/.fonts, Windows and macOS font folders). Pillow's own font has ASCII only.
 UNICODE_FONTS = (
@@ -556,6 +561,8 @@ _ASCII_FALLBACKS = str.maketrans({"—": "-", "–": "-", "…": "...", "→": "
 @functools.lru_cache(maxsize=1)
 def _font_file() -> str | None:
     """The first installed Unicode font, or None to use Pillow's built-in one."""
+    from PIL import ImageFont
+
     for name in UNICODE_FONTS:
         try:
             ImageFont.truetype(name, 10)
@@ -567,6 +574,8 @@ def _font_file() -> str | None:
 
 @functools.lru_cache(maxsize=16)
 def _font(size: int) -> Font:
+    from PIL import ImageFont
+
     name = _font_file()
     return ImageFont.truetype(name, size) if name else ImageFont.load_default(size=size)
 
@@ -608,6 +617,8 @@ def render_chart_png(
     ids are shown). The same ``stats`` and labels always give the same bytes. Dates are
     language-neutral: the day of the month under each bar and ``YYYY-MM`` under each month.
     """
+    from PIL import Image, ImageDraw
+
     width, height = CHART_SIZE[0], MAIN_HEIGHT
     left, right, top, bottom = 96, 40, 130, 110
     image = Image.new("RGB", CHART_SIZE, "white")

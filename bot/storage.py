@@ -29,6 +29,22 @@ class StorageError(Exception):
     """The database could not do what was asked (read-only, full, locked, corrupt)."""
 
 
+class CannotWrite(StorageError):
+    """The database refuses writes (a read-only file or file system, or a full disk); reading
+    still works."""
+
+
+_CANNOT_WRITE = ("SQLITE_READONLY", "SQLITE_FULL")  # with their extended codes
+
+
+def _storage_error(exc: sqlite3.Error) -> StorageError:
+    """The StorageError for an SQLite error: :class:`CannotWrite` when only writing fails."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(_CANNOT_WRITE):
+        return CannotWrite(str(exc))
+    return StorageError(str(exc))
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     name: str
@@ -432,7 +448,7 @@ class Storage:
                 await conn.execute("PRAGMA journal_mode = WAL")
                 await conn.execute("PRAGMA synchronous = NORMAL")
             await storage._migrate()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, StorageError) as exc:
             await conn.close()
             raise StorageError(f"cannot prepare database {str(path)!r}: {exc}") from exc
         except BaseException:
@@ -453,9 +469,12 @@ class Storage:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StorageError(str(exc)) from exc
+                raise _storage_error(exc) from exc
             try:
                 yield self._conn
+            except sqlite3.Error as exc:
+                await self._rollback_quietly()
+                raise _storage_error(exc) from exc
             except BaseException:
                 await self._rollback_quietly()
                 raise
@@ -463,7 +482,24 @@ class Storage:
                 await self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 await self._rollback_quietly()
-                raise StorageError(str(exc)) from exc
+                raise _storage_error(exc) from exc
+
+    async def writable(self) -> bool:
+        """Whether the database takes writes now: False for a read-only file or file system.
+        Changes nothing (a write that touches no row, rolled back)."""
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    await self._conn.execute("UPDATE migrations SET name = name WHERE 0")
+                finally:
+                    await self._rollback_quietly()
+            except sqlite3.Error as exc:
+                error = _storage_error(exc)
+                if isinstance(error, CannotWrite):
+                    return False
+                raise error from exc
+        return True
 
     async def _rollback_quietly(self) -> None:
         # SQLite may already have rolled back by itself (it does on some errors, e.g. disk full).
@@ -492,7 +528,7 @@ class Storage:
                 cursor = await conn.execute(sql, params)
                 return cursor.rowcount
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     async def _fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
         try:
@@ -500,14 +536,14 @@ class Storage:
                 row: sqlite3.Row | None = await cursor.fetchone()
                 return row
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     async def _fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         try:
             async with self._conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     # -- migrations -------------------------------------------------------------------------
 
@@ -561,7 +597,7 @@ class Storage:
                 async with conn.execute(SELECT_USER, (user_id,)) as cur:
                     row = await cur.fetchone()
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         assert row is not None
         return _user(row), is_new
 
@@ -594,7 +630,7 @@ class Storage:
                 async with conn.execute(SELECT_PLEDGE, (user_id,)) as cur:
                     row = await cur.fetchone()
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         assert row is not None
         return _pledge(row), is_new
 
@@ -671,6 +707,22 @@ class Storage:
             == 1
         )
 
+    async def last_message_id(self, chat_id: int) -> int:
+        """The highest message id of a private chat this database remembers (0 if none).
+
+        A chat the bot simulates itself (the terminal chat) numbers its messages after it, as
+        Telegram does, so an answer already taken (``claim_answer``) is never confused with a
+        new one.
+        """
+        row = await self._fetchone(
+            "SELECT MAX(id) FROM ("
+            " SELECT last_answer_id AS id FROM users WHERE user_id = ?"
+            " UNION ALL SELECT message_id FROM broadcasts WHERE from_chat_id = ?"
+            " UNION ALL SELECT progress_message_id FROM broadcasts WHERE progress_chat_id = ?)",
+            (chat_id, chat_id, chat_id),
+        )
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
     async def clear_step(self, user_id: int) -> None:
         """Forget any awaited answer; reads first so the common case takes no write lock."""
         if await self.get_step(user_id) is not None:
@@ -735,7 +787,7 @@ class Storage:
                     (utc_day(self.now()), event or f"funnel:{step}", lang, source or ""),
                 )
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         return True
 
     async def finish_draft(self, user_id: int, outcome: str) -> None:
@@ -827,7 +879,7 @@ class Storage:
                     cursor = await conn.execute(statement, (user_id,))
                     deleted += max(cursor.rowcount, 0)
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         await self._checkpoint()
         return deleted > 0
 
@@ -894,6 +946,97 @@ def _draft(row: sqlite3.Row) -> Draft:
 
 def _pledge(row: sqlite3.Row) -> Pledge:
     return Pledge(user_id=row[0], number=row[1], first_name=row[2], state=row[3], pledged_at=row[4])
+
+
+# -- the database file as a whole (outreach-bot health and backup) ------------------------------
+# Synchronous on purpose: these run in their own short-lived command, beside a running bot.
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseHealth:
+    path: Path
+    applied: int  # migrations recorded in the database
+    known: int  # migrations this version of the bot has
+    users: int
+
+    def __str__(self) -> str:
+        return (
+            f"database OK: {self.path} ({self.users:,} user(s); "
+            f"{self.applied} of {self.known} migration(s) applied)"
+        )
+
+
+def check_database(path: Path) -> DatabaseHealth:
+    """Open the database read-only and make it answer; raise StorageError if it cannot.
+
+    Nothing is created or changed: a missing database is an error, not an empty one.
+    """
+    if not path.is_file():
+        raise StorageError(f"no database at {path} (the bot creates it when it first starts)")
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        ) as conn:
+            applied = {str(row[0]) for row in conn.execute("SELECT name FROM migrations")}
+            users = int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {path}: {exc}") from exc
+    known = {m.name for m in MIGRATIONS}
+    newer = sorted(applied - known)
+    if newer:
+        raise StorageError(
+            f"database {path} was written by a newer version of the bot (migration {newer[0]})"
+        )
+    return DatabaseHealth(path=path, applied=len(applied), known=len(known), users=users)
+
+
+def backup_database(source: Path, target: Path) -> Path:
+    """Copy the database with SQLite's online backup API, safe while the bot writes to it.
+
+    The copy is one self-contained file (no ``-wal`` beside it), readable only by its owner,
+    checked with ``PRAGMA integrity_check``; it is written under a temporary name and renamed,
+    so ``target`` is never half-written. ``target`` may be a directory: the copy is then named
+    after the database and the time (UTC). Returns the path written.
+    """
+    if not source.is_file():
+        raise StorageError(f"no database at {source}")
+    if target.is_dir():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = target / f"{source.stem}-{stamp}{source.suffix or '.sqlite3'}"
+    if target.resolve() == source.resolve():
+        raise StorageError(f"{target} is the database itself")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.close(fd)
+        os.chmod(partial, 0o600)  # an old partial file keeps its mode otherwise
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {exc.strerror}") from exc
+    try:
+        with (
+            contextlib.closing(
+                sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
+            ) as src,
+            contextlib.closing(sqlite3.connect(partial)) as dst,
+        ):
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            (verdict,) = dst.execute("PRAGMA integrity_check").fetchone()
+            if verdict != "ok":
+                raise StorageError(f"the copy of {source} failed its integrity check: {verdict}")
+        with open(partial, "rb+") as copy:
+            os.fsync(copy.fileno())
+        os.replace(partial, target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot back up {source} to {target}: {exc}") from exc
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return target
 
 
 def _create_private_file(path: Path) -> None:

@@ -3,6 +3,7 @@ over the in-memory Bot API."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from bot.content import Content, load_content
 from bot.storage import Storage
+from tests.data import ICE_LIST_TESTS, ICE_LIST_VARIABLE
 from tests.harness import (
     CONTENT_DIR,
     Clock,
@@ -19,6 +21,17 @@ from tests.harness import (
     start_harness,
     stop_harness,
 )
+
+# ICE's whole list is not part of the repository: its tests run only when it is given.
+collect_ignore = [] if os.environ.get(ICE_LIST_VARIABLE) else [ICE_LIST_TESTS]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not os.environ.get(ICE_LIST_VARIABLE):
+        terminalreporter.write_line(
+            f"tests/{ICE_LIST_TESTS} not run: ICE's whole list is not in the repository; "
+            f"set {ICE_LIST_VARIABLE} to its .xlsx file to run them"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -538,6 +538,42 @@ def test_check_content_command_exit_codes(
     assert "error: facts.yaml:" in out and "facts[0].topic" in out
 
 
+# -- the places file ---------------------------------------------------------------------------
+
+
+def test_missing_or_foreign_places_file_is_an_error(content_copy: Path) -> None:
+    """Without places.tsv, or with a file of another format, the content is refused with a
+    message that says how to make the file."""
+    places = content_copy / "places.tsv"
+    text = places.read_text(encoding="utf-8")
+    places.unlink()
+    (error,) = errors_of(content_copy)
+    assert error.file == "places.tsv" and "outreach-bot import-places" in error.message
+    places.write_text(text.replace("format 1", "format 0", 1), encoding="utf-8")
+    (error,) = errors_of(content_copy)
+    assert (error.file, error.line) == ("places.tsv", 1)
+    assert "outreach-bot import-places" in error.message
+
+
+def test_places_file_is_read_on_first_use_and_checked_in_full_by_the_command(
+    content_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Loading the content reads only the places file's first line, so a broken line further
+    down surfaces at the first lookup; `check-content` reads every line and names it."""
+    from bot.places import PlacesError
+
+    places = content_copy / "places.tsv"
+    lines = places.read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines, 1) if line.startswith("77002\t"))
+    lines[number - 1] = "77002\tTX"
+    places.write_text("\n".join(lines), encoding="utf-8")
+    content = load_content(content_copy, TODAY)
+    with pytest.raises(PlacesError, match=f"line {number}: expected ZIP code, state"):
+        content.places.places_for_zip("77002")
+    assert cli_main(["check-content", str(content_copy)]) == 1
+    assert f"error: places.tsv:{number}: expected ZIP code, state" in capsys.readouterr().out
+
+
 # -- the letter ---------------------------------------------------------------------------------
 
 

@@ -27,6 +27,8 @@ from tests.fakes.botapi_server import FakeBotApiServer
 from tests.harness import invalid_requests
 from tests.test_e2e import BotProcess
 
+pytestmark = pytest.mark.slow  # every test restarts the real process several times
+
 USER = 5550001
 ORGANIZER = 777000
 SUBSCRIBERS = range(1, 31)
@@ -551,7 +553,11 @@ def type_then_crash_unconfirmed(bot: CrashingBot, text: str, answer: str) -> Non
     assert bot.process is not None
     bot.process.kill()
     bot.start()
-    server.wait_for(lambda api: not api.pending_updates(), what="the update delivered again")
+    server.wait_for(
+        lambda api: not api.pending_updates(),
+        timeout=START_TIMEOUT,  # the process starts again before it can take the update
+        what="the update delivered again",
+    )
 
 
 def test_typed_name_delivered_again_after_a_crash(

@@ -1,8 +1,9 @@
 """Load ``content/*.yaml`` into typed models and validate it.
 
-YAML is read with ``yaml.safe_load`` for the values and ``yaml.compose`` (the safe loader's node
+YAML is read with the safe loader for the values and ``yaml.compose`` (the safe loader's node
 tree) for line numbers, so every problem names its file, line and key path. Loading never
-executes anything found in a file.
+executes anything found in a file. The safe loader is libyaml's when PyYAML has it (it parses
+about ten times faster, which the bot's start-up and every check notice), else PyYAML's own.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from bot.agreements import AgreementList
+from bot.congress.files import CongressFiles
 from bot.content.models import (
     CHANNEL_NAMES,
     LANGS,
@@ -28,6 +30,7 @@ from bot.content.models import (
     LetterContent,
     Localized,
     LocalizedList,
+    LocalTarget,
     Role,
     TalkingPoint,
     Topic,
@@ -36,6 +39,10 @@ from bot.content.models import (
 )
 from bot.content.sources import IndexPage, figures_in, index_page_problem, valid_index_page
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
+from bot.datafiles import format_key
+
+if TYPE_CHECKING:
+    from bot.places import PlaceIndex
 
 Severity = Literal["error", "warning"]
 KeyPath = tuple[str | int, ...]
@@ -94,6 +101,9 @@ class Content:
     states: dict[str, USState]
     letter: LetterContent
     agreements: AgreementList
+    places: PlaceIndex  # read on its first lookup
+    congress: CongressFiles  # read in full on first use: see CongressFiles.load
+    targets: tuple[LocalTarget, ...]
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -129,14 +139,16 @@ def _line_map(node: yaml.Node | None, path: KeyPath = ()) -> Iterator[tuple[KeyP
             yield from _line_map(item, (*path, index))
 
 
-def format_key(path: KeyPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
 # -- reading one file --------------------------------------------------------------------------
+
+
+def _pure_python_error(raw: str) -> yaml.YAMLError | None:
+    """The error PyYAML's pure-Python safe loader reports for ``raw``, if any."""
+    try:
+        yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        return exc
+    return None
 
 
 class _File:
@@ -157,12 +169,17 @@ class _File:
             self.error((), f"cannot read file: {exc}")
             return
         try:
-            self.data = yaml.safe_load(raw)
-            self._lines = dict(_line_map(yaml.compose(raw, Loader=yaml.SafeLoader)))
+            self.data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            self._lines = dict(
+                _line_map(yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+            )
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+            # libyaml words some errors less plainly and places some a line late: a file that
+            # does not parse is read again by PyYAML's own safe loader, whose report is kept.
+            error = _pure_python_error(raw) or exc
+            mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            reason = getattr(exc, "problem", None) or str(exc)
+            reason = getattr(error, "problem", None) or str(error)
             self.problems.append(Problem("error", name, line, "", f"invalid YAML: {reason}"))
             self.data = None
             return
@@ -955,13 +972,94 @@ def _read_agreements(directory: Path, today: date, problems: list[Problem]) -> A
     return agreements
 
 
+def _read_places(directory: Path, problems: list[Problem], deep: bool) -> PlaceIndex | None:
+    """The ZIP codes and place names of "Where I live", as made by ``import-places``.
+
+    Only the first line is read here (the bot reads the rest on its first lookup), unless
+    ``deep``: then every line is checked.
+    """
+    from bot.places import PLACES_FILE, PlaceIndex, PlacesError
+
+    index = PlaceIndex(directory / PLACES_FILE)
+    try:
+        if deep:
+            index.check()
+        else:
+            index.check_format()
+    except PlacesError as exc:
+        problems.append(Problem("error", PLACES_FILE, exc.line, "", exc.message))
+        return None
+    return index
+
+
+def _read_congress(
+    directory: Path, today: date, problems: list[Problem], deep: bool
+) -> CongressFiles | None:
+    """The Congress data, as imported by ``import-congress``: its date now, the rest on first
+    use (``deep``: now, and every member's term is checked against ``today``)."""
+    from bot.congress.files import MEMBERS_FILE, ZIPS_FILE, CongressFileError
+    from bot.congress.model import congress_end, ordinal
+
+    try:
+        congress = CongressFiles(directory)
+        if not (directory / ZIPS_FILE).is_file():
+            raise CongressFileError(
+                f"{ZIPS_FILE}: file is missing: create it with `outreach-bot import-congress`"
+            )
+        data = congress.load() if deep else None
+    except CongressFileError as exc:
+        message = str(exc)  # it starts with the name of the file it is about
+        file = ZIPS_FILE if message.startswith(ZIPS_FILE) else MEMBERS_FILE
+        problems.append(Problem("error", file, None, "", message))
+        return None
+    if congress.outdated(today):
+        ends = congress_end(congress.congress)
+        problems.append(
+            Problem(
+                "warning",
+                MEMBERS_FILE,
+                None,
+                "congress",
+                f"a new Congress took office on {ends:%B} {ends.day}, {ends.year}: these members "
+                f"of the {ordinal(congress.congress)} Congress (as of {congress.as_of}) may be "
+                "out of date; import the dataset's newer files with "
+                "`outreach-bot import-congress`",
+            )
+        )
+    elif data is not None and (ended := data.terms_ended(today)):
+        names = ", ".join(f"{m.name} ({m.state}, {m.term_end})" for m in ended[:5])
+        more = f" and {len(ended) - 5} more" if len(ended) > 5 else ""
+        problems.append(
+            Problem(
+                "warning",
+                MEMBERS_FILE,
+                None,
+                "members",
+                f"the term of {len(ended)} member(s) has ended: {names}{more}; import the "
+                "dataset's newer files with `outreach-bot import-congress`",
+            )
+        )
+    return congress
+
+
 # -- entry points ------------------------------------------------------------------------------
 
 
 def check_content(
-    directory: Path, today: date | None = None, recipient_email: str | None = None
+    directory: Path,
+    today: date | None = None,
+    recipient_email: str | None = None,
+    *,
+    deep: bool = False,
 ) -> tuple[Content | None, list[Problem]]:
-    """Read and validate every content file; return the content (if usable) and all problems."""
+    """Read and validate every content file; return the content (if usable) and all problems.
+
+    ``deep`` also reads what the bot reads only on first use — every line of the places file,
+    the Congress data in full — and checks the local targets' counties against the place data:
+    ``outreach-bot check-content`` does, the bot's start and reload do not, to stay fast and
+    small.
+    """
+    from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
     from bot.render import check_rendered  # rendering lives with the texts it checks
     from bot.telegram.telegram_html import check_html
 
@@ -977,12 +1075,20 @@ def check_content(
     states = _read_states(_File(directory, "states.yaml", problems))
     letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
     agreements = _read_agreements(directory, today, problems)
+    places = _read_places(directory, problems, deep)
+    congress = _read_congress(directory, today, problems, deep)
+    targets_file = _File(directory, TARGETS_FILE, problems)
+    targets = read_targets(targets_file, states, today)
+    if deep and targets and places is not None and not any(p.severity == "error" for p in problems):
+        check_target_counties(targets_file, targets, places)
 
     if (
         any(p.severity == "error" for p in problems)
         or campaign is None
         or letter is None
         or agreements is None
+        or places is None
+        or congress is None
     ):
         return None, problems
     content = Content(
@@ -994,6 +1100,9 @@ def check_content(
         states=states,
         letter=letter,
         agreements=agreements,
+        places=places,
+        congress=congress,
+        targets=targets,
     )
     problems.extend(check_rendered(content))
     if any(p.severity == "error" for p in problems):

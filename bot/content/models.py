@@ -197,3 +197,35 @@ class LetterContent:
     signoffs: Variants
     sensitive_words: LocalizedList
     reminder_hours: int
+
+
+TargetKind = Literal["county_commission", "sheriff", "police", "city_council", "mayor", "other"]
+TARGET_KINDS: tuple[TargetKind, ...] = (
+    "county_commission",
+    "sheriff",
+    "police",
+    "city_council",
+    "mayor",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTarget:
+    """A local office organizers ask supporters to call or write (``content/targets.yaml``).
+
+    It is matched by place: a city (and, if given, the county the city is in), else a county,
+    else the whole state.
+    """
+
+    id: str
+    kind: TargetKind
+    name: Localized
+    state: str  # USPS code
+    county: str | None  # "Harris County"
+    city: str | None  # "Houston"
+    phone: str | None  # as the organizers wrote it; at least one of phone and url is given
+    url: str | None  # https
+    ask: Localized  # what to ask for, in one or two sentences
+    script: Localized  # what to say on the phone
+    checked: str  # ISO date the organizers last checked the phone and address

@@ -44,6 +44,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "help.text": frozenset({"campaign"}),
     "error.generic": frozenset(),
     "error.storage": frozenset(),
+    "saving.unavailable": frozenset(),
     "error.stale_button": frozenset(),
     "unsupported.media": frozenset(),
     "unknown.command": frozenset(),

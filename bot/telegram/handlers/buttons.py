@@ -6,11 +6,14 @@ parsed into a closed set of actions; anything unknown or stale gets a short noti
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Chat, Update
+from telegram.error import TelegramError
 
 from bot.callbacks import ORGANIZER_ACTIONS, parse
 from bot.telegram import keyboards
-from bot.telegram.common import current_user, show
+from bot.telegram.common import current_user, leave_step, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers import (
     comment,
@@ -22,6 +25,8 @@ from bot.telegram.handlers import (
     privacy,
     updates,
 )
+
+log = logging.getLogger(__name__)
 
 # Actions that answer a step awaiting typed input (or set it again themselves); any other
 # press leaves the typed step, so the next text is read as a question. Keeping a checked
@@ -35,8 +40,12 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     if query is None:
         return
     # Answer first, always: it stops the client's spinner, and it can only be done once, so
-    # nothing later (not even the error handler) tries again.
-    await query.answer()
+    # nothing later (not even the error handler) tries again. If Telegram does not take it, the
+    # spinner stops by itself: the screen the user asked for matters more.
+    try:
+        await query.answer()
+    except TelegramError as exc:
+        log.info("button press not acknowledged: %s", type(exc).__name__)
     chat = update.effective_chat
     if chat is not None and chat.type != Chat.PRIVATE:
         # The bot shows buttons only in private chats: a press in a group or channel is forged,
@@ -51,7 +60,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     handled = False
     if callback is not None:
         if callback.action not in STEP_ACTIONS and query.from_user is not None:
-            await ctx.services.storage.clear_step(query.from_user.id)
+            await leave_step(ctx, query.from_user.id)
         handled = await _route(update, ctx, callback.action, callback.arg)
     if not handled:
         await _stale(update, ctx)

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import render
 from bot.telegram import keyboards
-from bot.telegram.common import current_user, show
+from bot.telegram.common import count, current_user, show
 from bot.telegram.context import Ctx
 
 RELATED_MAX = 3
@@ -53,7 +53,7 @@ async def fact(update: Update, ctx: Ctx, fact_id: str) -> bool:
         return False
     user = await current_user(update, ctx)
     lang = user.language
-    await ctx.services.storage.count_event("fact", lang, user.source)
+    await count(ctx, "fact", lang, user.source)
     following = render.next_fact(content, card)
     await show(
         update,
@@ -74,12 +74,12 @@ async def question(update: Update, ctx: Ctx) -> None:
     content = ctx.services.content
     hits = ctx.services.index.search(message.text, lang, limit=1 + RELATED_MAX)
     if not hits:
-        await ctx.services.storage.count_event("question_unanswered", lang, user.source)
+        await count(ctx, "question_unanswered", lang, user.source)
         await show(
             update, ctx, content.text("search.no_match", lang), keyboards.topics(content, lang)
         )
         return
-    await ctx.services.storage.count_event("fact", lang, user.source)
+    await count(ctx, "fact", lang, user.source)
     best = content.facts[hits[0].fact_id]
     related = [content.facts[hit.fact_id] for hit in hits[1:]]
     await show(

@@ -8,6 +8,9 @@ Every broadcast button names the draft it belongs to (``obaud:12-lang-es``, ``ob
 preview's *Send now* and *Schedule* also carry the check of what that preview showed
 (``obgo:12-<check>``): a press on a button of another draft, of a finished one, or of a preview
 the organizer has since changed does nothing but say so.
+
+The statistics, the CSV export and the QR code are imported by their commands: the bot starts
+(and serves supporters) without them.
 """
 
 from __future__ import annotations
@@ -25,10 +28,7 @@ from telegram import InlineKeyboardButton, Message, Update
 from bot.callbacks import Callback
 from bot.content import Content
 from bot.deeplinks import link_for
-from bot.export import export_pledges_csv
 from bot.outbox import CHECK_LENGTH, Broadcast, Report, parse_audience, preview_check
-from bot.qr import qr_png
-from bot.stats import collect_stats, render_chart_png, render_stats_text
 from bot.telegram.common import button, keyboard, show
 from bot.telegram.context import Ctx
 
@@ -413,6 +413,8 @@ def render_report(content: Content, report: Report, lang: str, final: bool) -> s
 
 async def stats(update: Update, ctx: Ctx) -> None:
     """The numbers, and a chart of daily pledges and comments and of each channel's outcomes."""
+    from bot.stats import collect_stats, render_chart_png, render_stats_text
+
     chat = update.effective_chat
     if chat is None:
         return
@@ -436,6 +438,8 @@ async def stats(update: Update, ctx: Ctx) -> None:
 
 async def export(update: Update, ctx: Ctx) -> None:
     """The pledges as a CSV document."""
+    from bot.export import export_pledges_csv
+
     chat = update.effective_chat
     if chat is None:
         return
@@ -469,6 +473,8 @@ async def reload(update: Update, ctx: Ctx) -> None:
 
 async def link(update: Update, ctx: Ctx) -> None:
     """`/link SOURCE [journey]`: the deep link for a flyer or post, and its printable QR code."""
+    from bot.qr import qr_png
+
     chat = update.effective_chat
     if chat is None:
         return
