@@ -106,7 +106,9 @@ async def new_database(folder: Path, recipients: int) -> Path:
 
 async def confirmed_broadcast(outbox: Outbox, message_id: int) -> int:
     broadcast_id = await outbox.create_broadcast(ORGANIZER, ORGANIZER, message_id, "text", "all")
-    await outbox.confirm(broadcast_id, None)
+    check = await outbox.record_preview(broadcast_id, "all")  # as the organizer's preview does
+    assert check is not None
+    await outbox.confirm(broadcast_id, None, check)
     return broadcast_id
 
 

@@ -67,13 +67,15 @@ ACTIONS: dict[str, bool] = {
     "lst": True,  # a state (arg: lowercase USPS code)
     "lzc": True,  # one county of a ZIP that spans several (arg: ZIP-index)
     "lletter": True,  # use this county in my letter (arg: state-county key)
-    # organizers only (refused like unknown data for anyone else)
-    "obaud": True,  # choose the audience (arg: all | lang-en | lang-es | pns | state | source)
-    "obst": True,  # choose the state of a state audience (arg: lowercase USPS code)
-    "obgo": False,  # send the draft broadcast now
-    "obsch": False,  # schedule it (the date is typed)
-    "obx": False,  # discard the draft broadcast
-    "obstop": True,  # cancel a running or scheduled broadcast (arg: its id)
+    # organizers only (refused like unknown data for anyone else); every one names its
+    # broadcast: "ID-…" where ID is the draft's id
+    "obaud": True,  # choose the audience (arg: ID-all | ID-lang-en | ID-lang-es | ID-pns |
+    #                 ID-state | ID-source | ID-menu)
+    "obst": True,  # choose the state of a state audience (arg: ID-lowercase USPS code)
+    "obgo": True,  # send the previewed draft now (arg: ID-the preview's check)
+    "obsch": True,  # schedule it; the date is typed (arg: ID-the preview's check)
+    "obx": True,  # discard the draft (arg: ID)
+    "obstop": True,  # cancel a running or scheduled broadcast (arg: ID)
 }
 
 ORGANIZER_ACTIONS = frozenset(action for action in ACTIONS if action.startswith("ob"))

@@ -9,9 +9,10 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from bot.config import (
@@ -20,10 +21,14 @@ from bot.config import (
     RedactSecrets,
     Secret,
     configure_logging,
+    installed_location,
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
-from bot.storage import Storage, StorageError
+from bot.storage import Storage, StorageError, backup_database, check_database
+
+if TYPE_CHECKING:
+    from bot.instance import InstanceLock
 
 log = logging.getLogger("bot")
 
@@ -35,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="outreach-bot",
         description="Telegram outreach bot: cited facts in English and Spanish.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
         "run",
@@ -77,11 +83,88 @@ def _parser() -> argparse.ArgumentParser:
         type=date.fromisoformat,
         help="the list's date, YYYY-MM-DD (default: from the file name)",
     )
+    congress = sub.add_parser(
+        "import-congress",
+        help="import the members of Congress and the ZIP code table into content/",
+    )
+    congress.add_argument(
+        "legislators",
+        type=Path,
+        help="legislators-current YAML (unitedstates/congress-legislators)",
+    )
+    congress.add_argument(
+        "offices", type=Path, help="legislators-district-offices YAML (the same dataset)"
+    )
+    congress.add_argument(
+        "zips", type=Path, help="ZIP code to district CSV (state_fips,state_abbr,zcta,cd)"
+    )
+    congress.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="the members' date, YYYY-MM-DD (default: from the legislators file's name)",
+    )
+    sub.add_parser(
+        "import-places",
+        help="make content/places.tsv (ZIP codes, counties, cities) from the zipcodes package",
+    )
     sub.add_parser(
         "reload",
         help="validate the content, then make the running bot re-read it (SIGHUP)",
     )
+    letters = sub.add_parser(
+        "letters", help="the letters the campaign delivers: counts, export, delivered"
+    )
+    actions = letters.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("status", help="letters by week and language, and batches to deliver")
+    export_letters = actions.add_parser(
+        "export",
+        help="write the waiting letters as one batch: a PDF to print and a CSV manifest",
+    )
+    export_letters.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        help="letters confirmed on or after this day, YYYY-MM-DD (UTC)",
+    )
+    export_letters.add_argument(
+        "--batch", type=int, help="write the files of batch N again instead of a new batch"
+    )
+    export_letters.add_argument(
+        "--out", type=Path, required=True, help="directory to write the files in"
+    )
+    export_letters.add_argument(
+        "--paper", choices=("letter", "a4"), default="letter", help="page size (default: letter)"
+    )
+    delivered = actions.add_parser("delivered", help="record that a batch went to the office")
+    delivered.add_argument("--how", required=True, help='"by hand" or "by mail"')
+    delivered.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        help="the day it was delivered, YYYY-MM-DD (default: today)",
+    )
+    delivered.add_argument(
+        "--batch", type=int, help="which batch (needed when more than one waits)"
+    )
+    sub.add_parser(
+        "health",
+        help="check that the database answers and the content loads (no Telegram needed)",
+    )
+    backup = sub.add_parser(
+        "backup",
+        help="copy the database safely, even while the bot runs (SQLite's online backup)",
+    )
+    backup.add_argument(
+        "destination", type=Path, help="the copy's file name, or a directory to put it in"
+    )
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("outreach-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,11 +182,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_export(config, args.file))
     if args.command == "reload":
         return _reload(config)
+    if args.command == "letters":
+        return _letters(config, args)
     if args.command == "import-agreements":
         return _import_agreements(config, args.file, args.as_of)
+    if args.command == "import-places":
+        return _import_places(config)
+    if args.command == "import-congress":
+        return _import_congress(config, args.legislators, args.offices, args.zips, args.as_of)
     if args.command == "link":
         return _link(config, args.bot, args.source, args.journey, args.png)
-    configure_logging(config.log_level, secrets=(config.token, config.webhook_secret))
+    if args.command == "health":
+        return _health(config)
+    if args.command == "backup":
+        return _backup(config, args.destination)
+    secrets = (config.token, config.webhook_secret)
+    configure_logging(config.log_level, secrets=secrets)
     command, lang = args.command, getattr(args, "lang", None)
     webhook = bool(getattr(args, "webhook", False) or config.webhook_url)
     if command == "run" and webhook and not config.webhook_url:
@@ -112,28 +206,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run" and not config.token:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             print(
-                "outreach-bot: TELEGRAM_BOT_TOKEN is not set "
-                "(use `outreach-bot chat` to try the bot)",
+                "outreach-bot: TELEGRAM_BOT_TOKEN is not set, so there is no Telegram bot to "
+                "serve.\n"
+                "  To serve Telegram: create a bot with @BotFather, then run "
+                "TELEGRAM_BOT_TOKEN=<its token> outreach-bot run\n"
+                "  To try the bot first, without Telegram: outreach-bot chat",
                 file=sys.stderr,
             )
             return EXIT_USAGE
         print("TELEGRAM_BOT_TOKEN is not set: opening the terminal chat instead (no network).")
         command = "chat"
+    log_file = None
+    if command == "chat":
+        # The chat is a conversation: the bot's and the libraries' logs go to a file instead.
+        log_file = chat_log_file(config)
+        try:
+            configure_logging(config.log_level, secrets=secrets, log_file=log_file)
+        except OSError as exc:
+            logging.getLogger().handlers.clear()
+            logging.getLogger().addHandler(logging.NullHandler())
+            print(f"(the bot's log is off: cannot write {log_file}: {exc.strerror})")
+            log_file = None
     content = _load_content_or_explain(config)
     if content is None:
         return EXIT_USAGE
     try:
         if command == "chat":
-            return _chat(config, content, lang)
+            return _chat(config, content, lang, log_file)
         return _run(config, content, webhook)
     except StorageError as exc:
         print(f"outreach-bot: database problem: {exc}", file=sys.stderr)
         return 1
 
 
+def chat_log_file(config: Config) -> Path:
+    """Where the terminal chat writes the bot's log: beside the database."""
+    return config.db_path.with_name(config.db_path.stem + ".chat.log")
+
+
 def _check_content(directory: Path, recipient_email: str) -> int:
     """Print every problem; exit 1 on any error, 0 with warnings only."""
-    content, problems = check_content(directory, date.today(), recipient_email)
+    content, problems = check_content(directory, date.today(), recipient_email, deep=True)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
@@ -162,7 +275,8 @@ async def _stats(config: Config) -> int:
 
 
 async def _export(config: Config, target: Path) -> int:
-    """Write the CSV next to its destination first, then move it: no half-written file."""
+    """Write the CSV next to its destination first, then move it: no half-written file, and
+    the file is readable by its owner only."""
     from bot.export import export_pledges_csv
 
     storage = await _open_existing(config)
@@ -174,7 +288,11 @@ async def _export(config: Config, target: Path) -> int:
         else:
             partial = target.with_name(target.name + ".partial")
             try:
-                with partial.open("w", encoding="utf-8", newline="") as out:
+                # The names of supporters: readable by the file's owner only (mode 0600), like
+                # the database, from the moment the file exists.
+                partial.unlink(missing_ok=True)
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
                     rows = await export_pledges_csv(storage, out)
                 partial.replace(target)
             except OSError as exc:
@@ -185,6 +303,41 @@ async def _export(config: Config, target: Path) -> int:
     finally:
         await storage.close()
     return 0
+
+
+def _letters(config: Config, args: argparse.Namespace) -> int:
+    """``outreach-bot letters status|export|delivered``."""
+    from bot.cli_letters import delivered, export, status
+
+    if args.action == "status":
+        return asyncio.run(_with_storage(config, status))
+    if args.action == "delivered":
+        how, day, batch = args.how, args.date or datetime.now(UTC).date(), args.batch
+        return asyncio.run(_with_storage(config, lambda s: delivered(s, how, day, batch)))
+    if (args.since is None) == (args.batch is None):
+        print("outreach-bot: give --since DATE (a new batch) or --batch N", file=sys.stderr)
+        return EXIT_USAGE
+    content = _load_content_or_explain(config)
+    if content is None:
+        return EXIT_USAGE
+    since, batch, out, paper = args.since, args.batch, args.out, args.paper
+    return asyncio.run(
+        _with_storage(config, lambda s: export(s, content, since, batch, out, paper))
+    )
+
+
+async def _with_storage(config: Config, run: Callable[[Storage], Awaitable[int]]) -> int:
+    """Run ``run`` on the existing database, closing it afterwards; 1 if there is none."""
+    storage = await _open_existing(config)
+    if storage is None:
+        return 1
+    try:
+        return await run(storage)
+    except StorageError as exc:
+        print(f"outreach-bot: database problem: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await storage.close()
 
 
 async def _open_existing(config: Config) -> Storage | None:
@@ -234,6 +387,17 @@ def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
     from bot.content.loader import AGREEMENTS_FILE
 
     target = config.content_dir / AGREEMENTS_FILE
+    if installed_location(config.content_dir) is not None:
+        print(
+            f"outreach-bot: the content in use, {config.content_dir}, was installed with the "
+            "bot: an upgrade replaces it, so nothing is written there.\n"
+            "  Copy it to a directory of your own, point OUTREACH_CONTENT at the copy and "
+            "import again:\n"
+            f'    cp -r "{config.content_dir}" content && export OUTREACH_CONTENT="$PWD/content"',
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print(f"importing into the content directory in use: {config.content_dir}")
     try:
         imported = import_agreements(xlsx, target, as_of)
     except ImportProblem as exc:
@@ -246,25 +410,104 @@ def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
     return 0
 
 
-def pid_file(config: Config) -> Path:
-    """Where a running bot writes its process id, next to its database."""
-    return config.db_path.with_name(config.db_path.name + ".pid")
+def _import_places(config: Config) -> int:
+    """Make the places file from the zipcodes package; on any error nothing is written."""
+    from bot.places import PLACES_FILE, PlacesError, import_places
+
+    target = config.content_dir / PLACES_FILE
+    try:
+        imported = import_places(target)
+    except PlacesError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        print(f"outreach-bot: {target} was not changed", file=sys.stderr)
+        return 1
+    print(
+        f"read {imported.records:,} ZIP records from {imported.source}; "
+        f"{imported.unresolved:,} ZIP code(s) in use have no county and are left out"
+    )
+    print(
+        f"wrote {imported.zip_codes:,} ZIP codes, {imported.counties:,} counties and "
+        f"{imported.cities:,} city names to {target}"
+    )
+    print("run `outreach-bot reload` to serve them from a running bot")
+    return 0
+
+
+def _import_congress(
+    config: Config, legislators: Path, offices: Path, zips: Path, as_of: date | None
+) -> int:
+    """Import the Congress data into the content directory; on any error nothing is written."""
+    from bot.congress.files import MEMBERS_FILE, ZIPS_FILE, CongressFileError
+    from bot.congress.importer import import_congress, summary
+
+    targets = f"{config.content_dir / MEMBERS_FILE} and {ZIPS_FILE}"
+    try:
+        report = import_congress(legislators, offices, zips, config.content_dir, as_of)
+    except CongressFileError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        print(f"outreach-bot: {targets} were not changed", file=sys.stderr)
+        return 1
+    print(summary(report))
+    print(
+        f"wrote {len(report.data.members)} members and {len(report.data.zips):,} ZIP codes "
+        f"as of {report.data.as_of} to {targets}"
+    )
+    print("run `outreach-bot reload` to serve them from a running bot")
+    return 0
 
 
 def _reload(config: Config) -> int:
-    """Check the content first; then signal the running bot, which re-reads it itself."""
+    """Check the content first; then signal the running bot, which re-reads it itself. Only
+    a bot holding the database's lock, and ready for SIGHUP, is ever signalled."""
+    from bot.instance import NotRunning, running_bot
+
     status = _check_content(config.content_dir, config.recipient_email)
     if status != 0:
         print("outreach-bot: the running bot keeps its current content", file=sys.stderr)
         return status
-    path = pid_file(config)
     try:
-        pid = int(path.read_text(encoding="ascii").strip())
+        pid = running_bot(config.db_path)
         os.kill(pid, signal.SIGHUP)
-    except (OSError, ValueError):
-        print(f"outreach-bot: no running bot found ({path})", file=sys.stderr)
+    except (NotRunning, OSError) as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
         return 1
-    print(f"asked the bot (process {pid}) to reload its content")
+    print(
+        f"asked the bot (process {pid}) to re-read its content directory (the one checked "
+        "above, if it runs with the same OUTREACH_CONTENT)"
+    )
+    return 0
+
+
+def _health(config: Config) -> int:
+    """For a container's health check: the database answers and the content loads."""
+    healthy = True
+    try:
+        print(check_database(config.db_path))
+    except StorageError as exc:
+        print(f"unhealthy: {exc}")
+        healthy = False
+    content, problems = check_content(config.content_dir, date.today(), config.recipient_email)
+    if content is None:
+        errors = [str(p) for p in problems if p.severity == "error"]
+        print(f"unhealthy: {len(errors)} content error(s) in {config.content_dir}")
+        for error in errors[:3]:
+            print(f"  {error}")
+        healthy = False
+    else:
+        print(f"content OK: {len(content.facts)} facts in {config.content_dir}")
+    print("healthy" if healthy else "not healthy")
+    return 0 if healthy else 1
+
+
+def _backup(config: Config, destination: Path) -> int:
+    """Copy the database with SQLite's online backup API; the copy is readable only by its owner."""
+    try:
+        written = backup_database(config.db_path, destination)
+    except StorageError as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        return 1
+    size = written.stat().st_size
+    print(f"backed up {config.db_path} to {written} ({size:,} bytes, integrity checked)")
     return 0
 
 
@@ -284,21 +527,45 @@ def _load_content_or_explain(config: Config) -> Content | None:
     return content
 
 
-def _chat(config: Config, content: Content, lang: str | None = None) -> int:
+def _chat(
+    config: Config, content: Content, lang: str | None = None, log_file: Path | None = None
+) -> int:
     from bot.telegram.terminal import run_terminal_chat
 
-    return asyncio.run(run_terminal_chat(config, content, language_code=lang))
+    instance = _lock_database(config)
+    if instance is None:
+        return 1
+    try:
+        return asyncio.run(
+            run_terminal_chat(config, content, language_code=lang, log_file=log_file)
+        )
+    finally:
+        instance.release()
+
+
+def _lock_database(config: Config) -> InstanceLock | None:
+    """One bot per database: None (and why, on stderr) when another one is running on it."""
+    from bot.instance import AlreadyRunning, InstanceLock
+
+    try:
+        return InstanceLock.acquire(config.db_path)
+    except AlreadyRunning as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        return None
 
 
 def _run(config: Config, content: Content, webhook: bool) -> int:
     from telegram import Update
-    from telegram.error import InvalidToken
+    from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram.app import build_application
 
-    app = build_application(config, content, reload_on_sighup=True)
-    pid = pid_file(config)
-    pid.write_text(str(os.getpid()), encoding="ascii")
+    instance = _lock_database(config)
+    if instance is None:
+        return 1
+    app = build_application(config, content, reload_on_sighup=True, instance=instance)
+    refused = _RefusedToken()
+    logging.getLogger("telegram.ext").addFilter(refused)
     try:
         if webhook:
             # A secret per start is enough: the webhook is registered again at every start.
@@ -311,28 +578,69 @@ def _run(config: Config, content: Content, webhook: bool) -> int:
                 config.webhook_port,
                 path,
             )
-            app.run_webhook(
-                listen=config.webhook_listen,
-                port=config.webhook_port,
-                url_path=path,
-                webhook_url=config.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            from bot.telegram.webhook import CannotListen, serve_webhook
+
+            try:
+                asyncio.run(
+                    serve_webhook(
+                        app,
+                        listen=config.webhook_listen,
+                        port=config.webhook_port,
+                        url_path=path,
+                        webhook_url=config.webhook_url,
+                        secret=secret,
+                    )
+                )
+            except CannotListen as exc:
+                log.error("%s: stopped", exc)
+                return 1
         else:
             log.info("serving Telegram by long polling via %s", config.api_url)
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
-        log.error("Telegram refused the bot token (revoked?): stopped")
+        if not refused.said:
+            log.error(REFUSED_BY_TELEGRAM.format(why=""))
+        return 1
+    except TelegramError as exc:  # a start-up call kept failing for about a minute
+        log.error("Telegram's Bot API could not be reached at start-up (%s): stopped", exc)
         return 1
     finally:
-        pid.unlink(missing_ok=True)
+        instance.release()
         # When polling ended with an error (a refused token), python-telegram-bot skips its
         # shutdown: close the database here, or its worker thread keeps the process alive.
         storage = getattr(app.bot_data, "storage", None)
         if storage is not None:
             asyncio.run(storage.close())  # closing an already closed database does nothing
     return 0
+
+
+REFUSED_BY_TELEGRAM = (
+    "Telegram refused the bot token (TELEGRAM_BOT_TOKEN){why}: it is mistyped or was revoked; "
+    "copy it again from @BotFather. Stopped."
+)
+
+
+class _RefusedToken(logging.Filter):
+    """python-telegram-bot reports a refused token with two tracebacks: say it in one line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from telegram.error import InvalidToken
+
+        if record.exc_info is None or not isinstance(record.exc_info[1], InvalidToken):
+            return True
+        if self.said:
+            return False
+        refusal: BaseException = record.exc_info[1]
+        while isinstance(refusal.__cause__, InvalidToken):  # Telegram's own words come last
+            refusal = refusal.__cause__
+        record.msg, record.args = REFUSED_BY_TELEGRAM.format(why=f' ("{refusal}")'), None
+        record.exc_info, record.exc_text = None, None
+        self.said = True
+        return True
 
 
 def _redact_too(secret: Secret) -> None:

@@ -10,12 +10,18 @@ from __future__ import annotations
 import logging
 import os
 import re
+import site
+import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 
-BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content"
+# The repository's top-level content/ directory, installed as this package's data
+# (pyproject.toml maps it to bot/bundled_content): in a wheel, in site-packages; in an
+# editable install, the repository's own directory.
+BUNDLED_CONTENT_PACKAGE = "bot.bundled_content"
 
 
 class ConfigError(ValueError):
@@ -58,7 +64,12 @@ SETTINGS: tuple[Setting, ...] = (
         "outreach.sqlite3",
         "SQLite database file, created (mode 0600) if missing; relative to the working directory.",
     ),
-    Setting("OUTREACH_CONTENT", "the bundled `content/`", "Directory of the YAML content files."),
+    Setting(
+        "OUTREACH_CONTENT",
+        "the `content/` shipped in the package",
+        "Directory of the content files. The shipped one is read-only once installed: to edit "
+        "it or import ICE's list, copy it and point this variable at the copy.",
+    ),
     Setting("OUTREACH_ORGANIZERS", "(none)", "Comma-separated Telegram user ids of organizers."),
     Setting(
         "OUTREACH_DEFAULT_LANGUAGE",
@@ -81,6 +92,18 @@ SETTINGS: tuple[Setting, ...] = (
         "OUTREACH_DRAFT_RETENTION_DAYS",
         "30",
         "Days a comment draft is kept after it is completed (or last touched), then deleted.",
+    ),
+    Setting(
+        "OUTREACH_DELIVERY_RETENTION_DAYS",
+        "90",
+        "Days a finished broadcast keeps its list of recipients (one row per person, for its "
+        "report); then the rows become counts per outcome, with no user id.",
+    ),
+    Setting(
+        "OUTREACH_LETTER_RETENTION_DAYS",
+        "30",
+        "Days the campaign keeps a letter it delivered for a supporter (its text, name and "
+        "place) after the batch is marked delivered; then only a count is left, with no user id.",
     ),
     Setting(
         "OUTREACH_BROADCAST_RATE",
@@ -129,6 +152,8 @@ class Config:
     log_level: str
     recipient_email: str = ""
     draft_retention_days: int = 30
+    delivery_retention_days: int = 90
+    letter_retention_days: int = 30
     broadcast_rate: float = 25.0
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
@@ -146,6 +171,39 @@ class Config:
 
     def is_organizer(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.organizers
+
+
+def bundled_content() -> Path:
+    """The content shipped with the bot, found with ``importlib.resources``."""
+    try:
+        found = resources.files(BUNDLED_CONTENT_PACKAGE)
+    except ModuleNotFoundError as exc:  # an editable install made before the content moved in
+        raise ConfigError(
+            "OUTREACH_CONTENT: not set, and this installation has no bundled content "
+            "(reinstall outreach-bot, or set OUTREACH_CONTENT to a content directory)"
+        ) from exc
+    if not isinstance(found, Path):  # e.g. imported from a zip archive
+        raise ConfigError(
+            f"OUTREACH_CONTENT: the bundled content is not a directory ({found}); "
+            "set OUTREACH_CONTENT to a content directory"
+        )
+    return found
+
+
+def installed_location(path: Path) -> Path | None:
+    """The site-packages directory ``path`` lies in, if it is part of an installed package.
+
+    Files there belong to the installer: an upgrade or a reinstall replaces them.
+    """
+    roots = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    roots.update(getattr(site, "getsitepackages", list)())
+    if site.ENABLE_USER_SITE:
+        roots.add(site.getusersitepackages())
+    resolved = path.resolve()
+    for root in sorted(roots):
+        if resolved.is_relative_to(Path(root).resolve()):
+            return Path(root)
+    return None
 
 
 def _organizers(raw: str) -> frozenset[int]:
@@ -200,7 +258,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(f"OUTREACH_DB: {db_raw!r} is a directory, not a database file")
 
     content_raw = env.get("OUTREACH_CONTENT", "").strip()
-    content_dir = Path(content_raw) if content_raw else BUNDLED_CONTENT
+    content_dir = Path(content_raw) if content_raw else bundled_content()
     if not content_dir.is_dir():
         raise ConfigError(f"OUTREACH_CONTENT: {str(content_dir)!r} is not a directory")
 
@@ -208,6 +266,16 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     if not retention_raw.isdigit() or not 1 <= int(retention_raw) <= 3650:
         raise ConfigError(
             f"OUTREACH_DRAFT_RETENTION_DAYS: {retention_raw!r} is not a number of days (1-3650)"
+        )
+    delivery_raw = env.get("OUTREACH_DELIVERY_RETENTION_DAYS", "90").strip() or "90"
+    if not delivery_raw.isdigit() or not 1 <= int(delivery_raw) <= 3650:
+        raise ConfigError(
+            f"OUTREACH_DELIVERY_RETENTION_DAYS: {delivery_raw!r} is not a number of days (1-3650)"
+        )
+    letter_raw = env.get("OUTREACH_LETTER_RETENTION_DAYS", "30").strip() or "30"
+    if not letter_raw.isdigit() or not 1 <= int(letter_raw) <= 3650:
+        raise ConfigError(
+            f"OUTREACH_LETTER_RETENTION_DAYS: {letter_raw!r} is not a number of days (1-3650)"
         )
     email = env.get("OUTREACH_RECIPIENT_EMAIL", "").strip()
     if email and not re.fullmatch(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}", email):
@@ -251,6 +319,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         log_level=level,
         recipient_email=email,
         draft_retention_days=int(retention_raw),
+        delivery_retention_days=int(delivery_raw),
+        letter_retention_days=int(letter_raw),
         broadcast_rate=rate,
         webhook_url=webhook_url,
         webhook_listen=env.get("OUTREACH_WEBHOOK_LISTEN", "127.0.0.1").strip() or "127.0.0.1",
@@ -294,12 +364,20 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: tuple[Secret, ...] = ()) -> None:
-    """Log to stderr, with secrets redacted.
+def configure_logging(
+    level: str, secrets: tuple[Secret, ...] = (), log_file: Path | None = None
+) -> None:
+    """Log to stderr (or to ``log_file``, created readable only by its owner), with secrets
+    redacted. Raises OSError if ``log_file`` cannot be written.
 
     httpx is kept at WARNING because its INFO lines contain request URLs, which contain the token.
     """
-    handler = logging.StreamHandler()
+    handler: logging.Handler
+    if log_file is None:
+        handler = logging.StreamHandler()
+    else:
+        os.close(os.open(log_file, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
+        handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()

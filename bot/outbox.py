@@ -11,6 +11,10 @@ safe across crashes live here:
   may not have arrived — and they are never sent again automatically;
 * a cancelled broadcast claims no further rows, so nothing more is sent once cancel returns.
 
+* a draft has no audience until the organizer picks one, and is confirmed only with the check of
+  the preview that was shown for its current message and audience (:func:`preview_check`):
+  a stale or forged "Send now" changes nothing.
+
 Broadcast statuses: ``draft`` → ``scheduled`` → ``sending`` → ``done``, or ``cancelled`` from
 any of the first three. Delivery statuses: ``pending`` → ``sending`` → ``delivered`` |
 ``blocked`` | ``failed`` | ``unknown`` | ``skipped`` (or back to ``pending`` after a 429).
@@ -18,6 +22,8 @@ any of the first three. Delivery statuses: ``pending`` → ``sending`` → ``del
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -35,6 +41,7 @@ _SOURCE_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a deep-link source cod
 FINAL_STATUSES: Final = frozenset({"delivered", "blocked", "failed", "unknown", "skipped"})
 MARKABLE: Final = FINAL_STATUSES | {"pending"}
 UNKNOWN_AFTER_CRASH: Final = "interrupted: the bot stopped during this send"
+CHECK_LENGTH: Final = 12  # hex digits of a preview check: it fits in callback data
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +114,7 @@ class Broadcast:
     from_chat_id: int
     message_id: int
     kind: str
-    audience: str
+    audience: str | None  # None until the organizer picks one
     status: str
     scheduled_at: int | None
     created_at: int
@@ -115,12 +122,25 @@ class Broadcast:
     finished_at: int | None
     progress_chat_id: int | None
     progress_message_id: int | None
+    preview_audience: str | None = None  # the audience of the last preview shown
 
 
 _BROADCAST_COLUMNS: Final = (
     "id, organizer_id, from_chat_id, message_id, kind, audience, status, scheduled_at,"
-    " created_at, started_at, finished_at, progress_chat_id, progress_message_id"
+    " created_at, started_at, finished_at, progress_chat_id, progress_message_id,"
+    " preview_audience"
 )
+
+
+def preview_check(broadcast: Broadcast) -> str | None:
+    """A short fingerprint of what a preview shows — this draft, its message and its audience —
+    carried by the preview's buttons; None while the draft has no audience."""
+    if broadcast.audience is None:
+        return None
+    shown = (
+        f"{broadcast.id}\n{broadcast.from_chat_id}\n{broadcast.message_id}\n{broadcast.audience}"
+    )
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:CHECK_LENGTH]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,28 +180,54 @@ class Outbox:
         from_chat_id: int,
         message_id: int,
         kind: str,
-        audience: Audience | str,
+        audience: Audience | str | None = None,
     ) -> int:
-        """A new broadcast in status 'draft' that will copy the given message; returns its id."""
-        parsed = _audience(audience)
+        """A new broadcast in status 'draft' that will copy the given message; returns its id.
+
+        It has no audience (None) until one is given here or with :meth:`set_audience`.
+        """
+        text = None if audience is None else _audience(audience).text
         async with self._storage.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO broadcasts (organizer_id, from_chat_id, message_id, kind, audience,"
                 " status, created_at) VALUES (?, ?, ?, ?, ?, 'draft', ?)",
-                (organizer_id, from_chat_id, message_id, kind, parsed.text, self._storage.now()),
+                (organizer_id, from_chat_id, message_id, kind, text, self._storage.now()),
             )
             broadcast_id = cursor.lastrowid
         assert broadcast_id is not None
         return broadcast_id
 
     async def set_audience(self, broadcast_id: int, audience: Audience | str) -> bool:
-        """Change a draft's audience; False if it is no longer a draft."""
+        """Change a draft's audience (any preview shown before no longer counts); False if it
+        is no longer a draft."""
         parsed = _audience(audience)
         changed = await self._storage.write(
-            "UPDATE broadcasts SET audience = ? WHERE id = ? AND status = 'draft'",
+            "UPDATE broadcasts SET audience = ?, preview_audience = NULL"
+            " WHERE id = ? AND status = 'draft'",
             (parsed.text, broadcast_id),
         )
         return changed == 1
+
+    async def record_preview(self, broadcast_id: int, audience: Audience | str) -> str | None:
+        """Record that the organizer was shown the draft's message for ``audience``; return the
+        check its buttons carry. None, recording nothing, unless it is a draft with exactly
+        that audience."""
+        parsed = _audience(audience)
+        async with self._storage.transaction() as conn:
+            await conn.execute(
+                "UPDATE broadcasts SET preview_audience = audience"
+                " WHERE id = ? AND status = 'draft' AND audience = ?",
+                (broadcast_id, parsed.text),
+            )
+            row = await _one(
+                conn,
+                f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?",  # noqa: S608
+                (broadcast_id,),
+            )
+        broadcast = _broadcast(row) if row else None
+        if broadcast is None or broadcast.status != "draft" or broadcast.audience != parsed.text:
+            return None
+        return preview_check(broadcast)
 
     async def latest_draft(self, organizer_id: int) -> Broadcast | None:
         """The organizer's newest broadcast still being composed, if any."""
@@ -192,11 +238,26 @@ class Outbox:
         )
         return _broadcast(row) if row else None
 
+    async def discard_draft(self, broadcast_id: int) -> bool:
+        """Delete one unconfirmed broadcast; False if it is not a draft (any more)."""
+        changed = await self._storage.write(
+            "DELETE FROM broadcasts WHERE id = ? AND status = 'draft'", (broadcast_id,)
+        )
+        return changed == 1
+
     async def discard_drafts(self, organizer_id: int) -> int:
         """Delete the organizer's unconfirmed broadcasts; return how many."""
         return await self._storage.write(
             "DELETE FROM broadcasts WHERE organizer_id = ? AND status = 'draft'", (organizer_id,)
         )
+
+    async def authored(self, organizer_id: int) -> tuple[int, int | None]:
+        """How many broadcasts the organizer created, and when the last one was (for /mydata)."""
+        row = await self._storage.fetchone(
+            "SELECT COUNT(*), MAX(created_at) FROM broadcasts WHERE organizer_id = ?",
+            (organizer_id,),
+        )
+        return (int(row[0]), row[1]) if row else (0, None)
 
     async def count_audience(self, audience: Audience | str) -> int:
         """How many users the audience would reach now (subscribed and reachable only)."""
@@ -209,26 +270,33 @@ class Outbox:
 
     # -- starting, stopping ---------------------------------------------------------------------
 
-    async def confirm(self, broadcast_id: int, scheduled_at: int | None) -> bool:
+    async def confirm(self, broadcast_id: int, scheduled_at: int | None, check: str) -> bool:
         """Confirm a draft: send now (its recipients become pending rows) or at ``scheduled_at``.
 
-        False, changing nothing, if the broadcast is not a draft (already confirmed, running,
-        finished or cancelled): confirming twice neither duplicates nor restarts anything.
+        ``check`` is what the preview's button carries: the draft must still have the message
+        and audience that preview showed, and that preview must be the one last recorded.
+        False, changing nothing, otherwise, or if the broadcast is not a draft (already
+        confirmed, running, finished or cancelled): confirming twice neither duplicates nor
+        restarts anything.
         """
         now = self._storage.now()
         async with self._storage.transaction() as conn:
             row = await _one(
-                conn, "SELECT status, audience FROM broadcasts WHERE id = ?", (broadcast_id,)
+                conn,
+                f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?",  # noqa: S608
+                (broadcast_id,),
             )
-            if row is None or row[0] != "draft":
+            broadcast = _broadcast(row) if row else None
+            if broadcast is None or not _previewed_as(broadcast, check):
                 return False
+            assert broadcast.audience is not None
             if scheduled_at is not None:
                 await conn.execute(
                     "UPDATE broadcasts SET status = 'scheduled', scheduled_at = ? WHERE id = ?",
                     (scheduled_at, broadcast_id),
                 )
                 return True
-            await _materialise(conn, broadcast_id, str(row[1]), now)
+            await _materialise(conn, broadcast_id, broadcast.audience, now)
         return True
 
     async def due_scheduled(self, now: int) -> list[int]:
@@ -260,7 +328,10 @@ class Outbox:
         False if there was nothing to stop (unknown, finished or already cancelled).
         """
         changed = await self._storage.write(
-            "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
+            # The chat the message was copied from is dropped once its organizer has used
+            # /forget (author 0): nothing needs it any more.
+            "UPDATE broadcasts SET status = 'cancelled', finished_at = ?,"
+            " from_chat_id = CASE WHEN organizer_id = 0 THEN 0 ELSE from_chat_id END"
             " WHERE id = ? AND status IN ('draft', 'scheduled', 'sending')",
             (self._storage.now(), broadcast_id),
         )
@@ -269,8 +340,9 @@ class Outbox:
     async def finish(self, broadcast_id: int) -> bool:
         """A sending broadcast is done; False if it was not sending (e.g. cancelled)."""
         changed = await self._storage.write(
-            "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ?"
-            " AND status = 'sending'",
+            "UPDATE broadcasts SET status = 'done', finished_at = ?,"
+            " from_chat_id = CASE WHEN organizer_id = 0 THEN 0 ELSE from_chat_id END"
+            " WHERE id = ? AND status = 'sending'",
             (self._storage.now(), broadcast_id),
         )
         return changed == 1
@@ -373,10 +445,35 @@ class Outbox:
             (UNKNOWN_AFTER_CRASH, self._storage.now(), broadcast_id),
         )
 
+    async def expire_deliveries(self, finished_before: int) -> int:
+        """Broadcasts finished (done or cancelled) before ``finished_before`` keep their report
+        but not their recipients: their delivery rows become counts per status, with no user
+        id. Returns how many rows went; one transaction."""
+        async with self._storage.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO delivery_counts (broadcast_id, status, count)"
+                " SELECT d.broadcast_id, d.status, COUNT(*) FROM deliveries AS d"
+                " JOIN broadcasts AS b ON b.id = d.broadcast_id"
+                " WHERE b.status IN ('done', 'cancelled') AND b.finished_at < ?"
+                " GROUP BY d.broadcast_id, d.status"
+                " ON CONFLICT (broadcast_id, status) DO UPDATE SET count = count + excluded.count",
+                (finished_before,),
+            )
+            cursor = await conn.execute(
+                "DELETE FROM deliveries WHERE broadcast_id IN (SELECT id FROM broadcasts"
+                " WHERE status IN ('done', 'cancelled') AND finished_at < ?)",
+                (finished_before,),
+            )
+            return max(cursor.rowcount, 0)
+
     async def report(self, broadcast_id: int) -> Report:
-        """Delivery counts by status, in one query."""
+        """Delivery counts by status, in one query: the rows still kept, and the counts of the
+        rows past their retention period."""
         rows = await self._storage.fetchall(
-            "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status",
+            "SELECT status, SUM(n) FROM ("
+            " SELECT status, COUNT(*) AS n FROM deliveries WHERE broadcast_id = ?1 GROUP BY status"
+            " UNION ALL SELECT status, count FROM delivery_counts WHERE broadcast_id = ?1"
+            ") GROUP BY status",
             (broadcast_id,),
         )
         counts = {str(row[0]): int(row[1]) for row in rows}
@@ -416,5 +513,17 @@ async def _materialise(
     )
 
 
+def _previewed_as(broadcast: Broadcast, check: str) -> bool:
+    """A draft whose current message and audience are those of the last preview shown, which
+    is the preview ``check`` comes from."""
+    expected = preview_check(broadcast)
+    return (
+        broadcast.status == "draft"
+        and expected is not None
+        and broadcast.preview_audience == broadcast.audience
+        and hmac.compare_digest(expected, check)
+    )
+
+
 def _broadcast(row: sqlite3.Row) -> Broadcast:
-    return Broadcast(*(row[i] for i in range(13)))
+    return Broadcast(*(row[i] for i in range(14)))

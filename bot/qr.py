@@ -3,15 +3,14 @@
 Drawn with segno (pure Python). Error correction is at least level M (15% of the symbol can be
 smudged or torn) and segno raises it for free when the data leaves room in the same symbol
 size. The image is black on white with the standard four-module quiet zone and says 300 dpi,
-so it prints at least two inches wide without any scaling by the print software.
+so it prints at least two inches wide without any scaling by the print software. segno is
+imported when a code is drawn, not when the bot starts.
 """
 
 from __future__ import annotations
 
 import io
 import math
-
-import segno
 
 MIN_WIDTH_PX = 600  # two inches at 300 dpi: a size phones scan from arm's length
 PRINT_DPI = 300
@@ -25,6 +24,8 @@ def qr_png(data: str, *, scale: int = 12, border: int = 4, min_width: int = MIN_
     the quiet zone in modules. Raises ValueError for empty data, data too long for a QR code, or
     a scale below 1, a negative border or a negative min_width.
     """
+    import segno
+
     if not data:
         raise ValueError("a QR code needs some data to encode")
     if scale < 1 or border < 0 or min_width < 0:

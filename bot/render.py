@@ -185,6 +185,29 @@ def split_letter(header: str, body: str, wrap: Callable[[str], str]) -> list[str
     return messages
 
 
+def pack_messages(blocks: list[str]) -> list[str]:
+    """Blocks of Telegram HTML, joined by blank lines into as few messages as fit, in order.
+
+    A block too long for one message is split between its lines (each line must be complete
+    HTML); nothing is cut, as long as no single line exceeds a message.
+    """
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        pieces = [block] if visible_length(block) <= MAX_MESSAGE else block.split("\n")
+        for index, piece in enumerate(pieces):
+            piece = fit_message(piece)  # only a line longer than a message: none is, today
+            separator = "\n" if index else "\n\n"
+            candidate = f"{current}{separator}{piece}" if current else piece
+            if current and visible_length(candidate) > MAX_MESSAGE:
+                messages.append(current)
+                candidate = piece
+            current = candidate
+    if current:
+        messages.append(current)
+    return messages
+
+
 def fit_message(text: str) -> str:
     """Guarantee a rendered text is within Telegram's limit (content checks make this rare)."""
     if visible_length(text) <= MAX_MESSAGE:

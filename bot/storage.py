@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,9 +22,27 @@ from pathlib import Path
 
 import aiosqlite
 
+log = logging.getLogger(__name__)
+
 
 class StorageError(Exception):
     """The database could not do what was asked (read-only, full, locked, corrupt)."""
+
+
+class CannotWrite(StorageError):
+    """The database refuses writes (a read-only file or file system, or a full disk); reading
+    still works."""
+
+
+_CANNOT_WRITE = ("SQLITE_READONLY", "SQLITE_FULL")  # with their extended codes
+
+
+def _storage_error(exc: sqlite3.Error) -> StorageError:
+    """The StorageError for an SQLite error: :class:`CannotWrite` when only writing fails."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(_CANNOT_WRITE):
+        return CannotWrite(str(exc))
+    return StorageError(str(exc))
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +190,130 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE users ADD COLUMN last_answer_id INTEGER",
         ),
     ),
+    Migration(
+        "0007_undecided_stories",
+        (
+            # A story that mentions a sensitive word is no longer stored until its sender keeps
+            # it. Drafts caught at that check held the story before anyone decided: drop it, and
+            # the guide asks for the sender's own words again.
+            "UPDATE drafts SET step = 'story', story = NULL WHERE step = 'story_check'",
+        ),
+    ),
+    Migration(
+        "0008_broadcast_previews",
+        (
+            # A broadcast has no audience until the organizer picks one (the column becomes
+            # nullable), and remembers the audience of the preview last shown: "Send now" needs
+            # the preview of exactly that message and audience. SQLite cannot relax NOT NULL in
+            # place, so both tables are rebuilt; deliveries first point at the new broadcasts,
+            # so dropping the old ones deletes nothing. Ids are never reused (AUTOINCREMENT):
+            # a button naming a discarded draft must not name the next one.
+            """
+            CREATE TABLE broadcasts_new (
+                id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+                organizer_id        INTEGER NOT NULL,  -- who created it; 0 once they /forget
+                from_chat_id        INTEGER NOT NULL,  -- the message to copy: its chat ...
+                message_id          INTEGER NOT NULL,  -- ... and id (copy_message)
+                kind                TEXT    NOT NULL,  -- text | photo
+                audience            TEXT,              -- NULL until picked | all | lang:es |
+                                                       -- state:TX | pledged_not_sent |
+                                                       -- source:CODE
+                status              TEXT    NOT NULL,  -- draft | scheduled | sending |
+                                                       -- cancelled | done
+                scheduled_at        INTEGER,           -- unix seconds, for scheduled ones
+                created_at          INTEGER NOT NULL,
+                started_at          INTEGER,
+                finished_at         INTEGER,
+                progress_chat_id    INTEGER,           -- the organizer's progress message
+                progress_message_id INTEGER,
+                preview_audience    TEXT               -- audience of the last preview shown
+            ) STRICT
+            """,
+            """
+            INSERT INTO broadcasts_new (id, organizer_id, from_chat_id, message_id, kind,
+                audience, status, scheduled_at, created_at, started_at, finished_at,
+                progress_chat_id, progress_message_id)
+            SELECT id, organizer_id, from_chat_id, message_id, kind,
+                CASE WHEN status = 'draft' THEN NULL ELSE audience END, status, scheduled_at,
+                created_at, started_at, finished_at, progress_chat_id, progress_message_id
+            FROM broadcasts
+            """,
+            """
+            CREATE TABLE deliveries_new (
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts_new (id) ON DELETE CASCADE,
+                user_id      INTEGER NOT NULL,
+                status       TEXT    NOT NULL,  -- pending | sending | delivered | blocked |
+                                                -- failed | unknown | skipped
+                error        TEXT,              -- Telegram's reason, for failed
+                updated_at   INTEGER NOT NULL,
+                PRIMARY KEY (broadcast_id, user_id)
+            ) STRICT, WITHOUT ROWID
+            """,
+            "INSERT INTO deliveries_new SELECT * FROM deliveries",
+            "DROP TABLE deliveries",
+            "DROP TABLE broadcasts",
+            # Renaming the parent rewrites the child's REFERENCES clause to the new name.
+            "ALTER TABLE broadcasts_new RENAME TO broadcasts",
+            "ALTER TABLE deliveries_new RENAME TO deliveries",
+            "CREATE INDEX deliveries_by_status ON deliveries (broadcast_id, status, user_id)",
+            "CREATE INDEX broadcasts_by_status ON broadcasts (status, scheduled_at)",
+            # Delivery rows past their retention period, counted per status with no user id:
+            # a broadcast's report outlives the list of who received it.
+            """
+            CREATE TABLE delivery_counts (
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+                status       TEXT    NOT NULL,
+                count        INTEGER NOT NULL,
+                PRIMARY KEY (broadcast_id, status)
+            ) STRICT, WITHOUT ROWID
+            """,
+        ),
+    ),
+    Migration(
+        "0009_campaign_letters",
+        (
+            # Letters the campaign delivers for its supporters (bot/deliveries.py). A batch is
+            # what organizers exported together and then delivered; it keeps the ids of the
+            # letters exported (no user id), so a letter its sender withdrew since can be named.
+            """
+            CREATE TABLE letter_batches (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                created_at   INTEGER NOT NULL,  -- when organizers exported it
+                first_at     INTEGER NOT NULL,  -- consent times of its first and last letters
+                last_at      INTEGER NOT NULL,
+                exported     TEXT    NOT NULL,  -- ids of the letters exported, comma-separated
+                count        INTEGER NOT NULL,  -- letters exported; once delivered, delivered
+                delivered_on TEXT,              -- YYYY-MM-DD, once delivered
+                how          TEXT,              -- hand | mail, once delivered
+                marked_at    INTEGER            -- when it was marked delivered
+            ) STRICT
+            """,
+            # One row per letter a supporter confirmed for delivery. Once delivered and past
+            # OUTREACH_LETTER_RETENTION_DAYS (or at the sender's /forget), only a count is left:
+            # no text, no name, no user id, the day of consent instead of the time.
+            """
+            CREATE TABLE campaign_letters (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- its reference on its page
+                user_id     INTEGER REFERENCES users (user_id) ON DELETE CASCADE,
+                language    TEXT    NOT NULL,
+                subject     TEXT,              -- exactly as shown to the sender
+                body        TEXT,
+                sign_name   TEXT,              -- as it is signed, if given
+                sign_place  TEXT,
+                consent_at  INTEGER NOT NULL,  -- when the sender confirmed this delivery
+                notify      INTEGER NOT NULL DEFAULT 0,  -- 1: tell the sender once delivered
+                notified_at INTEGER,
+                status      TEXT    NOT NULL DEFAULT 'queued',  -- queued | delivered
+                batch_id    INTEGER REFERENCES letter_batches (id)  -- once exported
+            ) STRICT
+            """,
+            # A supporter has at most one letter waiting: a count of letters is a count of people.
+            "CREATE UNIQUE INDEX campaign_letters_one_waiting ON campaign_letters (user_id)"
+            " WHERE status = 'queued'",
+            "CREATE INDEX campaign_letters_by_batch ON campaign_letters (batch_id, status)",
+            "CREATE INDEX campaign_letters_by_consent ON campaign_letters (status, consent_at)",
+        ),
+    ),
 )
 
 
@@ -241,7 +385,35 @@ SELECT_PLEDGE = (
 )
 
 
-def _utc_day(ts: float) -> str:
+# What /forget does before deleting every row with the user's id (each takes their user id):
+# a letter the campaign already delivered is out of the bot's hands, so it stays counted, as
+# the retention period would leave it — without text, name, user id or time of day.
+FORGET_FIRST = (
+    "UPDATE campaign_letters SET user_id = NULL, subject = NULL, body = NULL, sign_name = NULL,"
+    " sign_place = NULL, notify = 0, notified_at = NULL, consent_at = consent_at - consent_at"
+    " % 86400 WHERE user_id = ? AND status = 'delivered'",
+)
+
+# What /forget changes in the broadcasts an organizer created (each takes their user id).
+FORGET_ORGANIZER = (
+    "DELETE FROM broadcasts WHERE organizer_id = ? AND status = 'draft'",
+    # A finished broadcast no longer needs the chat its message was copied from.
+    "UPDATE broadcasts SET from_chat_id = 0"
+    " WHERE from_chat_id = ?1 AND status IN ('done', 'cancelled')",
+    "UPDATE broadcasts SET organizer_id = 0, progress_chat_id = NULL, progress_message_id = NULL"
+    " WHERE organizer_id = ?1",
+)
+
+
+# Adds to today's counter of an event: (day, event, lang, source, amount).
+COUNT_EVENT = (
+    "INSERT INTO daily_counts (day, event, lang, source, count) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (day, event, lang, source) DO UPDATE SET count = count + excluded.count"
+)
+
+
+def utc_day(ts: float) -> str:
+    """The UTC day of a unix time, as YYYY-MM-DD (the days of ``daily_counts``)."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
@@ -269,11 +441,14 @@ class Storage:
         try:
             await conn.execute("PRAGMA busy_timeout = 5000")
             await conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros, not just unlinked: /forget leaves no
+            # readable name or story in free pages.
+            await conn.execute("PRAGMA secure_delete = ON")
             if str(path) != ":memory:":
                 await conn.execute("PRAGMA journal_mode = WAL")
                 await conn.execute("PRAGMA synchronous = NORMAL")
             await storage._migrate()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, StorageError) as exc:
             await conn.close()
             raise StorageError(f"cannot prepare database {str(path)!r}: {exc}") from exc
         except BaseException:
@@ -294,9 +469,12 @@ class Storage:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StorageError(str(exc)) from exc
+                raise _storage_error(exc) from exc
             try:
                 yield self._conn
+            except sqlite3.Error as exc:
+                await self._rollback_quietly()
+                raise _storage_error(exc) from exc
             except BaseException:
                 await self._rollback_quietly()
                 raise
@@ -304,7 +482,24 @@ class Storage:
                 await self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 await self._rollback_quietly()
-                raise StorageError(str(exc)) from exc
+                raise _storage_error(exc) from exc
+
+    async def writable(self) -> bool:
+        """Whether the database takes writes now: False for a read-only file or file system.
+        Changes nothing (a write that touches no row, rolled back)."""
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    await self._conn.execute("UPDATE migrations SET name = name WHERE 0")
+                finally:
+                    await self._rollback_quietly()
+            except sqlite3.Error as exc:
+                error = _storage_error(exc)
+                if isinstance(error, CannotWrite):
+                    return False
+                raise error from exc
+        return True
 
     async def _rollback_quietly(self) -> None:
         # SQLite may already have rolled back by itself (it does on some errors, e.g. disk full).
@@ -333,7 +528,7 @@ class Storage:
                 cursor = await conn.execute(sql, params)
                 return cursor.rowcount
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     async def _fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
         try:
@@ -341,14 +536,14 @@ class Storage:
                 row: sqlite3.Row | None = await cursor.fetchone()
                 return row
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     async def _fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         try:
             async with self._conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
 
     # -- migrations -------------------------------------------------------------------------
 
@@ -402,7 +597,7 @@ class Storage:
                 async with conn.execute(SELECT_USER, (user_id,)) as cur:
                     row = await cur.fetchone()
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         assert row is not None
         return _user(row), is_new
 
@@ -435,7 +630,7 @@ class Storage:
                 async with conn.execute(SELECT_PLEDGE, (user_id,)) as cur:
                     row = await cur.fetchone()
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         assert row is not None
         return _pledge(row), is_new
 
@@ -512,6 +707,22 @@ class Storage:
             == 1
         )
 
+    async def last_message_id(self, chat_id: int) -> int:
+        """The highest message id of a private chat this database remembers (0 if none).
+
+        A chat the bot simulates itself (the terminal chat) numbers its messages after it, as
+        Telegram does, so an answer already taken (``claim_answer``) is never confused with a
+        new one.
+        """
+        row = await self._fetchone(
+            "SELECT MAX(id) FROM ("
+            " SELECT last_answer_id AS id FROM users WHERE user_id = ?"
+            " UNION ALL SELECT message_id FROM broadcasts WHERE from_chat_id = ?"
+            " UNION ALL SELECT progress_message_id FROM broadcasts WHERE progress_chat_id = ?)",
+            (chat_id, chat_id, chat_id),
+        )
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
     async def clear_step(self, user_id: int) -> None:
         """Forget any awaited answer; reads first so the common case takes no write lock."""
         if await self.get_step(user_id) is not None:
@@ -552,8 +763,11 @@ class Storage:
         )
         return changed == 1
 
-    async def reach(self, user_id: int, step: str, lang: str, source: str | None) -> bool:
-        """Count a funnel step once per draft (a daily counter with no user id)."""
+    async def reach(
+        self, user_id: int, step: str, lang: str, source: str | None, event: str | None = None
+    ) -> bool:
+        """Count a funnel step once per draft (a daily counter with no user id): the counter is
+        ``event``, by default ``funnel:<step>``; False if the draft had reached it already."""
         try:
             async with self.transaction() as conn:
                 async with conn.execute(
@@ -570,10 +784,10 @@ class Storage:
                     "INSERT INTO daily_counts (day, event, lang, source, count)"
                     " VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, event, lang, source)"
                     " DO UPDATE SET count = count + 1",
-                    (_utc_day(self.now()), f"funnel:{step}", lang, source or ""),
+                    (utc_day(self.now()), event or f"funnel:{step}", lang, source or ""),
                 )
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
         return True
 
     async def finish_draft(self, user_id: int, outcome: str) -> None:
@@ -640,30 +854,52 @@ class Storage:
         return data
 
     async def forget_user(self, user_id: int) -> bool:
-        """Delete every row about the user in every table, at once; False if there was none."""
+        """Delete every row about the user in every table, at once; False if there was none.
+
+        An organizer's unsent drafts go too, and the broadcasts they sent stay without their
+        id (author 0, no progress message; the chat the message was copied from only until a
+        scheduled or running one ends). Afterwards the write-ahead log is checkpointed and
+        truncated, so the deleted rows survive in no file (``secure_delete`` zeroes them in the
+        database itself). Aggregate counters carry no user id and stay.
+        """
         tables = await self._user_tables()
         deleted = 0
         try:
             async with self.transaction() as conn:
+                for statement in FORGET_FIRST:
+                    cursor = await conn.execute(statement, (user_id,))
+                    deleted += max(cursor.rowcount, 0)
                 for table in sorted(tables, key=lambda name: name == "users"):
                     cursor = await conn.execute(
                         f'DELETE FROM "{table}" WHERE user_id = ?',  # noqa: S608 - schema name
                         (user_id,),
                     )
                     deleted += max(cursor.rowcount, 0)
+                for statement in FORGET_ORGANIZER:
+                    cursor = await conn.execute(statement, (user_id,))
+                    deleted += max(cursor.rowcount, 0)
         except sqlite3.Error as exc:
-            raise StorageError(str(exc)) from exc
+            raise _storage_error(exc) from exc
+        await self._checkpoint()
         return deleted > 0
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it (after /forget)."""
+        async with self._lock:
+            try:
+                async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    busy = await cursor.fetchone()
+            except sqlite3.Error as exc:  # the deletion itself is committed: say so, go on
+                log.warning("write-ahead log not checkpointed after /forget: %s", exc)
+                return
+        if busy is not None and busy[0]:
+            log.warning("write-ahead log not fully checkpointed after /forget: a reader is open")
 
     # -- aggregate counters -------------------------------------------------------------------
 
-    async def count_event(self, event: str, lang: str, source: str | None) -> None:
-        """Add one to today's aggregate counter for ``event``; no user id is stored."""
-        await self._write(
-            "INSERT INTO daily_counts (day, event, lang, source, count) VALUES (?, ?, ?, ?, 1)"
-            " ON CONFLICT (day, event, lang, source) DO UPDATE SET count = count + 1",
-            (_utc_day(self.now()), event, lang, source or ""),
-        )
+    async def count_event(self, event: str, lang: str, source: str | None, amount: int = 1) -> None:
+        """Add ``amount`` to today's aggregate counter for ``event``; no user id is stored."""
+        await self._write(COUNT_EVENT, (utc_day(self.now()), event, lang, source or "", amount))
 
     async def event_totals(self, event: str) -> dict[str, int]:
         """Total count of ``event`` per source code ('' for none), over all days."""
@@ -712,9 +948,103 @@ def _pledge(row: sqlite3.Row) -> Pledge:
     return Pledge(user_id=row[0], number=row[1], first_name=row[2], state=row[3], pledged_at=row[4])
 
 
+# -- the database file as a whole (outreach-bot health and backup) ------------------------------
+# Synchronous on purpose: these run in their own short-lived command, beside a running bot.
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseHealth:
+    path: Path
+    applied: int  # migrations recorded in the database
+    known: int  # migrations this version of the bot has
+    users: int
+
+    def __str__(self) -> str:
+        return (
+            f"database OK: {self.path} ({self.users:,} user(s); "
+            f"{self.applied} of {self.known} migration(s) applied)"
+        )
+
+
+def check_database(path: Path) -> DatabaseHealth:
+    """Open the database read-only and make it answer; raise StorageError if it cannot.
+
+    Nothing is created or changed: a missing database is an error, not an empty one.
+    """
+    if not path.is_file():
+        raise StorageError(f"no database at {path} (the bot creates it when it first starts)")
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        ) as conn:
+            applied = {str(row[0]) for row in conn.execute("SELECT name FROM migrations")}
+            users = int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise StorageError(f"database {path}: {exc}") from exc
+    known = {m.name for m in MIGRATIONS}
+    newer = sorted(applied - known)
+    if newer:
+        raise StorageError(
+            f"database {path} was written by a newer version of the bot (migration {newer[0]})"
+        )
+    return DatabaseHealth(path=path, applied=len(applied), known=len(known), users=users)
+
+
+def backup_database(source: Path, target: Path) -> Path:
+    """Copy the database with SQLite's online backup API, safe while the bot writes to it.
+
+    The copy is one self-contained file (no ``-wal`` beside it), readable only by its owner,
+    checked with ``PRAGMA integrity_check``; it is written under a temporary name and renamed,
+    so ``target`` is never half-written. ``target`` may be a directory: the copy is then named
+    after the database and the time (UTC). Returns the path written.
+    """
+    if not source.is_file():
+        raise StorageError(f"no database at {source}")
+    if target.is_dir():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = target / f"{source.stem}-{stamp}{source.suffix or '.sqlite3'}"
+    if target.resolve() == source.resolve():
+        raise StorageError(f"{target} is the database itself")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.close(fd)
+        os.chmod(partial, 0o600)  # an old partial file keeps its mode otherwise
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {exc.strerror}") from exc
+    try:
+        with (
+            contextlib.closing(
+                sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
+            ) as src,
+            contextlib.closing(sqlite3.connect(partial)) as dst,
+        ):
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            (verdict,) = dst.execute("PRAGMA integrity_check").fetchone()
+            if verdict != "ok":
+                raise StorageError(f"the copy of {source} failed its integrity check: {verdict}")
+        with open(partial, "rb+") as copy:
+            os.fsync(copy.fileno())
+        os.replace(partial, target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot back up {source} to {target}: {exc}") from exc
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return target
+
+
 def _create_private_file(path: Path) -> None:
-    """Create the database file with mode 0600 so only its owner can read supporter data."""
+    """Create the database file with mode 0600 so only its owner can read supporter data; an
+    existing one (and its -wal and -shm files) readable by others is tightened, with a warning."""
     if path.exists():
+        for existing in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
+            _tighten(existing)
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -727,3 +1057,29 @@ def _create_private_file(path: Path) -> None:
     except OSError as exc:
         raise StorageError(f"cannot create database {str(path)!r}: {exc.strerror}") from exc
     os.close(fd)
+
+
+def _tighten(path: Path) -> None:
+    """Take away every permission of group and others from ``path``, saying so in the log."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if not mode & 0o077:
+        return
+    try:
+        path.chmod(mode & 0o700)
+    except OSError as exc:
+        log.warning(
+            "database file %s is readable by others (mode %o) and could not be made private: %s",
+            path,
+            mode,
+            exc.strerror,
+        )
+        return
+    log.warning(
+        "database file %s was readable by others (mode %o): now %o, for its owner only",
+        path,
+        mode,
+        mode & 0o700,
+    )

@@ -1,13 +1,16 @@
 """The importer of ICE's 287(g) spreadsheet and the agreements list (``bot.agreements``).
 
-The real sample (ICE's list of July 18, 2025, in ``shared/data`` beside the repository) is read
-by the importer and, separately, counted row by row with openpyxl's ordinary (not read-only)
-mode; broken spreadsheets are built here with openpyxl.
+The sample is ``tests/data/ice-287g-sample-2025-07-18.xlsx``: 40 real agreements from ICE's
+list of July 18, 2025, with the untidiness of ICE's file, written by
+``tests/data/make_ice_sample.py``. It is read by the importer and, separately, counted row by
+row with openpyxl's ordinary (not read-only) mode; broken spreadsheets are built here with
+openpyxl. ICE's whole list is checked by ``tests/test_ice_list.py`` when it is available.
 """
 
 from __future__ import annotations
 
 import logging
+import zipfile
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -31,54 +34,48 @@ from bot.agreements import (
     read_ice_xlsx,
     summary,
 )
+from tests.data import ICE_SAMPLE, data_rows, make_ice_sample
 
-SAMPLE_NAME = "ice-287g-participating-agencies-2025-07-18.xlsx"
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / SAMPLE_NAME
-SHIPPED = Path(__file__).resolve().parents[1] / "content" / "agreements.yaml"
-HEADER = [
-    "STATE",
-    "LAW ENFORCEMENT AGENCY",
-    "TYPE",
-    "COUNTY",
-    "SUPPORT TYPE",
-    "SIGNED",
-    "MOA",
-    "ADDENDUM",
-]
+SAMPLE_NAME = make_ice_sample.NAME
+SAMPLE = ICE_SAMPLE
+HEADER = make_ice_sample.HEADER
 
-# Per-state counts of the sample, verified by counting its rows (see test_state_counts_...).
+# The sample's figures, counted by hand from the rows of make_ice_sample.py (and checked again
+# against openpyxl's reading of the file in the tests below).
+SAMPLE_AGREEMENTS = 40
 VERIFIED_TOP_STATES = {
-    "FL": 309,
-    "TX": 118,
-    "GA": 31,
-    "SC": 28,
-    "VA": 28,
-    "PA": 27,
-    "AL": 23,
-    "TN": 23,
-    "NC": 22,
-    "OK": 17,
+    "FL": 15,
+    "AL": 4,
+    "TX": 4,
+    "NH": 3,
+    "VA": 3,
+    "GA": 2,
+    "LA": 2,
+    "UT": 2,
+    "AR": 1,
+    "IA": 1,
 }
-VERIFIED_MODELS = {"task_force": 415, "warrant_service": 300, "jail": 117}
+VERIFIED_MODELS = {"task_force": 25, "warrant_service": 10, "jail": 5}
+VERIFIED_KINDS = {"county": 24, "municipality": 6, "state": 10}
+VERIFIED_PENDING = 16
 STATE_OF_NAME = {
     "FLORIDA": "FL",
     "TEXAS": "TX",
     "GEORGIA": "GA",
-    "SOUTH CAROLINA": "SC",
     "VIRGINIA": "VA",
     "PENNSYLVANIA": "PA",
     "ALABAMA": "AL",
     "TENNESSEE": "TN",
-    "NORTH CAROLINA": "NC",
-    "OKLAHOMA": "OK",
     "NEW HAMPSHIRE": "NH",
-    "MAINE": "ME",
+    "LOUISIANA": "LA",
+    "IDAHO": "ID",
+    "IOWA": "IA",
 }
 
 
 @pytest.fixture(scope="module")
 def sample() -> Path:
-    assert SAMPLE.is_file(), f"ICE's sample spreadsheet is missing: {SAMPLE}"
+    assert SAMPLE.is_file(), f"the sample spreadsheet is missing: {SAMPLE}"
     return SAMPLE
 
 
@@ -90,11 +87,7 @@ def imported(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Agreemen
 
 @pytest.fixture(scope="module")
 def raw_rows(sample: Path) -> list[tuple[Any, ...]]:
-    """The sample's data rows as openpyxl's ordinary mode reads them (blank rows left out)."""
-    sheet = load_workbook(sample).active
-    assert sheet is not None
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    return [r for r in rows if any(v is not None for v in r)]
+    return data_rows(sample)
 
 
 def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
@@ -129,15 +122,51 @@ def row(**changes: Any) -> list[Any]:
     return list(values.values())
 
 
-# -- the real sample ---------------------------------------------------------------------------
+# -- the sample ---------------------------------------------------------------------------------
 
 
-def test_sample_has_832_agreements(
+def test_sample_file_is_what_its_script_writes(sample: Path, tmp_path: Path) -> None:
+    """The committed spreadsheet holds exactly the rows, links and blank rows of its script."""
+
+    def cells(path: Path) -> tuple[int, list[tuple[str, Any, str | None]]]:
+        sheet = load_workbook(path).active
+        assert sheet is not None
+        found = [
+            (c.coordinate, c.value, c.hyperlink.target if c.hyperlink else None)
+            for row in sheet.iter_rows()
+            for c in row
+            if c.value is not None or c.hyperlink is not None
+        ]
+        return sheet.max_row, found
+
+    fresh = tmp_path / SAMPLE_NAME
+    fresh.write_bytes(make_ice_sample.build())
+    assert cells(sample) == cells(fresh)
+
+
+def test_sample_is_as_untidy_as_ices_file(sample: Path, raw_rows: list[tuple[Any, ...]]) -> None:
+    """Blank styled rows at the end, shared strings, and MOA links stored as hyperlinks."""
+    sheet = load_workbook(sample).active
+    assert sheet is not None
+    assert sheet.max_row == 1 + SAMPLE_AGREEMENTS + make_ice_sample.BLANK_TRAILING_ROWS
+    assert len(raw_rows) == SAMPLE_AGREEMENTS
+    moa = [c for row in sheet.iter_rows(min_row=2) for c in row[6:7] if c.value is not None]
+    linked = [c for c in moa if c.hyperlink is not None]
+    assert {c.value for c in linked} == {"link", "link ", "link  "}
+    assert len(linked) == SAMPLE_AGREEMENTS - VERIFIED_PENDING
+    assert any(c.hyperlink.target.startswith("http://") for c in linked)
+    assert any("safelinks" in c.hyperlink.target for c in linked)
+    with zipfile.ZipFile(sample) as archive:
+        assert "xl/sharedStrings.xml" in archive.namelist()
+        assert b"inlineStr" not in archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_sample_has_every_agreement(
     imported: AgreementList, raw_rows: list[tuple[Any, ...]]
 ) -> None:
-    """Every one of the sample's 832 agreements is imported; blank trailing rows are not."""
-    assert len(raw_rows) == 832
-    assert len(imported) == 832
+    """Every one of the sample's agreements is imported; blank trailing rows are not."""
+    assert len(raw_rows) == SAMPLE_AGREEMENTS
+    assert len(imported) == SAMPLE_AGREEMENTS
     assert imported.as_of == "2025-07-18"
     assert "ICE" in imported.source and SAMPLE_NAME in imported.source
 
@@ -147,12 +176,12 @@ def test_state_counts_match_a_separate_count_of_the_rows(
 ) -> None:
     """Per-state totals equal the rows counted directly, for the top ten states and more."""
     raw = Counter(str(r[0]).strip() for r in raw_rows)
-    assert len(raw) == 40
+    assert len(raw) == 13
     for name, code in STATE_OF_NAME.items():
         assert imported.state_total(code) == raw[name], name
     top = dict(list(imported.counts_by_state().items())[:10])
     assert top == VERIFIED_TOP_STATES
-    assert sum(imported.counts_by_state().values()) == 832
+    assert sum(imported.counts_by_state().values()) == SAMPLE_AGREEMENTS
     assert imported.state_total("CA") == 0
 
 
@@ -160,6 +189,7 @@ def test_model_counts_match_a_separate_count_of_the_rows(
     imported: AgreementList, raw_rows: list[tuple[Any, ...]]
 ) -> None:
     """ "Task Force Model " with a trailing space is a task force agreement like the others."""
+    assert any(str(r[4]).endswith(" ") for r in raw_rows)
     raw = Counter(" ".join(str(r[4]).split()) for r in raw_rows)
     assert raw == {
         "Task Force Model": VERIFIED_MODELS["task_force"],
@@ -169,13 +199,13 @@ def test_model_counts_match_a_separate_count_of_the_rows(
     assert imported.counts_by_model() == VERIFIED_MODELS
 
 
-def test_kinds_are_mapped_from_type(imported: AgreementList) -> None:
+def test_kinds_are_mapped_from_type(
+    imported: AgreementList, raw_rows: list[tuple[Any, ...]]
+) -> None:
     """County, Municipality and State Agency become county, municipality and state."""
-    assert Counter(a.kind for a in imported.agreements) == {
-        "county": 582,
-        "municipality": 189,
-        "state": 61,
-    }
+    raw = Counter(str(r[2]) for r in raw_rows)
+    assert raw == {"County": 24, "Municipality": 6, "State Agency": 10}
+    assert Counter(a.kind for a in imported.agreements) == VERIFIED_KINDS
 
 
 def test_hillsborough_in_florida_and_new_hampshire_stay_apart(imported: AgreementList) -> None:
@@ -193,10 +223,10 @@ def test_link_pending_is_no_link_and_links_are_https_on_ice_gov(
 ) -> None:
     """ "link pending" gives no MOA link; every other MOA is an https link on ice.gov."""
     pending = sum("pending" in str(r[6]).lower() for r in raw_rows)
-    assert pending == 229
+    assert pending == VERIFIED_PENDING
     assert sum(a.moa_url is None for a in imported.agreements) == pending
     urls = [a.moa_url for a in imported.agreements if a.moa_url]
-    assert len(urls) == 832 - pending
+    assert len(urls) == SAMPLE_AGREEMENTS - pending
     assert all(u.startswith("https://www.ice.gov/doclib/287gMOA/") for u in urls)
 
 
@@ -233,7 +263,8 @@ def test_safe_link_and_http_link_in_the_sample(imported: AgreementList) -> None:
 
 
 def test_state_agencies_are_statewide_never_a_countys(imported: AgreementList) -> None:
-    """State agencies have no county ("#N/A"), except two ICE places; none counts for a county."""
+    """State agencies have no county ("#N/A", "N/A"), except two ICE places; none counts for a
+    county."""
     state_agencies = [a for a in imported.agreements if a.kind == "state"]
     placed = {(a.agency, a.county) for a in state_agencies if a.county is not None}
     assert placed == {
@@ -246,6 +277,8 @@ def test_state_agencies_are_statewide_never_a_countys(imported: AgreementList) -
         "Texas Office of the Attorney General",
     ]
     assert all(a.kind == "state" for s in ("FL", "VA", "ID") for a in imported.statewide(s))
+    assert [a.county for a in imported.statewide("IA")] == [None]
+    assert [a.county for a in imported.unplaced("LA")] == [None]  # "#NA"
 
 
 def test_sample_untidiness_is_tidied(imported: AgreementList) -> None:
@@ -293,19 +326,14 @@ def test_agreements_are_sorted_by_state_county_agency(imported: AgreementList) -
     assert keys == sorted(keys)
 
 
-def test_shipped_file_is_the_sample_imported(imported: AgreementList) -> None:
-    """content/agreements.yaml is exactly what importing the sample gives."""
-    assert load_agreements(SHIPPED) == imported
-
-
 def test_summary_prints_states_and_models(imported: AgreementList) -> None:
     """The summary table has a row per state and the totals per model."""
     text = summary(imported)
     assert "as of 2025-07-18" in text
     texas = next(line for line in text.splitlines() if line.startswith("TX  Texas"))
-    assert texas.split()[2:] == ["118", "25", "59", "34"]
+    assert texas.split()[2:] == ["4", "2", "2", "0"]
     total = text.splitlines()[-1]
-    assert total.split() == ["All", "832", "415", "300", "117"]
+    assert total.split() == ["All", "40", "25", "10", "5"]
 
 
 # -- broken spreadsheets -----------------------------------------------------------------------
@@ -503,7 +531,7 @@ def test_yaml_round_trip(imported: AgreementList, tmp_path: Path) -> None:
     assert "moa_url" in text.split("\n\n")[0]  # the format is explained in the header comment
     data = yaml.safe_load(text)
     assert data["as_of"] == "2025-07-18"
-    assert len(data["agreements"]) == 832
+    assert len(data["agreements"]) == SAMPLE_AGREEMENTS
     assert set(data["agreements"][0]) == {
         "state",
         "agency",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from bot.content import Content, load_content
 from bot.telegram.jobs import purge_old_drafts, send_due_reminders
+from bot.telegram.local_api import StoredMessage
 from tests.harness import (
     CONTENT_DIR,
     Harness,
@@ -134,6 +137,28 @@ async def test_full_guide_by_email(mail_bot: Harness, content_email: Content) ->
     }
 
 
+@pytest.mark.parametrize(
+    ("story", "whole"), [(None, True), ("Our children were born here. " * 20, False)]
+)
+async def test_the_send_screen_says_which_letter_the_links_carry(
+    mail_bot: Harness, content_email: Content, story: str | None, whole: bool
+) -> None:
+    """The links always carry a letter; the screen says "everything filled in" only when it is
+    the whole one, and names the short version otherwise."""
+    bot = mail_bot
+    await walk_to_preview(bot, content_email, story)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    send = bot.api.messages(bot.user_id)[-1]
+    body = parse_qs(urlparse(bot.buttons(send)[0]["url"]).query)["body"][0]
+    text = send.text or ""
+    assert ("everything filled in" in text) is whole
+    assert ("Short version of your letter:" in text) is not whole
+    if story is not None:
+        assert story.strip() in body, "the sender's own words are in the short version"
+    assert body.startswith(("Dear", "To the")) and len(body) > 300
+
+
 async def test_guide_in_spanish_by_post(bot: Harness, content: Content) -> None:
     """Without an e-mail address the guide offers the printable postal letter, in Spanish."""
     assert content.letter.channels.email == ""
@@ -219,15 +244,44 @@ async def test_story_too_long_is_refused_not_cut(bot: Harness, content: Content)
     assert db(bot, "SELECT story FROM drafts") == [("😀🌵🙏",)]
 
 
-async def test_sensitive_story_is_pointed_out(bot: Harness, content: Content) -> None:
-    """A story that mentions immigration status gets a gentle note: keep it or write again."""
+async def to_story(bot: Harness, content: Content) -> None:
     await bot.send("/comment")
     await bot.press("Start")
     await bot.press(next(iter(content.letter.roles.values())).label.en)
     await bot.press(next(iter(content.letter.talking_points.values())).label.en)
     await bot.press("Next ▶")
+
+
+def stored_anywhere(bot: Harness, text: str) -> list[str]:
+    """Every table, and the database's files on disk, that contain ``text``."""
+    found = []
+    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()  # noqa: S608 - schema
+            if text in repr(rows):
+                found.append(table)
+    path = bot.app.bot_data.config.db_path
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists() and text.encode() in file.read_bytes():
+            found.append(file.name)
+    return found
+
+
+SENSITIVE = "I am undocumented and my DACA expired"
+
+
+def shown(bot: Harness, message_id: int) -> StoredMessage:
+    """The message ``message_id`` as the user's screen shows it now."""
+    return next(m for m in bot.api.messages(bot.user_id) if m.message_id == message_id)
+
+
+async def test_sensitive_story_is_pointed_out(bot: Harness, content: Content) -> None:
+    """A story that mentions immigration status gets a gentle note: keep it or write again."""
+    await to_story(bot, content)
     check = await bot.send("My cousin is undocumented and afraid.")
     assert "undocumented" in (check.text or "") and "safer" in (check.text or "")
+    assert "My cousin is undocumented and afraid." in check.visible_text  # shown back
     again = await bot.press("My words")
     assert "your own words" in (again.text or "")
     await bot.send("My cousin is afraid to call the police.")
@@ -239,6 +293,88 @@ async def test_sensitive_story_is_pointed_out(bot: Harness, content: Content) ->
     kept = await bot.press("Keep it")
     assert "Your letter" in (kept.text or "")
     assert db(bot, "SELECT story FROM drafts") == [("Tengo DACA.",)]
+
+
+@pytest.mark.parametrize("then", ["My words", "Leave", "Back", "/comment", "/start"])
+async def test_flagged_story_is_not_stored_before_the_sender_keeps_it(
+    bot: Harness, content: Content, then: str
+) -> None:
+    """A flagged story is written nowhere — not the draft, not any table, not the database's
+    files — while the sender decides; writing again or leaving discards it for good."""
+    await to_story(bot, content)
+    check = await bot.send(SENSITIVE)
+    assert "DACA" in check.visible_text
+    assert stored_anywhere(bot, SENSITIVE) == []
+    if then.startswith("/"):
+        await bot.send(then)
+    else:
+        await bot.press(then)
+    if then == "My words":
+        await bot.press("Leave")
+    assert stored_anywhere(bot, SENSITIVE) == []
+    assert db(bot, "SELECT story FROM drafts") == [(None,)]
+    # The old check's "Keep it" now keeps nothing.
+    await bot.press_data("ckeep", message_id=check.message_id)
+    assert "no longer active" in (shown(bot, check.message_id).text or "")
+    assert stored_anywhere(bot, SENSITIVE) == []
+    # Resuming asks for the sender's own words again (or the reasons, after Back).
+    resumed = await bot.send("/comment")
+    assert ("why should 287(g) end" if then == "Back" else "your own words") in (resumed.text or "")
+
+
+async def test_only_the_latest_check_keeps_its_story(bot: Harness, content: Content) -> None:
+    """Typing another story replaces the one being checked: the first check's Keep is stale."""
+    await to_story(bot, content)
+    first = await bot.send(SENSITIVE)
+    second = await bot.send("Tengo TPS y miedo.")
+    assert "TPS" in (second.text or "")
+    await bot.press_data("ckeep", message_id=first.message_id)
+    assert "no longer active" in (shown(bot, first.message_id).text or "")
+    assert db(bot, "SELECT story FROM drafts") == [(None,)]
+    await bot.press_data("ckeep", message_id=second.message_id)
+    assert db(bot, "SELECT story FROM drafts") == [("Tengo TPS y miedo.",)]
+    assert stored_anywhere(bot, SENSITIVE) == []
+
+
+async def test_the_choice_survives_a_restart(tmp_path: Path, content: Content) -> None:
+    """The bot restarts while the sender decides: Keep it still keeps exactly what they typed."""
+    config = make_config(tmp_path)
+    first = await start_harness(config, content)
+    story = "Mi vecina no tiene papeles <y> tiene miedo\n\ndesde 2019 😀"
+    try:
+        await to_story(first, content)
+        check = await first.send(story)
+        assert "no tiene papeles" in (check.text or "")
+    finally:
+        await stop_harness(first)
+    second = await start_harness(config, content, api=first.api)
+    try:
+        assert stored_anywhere(second, "no tiene papeles") == []
+        after = await second.press("Keep it")
+        assert "sign your letter" in (after.text or "")
+        assert db(second, "SELECT story, step FROM drafts") == [(story, "sign_name")]
+    finally:
+        await stop_harness(second)
+
+
+async def test_a_check_telegram_no_longer_shows_asks_again(bot: Harness, content: Content) -> None:
+    """When Telegram no longer sends the check's text (a message older than 48 hours), Keep
+    says so and asks for the words again; nothing was ever stored."""
+    await to_story(bot, content)
+    check = await bot.send(SENSITIVE)
+    bot.api.call("deleteMessage", {"chat_id": bot.user_id, "message_id": check.message_id})
+    reply = await bot.press_data("ckeep", message_id=check.message_id)
+    assert "never saved it" in (reply.text or "") and "your own words" in (reply.text or "")
+    assert stored_anywhere(bot, SENSITIVE) == []
+
+
+async def test_rewriting_from_the_check_continues_the_guide(bot: Harness, content: Content) -> None:
+    """Writing the story again from its check goes on to the signature, not to the preview."""
+    await to_story(bot, content)
+    await bot.send(SENSITIVE)
+    await bot.press("My words")
+    nxt = await bot.send("Our town needs trust.")
+    assert "sign your letter" in (nxt.text or "")
 
 
 async def test_html_everywhere_is_escaped(bot: Harness, content: Content) -> None:
@@ -353,6 +489,58 @@ async def test_sent_cancels_the_reminder(bot: Harness, content: Content) -> None
     await bot.send("/comment")
     await bot.press_data("cout:sent")
     assert db(bot, "SELECT COUNT(*) FROM reminders") == [(0,)]
+
+
+def comments_sent(bot: Harness) -> int:
+    rows = db(bot, "SELECT COALESCE(SUM(count), 0) FROM daily_counts WHERE event = 'comment_sent'")
+    return int(rows[0][0])
+
+
+async def test_forged_presses_cannot_inflate_comments_sent(bot: Harness, content: Content) -> None:
+    """Forged "new letter" and "I sent it" presses, ten times over, count nothing; a real
+    letter counts once, and forging afterwards adds nothing."""
+    await bot.send("/start")
+    for _ in range(10):
+        await bot.press_data("cnew")
+        await bot.press_data("cout:sent")
+    assert comments_sent(bot) == 0 and "sent" not in funnel(bot)
+    assert db(bot, "SELECT COUNT(*) FROM drafts") == [(0,)]
+    await walk_to_preview(bot, content)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    await bot.press("I sent it")
+    for _ in range(10):
+        await bot.press_data("cnew")  # offered after a sent letter: a new draft, at the start
+        await bot.press_data("cout:sent")
+        await bot.press_data("cout:sent")
+    assert comments_sent(bot) == 1
+    counts = funnel(bot)
+    assert counts["sent"] == 1 and counts["sent"] <= counts["previewed"]
+    from bot.stats import collect_stats
+
+    stats = await collect_stats(bot.storage, datetime.now(UTC).date())
+    assert stats.comments_sent == 1
+
+
+async def test_sent_needs_the_preview(bot: Harness, content: Content) -> None:
+    """Jumping to the send step with forged presses, past the preview, cannot count "sent":
+    the funnel never shows more "sent" than "previewed"."""
+    await bot.send("/comment")
+    await bot.press_data("csafe")  # straight to the letter, never previewed
+    reply = await bot.press_data("cout:sent")
+    assert "no longer active" in (reply.text or "")
+    assert comments_sent(bot) == 0 and "sent" not in funnel(bot)
+    assert db(bot, "SELECT outcome, completed_at FROM drafts") == [(None, None)]
+
+
+async def test_a_new_letter_starts_only_where_it_is_offered(bot: Harness, content: Content) -> None:
+    """A forged "new letter" press in the middle of a draft is refused and changes nothing."""
+    await walk_to_preview(bot, content)
+    before = db(bot, "SELECT * FROM drafts")
+    reply = await bot.press_data("cnew")
+    assert "no longer active" in (reply.text or "")
+    assert db(bot, "SELECT * FROM drafts") == before
+    assert funnel(bot)["started"] == 1
 
 
 async def test_couldnt_keeps_the_draft(bot: Harness, content: Content) -> None:

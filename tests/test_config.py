@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BUNDLED_CONTENT, SETTINGS, ConfigError, RedactSecrets, Secret, load_config
+from bot.config import (
+    SETTINGS,
+    ConfigError,
+    RedactSecrets,
+    Secret,
+    bundled_content,
+    installed_location,
+    load_config,
+)
 
 TOKEN = "123456:SECRET-token-value"
 
@@ -17,13 +25,14 @@ def test_defaults() -> None:
     config = load_config({})
     assert not config.token
     assert config.db_path == Path("outreach.sqlite3")
-    assert config.content_dir == BUNDLED_CONTENT
+    assert config.content_dir == bundled_content()
     assert config.organizers == frozenset()
     assert config.default_language == "en"
     assert config.api_url == "https://api.telegram.org"
     assert config.base_url == "https://api.telegram.org/bot"
     assert config.base_file_url == "https://api.telegram.org/file/bot"
     assert config.log_level == "INFO"
+    assert (config.draft_retention_days, config.delivery_retention_days) == (30, 90)
 
 
 def test_values_are_read(tmp_path: Path) -> None:
@@ -37,8 +46,13 @@ def test_values_are_read(tmp_path: Path) -> None:
             "OUTREACH_DEFAULT_LANGUAGE": "ES",
             "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
             "OUTREACH_LOG_LEVEL": "debug",
+            "OUTREACH_DELIVERY_RETENTION_DAYS": " 365 ",
+            "OUTREACH_LETTER_RETENTION_DAYS": "7",
         }
     )
+    assert config.delivery_retention_days == 365
+    assert config.letter_retention_days == 7
+    assert load_config({}).letter_retention_days == 30
     assert config.token.value == TOKEN
     assert config.organizers == frozenset({42, 7})
     assert config.is_organizer(42) and not config.is_organizer(8) and not config.is_organizer(None)
@@ -59,6 +73,12 @@ def test_values_are_read(tmp_path: Path) -> None:
         ("OUTREACH_CONTENT", "/nonexistent/content"),
         ("TELEGRAM_BOT_TOKEN", "has space:abc"),
         ("TELEGRAM_BOT_TOKEN", "no-colon"),
+        ("OUTREACH_DELIVERY_RETENTION_DAYS", "0"),
+        ("OUTREACH_DELIVERY_RETENTION_DAYS", "forever"),
+        ("OUTREACH_DELIVERY_RETENTION_DAYS", "3651"),
+        ("OUTREACH_LETTER_RETENTION_DAYS", "0"),
+        ("OUTREACH_LETTER_RETENTION_DAYS", "-5"),
+        ("OUTREACH_LETTER_RETENTION_DAYS", "a month"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, value: str) -> None:
@@ -112,3 +132,24 @@ def test_settings_are_documented_in_readme() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for setting in SETTINGS:
         assert f"`{setting.name}`" in readme, setting.name
+
+
+def test_bundled_content_is_the_repositorys_content_directory() -> None:
+    """In a source checkout (an editable install) the shipped content is content/ itself,
+    found through the installed package, and it is not an installed location."""
+    repository_content = Path(__file__).resolve().parents[1] / "content"
+    assert bundled_content().resolve() == repository_content
+    assert installed_location(bundled_content()) is None
+
+
+def test_installed_location_knows_site_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory inside site-packages is part of an installation; anything else is not."""
+    site_packages = tmp_path / "lib" / "site-packages"
+    inside = site_packages / "bot" / "bundled_content"
+    inside.mkdir(parents=True)
+    paths = {"purelib": str(site_packages), "platlib": str(site_packages)}
+    monkeypatch.setattr("bot.config.sysconfig.get_paths", lambda: paths)
+    assert installed_location(inside) == site_packages
+    assert installed_location(tmp_path / "content") is None

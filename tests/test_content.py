@@ -538,6 +538,42 @@ def test_check_content_command_exit_codes(
     assert "error: facts.yaml:" in out and "facts[0].topic" in out
 
 
+# -- the places file ---------------------------------------------------------------------------
+
+
+def test_missing_or_foreign_places_file_is_an_error(content_copy: Path) -> None:
+    """Without places.tsv, or with a file of another format, the content is refused with a
+    message that says how to make the file."""
+    places = content_copy / "places.tsv"
+    text = places.read_text(encoding="utf-8")
+    places.unlink()
+    (error,) = errors_of(content_copy)
+    assert error.file == "places.tsv" and "outreach-bot import-places" in error.message
+    places.write_text(text.replace("format 1", "format 0", 1), encoding="utf-8")
+    (error,) = errors_of(content_copy)
+    assert (error.file, error.line) == ("places.tsv", 1)
+    assert "outreach-bot import-places" in error.message
+
+
+def test_places_file_is_read_on_first_use_and_checked_in_full_by_the_command(
+    content_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Loading the content reads only the places file's first line, so a broken line further
+    down surfaces at the first lookup; `check-content` reads every line and names it."""
+    from bot.places import PlacesError
+
+    places = content_copy / "places.tsv"
+    lines = places.read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines, 1) if line.startswith("77002\t"))
+    lines[number - 1] = "77002\tTX"
+    places.write_text("\n".join(lines), encoding="utf-8")
+    content = load_content(content_copy, TODAY)
+    with pytest.raises(PlacesError, match=f"line {number}: expected ZIP code, state"):
+        content.places.places_for_zip("77002")
+    assert cli_main(["check-content", str(content_copy)]) == 1
+    assert f"error: places.tsv:{number}: expected ZIP code, state" in capsys.readouterr().out
+
+
 # -- the letter ---------------------------------------------------------------------------------
 
 
@@ -561,6 +597,14 @@ def test_talking_point_needs_two_wordings(content_copy: Path) -> None:
     )
     problem = next(p for p in errors_of(content_copy) if "at least 2 variants" in p.message)
     assert problem.key == "talking_points[0].paragraphs.es"
+
+
+@pytest.mark.parametrize("word", ["in*documented", "*", "ab*", "  *"])
+def test_malformed_sensitive_word(content_copy: Path, word: str) -> None:
+    """A sensitive word may end in '*' (any ending), after at least 3 letters; nothing else."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["sensitive_words"]["es"].append(word))
+    problem = next(p for p in errors_of(content_copy) if "sensitive_words" in p.key)
+    assert problem.file == "letter.yaml" and problem.key.startswith("sensitive_words.es[")
 
 
 def test_role_missing_spanish_label(content_copy: Path) -> None:
@@ -607,3 +651,102 @@ def test_no_channel_at_all_is_an_error(content_copy: Path) -> None:
 
     edit_yaml(content_copy, "letter.yaml", no_channels)
     assert any("no channel" in p.message for p in errors_of(content_copy))
+
+
+# -- the channels: what each takes, and the campaign delivering letters -------------------------
+
+
+def test_shipped_channels_tell_what_each_takes(content: Content) -> None:
+    """The shipped content lets the campaign deliver letters, says to whom and how in both
+    languages without promising a date, and has a one-line summary for every channel."""
+    channels = content.letter.channels
+    assert channels.offered() == ("campaign", "postal")  # no public e-mail address, no form
+    campaign = channels.campaign
+    assert campaign is not None
+    for lang in LANGS:
+        assert "20528" in campaign.to.get(lang)
+        assert set(channels.summaries) == {"campaign", "email", "postal", "webform"}
+        assert all(summary.get(lang) for summary in channels.summaries.values())
+        assert channels.short_label.get(lang)
+    assert "can't promise a date" in campaign.how.en
+    assert "No podemos prometer una fecha" in campaign.how.es
+
+
+def test_campaign_delivery_without_spanish_how(content_copy: Path) -> None:
+    """channels.campaign.how without Spanish is an error naming the file, line and key."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["campaign"]["how"].pop("es"))
+    problem = next(p for p in errors_of(content_copy) if p.key == "channels.campaign.how")
+    assert problem.file == "letter.yaml" and "missing language 'es'" in problem.message
+    assert problem.line == line_of(content_copy, "letter.yaml", "how:", after="campaign:")
+
+
+def test_cover_page_placeholders_are_checked(content_copy: Path) -> None:
+    """The batch cover may use {count}, {first}, {last}, {campaign} and {office}; nothing else,
+    and the other campaign texts none at all."""
+    edit_yaml(
+        content_copy,
+        "letter.yaml",
+        lambda d: d["channels"]["campaign"]["cover"].update(en="{count} letters for {secretary}"),
+    )
+    problem = next(p for p in errors_of(content_copy) if "{secretary}" in p.message)
+    assert problem.key == "channels.campaign.cover.en"
+    assert "count, first, last" in problem.message
+    edit_yaml(
+        content_copy,
+        "letter.yaml",
+        lambda d: d["channels"]["campaign"].update(
+            cover={"en": "{count} letters", "es": "{count} cartas"},
+            summary={"en": "We deliver {count}", "es": "Entregamos"},
+        ),
+    )
+    problem = next(p for p in errors_of(content_copy) if "{count}" in p.message)
+    assert problem.key == "channels.campaign.summary.en" and "allowed: none" in problem.message
+
+
+def test_campaign_delivery_can_be_switched_off(content_copy: Path) -> None:
+    """enabled: false (or no campaign block) stops offering the campaign's delivery; a
+    non-boolean is an error."""
+    edit_yaml(
+        content_copy, "letter.yaml", lambda d: d["channels"]["campaign"].update(enabled=False)
+    )
+    content = load_content(content_copy, TODAY)
+    assert content.letter.channels.campaign is None
+    assert content.letter.channels.offered() == ("postal",)
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["campaign"].update(enabled="no"))
+    problem = next(p for p in errors_of(content_copy) if p.key == "channels.campaign.enabled")
+    assert problem.message == "expected true or false"
+
+
+def test_campaign_delivery_alone_is_a_channel(content_copy: Path) -> None:
+    """A campaign that only delivers letters itself (no e-mail, post or form) is valid."""
+
+    def campaign_only(data: Any) -> None:
+        data["channels"].pop("postal")
+        data["channels"]["webform"] = {"url": ""}
+
+    edit_yaml(content_copy, "letter.yaml", campaign_only)
+    assert load_content(content_copy, TODAY).letter.channels.offered() == ("campaign",)
+
+
+def test_an_offered_channel_needs_its_summary(content_copy: Path) -> None:
+    """A channel the guide offers must say what it takes; one not offered need not."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["postal"].pop("summary"))
+    problem = next(p for p in errors_of(content_copy) if "missing 'summary'" in p.message)
+    assert problem.key == "channels.postal"
+    assert problem.line == line_of(content_copy, "letter.yaml", "postal:", after="channels:")
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["postal"].update(address=[]))
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["webform"].pop("summary"))
+    assert load_content(content_copy, TODAY).letter.channels.summaries.keys() == {
+        "campaign",
+        "email",
+    }
+
+
+def test_configured_email_needs_the_short_label(content_copy: Path) -> None:
+    """With an e-mail address, the label of a link carrying the short letter is required."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["email"].pop("short_label"))
+    assert load_content(content_copy, TODAY).letter.channels.short_label.en == ""
+    content, problems = check_content(content_copy, TODAY, recipient_email="c@example.org")
+    assert content is None
+    problem = next(p for p in problems if "short_label" in p.message)
+    assert problem.key == "channels.email" and problem.severity == "error"

@@ -27,6 +27,8 @@ from tests.fakes.botapi_server import FakeBotApiServer
 from tests.harness import invalid_requests
 from tests.test_e2e import BotProcess
 
+pytestmark = pytest.mark.slow  # every test restarts the real process several times
+
 USER = 5550001
 ORGANIZER = 777000
 SUBSCRIBERS = range(1, 31)
@@ -441,6 +443,9 @@ def test_broadcast_survives_a_crash_after_every_step(
         assert step == "org_broadcast_message"
 
     def composed(bot: CrashingBot) -> None:
+        assert broadcasts(bot) == [("draft", None)] and deliveries(bot) == {}  # no audience yet
+
+    def previewed(bot: CrashingBot) -> None:
         assert broadcasts(bot) == [("draft", "all")] and deliveries(bot) == {}
 
     def mid_broadcast(bot: CrashingBot) -> None:
@@ -493,7 +498,7 @@ def test_broadcast_survives_a_crash_after_every_step(
         ),
         # The preview is the message itself (a copy), then the count and the buttons.
         Step(
-            "audience", tap(ORGANIZER, "Everyone subscribed"), "recipients right now", 2, composed
+            "audience", tap(ORGANIZER, "Everyone subscribed"), "recipients right now", 2, previewed
         ),
         Step("send now", send_now, "Sending", 0, mid_broadcast, quiet_restart=False),
         # The restart resumes the broadcast by itself: the rest goes out, then one report.
@@ -548,7 +553,11 @@ def type_then_crash_unconfirmed(bot: CrashingBot, text: str, answer: str) -> Non
     assert bot.process is not None
     bot.process.kill()
     bot.start()
-    server.wait_for(lambda api: not api.pending_updates(), what="the update delivered again")
+    server.wait_for(
+        lambda api: not api.pending_updates(),
+        timeout=START_TIMEOUT,  # the process starts again before it can take the update
+        what="the update delivered again",
+    )
 
 
 def test_typed_name_delivered_again_after_a_crash(

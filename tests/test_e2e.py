@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -15,6 +16,7 @@ import pytest
 
 from bot.content import Content
 from bot.telegram.local_api import LocalBotApi, StoredMessage
+from tests.data import ICE_SAMPLE
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.harness import CONTENT_DIR, TOKEN, invalid_requests
 
@@ -116,7 +118,8 @@ def test_start_topic_fact_and_question(
 
 
 def test_run_without_token_and_terminal_exits_2(tmp_path: Path) -> None:
-    """Without a token and without a terminal, `run` exits 2 with a one-line message."""
+    """Without a token and without a terminal, `run` exits 2 and says what to do in three
+    lines: set the token, or try the terminal chat."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
     env["OUTREACH_DB"] = str(tmp_path / "x.sqlite3")
     result = subprocess.run(
@@ -130,7 +133,31 @@ def test_run_without_token_and_terminal_exits_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert len(lines) == 3, result.stderr
+    assert "TELEGRAM_BOT_TOKEN is not set" in lines[0]
+    assert "@BotFather" in lines[1] and "TELEGRAM_BOT_TOKEN=" in lines[1]
+    assert "outreach-bot chat" in lines[2]
+    assert result.stdout == ""
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+@pytest.mark.parametrize(("status", "description"), [(401, "Unauthorized"), (404, "Not Found")])
+def test_token_telegram_refuses_is_one_line(
+    server: FakeBotApiServer, tmp_path: Path, status: int, description: str
+) -> None:
+    """A token Telegram refuses at start-up stops the bot with exit 1 and one line that names
+    the problem and Telegram's answer: no traceback."""
+    server.api.fail_next("getMe", status, description)
+    bot = BotProcess(server, tmp_path, OUTREACH_LOG_LEVEL="INFO")
+    code = bot.proc.wait(timeout=60)
+    bot.stop()
+    output = bot.output()
+    assert code == 1, output
+    problems = [line for line in output.splitlines() if " ERROR " in line]
+    assert len(problems) == 1, output
+    assert f'Telegram refused the bot token (TELEGRAM_BOT_TOKEN) ("{description}")' in problems[0]
+    assert "@BotFather" in problems[0]
+    assert "Traceback" not in output and TOKEN not in output
 
 
 def test_bad_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:
@@ -148,6 +175,34 @@ def test_bad_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "OUTREACH_DEFAULT_LANGUAGE" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "db", ["/proc/outreach.sqlite3", "/proc/self/status", "/sys/outreach.sqlite3"]
+)
+@pytest.mark.parametrize("command", ["run", "chat"])
+def test_database_under_proc_or_sys_is_a_clear_error(command: str, db: str) -> None:
+    """OUTREACH_DB on a kernel file system gets one clear line and status 1, no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env.update(
+        OUTREACH_DB=db,
+        OUTREACH_CONTENT=str(CONTENT_DIR),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL="http://127.0.0.1:9",
+    )
+    result = subprocess.run(
+        [*outreach_bot_command(), command],
+        env=env,
+        input="/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("outreach-bot:")]
+    assert len(errors) == 1 and "database problem" in errors[0] and db in errors[0], errors
 
 
 def test_invalid_content_refuses_to_start(tmp_path: Path) -> None:
@@ -200,7 +255,7 @@ def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> 
             assert conn.execute("SELECT COUNT(*) FROM subscriptions").fetchone() == (1,)
         api.user_message(USER, "/mydata", language_code="es")
         mydata = server.wait_for_message(USER, "Todo lo que este bot guarda")
-        assert "Ana" in (mydata.text or "") and "TX" in (mydata.text or "")
+        assert "Ana" in (mydata.text or "") and "Texas" in (mydata.text or "")
         api.user_message(USER, "/stop", language_code="es")
         server.wait_for_message(USER, "ya no recibirá novedades")
         with sqlite3.connect(db) as conn:
@@ -224,6 +279,7 @@ def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> 
     assert "Ana" not in output, "a supporter's name was logged"
 
 
+@pytest.mark.slow
 def test_comment_guide_survives_sigkill(
     server: FakeBotApiServer, tmp_path: Path, content: Content
 ) -> None:
@@ -371,6 +427,20 @@ def post_update(port: int, path: str, update: dict[str, object], secret: str | N
         return int(exc.code)
 
 
+def start_over_webhook(server: FakeBotApiServer, port: int, secret: str) -> None:
+    """Post /start to the bot's webhook as soon as it listens, and wait for the answer."""
+    start = server.api.user_message(USER, "/start")
+    status = 0
+    for _ in range(200):  # the server may still be binding its port: bounded retries
+        try:
+            status = post_update(port, "hook/abc", start, secret)
+            break
+        except OSError:
+            time.sleep(0.05)
+    assert status == 200
+    server.wait_for_message(USER, "Hi Ana!")
+
+
 def test_webhook_mode_checks_the_secret(server: FakeBotApiServer, tmp_path: Path) -> None:
     """`run --webhook` registers its URL with a secret, answers updates posted with it, and
     refuses updates without it."""
@@ -389,16 +459,7 @@ def test_webhook_mode_checks_the_secret(server: FakeBotApiServer, tmp_path: Path
             what="setWebhook",
         )
         assert api.webhook_secret_token == secret
-        start = api.user_message(USER, "/start")
-        status = 0
-        for _ in range(200):  # the server may still be binding its port: bounded retries
-            try:
-                status = post_update(port, "hook/abc", start, secret)
-                break
-            except OSError:
-                time.sleep(0.05)
-        assert status == 200
-        server.wait_for_message(USER, "Hi Ana!")
+        start_over_webhook(server, port, secret)
         before = len(api.sent)
         forged = api.user_message(USER, "/help")
         assert post_update(port, "hook/abc", forged, "wrong") == 403
@@ -414,6 +475,126 @@ def test_webhook_mode_checks_the_secret(server: FakeBotApiServer, tmp_path: Path
     output = bot.output()
     assert code == 0, output
     assert secret not in output and TOKEN not in output
+
+
+def post_raw(port: int, path: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST ``body`` as it is, with ``headers``; the HTTP status of the answer."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/{path}", data=body, headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def status_before_the_body(port: int, head: str, chunks: list[bytes] | None = None) -> int:
+    """Send a request's headers (and, if given, body chunks, without ending the body) and read
+    the status line: the server must answer without the rest of the body. A server that waited
+    for it would time out here."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
+        for chunk in chunks or []:
+            try:
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            except OSError:
+                break  # the server closed the connection: its answer is already on its way
+        answer = b""
+        while b"\r\n" not in answer:
+            received = sock.recv(4096)
+            assert received, "the connection closed without an answer"
+            answer += received
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_webhook_refuses_by_headers_and_caps_bodies(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """The webhook refuses a request by its headers before reading its body (a huge body without
+    the secret: 403; with it: 413), stops reading a chunked body past 1 MiB (413), answers a
+    body that is not JSON or not an update with 400, never logs a refused update's text, and
+    goes on serving genuine updates."""
+    port, secret = free_port(), "s3cret_token-456"
+    env = {
+        "OUTREACH_WEBHOOK_URL": "https://bot.example.test/hook/abc",
+        "OUTREACH_WEBHOOK_PORT": str(port),
+        "OUTREACH_WEBHOOK_SECRET": secret,
+    }
+    bot = BotProcess(server, tmp_path, **env)
+    api = server.api
+    json_headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    try:
+        server.wait_for(lambda a: bool(a.webhook_url), timeout=30, what="setWebhook")
+        start_over_webhook(server, port, secret)
+        huge = 95 * 1024 * 1024
+        head = "POST /hook/abc HTTP/1.1\nHost: bot\nContent-Type: application/json\n"
+        assert status_before_the_body(port, f"{head}Content-Length: {huge}\n") == 403
+        assert (
+            status_before_the_body(
+                port, f"{head}X-Telegram-Bot-Api-Secret-Token: wrong\nContent-Length: {huge}\n"
+            )
+            == 403
+        )
+        with_secret = f"{head}X-Telegram-Bot-Api-Secret-Token: {secret}\n"
+        assert status_before_the_body(port, f"{with_secret}Content-Length: {huge}\n") == 413
+        chunked = f"{with_secret}Transfer-Encoding: chunked\n"
+        assert status_before_the_body(port, chunked, [b" " * 65536] * 17) == 413
+        assert post_raw(port, "hook/abc", b"not json {", json_headers) == 400
+        assert post_raw(port, "hook/abc", b"\xff\xfe", json_headers) == 400
+        assert post_raw(port, "hook/abc", b"[1, 2]", json_headers) == 400
+        malformed = {
+            "update_id": 987654,
+            "message": {
+                "message_id": 1,
+                "date": "yesterday",
+                "chat": {"id": USER, "type": "private"},
+                "text": "my secret words",
+            },
+        }
+        body = json.dumps(malformed).encode()
+        assert post_raw(port, "hook/abc", body, json_headers) == 400
+        plain = {**json_headers, "Content-Type": "text/plain"}
+        update = json.dumps(api.user_message(USER, "/help")).encode()
+        assert post_raw(port, "hook/abc", update, plain) == 415
+        genuine = api.user_message(USER, "/language")
+        assert post_update(port, "hook/abc", genuine, secret) == 200
+        server.wait_for_message(USER, "Choose your language")
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output
+    assert "update 987654 is not a valid update (TypeError)" in output
+    assert "my secret words" not in output, "a refused update's text was logged"
+    assert secret not in output
+
+
+def test_webhook_port_taken_stops_the_bot(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """A webhook port another program listens on: one line saying so, exit 1."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        bot = BotProcess(
+            server,
+            tmp_path,
+            OUTREACH_WEBHOOK_URL="https://bot.example.test/hook/abc",
+            OUTREACH_WEBHOOK_PORT=str(port),
+        )
+        try:
+            code = bot.proc.wait(timeout=60)
+        finally:
+            bot.stop()
+    assert code == 1, bot.output()
+    assert f"cannot listen on 127.0.0.1:{port}" in bot.output()
+    assert "Traceback" not in bot.output()
 
 
 def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
@@ -445,12 +626,11 @@ def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
 
 
 def test_import_agreements_command(tmp_path: Path) -> None:
-    """`outreach-bot import-agreements` imports ICE's sample and refuses a broken file
-    without touching the data already there."""
+    """`outreach-bot import-agreements` imports a spreadsheet like ICE's into the content
+    directory in use, says which, and refuses a broken file without touching the data there."""
     import shutil
 
-    sample = CONTENT_DIR.parent.parent / "shared" / "data"
-    xlsx = sample / "ice-287g-participating-agencies-2025-07-18.xlsx"
+    xlsx = ICE_SAMPLE
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
@@ -464,8 +644,11 @@ def test_import_agreements_command(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "832 agreements as of 2025-07-18" in result.stdout
-    assert "FL" in result.stdout and "309" in result.stdout
+    assert f"wrote 40 agreements as of 2025-07-18 to {content / 'agreements.yaml'}" in (
+        result.stdout
+    )
+    florida = next(line for line in result.stdout.splitlines() if line.startswith("FL "))
+    assert florida.split()[2] == "15"
     before = (content / "agreements.yaml").read_bytes()
     broken = tmp_path / "broken.xlsx"
     broken.write_text("not a spreadsheet")
@@ -527,3 +710,136 @@ def test_reload_command_signals_the_running_bot(server: FakeBotApiServer, tmp_pa
     finally:
         code = bot.stop()
     assert code == 0, bot.output()
+
+
+def test_serving_supporters_loads_no_organizer_or_importer_library(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """`outreach-bot run` starts, answers /start and a ZIP code lookup without importing
+    Pillow (charts), openpyxl (the agreements importer), segno (QR codes) or zipcodes (the
+    places importer): only the organizer's or importer's command loads them."""
+    bot = BotProcess(server, tmp_path, PYTHONPROFILEIMPORTTIME="1", OUTREACH_LOG_LEVEL="WARNING")
+    try:
+        api = server.api
+        api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        api.user_message(USER, "/local")
+        server.wait_for_message(USER, "ZIP code")
+        api.user_message(USER, "77002")
+        server.wait_for_message(USER, "Harris County, Texas")
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in output.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert {"telegram", "bot.telegram.app", "bot.places"} <= imported  # the list is complete
+    loaded = {name.split(".")[0] for name in imported}
+    assert loaded.isdisjoint({"PIL", "openpyxl", "segno", "zipcodes"}), sorted(
+        loaded & {"PIL", "openpyxl", "segno", "zipcodes"}
+    )
+
+
+def _reload(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`outreach-bot reload` for the database BotProcess uses."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env.update(OUTREACH_CONTENT=str(CONTENT_DIR), OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
+    return subprocess.run(
+        [*outreach_bot_command(), "reload"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_reload_during_start_up_leaves_the_bot_alone(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """A reload while the bot is still starting (its getMe held) signals nothing: SIGHUP would
+    stop a bot that does not handle it yet. The bot then starts, and reload works."""
+    # Every getMe (the bot retries one that times out) is held until released below, however
+    # long the reload takes on a busy machine.
+    server.delay_next("getMe", 300, count=1000)
+    bot = BotProcess(server, tmp_path)
+    try:
+        server.wait_for(lambda _: "getMe" in server.delayed, timeout=30, what="start-up held")
+        refused = _reload(tmp_path)
+        server.release_held()
+        assert refused.returncode == 1, refused
+        assert "does not take reloads yet" in refused.stderr
+        server.api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        done = _reload(tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert f"process {bot.proc.pid}" in done.stdout
+        server.wait_for(lambda _: "content reloaded on SIGHUP" in bot.output(), what="reload")
+    finally:
+        code = bot.stop()
+    assert code == 0, bot.output()
+    assert not (tmp_path / "e2e.sqlite3.pid").exists(), "the pid file is removed at exit"
+
+
+def test_reload_never_signals_a_stale_pid(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """After the bot was killed (SIGKILL), its pid file names a process that is gone; if another
+    program now has that pid, reload must not signal it."""
+    bot = BotProcess(server, tmp_path)
+    try:
+        server.api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        pid_file = tmp_path / "e2e.sqlite3.pid"
+        assert pid_file.read_text().strip() == str(bot.proc.pid)
+    finally:
+        bot.kill()
+    unrelated = subprocess.Popen(["sleep", "60"])  # noqa: S607 - a harmless stand-in
+    try:
+        pid_file.write_text(f"{unrelated.pid}\n")  # as if the pid had been reused
+        refused = _reload(tmp_path)
+        assert refused.returncode == 1, refused
+        assert "no bot is running" in refused.stderr
+        assert unrelated.poll() is None, "an unrelated process was signalled"
+    finally:
+        unrelated.kill()
+        unrelated.wait()
+
+
+def test_second_bot_on_the_same_database_is_refused(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """Two bots on one database would answer every user twice: a second bot (or terminal chat)
+    refuses to start, saying which process holds the database, and the first goes on."""
+    first = BotProcess(server, tmp_path)
+    try:
+        server.api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=30)
+        second_log = tmp_path / "second"
+        second_log.mkdir()
+        second = BotProcess(server, second_log, OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
+        assert second.proc.wait(timeout=60) == 1
+        second.stop()
+        assert f"already running on {tmp_path / 'e2e.sqlite3'}" in second.output()
+        assert f"process {first.proc.pid}" in second.output()
+        # Nor may a terminal chat use it: it would send the running bot's broadcasts itself.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+        env.update(OUTREACH_CONTENT=str(CONTENT_DIR), OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
+        chat = subprocess.run(
+            [*outreach_bot_command(), "chat"],
+            env=env,
+            input="/quit\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert chat.returncode == 1 and "already running" in chat.stderr, chat
+        server.api.user_message(USER, "/help")
+        server.wait_for_message(USER, "how to use this bot")
+        helps = [a for a in server.api.sent if "how to use this bot" in (a.text or "")]
+        assert len(helps) == 1, "answered once, by the first bot"
+    finally:
+        code = first.stop()
+    assert code == 0, first.output()

@@ -21,6 +21,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.content import Content
+from bot.storage import Storage
 from bot.telegram.local_api import LocalBotApi, StoredMessage
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.harness import (
@@ -110,70 +111,103 @@ def press_on(api: LocalBotApi, chat: int, message: StoredMessage, label: str) ->
 
 
 REFUSALS = [
-    pytest.param("sendMessage", 429, "Too Many Requests: retry after 2", 2, id="429-send"),
-    pytest.param("editMessageText", 429, "Too Many Requests: retry after 2", 2, id="429-edit"),
-    pytest.param("sendMessage", 500, "Internal Server Error", None, id="500-send"),
-    pytest.param("editMessageText", 502, "Bad Gateway", None, id="502-edit"),
+    pytest.param("sendMessage", 429, "Too Many Requests: retry after 2", 2, 1, id="429-send"),
+    pytest.param("editMessageText", 429, "Too Many Requests: retry after 2", 2, 1, id="429-edit"),
+    pytest.param("sendMessage", 500, "Internal Server Error", None, 2, id="2x500-send"),
+    pytest.param("editMessageText", 502, "Bad Gateway", None, 1, id="502-edit"),
 ]
 
 
-@pytest.mark.parametrize(("method", "status", "description", "retry_after"), REFUSALS)
-def test_refused_reply_is_explained_and_the_next_one_works(
+def help_or_privacy(server: FakeBotApiServer, method: str) -> tuple[Callable[[], None], str]:
+    """What the user does to get a reply by ``method`` (a new message, or an edit), and the
+    text that reply shows."""
+    api = server.api
+    if method == "sendMessage":
+        return (lambda: api.user_message(USER, "/help")), HELP
+    api.user_message(USER, "/start")
+    menu = wait_for_new_message(server, USER, 0)
+    return (lambda: press_on(api, USER, menu, "Privacy")), "Your privacy"
+
+
+@pytest.mark.parametrize(("method", "status", "description", "retry_after", "count"), REFUSALS)
+def test_refused_reply_is_retried_and_answered(
     live: BotProcess,
     server: FakeBotApiServer,
     method: str,
     status: int,
     description: str,
     retry_after: int | None,
+    count: int,
 ) -> None:
-    """A reply refused with 429/500/502: the user is told, polling goes on, a retry is answered."""
+    """A reply refused with 429 (after retry_after), or with 500/502 (at once, with backoff), is
+    sent again: the user gets the answer, once, and no apology."""
     api = server.api
-    if method == "sendMessage":
-
-        def act() -> None:
-            api.user_message(USER, "/help")
-
-        answer = HELP
-    else:
-        api.user_message(USER, "/start")
-        menu = wait_for_new_message(server, USER, 0)
-
-        def act() -> None:
-            press_on(api, USER, menu, "Privacy")
-
-        answer = "Your privacy"
-    api.fail_next(method, status, description, retry_after=retry_after)
-    before = len(api.messages(USER))
+    act, answer = help_or_privacy(server, method)
+    api.fail_next(method, status, description, retry_after=retry_after, count=count)
     act()
-    server.wait_for(
-        lambda api: len(api.messages(USER)) > before or count_showing(api, USER, answer) > 0,
-        what="the user told or answered",
-    )
-    told = api.last_message(USER)
-    assert shows(told, APOLOGY) or count_showing(api, USER, answer) == 1, api.summary()
-    assert any(f[0] == method and f[2] == status for f in api.failed), "the fault happened"
-    act()  # "Please try again": the fault is over
-    server.wait_for(
-        lambda api: count_showing(api, USER, answer) >= 1, what=f"the answer {answer!r}"
-    )
+    server.wait_for(lambda api: count_showing(api, USER, answer) == 1, what="the answer")
+    failed = [f for f in api.failed if f[0] == method and f[2] == status]
+    assert len(failed) == count, "the fault happened"
+    sent = [a for a in api.sent if a.method == method and answer in (a.text or "")]
+    assert len(sent) == 1, "the reply reached Telegram once"
+    # The next update of this user is handled only once the first one (and any error handling)
+    # is over: when it is answered, any apology would already be there.
+    helps = count_showing(api, USER, HELP)
+    api.user_message(USER, "/help")
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == helps + 1, what="next reply")
+    assert count_showing(api, USER, APOLOGY) == 0, api.summary()
+
+
+def test_reply_refused_four_times_gets_one_apology(
+    live: BotProcess, server: FakeBotApiServer
+) -> None:
+    """500 on the reply and on its three retries: the user is told once, and the next works."""
+    api = server.api
+    api.fail_next("sendMessage", 500, "Internal Server Error", count=4)
+    api.user_message(USER, "/help")
+    told = wait_for_new_message(server, USER, 0)
+    assert shows(told, APOLOGY), told.visible_text
+    assert sum(f[0] == "sendMessage" and f[2] == 500 for f in api.failed) == 4
+    api.user_message(USER, "/help")
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == 1, what="help again")
+    assert count_showing(api, USER, APOLOGY) == 1
+    assert "sendMessage failed 4 time(s), given up" in live.output()
 
 
 @pytest.mark.parametrize("after_call", [False, True], ids=["request-lost", "answer-lost"])
-def test_dropped_reply_connection_is_explained(
+def test_dropped_reply_is_not_sent_twice_nor_apologized_for(
     live: BotProcess, server: FakeBotApiServer, after_call: bool
 ) -> None:
-    """A reply whose connection drops: the user is told or answered; the next message works."""
+    """A reply whose connection drops may have arrived: it is not sent again, no apology
+    follows (the user sees the answer, or nothing), and the next message works."""
     api = server.api
     server.drop_next("sendMessage", after_call=after_call)
     api.user_message(USER, "/help")
-    told = wait_for_new_message(server, USER, 0)
-    assert shows(told, APOLOGY) or shows(told, HELP), told.visible_text
-    if after_call:  # the reply did arrive; the bot could not know
-        assert count_showing(api, USER, HELP) == 1
+    server.wait_for(lambda _: "not sent again" in live.output(), what="the unknown outcome")
     assert server.dropped == ["sendMessage"]
+    # The reply did arrive only when the connection dropped after the call; the bot could not
+    # know either way.
+    assert count_showing(api, USER, HELP) == (1 if after_call else 0)
     before = count_showing(api, USER, HELP)
     api.user_message(USER, "/help")
     server.wait_for(lambda api: count_showing(api, USER, HELP) == before + 1, what="help again")
+    assert count_showing(api, USER, APOLOGY) == 0, api.summary()
+
+
+def test_reply_slower_than_the_read_timeout_comes_alone(
+    live: BotProcess, server: FakeBotApiServer
+) -> None:
+    """A reply Telegram answers only after the read timeout (5 s): the answer arrives, with no
+    apology before or after it, and is not sent twice."""
+    api = server.api
+    server.delay_next("sendMessage", 7)
+    api.user_message(USER, "/help")
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == 1, timeout=20, what="the reply")
+    api.user_message(USER, "/help")  # handled after the first one and its error handling
+    server.wait_for(lambda api: count_showing(api, USER, HELP) == 2, what="the next reply")
+    assert count_showing(api, USER, APOLOGY) == 0, api.summary()
+    assert len(api.messages(USER)) == 2, "nothing but the two answers"
+    assert "sendMessage: no answer from Telegram (TimedOut)" in live.output()
 
 
 def _fail_get_updates(server: FakeBotApiServer, fault: str) -> tuple[int, Callable[[], int]]:
@@ -214,6 +248,11 @@ def test_polling_survives_get_updates_faults(
     api.user_message(USER, "/help")
     server.wait_for(lambda api: count_showing(api, USER, HELP) == 3, what="polling goes on")
     assert count_showing(api, OTHER, HELP) == 1, "nothing was handled twice"
+    # One outage, logged once when it starts and once when it ends: no traceback per attempt.
+    output = live.output()
+    assert output.count("getting updates from Telegram failed") == 1, output
+    assert output.count("getting updates works again") == 1, output
+    assert "Traceback" not in output, output
 
 
 def test_slow_reply_to_one_user_does_not_hold_up_another(
@@ -250,6 +289,54 @@ def test_slow_get_updates_delays_but_loses_nothing(
     )
     api.user_message(OTHER, "/help")
     server.wait_for(lambda api: count_showing(api, OTHER, HELP) == 2, what="polling goes on")
+
+
+# -- start-up ---------------------------------------------------------------------------------
+
+
+def test_start_up_rides_out_bot_api_errors(server: FakeBotApiServer, tmp_path: Path) -> None:
+    """500s on getMe and deleteWebhook are retried; command menus and the profile texts that
+    Telegram keeps refusing are warnings: the bot starts and answers."""
+    api = server.api
+    api.fail_next("getMe", 500, "Internal Server Error", count=2)
+    api.fail_next("deleteWebhook", 502, "Bad Gateway", count=2)
+    api.fail_next("setMyCommands", 500, "Internal Server Error", count=4)
+    api.fail_next("setMyDescription", 500, "Internal Server Error", count=4)
+    bot = BotProcess(server, tmp_path)
+    try:
+        api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=60)
+        failed = [f[0] for f in api.failed]
+        for method, count in [
+            ("getMe", 2),
+            ("deleteWebhook", 2),
+            ("setMyCommands", 4),
+            ("setMyDescription", 4),
+        ]:
+            assert failed.count(method) == count, (method, failed)
+    finally:
+        code = bot.stop()
+    output = bot.output()
+    assert code == 0, output
+    assert "WARNING bot.telegram.app: command menu not set: NetworkError" in output
+    assert "WARNING bot.telegram.app: bot description not set: NetworkError" in output
+
+
+def test_a_refused_token_at_start_up_stops_the_bot(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """A 500 on getMe is retried, a 401 is not: the process stops with status 1 and says why."""
+    api = server.api
+    api.fail_next("getMe", 500, "Internal Server Error")
+    api.fail_next("getMe", 401, "Unauthorized")
+    bot = BotProcess(server, tmp_path)
+    try:
+        code = bot.proc.wait(timeout=60)
+    finally:
+        bot.stop()
+    assert code == 1, bot.output()
+    assert "Telegram refused the bot token" in bot.output()
+    assert [f[2] for f in api.failed if f[0] == "getMe"] == [500, 401]
 
 
 # -- the database refuses writes, or is full ------------------------------------------------------
@@ -337,6 +424,105 @@ async def test_read_only_database_then_writable_again(
     assert draft is not None and draft.step == "reasons" and draft.role is not None
     assert (await bot.storage.get_pledge(bot.user_id)) is not None
     assert await bot.storage.get_user(OTHER) is not None
+
+
+def notices(bot: Harness, user_id: int, lang: str) -> int:
+    """How many times the user was told that saving is unavailable."""
+    notice = bot.content.text("saving.unavailable", lang)
+    return sum(m.text == notice for m in bot.api.messages(user_id))
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_read_only_database_still_answers_and_says_so_once(
+    harness: Harness, content: Content, lang: str
+) -> None:
+    """A database that cannot be written: /start, the menu, facts, a question, /privacy,
+    /mydata and /help answer as usual and write nothing; each user is told once, in their
+    language, that nothing can be saved; saving refused later adds no second notice; once the
+    database can be written again everything is saved, and a new outage is told anew."""
+    bot = harness
+    bot.language_code = lang
+    t = content.text
+    await bot.send("/start")
+    await bot.storage._conn.execute("PRAGMA query_only = 1")
+    before = await snapshot(bot)
+    topic = next(iter(content.topics.values()))
+    fact = content.topic_facts(topic.id)[0]
+
+    campaign = content.campaign.name.get(lang)
+    told = await bot.send("/start")
+    assert told.text == t("saving.unavailable", lang), "told right after the answer"
+    menu = bot.api.messages(bot.user_id)[-2]
+    assert starts_as(menu, t("start.welcome_back", lang, name="Ana", campaign=campaign))
+    await bot.press_data("topics", message_id=menu.message_id)
+    assert starts_as(screen(bot, menu.message_id), t("topics.title", lang))
+    await bot.press_data(f"topic:{topic.id}", message_id=menu.message_id)
+    assert topic.title.get(lang) in (screen(bot, menu.message_id).text or "")
+    await bot.press_data(f"fact:{fact.id}", message_id=menu.message_id)
+    assert fact.title.get(lang) in (screen(bot, menu.message_id).text or "")
+    answer = await bot.send("what is 287g" if lang == "en" else "¿qué es 287g?")
+    assert starts_as(answer, t("search.answer", lang)), answer.text
+    privacy = await bot.send("/privacy")
+    assert starts_as(privacy, t("privacy.text", lang, days="30")), privacy.text
+    mydata = await bot.send("/mydata")
+    assert mydata.message_id > privacy.message_id and not any(
+        failure in (mydata.text or "") for failure in (CANT_SAVE[lang], APOLOGY)
+    ), mydata.text
+    help_message = await bot.send("/help")
+    assert starts_as(help_message, t("help.text", lang, campaign=campaign))
+    await bot.press_data("menu", message_id=help_message.message_id)
+    assert starts_as(screen(bot, help_message.message_id), t("menu.title", lang))
+    assert notices(bot, bot.user_id, lang) == 1
+    # Another user, new to the bot, is answered and told once too.
+    greeting = t("start.greeting", lang, name="Ana", campaign=campaign)
+    await bot.send("/start", user_id=OTHER)
+    assert starts_as(bot.api.messages(OTHER)[0], greeting)
+    await bot.send("/help", user_id=OTHER)
+    assert notices(bot, OTHER, lang) == 1
+    # Something that must be saved is refused plainly, with no second notice.
+    refused = await bot.send("/language")
+    await bot.press_data("setlang:es", message_id=refused.message_id)
+    assert CANT_SAVE[lang] in (bot.last().text or "")
+    assert notices(bot, bot.user_id, lang) == 1
+    assert await snapshot(bot) == before, "nothing written"
+
+    await bot.storage._conn.execute("PRAGMA query_only = 0")
+    await bot.send("/start", user_id=OTHER)
+    assert await bot.storage.get_user(OTHER) is not None, "saved again"
+    await bot.storage._conn.execute("PRAGMA query_only = 1")
+    await bot.send("/help", user_id=OTHER)
+    assert notices(bot, OTHER, lang) == 2, "a new outage is told anew"
+
+
+async def test_read_only_database_at_start_up_is_warned(
+    tmp_path: Path,
+    content: Content,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A database that cannot be written when the bot starts: a warning in the log, and the
+    first user is told along with the first answer."""
+    config = make_config(tmp_path)
+    storage = await Storage.open(config.db_path)  # a database the bot has used before
+    await storage.close()
+    open_database = Storage.open
+
+    async def open_read_only(path: Path | str, *args: Any, **kwargs: Any) -> Storage:
+        opened = await open_database(path, *args, **kwargs)
+        await opened._conn.execute("PRAGMA query_only = 1")
+        return opened
+
+    monkeypatch.setattr(Storage, "open", open_read_only)
+    bot = await start_harness(config, content)
+    try:
+        assert "cannot be written" in caplog.text
+        warned = [r for r in caplog.records if "cannot be written" in r.getMessage()]
+        assert [r.levelname for r in warned] == ["WARNING"]
+        await bot.send("/start")
+        assert notices(bot, bot.user_id, "en") == 1
+        assert await bot.storage.get_user(bot.user_id) is None, "nothing written"
+    finally:
+        await stop_harness(bot)
 
 
 # How many pages the database may still grow by; which write meets the full database depends on

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.content import Content
-from bot.places import Place
+from bot.places import Place, PlaceIndex
 from tests.harness import Harness, make_config, start_harness, stop_harness
 
 ORG = 616161
@@ -104,14 +104,12 @@ async def test_zip_spanning_counties_asks_which(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A ZIP code in several counties asks which one, with a button for each."""
-    from bot.telegram.handlers import local
-
     two = [Place("GA", "Fulton County", "Duluth"), Place("GA", "Gwinnett County", "Duluth")]
 
-    def fake(text: str) -> list[Place] | None:
+    def fake(index: PlaceIndex, text: str) -> list[Place] | None:
         return two if text.strip().startswith("30097") else None
 
-    monkeypatch.setattr(local, "places_for_zip", fake)
+    monkeypatch.setattr(PlaceIndex, "places_for_zip", fake)
     await bot.send("/local")
     ask = await bot.send("30097")
     assert "spans more than one county" in (ask.text or "")

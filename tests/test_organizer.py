@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.content import Content
+from bot.telegram.local_api import StoredMessage
 from tests.harness import Harness, invalid_requests, make_config, start_harness, stop_harness
 
 ORG = 424242
@@ -179,6 +180,188 @@ async def test_audiences(org_bot: Harness) -> None:
     assert "Send now" not in str(bot.button_labels(empty))
 
 
+def data_of(bot: Harness, message: StoredMessage, label: str) -> str:
+    return next(str(b["callback_data"]) for b in bot.buttons(message) if label in b["text"])
+
+
+def copied_messages(bot: Harness) -> dict[int, list[int]]:
+    """The message ids copied to each supporter (broadcast deliveries)."""
+    copied: dict[int, list[int]] = {}
+    for action in bot.api.sent:
+        if action.method == "copyMessage" and action.chat_id != ORG:
+            copied.setdefault(action.chat_id or 0, []).append(int(action.params["message_id"]))
+    return copied
+
+
+async def compose(bot: Harness, text: str) -> int:
+    """/broadcast and the message; returns the message's id in the organizer's chat."""
+    await bot.send("/broadcast", user_id=ORG)
+    update = bot.api.user_message(ORG, text)
+    await bot.feed(update)
+    return int(update["message"]["message_id"])
+
+
+async def test_a_stale_send_now_sends_nothing(org_bot: Harness) -> None:
+    """The red-team reproduction: MSG-A previewed for 3 Spanish subscribers, then MSG-B started
+    and left at the audience menu. MSG-A's "Send now" sends nothing (it used to send MSG-B to
+    all 8) and says so; the right preview sends MSG-A to exactly the 3."""
+    bot = org_bot
+    spanish = await add_supporters(bot, 3, start=1, lang="es")
+    await add_supporters(bot, 5, start=10, lang="en")
+    await compose(bot, "MSG-A")
+    preview_a = await bot.press("in Spanish", user_id=ORG)
+    assert "<b>3</b> recipients" in (preview_a.text or "")
+    await compose(bot, "MSG-B")
+    assert "Who should get it?" in (bot.last(ORG).text or "")
+    (draft_b,) = db(bot, "SELECT id, audience, status FROM broadcasts")
+    assert draft_b[1:] == (None, "draft"), "a new draft has no audience until one is picked"
+
+    await bot.press_data(
+        data_of(bot, preview_a, "Send now"), message_id=preview_a.message_id, user_id=ORG
+    )
+    said = next(m for m in bot.api.messages(ORG) if m.message_id == preview_a.message_id)
+    assert "no longer being prepared" in (said.text or "") and "Nothing was" in (said.text or "")
+    assert not said.buttons, "the stale preview's buttons are gone"
+    assert copied_messages(bot) == {}
+    assert db(bot, "SELECT COUNT(*) FROM deliveries") == [(0,)]
+    assert db(bot, "SELECT id, audience, status FROM broadcasts") == [draft_b]
+
+    message_a = await compose(bot, "MSG-A")
+    await bot.press("in Spanish", user_id=ORG)
+    await bot.press("Send now", user_id=ORG)
+    await wait_finished(bot)
+    assert copied_messages(bot) == {user_id: [message_a] for user_id in spanish}
+    assert "Recipients: 3" in (bot.last(ORG).text or "")
+
+
+async def test_only_the_latest_preview_sends(org_bot: Harness) -> None:
+    """After "Change audience", the older preview's Send now and Schedule send nothing: the
+    audience it showed is not the draft's any more. The latest preview sends to its audience."""
+    bot = org_bot
+    await add_supporters(bot, 3, start=1, lang="es")
+    await add_supporters(bot, 5, start=10, lang="en")
+    await compose(bot, "News")
+    first = await bot.press("in Spanish", user_id=ORG)
+    await bot.press("Change audience", user_id=ORG)
+    second = await bot.press("Everyone subscribed", user_id=ORG)
+    assert "<b>8</b> recipients" in (second.text or "")
+    for label in ("Send now", "Schedule"):
+        await bot.press_data(data_of(bot, first, label), message_id=first.message_id, user_id=ORG)
+        said = next(m for m in bot.api.messages(ORG) if m.message_id == first.message_id)
+        assert "out of date" in (said.text or ""), label
+    assert await bot.storage.get_step(ORG) is None
+    assert copied_messages(bot) == {} and db(bot, "SELECT status FROM broadcasts") == [("draft",)]
+    await bot.press_data(data_of(bot, second, "Send now"), user_id=ORG)
+    await wait_finished(bot)
+    assert sorted(copied_messages(bot)) == [1, 2, 3, 10, 11, 12, 13, 14]
+
+
+async def test_buttons_of_a_finished_broadcast_do_nothing(org_bot: Harness) -> None:
+    """Once a broadcast is sent, scheduled or discarded, every button of its draft — audience,
+    state, Send now, Schedule, Discard — changes nothing and says so; nothing is sent twice."""
+    bot = org_bot
+    await add_supporters(bot, 2, state="TX")
+    await compose(bot, "Sent once")
+    menu = bot.last(ORG)
+    await bot.press("One state", user_id=ORG)
+    states = bot.last(ORG)
+    preview = await bot.press("TX", user_id=ORG)
+    await bot.press("Send now", user_id=ORG)
+    await wait_finished(bot)
+    assert copies(bot) == {1: 1, 2: 1}
+    before = db(bot, "SELECT * FROM broadcasts")
+    stale = [
+        (menu, "Everyone subscribed"),
+        (menu, "Discard"),
+        (states, "TX"),
+        (preview, "Send now"),
+        (preview, "Schedule"),
+        (preview, "Change audience"),
+        (preview, "Discard"),
+    ]
+    for message, label in stale:
+        data = data_of(bot, message, label)
+        await bot.press_data(data, message_id=message.message_id, user_id=ORG)
+        said = next(m for m in bot.api.messages(ORG) if m.message_id == message.message_id)
+        assert "no longer being prepared" in (said.text or ""), data
+    assert db(bot, "SELECT * FROM broadcasts") == before
+    assert copies(bot) == {1: 1, 2: 1}
+
+
+async def test_an_organizer_cannot_press_another_organizers_draft(
+    tmp_path: Path, content: Content
+) -> None:
+    """Buttons name their draft: a second organizer replaying the first one's buttons changes
+    nothing."""
+    other = ORG + 1
+    config = make_config(tmp_path, organizers=frozenset({ORG, other}))
+    bot = await start_harness(config, content)
+    try:
+        await add_supporters(bot, 2)
+        await compose(bot, "Mine")
+        menu = bot.last(ORG)
+        preview = await bot.press("Everyone subscribed", user_id=ORG)
+        await bot.send("/start", user_id=other)
+        for message, label in ((menu, "in Spanish"), (preview, "Send now"), (preview, "Discard")):
+            reply = await bot.press_data(data_of(bot, message, label), user_id=other)
+            assert "no longer being prepared" in (reply.text or "")
+        assert db(bot, "SELECT audience, status FROM broadcasts") == [("all", "draft")]
+        assert copies(bot) == {}
+    finally:
+        await stop_harness(bot)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "obgo:1",
+        "obgo:1-zz",
+        "obgo:x-0123456789ab",
+        "obaud:1",
+        "obaud:1-everyone",
+        "obst:1-zz",
+        "obx:a",
+    ],
+)
+async def test_malformed_organizer_buttons_are_stale(org_bot: Harness, data: str) -> None:
+    """Organizer data the bot never makes (old formats included) is refused like forged data."""
+    await compose(org_bot, "Draft")
+    reply = await org_bot.press_data(data, user_id=ORG)
+    assert "no longer active" in (reply.text or "")
+    assert db(org_bot, "SELECT audience, status FROM broadcasts") == [(None, "draft")]
+
+
+async def test_recipient_lists_expire_but_reports_stay(org_bot: Harness) -> None:
+    """A finished broadcast keeps who received it for OUTREACH_DELIVERY_RETENTION_DAYS (90),
+    for its report; then the rows become counts with no user id: /mydata no longer lists the
+    update, and the report still adds up."""
+    from bot.telegram.jobs import expire_old_deliveries
+
+    bot = org_bot
+    services = bot.app.bot_data
+    await add_supporters(bot, 3)
+    await compose(bot, "News")
+    await bot.press("Everyone subscribed", user_id=ORG)
+    await bot.press("Send now", user_id=ORG)
+    await wait_finished(bot)
+    (broadcast_id,) = db(bot, "SELECT id FROM broadcasts")[0]
+    report = await services.outbox.report(broadcast_id)
+    assert report.delivered == 3
+    finished = services.storage.now()
+    assert await expire_old_deliveries(services) == 0
+    services.storage._clock = lambda: float(finished + 89 * 86400)
+    assert await expire_old_deliveries(services) == 0
+    mydata = await bot.send("/mydata", user_id=1)
+    assert "Updates sent to you" in (mydata.text or "")
+    services.storage._clock = lambda: float(finished + 91 * 86400)
+    assert await expire_old_deliveries(services) == 3
+    assert db(bot, "SELECT COUNT(*) FROM deliveries") == [(0,)]
+    assert await services.outbox.report(broadcast_id) == report
+    mydata = await bot.send("/mydata", user_id=1)
+    assert "Your profile" in (mydata.text or "")
+    assert "Updates sent to you" not in (mydata.text or "")
+
+
 async def test_photo_broadcast_is_copied(org_bot: Harness) -> None:
     """A photo with a caption is delivered with copy_message, exactly as sent."""
     bot = org_bot
@@ -259,7 +442,7 @@ async def test_broadcast_resumes_after_restart(tmp_path: Path, content: Content)
     await add_supporters(first, 6)
     outbox = first.app.bot_data.outbox
     broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
-    await outbox.confirm(broadcast_id, None)
+    await outbox.confirm(broadcast_id, None, await outbox.record_preview(broadcast_id, "all") or "")
     await outbox.mark_sending(broadcast_id, 1)  # the crash happened during this send
     await outbox.mark_sending(broadcast_id, 2)
     await outbox.mark(broadcast_id, 2, "delivered")

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import UNKNOWN_AFTER_CRASH, Audience, Outbox, Report, parse_audience
+from bot.outbox import (
+    UNKNOWN_AFTER_CRASH,
+    Audience,
+    Outbox,
+    Report,
+    parse_audience,
+    preview_check,
+)
 from bot.storage import Storage
 
 ORG = 5000
@@ -87,9 +94,18 @@ async def delivery_rows(storage: Storage, broadcast_id: int) -> dict[int, str]:
     return {int(row[0]): str(row[1]) for row in rows}
 
 
+async def previewed(outbox: Outbox, broadcast_id: int) -> str:
+    """Record that the draft's preview was shown, as the organizer's screen does; its check."""
+    broadcast = await outbox.get(broadcast_id)
+    assert broadcast is not None and broadcast.audience is not None
+    check = await outbox.record_preview(broadcast_id, broadcast.audience)
+    assert check is not None
+    return check
+
+
 async def confirmed(outbox: Outbox, audience: str = "all") -> int:
     broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", audience)
-    assert await outbox.confirm(broadcast_id, None)
+    assert await outbox.confirm(broadcast_id, None, await previewed(outbox, broadcast_id))
     return broadcast_id
 
 
@@ -217,24 +233,68 @@ async def test_draft_is_created_found_changed_and_discarded(outbox: Outbox) -> N
     assert await outbox.latest_draft(ORG) is None
 
 
+async def test_a_draft_has_no_audience_until_one_is_picked(outbox: Outbox) -> None:
+    """A new draft has no audience and cannot be previewed or confirmed until one is picked."""
+    broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text")
+    broadcast = await outbox.get(broadcast_id)
+    assert broadcast is not None and broadcast.audience is None
+    assert preview_check(broadcast) is None
+    assert await outbox.record_preview(broadcast_id, "all") is None
+    assert not await outbox.confirm(broadcast_id, None, "0" * 12)
+    assert (await outbox.get(broadcast_id)).status == "draft"  # type: ignore[union-attr]
+
+
+async def test_confirm_needs_the_preview_of_exactly_this_draft(
+    storage: Storage, outbox: Outbox
+) -> None:
+    """Confirming compares the draft, its message and its audience with the last preview shown:
+    no preview, a preview of another audience, of another draft or of another message — no
+    send."""
+    await population(storage)
+    draft = await outbox.create_broadcast(ORG, ORG, 1, "text")
+    await outbox.set_audience(draft, "lang:es")
+    unshown = preview_check(await outbox.get(draft))  # type: ignore[arg-type]
+    assert unshown is not None
+    assert not await outbox.confirm(draft, None, unshown), "never previewed"
+    spanish = await outbox.record_preview(draft, "lang:es")
+    assert spanish == unshown
+    await outbox.set_audience(draft, "all")
+    assert not await outbox.confirm(draft, None, spanish), "the audience changed since"
+    assert await outbox.record_preview(draft, "lang:es") is None, "not the draft's audience"
+    everyone = await outbox.record_preview(draft, "all")
+    assert everyone is not None and everyone != spanish
+    other = await outbox.create_broadcast(ORG, ORG, 2, "text", "all")
+    other_check = await outbox.record_preview(other, "all")
+    assert other_check is not None and other_check != everyone
+    assert not await outbox.confirm(draft, None, other_check), "another draft's preview"
+    assert not await outbox.confirm(other, None, everyone)
+    assert await delivery_rows(storage, draft) == {}
+    assert await outbox.confirm(draft, None, everyone)
+    assert set(await delivery_rows(storage, draft)) == {1, 2, 3, 6}
+
+
 async def test_confirm_is_idempotent(storage: Storage, outbox: Outbox) -> None:
     """Confirming twice adds no rows and never restarts a finished or cancelled broadcast."""
     await population(storage)
-    broadcast_id = await confirmed(outbox)
+    broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
+    check = await previewed(outbox, broadcast_id)
+    assert await outbox.confirm(broadcast_id, None, check)
     rows = await delivery_rows(storage, broadcast_id)
     await add_user(storage, 7)  # subscribes after the broadcast was confirmed
-    assert not await outbox.confirm(broadcast_id, None)
-    assert not await outbox.confirm(broadcast_id, NOW + 60)
+    assert not await outbox.confirm(broadcast_id, None, check)
+    assert not await outbox.confirm(broadcast_id, NOW + 60, check)
     assert await delivery_rows(storage, broadcast_id) == rows
     assert not await outbox.set_audience(broadcast_id, "lang:es")  # only drafts change
+    assert await outbox.record_preview(broadcast_id, "all") is None
 
     assert await outbox.finish(broadcast_id)
-    assert not await outbox.confirm(broadcast_id, None)
+    assert not await outbox.confirm(broadcast_id, None, check)
     assert (await outbox.get(broadcast_id)).status == "done"  # type: ignore[union-attr]
 
     cancelled = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
+    check = await previewed(outbox, cancelled)
     assert await outbox.cancel(cancelled)
-    assert not await outbox.confirm(cancelled, None)
+    assert not await outbox.confirm(cancelled, None, check)
     assert await delivery_rows(storage, cancelled) == {}
 
 
@@ -251,9 +311,10 @@ async def test_materialising_is_one_statement(storage: Storage, outbox: Outbox) 
         )
     statements: list[str] = []
     broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
+    check = await previewed(outbox, broadcast_id)
     async with storage.transaction() as conn:  # the trace sees every statement on the connection
         await conn.set_trace_callback(statements.append)
-    await outbox.confirm(broadcast_id, None)
+    await outbox.confirm(broadcast_id, None, check)
     async with storage.transaction() as conn:
         await conn.set_trace_callback(None)
     inserts = [s for s in statements if "INSERT" in s and "deliveries" in s]
@@ -270,7 +331,7 @@ async def test_scheduled_broadcast_starts_when_due(
     """A scheduled broadcast gets its recipients (as of then) only when it starts, once."""
     await population(storage)
     broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
-    assert await outbox.confirm(broadcast_id, NOW + 3600)
+    assert await outbox.confirm(broadcast_id, NOW + 3600, await previewed(outbox, broadcast_id))
     broadcast = await outbox.get(broadcast_id)
     assert broadcast is not None
     assert (broadcast.status, broadcast.scheduled_at) == ("scheduled", NOW + 3600)
@@ -296,7 +357,7 @@ async def test_cancel_stops_draft_scheduled_and_sending(storage: Storage, outbox
     await population(storage)
     draft = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
     scheduled = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
-    await outbox.confirm(scheduled, NOW + 60)
+    await outbox.confirm(scheduled, NOW + 60, await previewed(outbox, scheduled))
     sending = await confirmed(outbox)
     for broadcast_id in (draft, scheduled, sending):
         assert await outbox.cancel(broadcast_id)
@@ -440,6 +501,42 @@ async def test_report_counts_every_status(storage: Storage, outbox: Outbox) -> N
     )
     assert report.processed == 6
     assert await outbox.report(999) == Report()
+
+
+async def test_expired_deliveries_keep_their_report(
+    storage: Storage, outbox: Outbox, clock: Clock
+) -> None:
+    """After the retention period a finished broadcast's rows become counts with no user id:
+    the report is unchanged, running and recent broadcasts keep their rows, expiring twice
+    changes nothing."""
+    await population(storage)
+    done = await confirmed(outbox)
+    for user_id, status in ((1, "delivered"), (2, "delivered"), (3, "blocked")):
+        await outbox.mark_sending(done, user_id)
+        await outbox.mark(done, user_id, status)
+    await outbox.mark(done, 6, "skipped")
+    assert await outbox.finish(done)
+    report = await outbox.report(done)
+    assert (report.total, report.delivered, report.blocked, report.skipped) == (4, 2, 1, 1)
+    clock.now = NOW + 10
+    running = await confirmed(outbox)
+    recent = await confirmed(outbox)
+    assert await outbox.cancel(recent)
+
+    assert await outbox.expire_deliveries(NOW) == 0  # finished at NOW: not before it
+    assert await outbox.expire_deliveries(NOW + 1) == 4
+    assert await delivery_rows(storage, done) == {}
+    assert await outbox.report(done) == report
+    assert set(await delivery_rows(storage, running)) == {1, 2, 6}  # 3 blocked the bot
+    assert set(await delivery_rows(storage, recent)) == {1, 2, 6}
+    assert await outbox.expire_deliveries(NOW + 1) == 0
+    assert await outbox.report(done) == report
+    rows = await storage.fetchall("SELECT * FROM delivery_counts ORDER BY status")
+    assert [tuple(r) for r in rows] == [
+        (done, "blocked", 1),
+        (done, "delivered", 2),
+        (done, "skipped", 1),
+    ]
 
 
 async def test_forgetting_a_user_removes_their_delivery_rows(

@@ -1,8 +1,11 @@
-"""Where a supporter lives (``bot.places``): ZIP codes and county or city names, over the real
-ZIP data of the ``zipcodes`` package and the shipped agreements list."""
+"""Where a supporter lives (``bot.places``): ZIP codes and county or city names, over the
+shipped places file (made from the ``zipcodes`` package) and the shipped agreements list; the
+places file itself: made, read and checked."""
 
 from __future__ import annotations
 
+import re
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,18 @@ import zipcodes
 
 from bot import places
 from bot.agreements import STATE_NAMES, AgreementList, load_agreements
-from bot.places import Place, find_county, places_for_zip, unknown_counties
+from bot.cli import main as cli_main
+from bot.places import (
+    FORMAT_LINE,
+    PLACES_FILE,
+    Place,
+    PlaceIndex,
+    PlacesError,
+    find_county,
+    import_places,
+    places_for_zip,
+    unknown_counties,
+)
 
 SHIPPED = Path(__file__).resolve().parents[1] / "content" / "agreements.yaml"
 
@@ -173,38 +187,182 @@ def test_agreements_counties_are_known_to_the_zip_data(shipped: AgreementList) -
 # -- the index ---------------------------------------------------------------------------------
 
 
-def test_index_is_built_once_for_concurrent_first_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Threads that look up at once share one index, built once."""
-    records: list[dict[str, Any]] = [
-        {
-            "zip_code": "77002",
-            "active": True,
-            "city": "Houston",
-            "acceptable_cities": [],
-            "state": "TX",
-            "county": "Harris County",
-        }
-    ]
-    builds: list[int] = []
-    real_build = places._build_index
+def record(zip_code: str, state: str, county: str, city: str, **more: Any) -> dict[str, Any]:
+    """A ZIP record as the ``zipcodes`` package gives it."""
+    return {
+        "zip_code": zip_code,
+        "active": True,
+        "city": city,
+        "acceptable_cities": [],
+        "state": state,
+        "county": county,
+        **more,
+    }
 
-    def counting_build(data: list[dict[str, Any]] | None = None) -> places._Index:
-        builds.append(1)
-        return real_build(records)
 
-    monkeypatch.setattr(places, "_index", None)
-    monkeypatch.setattr(places, "_build_index", counting_build)
+def small_index(tmp_path: Path, records: list[dict[str, Any]]) -> PlaceIndex:
+    target = tmp_path / PLACES_FILE
+    import_places(target, records, "test records")
+    return PlaceIndex(target)
+
+
+def test_index_is_read_once_for_concurrent_first_lookups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Threads that look up at once share one index, read once."""
+    index = small_index(tmp_path, [record("77002", "TX", "Harris County", "Houston")])
+    reads: list[int] = []
+    real_read = places._read_file
+
+    def counting_read(path: Path) -> Any:
+        reads.append(1)
+        return real_read(path)
+
+    monkeypatch.setattr(places, "_read_file", counting_read)
     results: list[list[Place] | None] = []
     start = threading.Barrier(8)
 
     def look_up() -> None:
         start.wait()
-        results.append(places_for_zip("77002"))
+        results.append(index.places_for_zip("77002"))
 
     threads = [threading.Thread(target=look_up) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert builds == [1]
+    assert reads == [1]
     assert results == [[Place("TX", "Harris County", "Houston")]] * 8
+
+
+def test_made_file_answers_as_the_records_say(tmp_path: Path) -> None:
+    """What import-places writes answers lookups as the records it was made from: a ZIP code
+    in two counties gives both in the data's order; a ZIP without a county takes the one its
+    city's other ZIP codes agree on; inactive ZIP codes, military ones and those whose city
+    has no single county are left out; other accepted city names find the county too."""
+    index = small_index(
+        tmp_path,
+        [
+            record("30097", "GA", "Gwinnett County", "Duluth"),
+            record("30097", "GA", "Fulton County", "Johns Creek"),
+            record("30096", "GA", "Gwinnett County", "Duluth", acceptable_cities=["Berkeley Lake"]),
+            record("30099", "GA", "", "Duluth"),
+            record("30098", "GA", "", "Nowhere"),
+            record("30022", "GA", "Fulton County", "Alpharetta"),
+            record("30023", "GA", "Forsyth County", "Alpharetta"),
+            record("30024", "GA", "", "Alpharetta"),
+            record("30095", "GA", "Gwinnett County", "Duluth", active=False),
+            record("09001", "AE", "", "APO"),
+            record("77002", "TX", "Harris County", "Houston"),
+        ],
+    )
+    assert index.places_for_zip("30097") == [
+        Place("GA", "Gwinnett County", "Duluth"),
+        Place("GA", "Fulton County", "Johns Creek"),
+    ]
+    assert index.places_for_zip("30099") == [Place("GA", "Gwinnett County", "Duluth")]
+    for gone in ("30098", "30024", "30095", "09001", "00000"):
+        assert index.places_for_zip(gone) == [], gone
+    assert index.places_for_zip("77002-0001") == [Place("TX", "Harris County", "Houston")]
+    assert index.find_county("GA", "Duluth") == ["Gwinnett County"]
+    assert index.find_county("GA", "Alpharetta") == ["Forsyth County", "Fulton County"]
+    assert index.find_county("GA", "Berkeley Lake") == ["Gwinnett County"]
+    assert index.find_county("GA", "Gwinnet") == ["Gwinnett County"]
+    assert index.find_county("TX", "Duluth") == []
+    assert index.counties("GA") == ["Forsyth County", "Fulton County", "Gwinnett County"]
+    assert index.zip_codes() == ["30022", "30023", "30096", "30097", "30099", "77002"]
+    assert index.check() == (6, 4, 5)
+
+
+def test_windows_line_ends_read_the_same(tmp_path: Path) -> None:
+    """A places file saved with CRLF line ends (an editor, git on Windows) reads the same."""
+    index = small_index(tmp_path, [record("77002", "TX", "Harris County", "Houston")])
+    crlf = tmp_path / "crlf.tsv"
+    crlf.write_bytes(index.path.read_bytes().replace(b"\n", b"\r\n"))
+    assert PlaceIndex(crlf).places_for_zip("77002") == [Place("TX", "Harris County", "Houston")]
+    assert PlaceIndex(crlf).find_county("TX", "Houston") == ["Harris County"]
+
+
+GOOD = (
+    f"{FORMAT_LINE}\n# a comment\n"
+    "[zip]\n77002\tTX\tHarris County\tHouston\n77003\tTX\tHarris County\tHouston\n"
+    "[county]\nTX\tharris\tHarris County\t2\n"
+    "[city]\nTX\thouston\tharris:2\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("broken", "line", "message"),
+    [
+        (GOOD.replace(FORMAT_LINE, "# outreach-bot places, format 9"), 1, "not a places file"),
+        ("77002\tTX\tHarris County\tHouston\n", 1, "not a places file"),
+        (GOOD.replace("[city]\n", ""), None, "no [city] section"),
+        (GOOD.replace("# a comment", "a stray line"), None, "only comments"),
+        (GOOD.replace("77003", "77001"), 5, "ZIP code out of order"),
+        (GOOD.replace("77003", "7700x"), 5, "not a ZIP code line"),
+        (GOOD.replace("77003\tTX\tHarris County", "77003\tTX"), 5, "expected ZIP code, state"),
+        (GOOD.replace("77003\tTX", "77003\tZZ"), 5, "expected ZIP code, state"),
+        (GOOD.replace("77003\tTX\tHarris", "77003\tTX\tHaris"), 5, "is not a county of TX"),
+        (GOOD.replace("harris\tHarris County\t2", "harris\tHarris County"), 7, "county key"),
+        (GOOD.replace("TX\tharris\tHarris", "XX\tharris\tHarris"), 7, "no state at the start"),
+        (GOOD.replace("harris:2", "harris"), 9, "county key:ZIP codes"),
+        (GOOD.replace("harris:2", "harris:²"), 9, "county key:ZIP codes"),
+        (GOOD.replace("harris:2", "bexar:2"), None, "no county 'bexar'"),
+        (GOOD + "TX\thouston\tharris:2\n", 10, "listed twice"),
+        (GOOD + "AL\tmobile\tmobile:1\n", 10, "state out of order"),
+    ],
+)
+def test_broken_file_is_named_with_its_line(
+    tmp_path: Path, broken: str, line: int | None, message: str
+) -> None:
+    """check() reads every line; what is wrong is said with the line it is on."""
+    path = tmp_path / PLACES_FILE
+    path.write_text(GOOD, encoding="utf-8")
+    assert PlaceIndex(path).check() == (2, 1, 1)
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(PlacesError, match=re.escape(message)) as caught:
+        PlaceIndex(path).check()
+    assert caught.value.line == line
+    assert caught.value.file == PLACES_FILE
+
+
+def test_missing_or_unreadable_file(tmp_path: Path) -> None:
+    """A missing file says how to make it; a file that is not UTF-8 says so."""
+    with pytest.raises(PlacesError, match="outreach-bot import-places"):
+        PlaceIndex(tmp_path / PLACES_FILE).places_for_zip("77002")
+    with pytest.raises(PlacesError, match="outreach-bot import-places"):
+        PlaceIndex(tmp_path / PLACES_FILE).check_format()
+    binary = tmp_path / "binary.tsv"
+    binary.write_bytes(b"\xff\xfe" + GOOD.encode())
+    with pytest.raises(PlacesError, match="not UTF-8"):
+        PlaceIndex(binary).find_county("TX", "Houston")
+
+
+def test_a_name_that_would_break_a_line_is_refused(tmp_path: Path) -> None:
+    """A tab or line break in a name is refused; the file already there is left as it was."""
+    target = tmp_path / PLACES_FILE
+    target.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(PlacesError, match="tab or line break"):
+        import_places(target, [record("77002", "TX", "Harris County", "Hous\nton")], "test")
+    assert target.read_text(encoding="utf-8") == GOOD
+
+
+def test_shipped_file_is_a_fresh_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`outreach-bot import-places` from the installed zipcodes package writes exactly the
+    shipped content/places.tsv: the file matches the data and the code's name keys."""
+    monkeypatch.setenv("OUTREACH_CONTENT", str(tmp_path))
+    assert cli_main(["import-places"]) == 0
+    shipped = (Path(__file__).resolve().parents[1] / "content" / PLACES_FILE).read_bytes()
+    assert (tmp_path / PLACES_FILE).read_bytes() == shipped
+
+
+def test_import_without_the_zipcodes_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the zipcodes package, import-places says how to install it and writes nothing."""
+    monkeypatch.setenv("OUTREACH_CONTENT", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "zipcodes", None)  # import zipcodes now fails
+    assert cli_main(["import-places"]) == 1
+    err = capsys.readouterr().err
+    assert "pip install -e '.[import]'" in err and "was not changed" in err
+    assert not (tmp_path / PLACES_FILE).exists()

@@ -1,51 +1,11 @@
-"""Pledge input rules: first names, US states, stop words."""
+"""Pledge input rules: US states and stop words (names: tests/test_freetext.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.content import Content
-from bot.pledges import NAME_MAX, check_first_name, find_state, is_stop_message
-
-
-@pytest.mark.parametrize(
-    ("typed", "name"),
-    [
-        ("Ana", "Ana"),
-        ("  María José  ", "María José"),
-        ("李小龙", "李小龙"),
-        ("محمد", "محمد"),
-        ("<b>Eve</b> & co", "<b>Eve</b> & co"),
-        ("Zoë 👩‍🦱", "Zoë 👩‍🦱"),
-        ("x" * NAME_MAX, "x" * NAME_MAX),
-    ],
-)
-def test_acceptable_names(typed: str, name: str) -> None:
-    """Names in any script, with HTML or emoji, up to 64 characters are accepted as typed."""
-    assert check_first_name(typed).name == name
-
-
-@pytest.mark.parametrize(
-    ("typed", "problem"),
-    [
-        ("", "empty"),
-        ("     ", "empty"),
-        ("\n\t ", "empty"),
-        ("x" * 5000, "too_long"),
-        ("Ana\x00", "invalid"),
-        ("Ana\x1b[31m", "invalid"),
-        ("\u202eanA", "invalid"),
-    ],
-)
-def test_refused_names(typed: str, problem: str) -> None:
-    """Empty, over-long and control-character names are refused with the reason."""
-    check = check_first_name(typed)
-    assert check.name is None and check.problem == problem
-
-
-def test_too_long_reports_length() -> None:
-    """An over-long name reports its length, so the reply can show it."""
-    assert check_first_name("y" * 5000).length == 5000
+from bot.pledges import find_state, is_stop_message
 
 
 @pytest.mark.parametrize(

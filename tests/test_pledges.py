@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.content import Content
+from bot.mydata import render_my_data
+from bot.render import MAX_MESSAGE, visible_length
+from bot.telegram.telegram_html import check_html
 from tests.harness import Harness, make_config, start_harness, stop_harness
 
 
@@ -121,7 +127,7 @@ async def test_bad_names_are_refused_and_nothing_is_written(bot: Harness) -> Non
     empty = await bot.send("    ")
     assert "looks empty" in (empty.text or "")
     control = await bot.send("Ana\x07")
-    assert "characters I can't use" in (control.text or "")
+    assert "control characters I can't use" in (control.text or "")
     assert db_rows(bot, "SELECT first_name FROM pledges") == [(None,)]
     ok = await bot.send("Ana")
     assert "Which US state" in (ok.text or "")
@@ -295,25 +301,145 @@ async def test_privacy_in_both_languages(bot: Harness) -> None:
     assert "no tienen cifrado de extremo a extremo" in (reply.text or "")
 
 
-async def test_mydata_shows_every_table(bot: Harness) -> None:
-    """/mydata lists the profile, pledge and subscription rows, escaped."""
+async def pledged_with_everything(bot: Harness, content: Content, name: str = "<Ana>") -> None:
+    """A supporter with a profile, a pledge with name and state, a subscription, a comment
+    draft with their own words, and a reminder."""
     await bot.send("/start flyer-mn")
     await bot.send("/pledge")
-    await bot.press("I pledge")
-    await bot.send("<Ana>")
-    await bot.press("TX")
-    await bot.press("Yes, send me updates")
-    reply = await bot.send("/mydata")
-    text = reply.text or ""
+    await bot.press_data("pyes")
+    await bot.send(name)
+    await bot.press_data("pstate:tx")
+    await bot.press_data("pupd:yes")
+    await bot.send("/comment")
+    await bot.press_data("cgo")
+    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
+    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
+    await bot.press_data("cnext")
+    await bot.send("We have lived on Elm Street for twenty years.")
+    await bot.press_data("cskip:name")
+    await bot.press_data("cskip:place")
+    await bot.press_data("ccont")
+    await bot.press_data("csafe")
+    await bot.press_data("cout:later")
+
+
+async def received_updates(bot: Harness, count: int) -> None:
+    """``count`` finished broadcasts delivered to the test user."""
+    outbox = bot.app.bot_data.outbox
+    for n in range(count):
+        broadcast_id = await outbox.create_broadcast(9, 9, n + 1, "text", "all")
+        check = await outbox.record_preview(broadcast_id, "all")
+        assert check is not None and await outbox.confirm(broadcast_id, None, check)
+        await outbox.mark_sending(broadcast_id, bot.user_id)
+        await outbox.mark(broadcast_id, bot.user_id, "delivered")
+        await outbox.finish(broadcast_id)
+
+
+def mydata_texts(bot: Harness, before: int) -> list[str]:
+    return [m.text or "" for m in bot.api.messages(bot.user_id)[before:]]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_mydata_shows_everything(bot: Harness, content: Content, lang: str) -> None:
+    """/mydata shows every table in the user's language, most personal first — profile,
+    pledge with the name, subscription, draft with the story, reminder — with labels from
+    content, not column names, and 40 updates as one summary line."""
+    bot.language_code = lang
+    await pledged_with_everything(bot, content)
+    await received_updates(bot, 40)
+    before = len(bot.api.messages(bot.user_id))
+    await bot.send("/mydata")
+    text = "\n".join(mydata_texts(bot, before))
+    t = content.text
+    titles = [
+        t(f"mydata.table.{table}", lang)
+        for table in ("users", "pledges", "subscriptions", "drafts", "reminders")
+    ]
+    positions = [text.index(title) for title in titles]
+    assert positions == sorted(positions), "the most personal first"
     for part in (
-        "Your profile",
-        "Your pledge",
-        "Your consent to updates",
-        "flyer-mn",
         "&lt;Ana&gt;",
-        "TX",
+        "Texas",
+        "flyer-mn",
+        "We have lived on Elm Street for twenty years.",
+        next(iter(content.letter.roles.values())).label.get(lang),
+        t("mydata.table.deliveries", lang),
+        "40 " + ("updates, the last on" if lang == "en" else "novedades; la última, el"),
+        t("mydata.step.later", lang),
+        "English" if lang == "en" else "Español",
     ):
         assert part in text, part
+    for column in ("last_answer_id", "language_set", "user_id", "consent_at", "broadcast_id"):
+        assert column not in text, column
+    assert text.count("\n") < 80, "the deliveries are summarised, not listed"
+
+
+async def test_mydata_splits_rather_than_cuts(bot: Harness, content: Content) -> None:
+    """The longest data — 1,000 emoji of one's own words, 64-character names — comes in
+    several messages, each valid, with nothing cut."""
+    await pledged_with_everything(bot, content, name="N" * 64)
+    story = "😀" * 1000
+    await bot.send("/comment")
+    await bot.press_data("cedit:story")
+    await bot.send(story)
+    await bot.send("/comment")
+    await bot.press_data("cedit:sign")
+    await bot.send("S" * 64)
+    await bot.send("P" * 64)
+    assert db_rows(bot, "SELECT story FROM drafts") == [(story,)]
+    before = len(bot.api.messages(bot.user_id))
+    await bot.send("/mydata")
+    texts = mydata_texts(bot, before)
+    assert all("…" not in m and visible_length(m) <= MAX_MESSAGE for m in texts)
+    joined = "".join(texts)
+    for part in (story, "N" * 64, "S" * 64, "P" * 64):
+        assert part in joined
+    await bot.app.bot_data.storage.update_draft(
+        bot.user_id, story=story, reasons=tuple(content.letter.talking_points)[:3]
+    )
+    await received_updates(bot, 3)
+    before = len(bot.api.messages(bot.user_id))
+    reply = await bot.send("/mydata")
+    texts = mydata_texts(bot, before)
+    assert story in "".join(texts)
+    assert "Delete my data" in str(bot.button_labels(reply)), "the buttons under the last one"
+
+
+def test_long_data_is_split_between_sections_never_cut(content: Content) -> None:
+    """Data longer than a message — the longest story and a table added later with many rows —
+    is split into several valid messages, between sections and lines, with every value whole."""
+    story = "😀" * 1000
+    data: dict[str, list[dict[str, object]]] = {
+        "users": [{"user_id": 1, "language": "es", "first_seen": 0, "last_seen": 0}],
+        "drafts": [{"user_id": 1, "step": "preview", "story": story, "sign_name": "S" * 64}],
+        "petitions": [{"user_id": 1, "note": f"note {n} " + "x" * 100} for n in range(40)],
+    }
+    texts = render_my_data(content, data, "es")
+    assert len(texts) >= 2
+    for text in texts:
+        assert visible_length(text) <= MAX_MESSAGE and check_html(text) is None
+    joined = "\n".join(texts)
+    assert story in joined and "S" * 64 in joined
+    assert all(f"note {n} " + "x" * 100 in joined for n in range(40))
+    assert joined.index("Su perfil") < joined.index("Su borrador") < joined.index("petitions")
+
+
+async def test_every_stored_column_has_a_label(bot: Harness, content: Content) -> None:
+    """Every table with a user id, and every column of it, has a label in both languages (so
+    /mydata never shows a schema name)."""
+    from bot.mydata import FIELDS, SUMMARISED
+
+    storage = bot.app.bot_data.storage
+    for table in await storage._user_tables():
+        assert f"mydata.table.{table}" in content.ui, table
+        if table in SUMMARISED:
+            continue
+        columns = [
+            r[0] for r in await storage.fetchall("SELECT name FROM pragma_table_info(?)", (table,))
+        ]
+        for column in columns:
+            key = FIELDS.get(table, {}).get(column, column)
+            assert key is None or f"mydata.field.{key}" in content.ui, (table, column)
 
 
 async def test_mydata_of_someone_new(bot: Harness) -> None:
@@ -361,6 +487,89 @@ async def test_forget_deletes_everything(bot: Harness) -> None:
     assert tables_mentioning(db, bot.user_id) == []
     greeting = await bot.send("/start")
     assert "Hi Ana!" in (greeting.text or "")  # greeted as new, not "welcome back"
+
+
+def in_files(db: Path, text: str) -> list[str]:
+    """The database's files on disk (the database, its write-ahead log) that contain ``text``."""
+    files = (db, db.with_name(db.name + "-wal"))
+    return [f.name for f in files if f.exists() and text.encode() in f.read_bytes()]
+
+
+async def test_forget_leaves_no_trace_in_the_files(bot: Harness, content: Content) -> None:
+    """After /forget the deleted name and story are in no file: zeroed in the database
+    (secure_delete) and gone from the write-ahead log (checkpointed and truncated)."""
+    name, story = "Zelda Quixotica", "Our street lost its trust in the Quixotica patrol."
+    await bot.send("/pledge")
+    await bot.press("I pledge")
+    await bot.send(name)
+    await bot.send("/comment")
+    await bot.press_data("cgo")
+    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
+    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
+    await bot.press_data("cnext")
+    await bot.send(story)
+    db = bot.app.bot_data.config.db_path
+    assert in_files(db, name) and in_files(db, story), "the test needs them on disk first"
+    await bot.send("/forget")
+    await bot.press("Yes, delete everything")
+    assert in_files(db, name) == [] and in_files(db, story) == []
+
+
+async def test_an_organizers_forget_keeps_their_broadcasts_without_their_id(
+    tmp_path: Path, content: Content
+) -> None:
+    """An organizer's /forget deletes their unsent draft, and their sent broadcasts stay (with
+    their reports) under author 0; a scheduled one still goes out and drops their chat once it
+    ends. The aggregate counters stay as they were."""
+    org = 424242
+    bot = await start_harness(make_config(tmp_path, organizers=frozenset({org})), content)
+    try:
+        for user_id in (1, 2):
+            await bot.send("/start flyer-mn", user_id=user_id)
+            await bot.press("Get updates", user_id=user_id)
+            await bot.press("Subscribe", user_id=user_id)
+        services = bot.app.bot_data
+        for text, when in (("Sent", None), ("Later", "2099-01-01 10:00 UTC"), ("Draft", "")):
+            await bot.send("/broadcast", user_id=org)
+            await bot.send(text, user_id=org)
+            if when == "":
+                break
+            await bot.press("Everyone subscribed", user_id=org)
+            if when is None:
+                await bot.press("Send now", user_id=org)
+                await asyncio.wait_for(services.broadcasts.finished.wait(), timeout=30)
+            else:
+                await bot.press("Schedule", user_id=org)
+                await bot.send(when, user_id=org)
+        counts = db_rows(bot, "SELECT * FROM daily_counts ORDER BY 1, 2, 3, 4")
+        db = services.config.db_path
+        assert "broadcasts.organizer_id" in tables_mentioning(db, org)
+
+        await bot.send("/forget", user_id=org)
+        done = await bot.press("Yes, delete everything", user_id=org)
+        assert "everything about you is deleted" in (done.text or "")
+        assert db_rows(bot, "SELECT organizer_id, status, from_chat_id FROM broadcasts") == [
+            (0, "done", 0),
+            (0, "scheduled", org),  # the message to copy, until it has gone out
+        ]
+        assert tables_mentioning(db, org) == ["broadcasts.from_chat_id"]
+        (sent_id, scheduled_id) = [row[0] for row in db_rows(bot, "SELECT id FROM broadcasts")]
+        report = await services.outbox.report(sent_id)
+        assert report.delivered == 2, "the sent broadcast's report stays"
+        assert await services.outbox.cancel(scheduled_id)
+        assert tables_mentioning(db, org) == []
+        assert db_rows(bot, "SELECT * FROM daily_counts ORDER BY 1, 2, 3, 4") == counts
+    finally:
+        await stop_harness(bot)
+
+
+async def test_privacy_says_what_forget_leaves(bot: Harness) -> None:
+    """/privacy says that counts without a user id stay after /forget, in both languages."""
+    reply = await bot.send("/privacy")
+    assert "counts with no user id" in (reply.text or "")
+    bot.language_code = "es"
+    reply = await bot.send("/privacy", user_id=99)
+    assert "conteos sin id de usuario" in (reply.text or "")
 
 
 async def test_forget_can_be_cancelled(bot: Harness) -> None:

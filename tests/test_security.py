@@ -9,7 +9,8 @@ database file's mode and safe YAML loading.
   stored verbatim and changes nothing else.
 * Every user-provided text sent as Telegram HTML is escaped, on every surface that shows one.
 * Organizer commands and buttons from anyone else change nothing and look like unknown ones.
-* The database file and its -wal/-shm files are readable by their owner only.
+* The database file and its -wal/-shm files are readable by their owner only (an existing one
+  is tightened at start), and so is the CSV `outreach-bot export` writes.
 * Content is read with the safe YAML loader: an AST scan, and a ``!!python/object/apply`` tag
   that is refused without running anything.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import itertools
 import logging
 import os
 import shutil
@@ -37,6 +39,7 @@ from bot.agreements import ImportProblem, parse_agreements
 from bot.callbacks import ORGANIZER_ACTIONS
 from bot.config import RedactSecrets, Secret
 from bot.content import Content, ContentError, load_content
+from bot.outbox import preview_check
 from bot.storage import Storage
 from bot.telegram.app import ORGANIZER_COMMANDS
 from bot.telegram.local_api import StoredMessage
@@ -117,6 +120,7 @@ def _failed(server: FakeBotApiServer, method: str, status: int) -> int:
     return sum(1 for f in server.api.failed if f[0] == method and f[2] == status)
 
 
+@pytest.mark.slow
 def test_token_never_appears_in_the_process_output(tmp_path: Path) -> None:
     """Through 500s, dropped connections and a 401, the process never prints the token."""
     server = HangingUpServer()
@@ -129,16 +133,16 @@ def test_token_never_appears_in_the_process_output(tmp_path: Path) -> None:
             api.user_message(USER, "/start")
             server.wait_for_message(USER, "Hi Ana!", timeout=30)
             sorry = "something went wrong"
-            # A reply refused with 500, then a reply whose connection is dropped: each time the
-            # error handler logs the failure and apologizes.
-            api.fail_next("sendMessage", 500, "Internal Server Error")
+            # A reply refused with 500 four times (then given up, and the user gets an
+            # apology), then a reply whose connection is dropped (its outcome is unknown: it is
+            # logged, and neither sent again nor apologized for).
+            api.fail_next("sendMessage", 500, "Internal Server Error", count=4)
             api.user_message(USER, "/help")
             server.wait_for_message(USER, sorry)
             server.hang_up_next("sendMessage")
             api.user_message(USER, "/privacy")
             server.wait_for(
-                lambda a: sum(sorry in (m.text or "") for m in a.messages(USER)) == 2,
-                what="a second apology, after the dropped connection",
+                lambda a: "not sent again" in bot.output(), what="the dropped reply logged"
             )
             # Polling itself fails (500, then a dropped connection) and recovers.
             api.fail_next("getUpdates", 500, "Internal Server Error")
@@ -150,10 +154,11 @@ def test_token_never_appears_in_the_process_output(tmp_path: Path) -> None:
             # 401: the token was revoked; python-telegram-bot stops polling.
             api.fail_next("getUpdates", 401, "Unauthorized")
             server.wait_for(lambda a: _failed(server, "getUpdates", 401) == 1, what="a 401")
-            # Stop only once python-telegram-bot has handled the 401 (it logs it), so that the
-            # signal does not race the error on its way out of run_polling.
+            # Stop only once python-telegram-bot has handled the 401 (the bot logs it), so that
+            # the signal does not race the error on its way out of run_polling.
             server.wait_for(
-                lambda a: "Invalid token" in bot.output(), what="the 401 handled by the bot"
+                lambda a: "Telegram refused the bot token" in bot.output(),
+                what="the 401 handled by the bot",
             )
             assert invalid_requests(api) == []
         finally:
@@ -238,7 +243,17 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
         "table names read from sqlite_master, never from users; the user id is a ?"
     ),
     ("bot/storage.py", "Storage.forget_user", "execute"): (
-        "table names read from sqlite_master, never from users; the user id is a ?"
+        "table names read from sqlite_master, never from users, and the fixed statements of"
+        " FORGET_FIRST and FORGET_ORGANIZER; the user id is a ?"
+    ),
+    ("bot/cli_letters.py", "_write_private", "write"): (
+        "not SQL: a file's write() of the batch's PDF or CSV bytes (sinks are known by name)"
+    ),
+    ("bot/deliveries.py", "queue_letter", "execute"): (
+        "COUNT_EVENT, the fixed statement of bot/storage.py, in the same transaction; values are ?"
+    ),
+    ("bot/deliveries.py", "mark_delivered", "execute"): (
+        "COUNT_EVENT, the fixed statement of bot/storage.py, in the same transaction; values are ?"
     ),
     ("bot/outbox.py", "_one", "execute"): (
         "pass-through: _one is itself a sink, so its callers are checked"
@@ -249,8 +264,8 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
     ("bot/outbox.py", "_materialise", "execute"): (
         "fixed fragments from _recipients_sql (_RECIPIENTS + _FILTERS); the values are ?"
     ),
-    ("bot/agreements.py", "_write_atomically", "write"): (
-        "a file write (the agreements YAML), not SQL"
+    ("bot/datafiles.py", "write_atomically", "write"): (
+        "a file write (the data files importers write), not SQL"
     ),
 }
 
@@ -554,13 +569,17 @@ ORGANIZER_COMMAND_ARGS = {
     "reload": "",
     "link": " flyer-mn pledge",
 }
-ORGANIZER_BUTTON_ARGS: dict[str, tuple[str | None, ...]] = {
-    "obaud": ("all", "lang-en", "lang-es", "pns", "state", "source", "menu"),
-    "obst": ("tx", "ca"),
-    "obgo": (None,),
-    "obsch": (None,),
-    "obx": (None,),
-    "obstop": ("1", "2", "3"),
+# "{id}" stands for each broadcast's id, "{check}" for its preview's check: the data the
+# organizer's own screens carry.
+ORGANIZER_BUTTON_ARGS: dict[str, tuple[str, ...]] = {
+    "obaud": tuple(
+        f"{{id}}-{c}" for c in ("all", "lang-en", "lang-es", "pns", "state", "source", "menu")
+    ),
+    "obst": ("{id}-tx", "{id}-ca"),
+    "obgo": ("{id}-{check}",),
+    "obsch": ("{id}-{check}",),
+    "obx": ("{id}",),
+    "obstop": ("{id}", "1", "2", "3"),
 }
 
 
@@ -613,13 +632,17 @@ async def test_organizer_buttons_from_others_change_nothing(org_bot: Harness) ->
     """Organizer buttons from a supporter look stale and change nothing in the database."""
     bot = org_bot
     await organizer_has_broadcasts(bot)
-    ids = [row[0] for row in await bot.storage.fetchall("SELECT id FROM broadcasts")]
-    assert len(ids) == 2
+    outbox = bot.app.bot_data.outbox
+    rows = await bot.storage.fetchall("SELECT id FROM broadcasts")
+    broadcasts = [await outbox.get(row[0]) for row in rows]
+    assert len(broadcasts) == 2
     await bot.send("/start")
     stale = await bot.press_data("zzz")
     for action, args in ORGANIZER_BUTTON_ARGS.items():
-        for arg in (*args, *(str(i) for i in ids if action == "obstop")):
-            data = action if arg is None else f"{action}:{arg}"
+        for broadcast, arg in itertools.product(broadcasts, args):
+            assert broadcast is not None
+            check = preview_check(broadcast) or "0" * 12
+            data = f"{action}:{arg.format(id=broadcast.id, check=check)}"
             before = dump(bot, ignore=LAST_SEEN)
             reply = await bot.press_data(data)
             assert (reply.text, reply.reply_markup) == (stale.text, stale.reply_markup), data
@@ -659,6 +682,67 @@ async def test_database_files_are_private(tmp_path: Path) -> None:
             }
         finally:
             await storage.close()
+
+
+async def test_a_database_readable_by_others_is_tightened_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An existing database (and its -wal and -shm files) with a wider mode is made private
+    when the bot opens it, with a warning naming the file."""
+    path = tmp_path / "bot.sqlite3"
+    with umask(0):
+        storage = await Storage.open(path)
+        await storage.touch_user(USER, "en")
+        wal, shm = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+        for file in (path, wal, shm):
+            file.chmod(0o644)
+        await storage.close()
+        path.chmod(0o664)
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
+            storage = await Storage.open(path)
+        try:
+            assert mode(path) == 0o600
+            assert all(mode(p) == 0o600 for p in (wal, shm) if p.exists())
+        finally:
+            await storage.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(str(path) in w and "664" in w for w in warnings), warnings
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.storage"):
+        await (await Storage.open(path)).close()
+    assert not caplog.records, "a private database is opened without a warning"
+
+
+@pytest.mark.parametrize("existing", [None, 0o644])
+def test_cli_export_is_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: int | None
+) -> None:
+    """`outreach-bot export FILE` writes the CSV of names readable by its owner only, even when
+    the umask allows more and when it replaces a file others could read."""
+    import asyncio
+
+    from bot.cli import main
+
+    db = tmp_path / "bot.sqlite3"
+
+    async def seed() -> None:
+        storage = await Storage.open(db)
+        await storage.touch_user(USER, "en")
+        await storage.record_pledge(USER)
+        await storage.set_pledge_name(USER, "Ana")
+        await storage.close()
+
+    asyncio.run(seed())
+    monkeypatch.setenv("OUTREACH_DB", str(db))
+    target = tmp_path / "pledges.csv"
+    if existing is not None:
+        target.write_text("old", encoding="utf-8")
+        target.chmod(existing)
+    with umask(0):
+        assert main(["export", str(target)]) == 0
+    assert mode(target) == 0o600
+    assert "Ana" in target.read_text(encoding="utf-8-sig")
+    assert not target.with_name(target.name + ".partial").exists()
 
 
 # -- YAML is loaded safely -----------------------------------------------------------------------

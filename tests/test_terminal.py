@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import pty
 import select
+import sqlite3
+import stat
 import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from bot.content import Content
-from bot.telegram.terminal import run_terminal_chat
+from bot.telegram.local_api import LocalBotApi
+from bot.telegram.terminal import TERMINAL_USER_ID, TerminalChat, run_terminal_chat
 from tests.harness import make_config
 from tests.test_e2e import outreach_bot_command
 
@@ -19,7 +26,7 @@ from tests.test_e2e import outreach_bot_command
 async def test_chat_walks_menu_buttons_and_questions(tmp_path: Path, content: Content) -> None:
     """Numbers press buttons, text asks questions, links are shown, and the DB is used."""
     config = make_config(tmp_path)
-    typed = "1\n1\n1\nracial profiling\n99\n/quit\n"
+    typed = "1\n1\n1\nracial profiling\n/press 99\n/quit\n"
     out = io.StringIO()
     code = await run_terminal_chat(config, content, io.StringIO(typed), out, language_code="en")
     text = out.getvalue()
@@ -92,6 +99,10 @@ def test_run_without_token_on_a_terminal_opens_the_chat(tmp_path: Path) -> None:
     first = text.strip().splitlines()[0]
     assert "TELEGRAM_BOT_TOKEN is not set" in first
     assert "Hi " in text and "Bye." in text
+    # The libraries' logs (the scheduler's, python-telegram-bot's) are in a file, not here.
+    assert text.count(f"(the bot's log goes to {tmp_path / 'tty.chat.log'})") == 1
+    assert " INFO " not in text and " WARNING " not in text
+    assert "Application started" in (tmp_path / "tty.chat.log").read_text(encoding="utf-8")
 
 
 async def test_chat_walks_the_comment_guide(tmp_path: Path, content: Content) -> None:
@@ -120,3 +131,141 @@ async def test_chat_walks_the_comment_guide(tmp_path: Path, content: Content) ->
     assert "We are neighbors." in text and "Washington, DC 20528" in text
     assert "identifies you to DHS" in text
     assert "Thank you for speaking up" in text
+
+
+def keyboard(*labels: str) -> dict[str, object]:
+    return {"inline_keyboard": [[{"text": label, "callback_data": label} for label in labels]]}
+
+
+def bot_says(api: LocalBotApi, text: str, markup: dict[str, object] | None = None) -> int:
+    params: dict[str, object] = {"chat_id": TERMINAL_USER_ID, "text": text}
+    if markup is not None:
+        params["reply_markup"] = markup
+    status, body = api.call("sendMessage", params)
+    assert status == 200, body
+    return int(body["result"]["message_id"])
+
+
+def test_numbers_press_buttons_only_up_to_the_count_of_buttons() -> None:
+    """1 to the count of buttons on the last message presses; 0, "05", a number past the last
+    button and a 5-digit ZIP are text; /press N presses too."""
+    api = LocalBotApi()
+    chat = TerminalChat(api, io.StringIO(), "en")
+    bot_says(api, "Choose", keyboard("a", "b", "c"))
+    chat.show_new_actions()
+    assert [chat.is_button_number(n) for n in ("1", "3")] == [True, True]
+    for text in ("0", "4", "05", "12345", "33602", "1.5", "²", " 1 2"):
+        assert not chat.is_button_number(text), text
+    pressed = chat.update_for("2")
+    assert pressed is not None and pressed["callback_query"]["data"] == "b"
+    pressed = chat.update_for("/press 3")
+    assert pressed is not None and pressed["callback_query"]["data"] == "c"
+    typed = chat.update_for("4")
+    assert typed is not None and typed["message"]["text"] == "4"
+    zip_code = chat.update_for("33602")
+    assert zip_code is not None and zip_code["message"]["text"] == "33602"
+
+
+def test_a_message_without_buttons_takes_the_numbers_back() -> None:
+    """Once the bot's last message has no buttons (a new message, or an edit that removed
+    them), every number is text and /press says there is nothing to press."""
+    api = LocalBotApi()
+    out = io.StringIO()
+    chat = TerminalChat(api, out, "en")
+    first = bot_says(api, "Choose", keyboard("a", "b"))
+    chat.show_new_actions()
+    assert chat.is_button_number("2")
+    status, _ = api.call(
+        "editMessageText", {"chat_id": TERMINAL_USER_ID, "message_id": first, "text": "Chosen"}
+    )
+    assert status == 200
+    chat.show_new_actions()
+    assert not chat.is_button_number("1")
+    bot_says(api, "Again", keyboard("x"))
+    bot_says(api, "Type your name")
+    chat.show_new_actions()
+    typed = chat.update_for("1")
+    assert typed is not None and typed["message"]["text"] == "1"
+    assert chat.update_for("/press 1") is None
+    assert "(there is no button to press on the bot's last message)" in out.getvalue()
+
+
+async def test_typed_zip_code_answers_where_i_live(tmp_path: Path, content: Content) -> None:
+    """At "Where I live", whose state grid has dozens of buttons, a typed ZIP code is sent as
+    text and answered with its county."""
+    out = io.StringIO()
+    typed = "4\n33602\n/quit\n"  # 📍 Where I live, then a ZIP code in Tampa
+    await run_terminal_chat(make_config(tmp_path), content, io.StringIO(typed), out, "en")
+    text = out.getvalue()
+    assert "[57]" in text  # the state grid: more buttons than any menu
+    assert "Hillsborough County, Florida" in text
+    assert "there is no button" not in text
+
+
+async def test_reopened_chat_takes_typed_answers(tmp_path: Path, content: Content) -> None:
+    """A second chat on the same database numbers its messages after the first's, so a typed
+    answer is taken (the stored "last answer" of the first chat does not swallow it)."""
+    config = make_config(tmp_path)
+
+    async def chat(typed: str) -> str:
+        out = io.StringIO()
+        await run_terminal_chat(config, content, io.StringIO(typed), out, "en")
+        return out.getvalue()
+
+    await chat("/pledge\n1\nAna\n/quit\n")  # I pledge, then the first name
+    with sqlite3.connect(config.db_path) as conn:
+        assert conn.execute("SELECT first_name FROM pledges").fetchall() == [("Ana",)]
+        (last_answer,) = conn.execute("SELECT last_answer_id FROM users").fetchone()
+    assert last_answer > 1
+    second = await chat("/pledge\n2\nBea\n/quit\n")  # ✏️ Change name or state, the name
+    with sqlite3.connect(config.db_path) as conn:
+        assert conn.execute("SELECT first_name FROM pledges").fetchall() == [("Bea",)]
+    assert "Which US state or territory" in second  # the name was taken: the next question
+
+
+async def test_warnings_and_log_file_are_said_once_before_the_greeting(
+    tmp_path: Path, content: Content
+) -> None:
+    """The content's warnings and where the log goes appear once, before the bot's greeting."""
+    assert content.warnings, "the shipped content has warnings (no e-mail address)"
+    out = io.StringIO()
+    log_file = tmp_path / "bot.chat.log"
+    await run_terminal_chat(
+        make_config(tmp_path), content, io.StringIO("/quit\n"), out, "en", log_file=log_file
+    )
+    text = out.getvalue()
+    greeting = text.index("Hi You!")
+    assert text.count(f"(the bot's log goes to {log_file})") == 1
+    for warning in content.warnings:
+        line = f"(content {warning})"
+        assert text.count(line) == 1 and text.index(line) < greeting
+
+
+def test_chat_command_sends_the_logs_to_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`outreach-bot chat` writes the bot's and the libraries' logs to a private file beside
+    the database; the conversation shows none of them."""
+    for name in list(os.environ):
+        if name.startswith(("OUTREACH_", "TELEGRAM_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("OUTREACH_DB", str(tmp_path / "chat.sqlite3"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("What is 287g?\n/quit\n"))
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        assert main(["chat", "--lang", "en"]) == 0
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:], root.level = handlers, level
+    captured = capsys.readouterr()
+    log_file = tmp_path / "chat.chat.log"
+    assert captured.out.count(f"(the bot's log goes to {log_file})") == 1
+    assert "Here is what I found" in captured.out
+    assert " INFO " not in captured.out + captured.err
+    assert " WARNING " not in captured.out + captured.err
+    logged = log_file.read_text(encoding="utf-8")
+    assert "Application started" in logged and "content: warning" in logged
+    assert "287g" not in logged, "a message text was logged"
+    assert stat.S_IMODE(os.stat(log_file).st_mode) == 0o600

@@ -1,8 +1,9 @@
 """Load ``content/*.yaml`` into typed models and validate it.
 
-YAML is read with ``yaml.safe_load`` for the values and ``yaml.compose`` (the safe loader's node
+YAML is read with the safe loader for the values and ``yaml.compose`` (the safe loader's node
 tree) for line numbers, so every problem names its file, line and key path. Loading never
-executes anything found in a file.
+executes anything found in a file. The safe loader is libyaml's when PyYAML has it (it parses
+about ten times faster, which the bot's start-up and every check notice), else PyYAML's own.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from bot.agreements import AgreementList
+from bot.congress.files import CongressFiles
 from bot.content.models import (
     ANSWER_JOURNEYS,
+    CHANNEL_NAMES,
     LANGS,
     Answer,
     Campaign,
+    CampaignDelivery,
     Channels,
     Citation,
     Fact,
@@ -29,6 +33,7 @@ from bot.content.models import (
     Link,
     Localized,
     LocalizedList,
+    LocalTarget,
     Role,
     TalkingPoint,
     Topic,
@@ -37,6 +42,10 @@ from bot.content.models import (
 )
 from bot.content.sources import IndexPage, figures_in, index_page_problem, valid_index_page
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
+from bot.datafiles import format_key
+
+if TYPE_CHECKING:
+    from bot.places import PlaceIndex
 
 Severity = Literal["error", "warning"]
 KeyPath = tuple[str | int, ...]
@@ -97,6 +106,9 @@ class Content:
     agreements: AgreementList
     answers: dict[str, Answer]  # answers that open a journey, in file order
     synonyms: dict[str, str]  # a word people type -> the word the content uses (normalised)
+    places: PlaceIndex  # read on its first lookup
+    congress: CongressFiles  # read in full on first use: see CongressFiles.load
+    targets: tuple[LocalTarget, ...]
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -132,14 +144,16 @@ def _line_map(node: yaml.Node | None, path: KeyPath = ()) -> Iterator[tuple[KeyP
             yield from _line_map(item, (*path, index))
 
 
-def format_key(path: KeyPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
 # -- reading one file --------------------------------------------------------------------------
+
+
+def _pure_python_error(raw: str) -> yaml.YAMLError | None:
+    """The error PyYAML's pure-Python safe loader reports for ``raw``, if any."""
+    try:
+        yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        return exc
+    return None
 
 
 class _File:
@@ -160,12 +174,17 @@ class _File:
             self.error((), f"cannot read file: {exc}")
             return
         try:
-            self.data = yaml.safe_load(raw)
-            self._lines = dict(_line_map(yaml.compose(raw, Loader=yaml.SafeLoader)))
+            self.data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            self._lines = dict(
+                _line_map(yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+            )
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+            # libyaml words some errors less plainly and places some a line late: a file that
+            # does not parse is read again by PyYAML's own safe loader, whose report is kept.
+            error = _pure_python_error(raw) or exc
+            mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            reason = getattr(exc, "problem", None) or str(exc)
+            reason = getattr(error, "problem", None) or str(error)
             self.problems.append(Problem("error", name, line, "", f"invalid YAML: {reason}"))
             self.data = None
             return
@@ -910,6 +929,15 @@ def _read_letter(f: _File, recipient_email: str | None) -> LetterContent | None:
     )
     signoffs = f.variants(f.data.get("signoffs"), ("signoffs",), 40, 1)
     sensitive = f.localized_list(f.data.get("sensitive_words"), ("sensitive_words",))
+    if sensitive is not None:
+        for lang in LANGS:
+            for i, word in enumerate(sensitive.get(lang)):
+                if not _sensitive_pattern_ok(word):
+                    f.error(
+                        ("sensitive_words", lang, i),
+                        f"{word!r}: a word or phrase, optionally ending in '*' to match any"
+                        " ending, with at least 3 letters before the '*'",
+                    )
     hours = f.data.get("reminder_hours", 24)
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 14:
         f.error(("reminder_hours",), "expected a whole number of hours from 1 to 336")
@@ -932,6 +960,14 @@ def _read_letter(f: _File, recipient_email: str | None) -> LetterContent | None:
         sensitive_words=sensitive,
         reminder_hours=hours,
     )
+
+
+def _sensitive_pattern_ok(word: str) -> bool:
+    """A sensitive word or phrase; a final ``*`` matches any ending of its last word."""
+    stem = word.removesuffix("*")
+    if "*" in stem or not any(ch.isalnum() for ch in stem):
+        return False
+    return not word.endswith("*") or len(stem.split()[-1]) >= 3
 
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
@@ -970,9 +1006,102 @@ def _read_channels(f: _File, recipient_email: str | None) -> Channels | None:
     if url and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", url):
         f.error((*p, "webform", "url"), f"{url!r} is not an https link")
         url = ""
-    if not (email or lines or url):
-        f.error(p, "no channel to send a comment through: give an e-mail, postal address or form")
-    return Channels(email=email, postal_address=lines, postal_note=note, webform_url=url)
+    campaign = _read_campaign_delivery(f, data.get("campaign"))
+    if not (email or lines or url or campaign):
+        f.error(
+            p,
+            "no channel to send a comment through: give an e-mail, postal address or form, "
+            "or let the campaign deliver letters",
+        )
+    offered = {"campaign": campaign is not None, "email": bool(email)}
+    offered |= {"postal": bool(lines), "webform": bool(url)}
+    summaries: dict[str, Localized] = {}
+    for name in CHANNEL_NAMES:
+        block = data.get(name)
+        raw = block.get("summary") if isinstance(block, dict) else None
+        if raw is None:
+            if offered[name]:
+                f.error(
+                    (*p, name),
+                    "missing 'summary': one line, in each language, on what this channel takes "
+                    '(e.g. "we deliver it for you", "print and post")',
+                )
+            continue
+        summary = _plain_text(f, raw, (*p, name, "summary"), CHANNEL_SUMMARY_MAX)
+        if summary is not None:
+            summaries[name] = summary
+    short_label = Localized(en="", es="")
+    raw_label = email_data.get("short_label") if isinstance(email_data, dict) else None
+    if raw_label is not None:
+        short_label = (
+            _plain_text(f, raw_label, (*p, "email", "short_label"), SHORT_LABEL_MAX) or short_label
+        )
+    elif email:
+        f.error(
+            (*p, "email"),
+            "missing 'short_label': what a compose link carrying the short version of a long "
+            "letter is called, in each language",
+        )
+    return Channels(
+        email=email,
+        postal_address=lines,
+        postal_note=note,
+        webform_url=url,
+        campaign=campaign,
+        summaries=summaries,
+        short_label=short_label,
+    )
+
+
+CHANNEL_SUMMARY_MAX = 200
+SHORT_LABEL_MAX = 40
+CAMPAIGN_KEYS = {"enabled", "to", "how", "summary", "cover_title", "cover"}
+COVER_PLACEHOLDERS = frozenset({"count", "first", "last", "campaign", "office"})
+
+
+def _read_campaign_delivery(f: _File, raw: Any) -> CampaignDelivery | None:
+    """``channels.campaign``: the campaign delivers letters itself; None when absent or off."""
+    if raw is None:
+        return None
+    p: KeyPath = ("channels", "campaign")
+    data = f.mapping(raw, p)
+    if data is None:
+        return None
+    enabled = data.get("enabled", True)
+    if not isinstance(enabled, bool):
+        f.error((*p, "enabled"), "expected true or false")
+        return None
+    for unknown in sorted(set(data) - CAMPAIGN_KEYS, key=str):
+        f.warn((*p, unknown), f"unknown key {unknown!r} is ignored")
+    if not enabled:
+        return None
+    to = _plain_text(f, data.get("to"), (*p, "to"), 200)
+    how = _plain_text(f, data.get("how"), (*p, "how"), 600)
+    title = _plain_text(f, data.get("cover_title"), (*p, "cover_title"), 120, COVER_PLACEHOLDERS)
+    cover = _plain_text(f, data.get("cover"), (*p, "cover"), 1000, COVER_PLACEHOLDERS)
+    if to is None or how is None or title is None or cover is None:
+        return None
+    return CampaignDelivery(to=to, how=how, cover_title=title, cover=cover)
+
+
+def _plain_text(
+    f: _File,
+    value: Any,
+    path: KeyPath,
+    max_len: int,
+    placeholders: frozenset[str] = frozenset(),
+) -> Localized | None:
+    """Plain text in both languages, with only the ``placeholders`` given."""
+    text = f.localized(value, path, max_len)
+    if text is None:
+        return None
+    for lang in LANGS:
+        for name in PLACEHOLDER_RE.findall(text.get(lang)):
+            if name not in placeholders:
+                allowed = ", ".join(sorted(placeholders)) or "none"
+                f.error((*path, lang), f"unknown placeholder {{{name}}} (allowed: {allowed})")
+                return None
+    return text
 
 
 AGREEMENTS_FILE = "agreements.yaml"
@@ -1015,13 +1144,94 @@ def _read_agreements(directory: Path, today: date, problems: list[Problem]) -> A
     return agreements
 
 
+def _read_places(directory: Path, problems: list[Problem], deep: bool) -> PlaceIndex | None:
+    """The ZIP codes and place names of "Where I live", as made by ``import-places``.
+
+    Only the first line is read here (the bot reads the rest on its first lookup), unless
+    ``deep``: then every line is checked.
+    """
+    from bot.places import PLACES_FILE, PlaceIndex, PlacesError
+
+    index = PlaceIndex(directory / PLACES_FILE)
+    try:
+        if deep:
+            index.check()
+        else:
+            index.check_format()
+    except PlacesError as exc:
+        problems.append(Problem("error", PLACES_FILE, exc.line, "", exc.message))
+        return None
+    return index
+
+
+def _read_congress(
+    directory: Path, today: date, problems: list[Problem], deep: bool
+) -> CongressFiles | None:
+    """The Congress data, as imported by ``import-congress``: its date now, the rest on first
+    use (``deep``: now, and every member's term is checked against ``today``)."""
+    from bot.congress.files import MEMBERS_FILE, ZIPS_FILE, CongressFileError
+    from bot.congress.model import congress_end, ordinal
+
+    try:
+        congress = CongressFiles(directory)
+        if not (directory / ZIPS_FILE).is_file():
+            raise CongressFileError(
+                f"{ZIPS_FILE}: file is missing: create it with `outreach-bot import-congress`"
+            )
+        data = congress.load() if deep else None
+    except CongressFileError as exc:
+        message = str(exc)  # it starts with the name of the file it is about
+        file = ZIPS_FILE if message.startswith(ZIPS_FILE) else MEMBERS_FILE
+        problems.append(Problem("error", file, None, "", message))
+        return None
+    if congress.outdated(today):
+        ends = congress_end(congress.congress)
+        problems.append(
+            Problem(
+                "warning",
+                MEMBERS_FILE,
+                None,
+                "congress",
+                f"a new Congress took office on {ends:%B} {ends.day}, {ends.year}: these members "
+                f"of the {ordinal(congress.congress)} Congress (as of {congress.as_of}) may be "
+                "out of date; import the dataset's newer files with "
+                "`outreach-bot import-congress`",
+            )
+        )
+    elif data is not None and (ended := data.terms_ended(today)):
+        names = ", ".join(f"{m.name} ({m.state}, {m.term_end})" for m in ended[:5])
+        more = f" and {len(ended) - 5} more" if len(ended) > 5 else ""
+        problems.append(
+            Problem(
+                "warning",
+                MEMBERS_FILE,
+                None,
+                "members",
+                f"the term of {len(ended)} member(s) has ended: {names}{more}; import the "
+                "dataset's newer files with `outreach-bot import-congress`",
+            )
+        )
+    return congress
+
+
 # -- entry points ------------------------------------------------------------------------------
 
 
 def check_content(
-    directory: Path, today: date | None = None, recipient_email: str | None = None
+    directory: Path,
+    today: date | None = None,
+    recipient_email: str | None = None,
+    *,
+    deep: bool = False,
 ) -> tuple[Content | None, list[Problem]]:
-    """Read and validate every content file; return the content (if usable) and all problems."""
+    """Read and validate every content file; return the content (if usable) and all problems.
+
+    ``deep`` also reads what the bot reads only on first use — every line of the places file,
+    the Congress data in full — and checks the local targets' counties against the place data:
+    ``outreach-bot check-content`` does, the bot's start and reload do not, to stay fast and
+    small.
+    """
+    from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
     from bot.render import check_rendered  # rendering lives with the texts it checks
     from bot.telegram.telegram_html import check_html
 
@@ -1041,12 +1251,20 @@ def check_content(
     synonyms = _read_synonyms(answers_file)
     _check_synonym_targets(answers_file, synonyms, facts, answers)
     agreements = _read_agreements(directory, today, problems)
+    places = _read_places(directory, problems, deep)
+    congress = _read_congress(directory, today, problems, deep)
+    targets_file = _File(directory, TARGETS_FILE, problems)
+    targets = read_targets(targets_file, states, today)
+    if deep and targets and places is not None and not any(p.severity == "error" for p in problems):
+        check_target_counties(targets_file, targets, places)
 
     if (
         any(p.severity == "error" for p in problems)
         or campaign is None
         or letter is None
         or agreements is None
+        or places is None
+        or congress is None
     ):
         return None, problems
     content = Content(
@@ -1060,6 +1278,9 @@ def check_content(
         agreements=agreements,
         answers=answers,
         synonyms=synonyms,
+        places=places,
+        congress=congress,
+        targets=targets,
     )
     problems.extend(check_rendered(content))
     if any(p.severity == "error" for p in problems):

@@ -179,6 +179,21 @@ class TalkingPoint:
     paragraphs: Variants
 
 
+# The channels a letter can go through, in the order the guide offers them.
+CHANNEL_NAMES = ("campaign", "email", "postal", "webform")
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignDelivery:
+    """The campaign delivers letters for its supporters (``channels.campaign``): to whom, and how
+    and when, in the organizers' own words."""
+
+    to: Localized  # who receives the letters: the office, never a person
+    how: Localized  # how and when the organizers deliver (no promise they cannot keep)
+    cover_title: Localized  # the batch PDF's cover page: title ...
+    cover: Localized  # ... and text ({count}, {first}, {last}, {campaign}, {office})
+
+
 @dataclass(frozen=True, slots=True)
 class Channels:
     """Where a comment can be sent. Empty e-mail or web form: that channel is not offered."""
@@ -187,6 +202,22 @@ class Channels:
     postal_address: tuple[str, ...]
     postal_note: Localized
     webform_url: str
+    campaign: CampaignDelivery | None = None  # None: the campaign does not deliver letters
+    # What each channel takes, in one honest line for the guide's first step ("we deliver it
+    # for you", "from your own e-mail", "print and post"), by channel name.
+    summaries: dict[str, Localized] = field(default_factory=dict)
+    # Names a compose link that carries the short version of a letter too long for a link.
+    short_label: Localized = field(default_factory=lambda: Localized(en="", es=""))
+
+    def offered(self) -> tuple[str, ...]:
+        """The channels this content offers, in :data:`CHANNEL_NAMES` order."""
+        present = {
+            "campaign": self.campaign is not None,
+            "email": bool(self.email),
+            "postal": bool(self.postal_address),
+            "webform": bool(self.webform_url),
+        }
+        return tuple(name for name in CHANNEL_NAMES if present[name])
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +235,35 @@ class LetterContent:
     signoffs: Variants
     sensitive_words: LocalizedList
     reminder_hours: int
+
+
+TargetKind = Literal["county_commission", "sheriff", "police", "city_council", "mayor", "other"]
+TARGET_KINDS: tuple[TargetKind, ...] = (
+    "county_commission",
+    "sheriff",
+    "police",
+    "city_council",
+    "mayor",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTarget:
+    """A local office organizers ask supporters to call or write (``content/targets.yaml``).
+
+    It is matched by place: a city (and, if given, the county the city is in), else a county,
+    else the whole state.
+    """
+
+    id: str
+    kind: TargetKind
+    name: Localized
+    state: str  # USPS code
+    county: str | None  # "Harris County"
+    city: str | None  # "Houston"
+    phone: str | None  # as the organizers wrote it; at least one of phone and url is given
+    url: str | None  # https
+    ask: Localized  # what to ask for, in one or two sentences
+    script: Localized  # what to say on the phone
+    checked: str  # ISO date the organizers last checked the phone and address

@@ -11,6 +11,7 @@ Handler order (first match wins within group 0):
 6. commands in groups → "let's talk in private"; other group and channel traffic is ignored
 7. ``my_chat_member`` (the user blocked or unblocked the bot) → reachable or not
 
+After every update (group 1): when the database cannot be written, the user is told so, once.
 Edited messages are ignored: the answer to the original already stands.
 """
 
@@ -20,7 +21,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -35,18 +36,20 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import places
 from bot.config import Config
 from bot.content import LANGS, Content
 from bot.outbox import Outbox
 from bot.storage import Storage
 from bot.telegram.broadcasting import Broadcasts
+from bot.telegram.calls import CallGuard, PollingWatch
+from bot.telegram.common import leave_step
 from bot.telegram.concurrency import PerUserUpdateProcessor
-from bot.telegram.context import BotApp, Ctx, Services
+from bot.telegram.context import BotApp, Ctx, SavingStatus, Services
 from bot.telegram.handlers import (
     buttons,
     comment,
@@ -62,8 +65,10 @@ from bot.telegram.handlers import (
     updates,
 )
 from bot.telegram.jobs import schedule_jobs
-from bot.telegram.local_api import LocalRequest
 from bot.telegram.sender import BroadcastSender, build_sender_bot
+
+if TYPE_CHECKING:
+    from bot.instance import InstanceLock
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +123,8 @@ def build_application(
     per_user_concurrency: bool = True,
     broadcast_request: BaseRequest | None = None,
     reload_on_sighup: bool = False,
+    guard_calls: bool = True,
+    instance: InstanceLock | None = None,
 ) -> BotApp:
     """Build the bot. ``request`` replaces HTTP (tests and the terminal chat).
 
@@ -126,9 +133,13 @@ def build_application(
     the transport of the broadcast sender's own Bot (by default its own HTTP pool, or the same
     in-memory Bot API when ``request`` is a ``LocalRequest``), so broadcasts never queue in
     front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
-    content (``outreach-bot reload``).
+    content (``outreach-bot reload``); ``instance``, the lock held on the database, then writes
+    its pid file once SIGHUP does that. Every Bot API call goes through a
+    :class:`~bot.telegram.calls.CallGuard` (retries, flood waits) unless ``guard_calls`` is
+    False (python-telegram-bot's default: the replies benchmark's baseline).
     """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
+    guard = CallGuard() if guard_calls else None
     builder = (
         ApplicationBuilder()
         .token(config.token.value)
@@ -146,16 +157,27 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(updates_request or request)
+        builder = builder.request(request)
+    # python-telegram-bot's own default for polling: one connection, default timeouts.
+    polling = updates_request or request or HTTPXRequest(connection_pool_size=1)
+    builder = builder.get_updates_request(PollingWatch(polling))
+    if guard is not None:
+        builder = builder.rate_limiter(guard)
     application: BotApp = builder.build()  # type: ignore[assignment]
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
+    services.calls = guard
+    services.saving = SavingStatus()
     services.set_content(content)
-    if broadcast_request is None and isinstance(request, LocalRequest):
-        # No network in, no network out: the sender uses the same in-memory Bot API.
-        broadcast_request = LocalRequest(request.api)
+    if broadcast_request is None and request is not None:
+        from bot.telegram.local_api import LocalRequest  # tests and the terminal chat only
+
+        if isinstance(request, LocalRequest):
+            # No network in, no network out: the sender uses the same in-memory Bot API.
+            broadcast_request = LocalRequest(request.api)
     services.broadcast_request = broadcast_request
     services.reload_on_sighup = reload_on_sighup
+    services.instance = instance
     _add_handlers(application, config)
     return application
 
@@ -188,6 +210,7 @@ def _add_handlers(app: BotApp, config: Config) -> None:
         )
     )
     app.add_handler(ChatMemberHandler(updates.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(TypeHandler(Update, fallback.tell_when_unsaved), group=1)
     app.add_error_handler(fallback.on_error)
 
 
@@ -201,7 +224,7 @@ def _leaving_steps(callback: Handler) -> Handler:
 
     async def run(update: Update, ctx: Ctx) -> None:
         if update.effective_user is not None:
-            await ctx.services.storage.clear_step(update.effective_user.id)
+            await leave_step(ctx, update.effective_user.id)
         await callback(update, ctx)
 
     run.__doc__ = callback.__doc__
@@ -215,9 +238,13 @@ async def _post_init(app: Any) -> None:
     config = services.config
     services.storage = await Storage.open(config.db_path)
     services.outbox = Outbox(services.storage)
-    # The ZIP index takes about a second to build: build it now, off the event loop, rather
-    # than in the middle of someone's first "Where I live".
-    await asyncio.to_thread(places.preload)
+    if not await services.storage.writable():
+        services.saving.failed()
+        log.warning(
+            "the database %s cannot be written (read-only?): facts, questions, /privacy and "
+            "the menu work; nothing users do can be saved until it can",
+            config.db_path,
+        )
     if services.broadcast_request is not None:
         sender_bot = Bot(
             config.token.value,
@@ -227,16 +254,32 @@ async def _post_init(app: Any) -> None:
         )
     else:
         sender_bot = build_sender_bot(config)
-    await sender_bot.initialize()
+    if services.calls is not None:
+        # Its getMe is a start-up call like the Application's own: retried the same way.
+        await services.calls.call("getMe", sender_bot.initialize)
+    else:
+        await sender_bot.initialize()
     sender = BroadcastSender(sender_bot, services.outbox, rate=config.broadcast_rate)
+    if services.calls is not None:
+        services.calls.on_flood(sender.hold)  # replies told to wait go before broadcasts
     services.broadcasts = Broadcasts(app.bot, services, sender)
     services.sender_bot = sender_bot
     await set_commands(app)
     await set_profile(app)
     schedule_jobs(app)
-    await services.broadcasts.resume()
+    if not services.saving.unavailable:
+        await services.broadcasts.resume()
+    elif interrupted := await services.outbox.active():
+        log.warning(
+            "%d interrupted broadcast(s) go on only once the database can be written and "
+            "the bot is restarted",
+            len(interrupted),
+        )
     if services.reload_on_sighup:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal, app)
+        if services.instance is not None:
+            # Only now may `outreach-bot reload` signal: before, SIGHUP would stop the bot.
+            services.instance.announce()
 
 
 def _reload_on_signal(app: BotApp) -> None:
@@ -266,15 +309,19 @@ async def set_profile(app: BotApp) -> None:
 
 
 async def set_commands(app: BotApp) -> None:
-    """The command menu in both languages; organizers also see their own commands."""
+    """The command menu in both languages; organizers also see their own commands. A menu
+    Telegram does not take (after the usual retries) is a warning, not a reason to stop."""
     content = app.bot_data.content
 
     def menu(names: tuple[str, ...], lang: str) -> list[BotCommand]:
         return [BotCommand(c, content.text(f"command.{c}", lang)) for c in names]
 
-    for lang in LANGS:
-        await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, lang), language_code=lang)
-    await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, "en"))
+    try:
+        for lang in LANGS:
+            await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, lang), language_code=lang)
+        await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, "en"))
+    except TelegramError as exc:  # the menu is nice to have; serving users is not optional
+        log.warning("command menu not set: %s", type(exc).__name__)
     everything = PUBLIC_COMMANDS + tuple(ORGANIZER_COMMANDS)
     for organizer_id in sorted(app.bot_data.config.organizers):
         scope = BotCommandScopeChat(organizer_id)

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.render import fit_message
-from bot.storage import User
+from bot.storage import CannotWrite, User
 from bot.telegram.context import Ctx
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ async def current_user(update: Update, ctx: Ctx, source: str | None = None) -> U
     """The stored user behind this update, created on first contact.
 
     Recorded once per update: the handlers of one step call this from several helpers, and
-    each call would otherwise be a write transaction (``last_seen``).
+    each call would otherwise be a write transaction (``last_seen``). When the database cannot
+    be written, the user is read (or, if new, taken from Telegram's data) and the update goes
+    on: reading facts needs no write.
     """
     tg_user = update.effective_user
     assert tg_user is not None
@@ -38,9 +40,37 @@ async def current_user(update: Update, ctx: Ctx, source: str | None = None) -> U
         return cached
     services = ctx.services
     language = guess_language(tg_user.language_code, services.config.default_language)
-    user, _ = await services.storage.touch_user(tg_user.id, language, source)
+    storage = services.storage
+    try:
+        user, _ = await storage.touch_user(tg_user.id, language, source)
+    except CannotWrite:
+        services.saving.failed()
+        now = storage.now()
+        user = await storage.get_user(tg_user.id) or User(
+            tg_user.id, language, False, source, first_seen=now, last_seen=now
+        )
+    else:
+        services.saving.works()
     ctx.seen_user = user
     return user
+
+
+async def count(ctx: Ctx, event: str, lang: str, source: str | None) -> None:
+    """Count an event for the organizers' statistics (no user id). When the database cannot be
+    written the count is lost, and the answer still goes out."""
+    try:
+        await ctx.services.storage.count_event(event, lang, source)
+    except CannotWrite:
+        ctx.services.saving.failed()
+
+
+async def leave_step(ctx: Ctx, user_id: int) -> None:
+    """Stop waiting for a typed answer. When the database cannot be written the step stays,
+    and what the user asked for is still shown."""
+    try:
+        await ctx.services.storage.clear_step(user_id)
+    except CannotWrite:
+        ctx.services.saving.failed()
 
 
 def display_name(update: Update) -> str:

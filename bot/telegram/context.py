@@ -15,8 +15,38 @@ from bot.search import KnowledgeIndex
 from bot.storage import Storage, User
 
 if TYPE_CHECKING:
+    from bot.instance import InstanceLock
     from bot.outbox import Outbox
     from bot.telegram.broadcasting import Broadcasts
+    from bot.telegram.calls import CallGuard
+
+
+class SavingStatus:
+    """Whether the database takes writes, and which users were told it does not (once each).
+
+    Memory only: it describes this process's view of the database, and a restart looks again.
+    """
+
+    def __init__(self) -> None:
+        self.unavailable = False
+        self._told: set[int] = set()
+
+    def failed(self) -> None:
+        """A write was refused: saving is unavailable."""
+        self.unavailable = True
+
+    def works(self) -> None:
+        """A write went through: saving works again, and a new outage is told anew."""
+        if self.unavailable:
+            self.unavailable = False
+            self._told.clear()
+
+    def tell(self, user_id: int) -> bool:
+        """True once per user while saving is unavailable: then they are to be told."""
+        if not self.unavailable or user_id in self._told:
+            return False
+        self._told.add(user_id)
+        return True
 
 
 class Services:
@@ -33,6 +63,9 @@ class Services:
     sender_bot: Bot  # the broadcast sender's own Bot, with its own connection pool
     broadcast_request: BaseRequest | None = None  # its transport (tests replace HTTP)
     reload_on_sighup: bool = False
+    calls: CallGuard | None = None  # the layer every Bot API call goes through (retries)
+    instance: InstanceLock | None = None  # the lock on the database (outreach-bot run)
+    saving: SavingStatus  # whether the database takes writes (set by build_application)
     _content: tuple[Content, KnowledgeIndex]
 
     def set_content(self, content: Content) -> None:

@@ -1,4 +1,6 @@
-"""Scheduled work whose schedule lives in SQLite: comment reminders and the drafts' retention.
+"""Scheduled work whose schedule lives in SQLite: comment reminders, scheduled broadcasts, and
+the retention of drafts, of broadcasts' recipient lists and of the letters the campaign
+delivered.
 
 JobQueue jobs are not persisted, so the jobs here only poll the database: a reminder due while
 the bot was down is sent at the next start, and nothing is lost or sent twice (a reminder row is
@@ -13,6 +15,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.callbacks import Callback
+from bot.deliveries import expire_letters
 from bot.telegram.common import button, keyboard
 from bot.telegram.context import BotApp, Ctx, Services
 
@@ -64,12 +67,36 @@ async def purge_old_drafts(services: Services) -> int:
     return purged
 
 
+async def expire_old_deliveries(services: Services) -> int:
+    """Turn the recipient lists of broadcasts finished longer ago than the retention period
+    into counts with no user id."""
+    storage = services.storage
+    cutoff = storage.now() - services.config.delivery_retention_days * 86400
+    expired = await services.outbox.expire_deliveries(cutoff)
+    if expired:
+        log.info("%d delivery row(s) past the retention period kept as counts only", expired)
+    return expired
+
+
+async def expire_delivered_letters(services: Services) -> int:
+    """Leave only a count of the letters the campaign delivered longer ago than the retention
+    period: their text, name, place and sender are deleted."""
+    storage = services.storage
+    cutoff = storage.now() - services.config.letter_retention_days * 86400
+    expired = await expire_letters(storage, cutoff)
+    if expired:
+        log.info("%d delivered letter(s) past the retention period kept as counts only", expired)
+    return expired
+
+
 async def _reminders_job(ctx: Ctx) -> None:
     await send_due_reminders(ctx.bot, ctx.services)
 
 
 async def _purge_job(ctx: Ctx) -> None:
     await purge_old_drafts(ctx.services)
+    await expire_old_deliveries(ctx.services)
+    await expire_delivered_letters(ctx.services)
 
 
 async def _scheduled_broadcasts_job(ctx: Ctx) -> None:
@@ -82,7 +109,7 @@ def schedule_jobs(app: BotApp) -> None:
     if queue is None:
         raise RuntimeError("python-telegram-bot's job-queue extra is required")
     queue.run_repeating(_reminders_job, interval=REMINDER_INTERVAL, first=5, name="reminders")
-    queue.run_repeating(_purge_job, interval=PURGE_INTERVAL, first=10, name="draft-retention")
+    queue.run_repeating(_purge_job, interval=PURGE_INTERVAL, first=10, name="retention")
     queue.run_repeating(
         _scheduled_broadcasts_job, interval=SCHEDULE_INTERVAL, first=3, name="scheduled-broadcasts"
     )

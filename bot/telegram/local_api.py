@@ -434,6 +434,13 @@ class LocalBotApi:
 
     # --- fault injection and test controls ---------------------------------------------------
 
+    def number_messages_after(self, chat_id: int, message_id: int) -> None:
+        """Give the chat's next messages ids after ``message_id``, as Telegram continues a chat
+        that had messages before (the terminal chat, reopened on the same database)."""
+        with self._lock:
+            chat = self._chat(chat_id)
+            chat.next_message_id = max(chat.next_message_id, message_id + 1)
+
     def block_chat(self, chat_id: int) -> None:
         """Make every call for ``chat_id`` fail with 403, as after the user blocked the bot."""
         with self._lock:

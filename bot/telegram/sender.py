@@ -8,7 +8,9 @@ It owns *how* a broadcast goes out; what goes out to whom is :class:`bot.outbox.
   wait behind the broadcast. Here a 429 pauses only this sender.
 * **Rate.** A token bucket paces sends at ``rate`` per second, evenly spaced; up to
   ``ceil(rate)`` sends are in flight at once so that network latency does not lower the rate.
-  No chat gets more than one message per second, and one broadcast runs at a time.
+  No chat gets more than one message per second, and one broadcast runs at a time. When
+  Telegram tells a reply to a user to wait, the sender waits a little longer (:meth:`hold`), so
+  replies go first.
 * **Durability.** Each row is claimed (``sending``) in a committed transaction right before its
   Telegram call and marked with the outcome right after; recipients are read in keyset pages,
   so memory does not grow with the audience. After a crash, ``Outbox.recover`` turns the rows
@@ -24,11 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dtm
 import logging
 import math
 import time
-import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -46,10 +46,10 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Config
 from bot.outbox import Broadcast, Outbox, Report
+from bot.telegram.calls import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ PER_CHAT_INTERVAL = 1.0  # seconds between two messages to the same chat, at lea
 BATCH_SIZE = 200  # recipients read from the outbox at a time
 MAX_FLOOD_RETRIES = 5  # 429s for one recipient before the row is given up as failed
 STOP_GRACE = 5.0  # seconds stop() lets sends already on the wire finish before cancelling
+REPLY_LEAD = 1.0  # seconds broadcasts wait beyond a reply's flood wait, so the reply goes first
 FATAL_ERRORS = (InvalidToken, EndPointNotFound, Conflict)  # the bot, not the recipient, is wrong
 
 
@@ -299,6 +300,11 @@ class BroadcastSender:
                 started.append(broadcast_id)
         return started
 
+    def hold(self, seconds: float) -> None:
+        """Telegram told a reply to wait ``seconds``: send nothing until a little after that,
+        so that the waiting replies go out before the broadcast continues."""
+        self._bucket.pause(seconds + REPLY_LEAD)
+
     async def stop(self) -> None:
         """Stop sending (at shutdown): no new send starts, sends on the wire get ``stop_grace``
         seconds to finish, then every task is cancelled and awaited. Pending rows stay pending,
@@ -452,7 +458,7 @@ class BroadcastSender:
 
     def _flooded(self, state: _Run, user_id: int, exc: RetryAfter) -> tuple[str, str | None]:
         """Pause this sender for Telegram's ``retry_after`` and put the row back, a few times."""
-        seconds = _retry_after_seconds(exc)
+        seconds = retry_after_seconds(exc)
         self._bucket.pause(seconds)
         self.stats.flood_waits += 1
         self.stats.paused_seconds += seconds
@@ -492,16 +498,6 @@ async def _call_progress(broadcast_id: int, on_progress: ProgressCallback, repor
         await on_progress(report)
     except Exception as exc:  # showing progress must never stop a broadcast
         log.warning("broadcast %d: progress callback failed: %s", broadcast_id, type(exc).__name__)
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    """``retry_after`` in seconds, whether PTB gives an int or a timedelta (PTB_TIMEDELTA)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    if isinstance(value, dtm.timedelta):
-        return max(value.total_seconds(), 0.0)
-    return max(float(value), 0.0)
 
 
 def _log_report(broadcast_id: int, report: Report) -> None:

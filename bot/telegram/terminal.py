@@ -1,9 +1,12 @@
 """``outreach-bot chat``: the real application, handlers and database, in a terminal.
 
 The HTTP transport is replaced by :class:`LocalRequest` over an in-memory Bot API, so nothing
-leaves the machine. The terminal plays the Telegram user: a line of text is a message, a number
-presses that button of the latest keyboard. There is one copy of the conversation logic: the
-same ``build_application`` serves Telegram.
+leaves the machine. The terminal plays the Telegram user: a line of text is a message; a
+number from 1 to the count of buttons on the bot's last message (shown as ``[1]``, ``[2]``, …)
+presses that button, and so does ``/press N``; any other number, a ZIP code for one, is text.
+Message ids continue after the highest one the database remembers for the chat, as Telegram's
+do, so a chat reopened on the same database goes on where it was. There is one copy of the
+conversation logic: the same ``build_application`` serves Telegram.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Config, Secret
@@ -23,6 +27,9 @@ from bot.telegram.telegram_html import html_to_terminal
 TERMINAL_USER_ID = 1
 TERMINAL_TOKEN = "1:terminal-chat"  # noqa: S105 - not a secret: it never leaves the process
 QUIT_WORDS = {"/quit", "/exit"}
+PRESS_COMMAND = "/press"
+ZIP_LENGTH = 5  # a 5-digit number is a ZIP code, never a button
+MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,33 +50,58 @@ class TerminalChat:
         self.api = api
         self.out = out
         self.language_code = language_code
-        self.buttons: list[Pressable] = []
+        self.buttons: list[Pressable] = []  # the buttons of the bot's last message
+        self._keyboard_message: int | None = None
         self._seen = 0
 
     def update_for(self, line: str) -> dict[str, Any] | None:
-        """The update a typed line stands for; None if it was handled here (a link button)."""
+        """The update a typed line stands for; None if it was handled here (a link button,
+        a ``/press`` without a button to press)."""
         stripped = line.strip()
-        if stripped.isdigit() and self.buttons:
-            index = int(stripped) - 1
-            if not 0 <= index < len(self.buttons):
-                self._print(f"(there is no button {stripped}; choose 1–{len(self.buttons)})")
-                return None
-            pressed = self.buttons[index]
-            if pressed.callback_data is not None:
-                return self.api.user_press(
-                    TERMINAL_USER_ID,
-                    pressed.message_id,
-                    pressed.callback_data,
-                    language_code=self.language_code,
-                )
-            if pressed.url is not None:
-                self._print(f"(this button opens a link: {pressed.url})")
-            elif pressed.copy_text is not None:
-                self._print(f"(copied to the clipboard: {pressed.copy_text})")
+        command, _, argument = stripped.partition(" ")
+        if command == PRESS_COMMAND:
+            number = argument.strip()
+            if not self.buttons:
+                self._print("(there is no button to press on the bot's last message)")
+            elif not (number.isascii() and number.isdigit()):
+                self._print(f"(press a button by its number: /press 1–{len(self.buttons)})")
+            elif not 1 <= int(number) <= len(self.buttons):
+                self._print(f"(there is no button {number}; choose 1–{len(self.buttons)})")
+            else:
+                return self._press(self.buttons[int(number) - 1])
             return None
+        if self.is_button_number(stripped):
+            return self._press(self.buttons[int(stripped) - 1])
         return self.api.user_message(
             TERMINAL_USER_ID, line, first_name="You", language_code=self.language_code
         )
+
+    def is_button_number(self, text: str) -> bool:
+        """Whether ``text`` presses a button: a plain number from 1 to the count of buttons.
+
+        "05", "12345" (a ZIP code) or a number past the last button are typed text.
+        """
+        return (
+            text.isascii()
+            and text.isdigit()
+            and len(text) < ZIP_LENGTH
+            and text == str(int(text))
+            and 1 <= int(text) <= len(self.buttons)
+        )
+
+    def _press(self, pressed: Pressable) -> dict[str, Any] | None:
+        if pressed.callback_data is not None:
+            return self.api.user_press(
+                TERMINAL_USER_ID,
+                pressed.message_id,
+                pressed.callback_data,
+                language_code=self.language_code,
+            )
+        if pressed.url is not None:
+            self._print(f"(this button opens a link: {pressed.url})")
+        elif pressed.copy_text is not None:
+            self._print(f"(copied to the clipboard: {pressed.copy_text})")
+        return None
 
     def show_new_actions(self) -> None:
         """Print every bot action since the last call."""
@@ -79,7 +111,7 @@ class TerminalChat:
             self._show(action)
 
     def _show(self, action: OutgoingAction) -> None:
-        if action.method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
+        if action.method in MESSAGE_METHODS:
             edited = action.method == "editMessageText"
             header = "── bot (updated) ──" if edited else "── bot ──"
             body = action.text or ""
@@ -91,11 +123,16 @@ class TerminalChat:
             self._print(f"{header}\n{text}")
             if action.reply_markup and action.message_id is not None:
                 self._number_buttons(action.reply_markup, action.message_id)
+            elif not edited or action.message_id == self._keyboard_message:
+                # A new message without buttons is the last message now; an edit that removes
+                # the buttons takes them away.
+                self.buttons, self._keyboard_message = [], None
         elif action.method == "answerCallbackQuery" and action.text:
             self._print(f"(notice: {action.text})")
 
     def _number_buttons(self, markup: dict[str, Any], message_id: int) -> None:
         self.buttons = []
+        self._keyboard_message = message_id
         lines = []
         for row in markup.get("inline_keyboard", []):
             cells = []
@@ -133,8 +170,13 @@ async def run_terminal_chat(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     language_code: str | None = None,
+    log_file: Path | None = None,
 ) -> int:
-    """Chat until end of input or /quit. Returns the exit status."""
+    """Chat until end of input or /quit. Returns the exit status.
+
+    ``log_file`` is where the caller sends the bot's log, to say so once; the content's
+    warnings are shown here, before the greeting.
+    """
     out = stdout or sys.stdout
     source = stdin or sys.stdin
     api = LocalBotApi(username="outreach_bot")
@@ -144,11 +186,20 @@ async def run_terminal_chat(
     chat = TerminalChat(api, out, terminal_language(language_code))
     await start_in_process(app)
     try:
+        # Telegram numbers a chat's messages on and on: so does this chat, after the highest
+        # message id the database remembers (an answer already taken is never taken again).
+        known = await app.bot_data.storage.last_message_id(TERMINAL_USER_ID)
+        api.number_messages_after(TERMINAL_USER_ID, known)
         print(
-            "Terminal chat with the bot (no network). Type a message, a number to press a "
-            "button, /quit to leave.",
+            "Terminal chat with the bot (no network). Type a message to send it; /quit leaves.\n"
+            "A number shown in [brackets] presses that button (so does /press N); any other "
+            "number, a ZIP code for one, is sent as text.",
             file=out,
         )
+        if log_file is not None:
+            print(f"(the bot's log goes to {log_file})", file=out)
+        for warning in content.warnings:
+            print(f"(content {warning})", file=out)
         # Start as a Telegram user would: by pressing Start.
         await process(
             app,

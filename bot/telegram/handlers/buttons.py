@@ -6,11 +6,14 @@ parsed into a closed set of actions; anything unknown or stale gets a short noti
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Chat, Update
+from telegram.error import TelegramError
 
 from bot.callbacks import ORGANIZER_ACTIONS, parse
 from bot.telegram import keyboards
-from bot.telegram.common import current_user, show
+from bot.telegram.common import current_user, leave_step, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers import (
     comment,
@@ -23,9 +26,12 @@ from bot.telegram.handlers import (
     updates,
 )
 
+log = logging.getLogger(__name__)
+
 # Actions that answer a step awaiting typed input (or set it again themselves); any other
-# press leaves the typed step, so the next text is read as a question.
-STEP_ACTIONS = {"pskip", "pstate", "cskip"}
+# press leaves the typed step, so the next text is read as a question. Keeping a checked
+# story reads the step, which names the message showing the story.
+STEP_ACTIONS = {"pskip", "pstate", "cskip", "ckeep"}
 
 
 async def on_button(update: Update, ctx: Ctx) -> None:
@@ -34,8 +40,12 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     if query is None:
         return
     # Answer first, always: it stops the client's spinner, and it can only be done once, so
-    # nothing later (not even the error handler) tries again.
-    await query.answer()
+    # nothing later (not even the error handler) tries again. If Telegram does not take it, the
+    # spinner stops by itself: the screen the user asked for matters more.
+    try:
+        await query.answer()
+    except TelegramError as exc:
+        log.info("button press not acknowledged: %s", type(exc).__name__)
     chat = update.effective_chat
     if chat is not None and chat.type != Chat.PRIVATE:
         # The bot shows buttons only in private chats: a press in a group or channel is forged,
@@ -50,7 +60,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     handled = False
     if callback is not None:
         if callback.action not in STEP_ACTIONS and query.from_user is not None:
-            await ctx.services.storage.clear_step(query.from_user.id)
+            await leave_step(ctx, query.from_user.id)
         handled = await _route(update, ctx, callback.action, callback.arg)
     if not handled:
         await _stale(update, ctx)
@@ -119,17 +129,16 @@ async def _route_organizer(update: Update, ctx: Ctx, action: str, arg: str | Non
             return await organizer.choose_audience(update, ctx, choice)
         case "obst", str(code):
             return await organizer.choose_state(update, ctx, code)
-        case "obgo", None:
-            await organizer.send_now(update, ctx)
-        case "obsch", None:
-            await organizer.ask_schedule(update, ctx)
-        case "obx", None:
-            await organizer.discard(update, ctx)
+        case "obgo", str(previewed):
+            return await organizer.send_now(update, ctx, previewed)
+        case "obsch", str(previewed):
+            return await organizer.ask_schedule(update, ctx, previewed)
+        case "obx", str(broadcast_id):
+            return await organizer.discard(update, ctx, broadcast_id)
         case "obstop", str(broadcast_id):
             return await organizer.stop(update, ctx, broadcast_id)
         case _:
             return False
-    return True
 
 
 async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None) -> bool:
@@ -137,7 +146,7 @@ async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None)
         case "cmt", None:
             await comment.entry(update, ctx)
         case "cnew", None:
-            await comment.start_new(update, ctx)
+            return await comment.start_after_finished(update, ctx)
         case "cgo", None:
             await comment.begin(update, ctx)
         case "crole", str(role_id):
@@ -149,7 +158,7 @@ async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None)
         case "cskip", str(what):
             return await comment.skip(update, ctx, what)
         case "ckeep", None:
-            await comment.keep_story(update, ctx)
+            return await comment.keep_story(update, ctx)
         case "cedit", str(part):
             return await comment.edit(update, ctx, part)
         case "cback", None:

@@ -5,8 +5,14 @@ guide survives a restart at any step and ``/comment`` resumes it. Typed answers 
 signature) are awaited through the same stored conversation step the pledge uses, so any other
 command or button leaves them.
 
-Steps: intro → role → reasons → story (→ story_check) → sign_name → sign_place → preview →
-safety → send → outcome. Every step has back and leave; the preview can change any part.
+Steps: intro → role → reasons → story → sign_name → sign_place → preview → safety → send →
+outcome. Every step has back and leave; the preview can change any part.
+
+A story that mentions immigration status (or another sensitive word) is *not* stored when it
+arrives: the gentle check shows it back inside its message, and only *Keep it* writes it to the
+draft, reading it from that message. Until then the database holds nothing of it but the id of
+the message showing it, in the awaited step — which any other button or command clears, so
+writing again or leaving discards it, and a restart keeps the choice open.
 """
 
 from __future__ import annotations
@@ -15,21 +21,24 @@ import secrets
 from datetime import UTC, date, datetime
 from html import escape
 
-from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageEntityType
 
 from bot.callbacks import Callback
 from bot.content import Content
+from bot.freetext import check_free_text
 from bot.letters import (
     STORY_MAX,
     DraftChoices,
     Letter,
+    LetterParts,
     compose_links,
+    letter_parts,
     postal_letter,
     render_letter,
     sensitive_mentions,
-    story_problem,
 )
-from bot.pledges import NAME_MAX, check_first_name
+from bot.pledges import NAME_MAX
 from bot.render import (
     MAX_MESSAGE,
     local_letter_sentence,
@@ -44,13 +53,15 @@ from bot.telegram.handlers.facts import bot_link
 
 # Conversation steps: which typed answer the guide waits for.
 TYPED_STEPS = {"story": "comment_story", "sign_name": "comment_name", "sign_place": "comment_place"}
+# The story check awaits a decision about the story shown in one message: "comment_story:<id>".
+STORY_CHECK = TYPED_STEPS["story"] + ":"
+QUOTES = (MessageEntityType.BLOCKQUOTE, MessageEntityType.EXPANDABLE_BLOCKQUOTE)
 # The numbered steps a sender goes through, for "Step n of 5".
 NUMBERED = ("role", "reasons", "story", "sign_name", "sign_place")
 BACK = {
     "role": "intro",
     "reasons": "role",
     "story": "reasons",
-    "story_check": "story",
     "sign_name": "story",
     "sign_place": "sign_name",
     "preview": "sign_place",
@@ -80,6 +91,10 @@ def choices(content: Content, draft: Draft) -> DraftChoices:
 
 def letter_for(content: Content, draft: Draft) -> Letter:
     return render_letter(content.letter, choices(content, draft), draft.language)
+
+
+def parts_for(content: Content, draft: Draft) -> LetterParts:
+    return letter_parts(content.letter, choices(content, draft), draft.language)
 
 
 # -- entry ----------------------------------------------------------------------------------------
@@ -122,6 +137,17 @@ async def start_new(update: Update, ctx: Ctx, local: tuple[str, str] | None = No
         draft = await storage.get_draft(user.user_id) or draft
     await storage.reach(user.user_id, "started", user.language, user.source)
     await show_step(update, ctx, user, draft)
+
+
+async def start_after_finished(update: Update, ctx: Ctx) -> bool:
+    """ "Write a new letter", offered once a letter is sent; False anywhere else (a forged or
+    stale press), so a draft cannot be restarted to count "sent" again."""
+    user = await current_user(update, ctx)
+    draft = await ctx.services.storage.get_draft(user.user_id)
+    if draft is None or draft.completed_at is None:
+        return False
+    await start_new(update, ctx)
+    return True
 
 
 # -- screens ---------------------------------------------------------------------------------------
@@ -221,17 +247,6 @@ async def _story_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
     )
 
 
-async def _story_check_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
-    content, lang = ctx.services.content, draft.language
-    words = sensitive_mentions(draft.story or "", content.letter.sensitive_words.all())
-    text = content.text("guide.story_sensitive", lang, words=escape(", ".join(words)))
-    return text, keyboard(
-        [button(content.text("button.keep_story", lang), Callback("ckeep").data())],
-        [button(content.text("button.edit_story", lang), Callback("cedit", "story").data())],
-        _nav(content, lang),
-    )
-
-
 async def _sign_name_screen(ctx: Ctx, user: User, draft: Draft) -> Screen:
     content, lang = ctx.services.content, draft.language
     text = content.text("guide.sign_name", lang, max=str(NAME_MAX), **_numbered(draft))
@@ -308,7 +323,6 @@ SCREENS = {
     "role": _role_screen,
     "reasons": _reasons_screen,
     "story": _story_screen,
-    "story_check": _story_check_screen,
     "sign_name": _sign_name_screen,
     "sign_place": _sign_place_screen,
     "preview": _preview_screen,
@@ -328,10 +342,14 @@ async def _send_controls(update: Update, ctx: Ctx, user: User, draft: Draft) -> 
     parts: list[str] = []
     rows: list[list[InlineKeyboardButton]] = []
     if channels.email:
-        links = compose_links(channels.email, letter.subject, letter.body)
-        parts.append(t("guide.send_email", lang, address=escape(channels.email)))
-        if not links.body_included:
-            parts.append(t("guide.send_email_long", lang))
+        links = compose_links(channels.email, parts_for(content, draft))
+        if links.full:
+            parts.append(t("guide.send_email", lang, address=escape(channels.email)))
+        else:  # never "everything filled in" when the links carry the short version
+            label = escape(channels.short_label.get(lang))
+            parts.append(
+                t("guide.send_email_long", lang, address=escape(channels.email), label=label)
+            )
         rows.append(
             [
                 InlineKeyboardButton(t("button.gmail", lang), url=links.gmail),
@@ -472,10 +490,10 @@ async def story_typed(update: Update, ctx: Ctx, text: str) -> None:
         return
     user, draft = found
     content, lang = ctx.services.content, draft.language
-    problem = story_problem(text)
-    if problem is not None:
-        key = f"guide.story_{problem}"
-        values = {"length": f"{len(text):,}", "max": f"{STORY_MAX:,}"}
+    check = check_free_text(text, STORY_MAX, multiline=True)
+    if check.text is None:
+        key = f"guide.story_{check.problem}"
+        values = {"length": f"{check.length:,}", "max": f"{STORY_MAX:,}"}
         await show(
             update,
             ctx,
@@ -485,18 +503,73 @@ async def story_typed(update: Update, ctx: Ctx, text: str) -> None:
             ),
         )
         return
-    if sensitive_mentions(text, content.letter.sensitive_words.all()):
-        await go(update, ctx, "story_check", story=text)
+    words = sensitive_mentions(check.text, content.letter.sensitive_words.all())
+    if words:
+        await _check_story(update, ctx, user, draft, check.text, words)
         return
-    await ctx.services.storage.update_draft(user.user_id, story=text)
+    await ctx.services.storage.update_draft(user.user_id, story=check.text)
     await _after(update, ctx, draft, "sign_name")
 
 
-async def keep_story(update: Update, ctx: Ctx) -> None:
-    """The user keeps a story that mentions sensitive words."""
+def awaits_story(step: str | None) -> bool:
+    """Whether typed text answers the story step (a new story also replaces one being checked)."""
+    return step is not None and (step == TYPED_STEPS["story"] or step.startswith(STORY_CHECK))
+
+
+async def _check_story(
+    update: Update, ctx: Ctx, user: User, draft: Draft, story: str, words: list[str]
+) -> None:
+    """The gentle check: the story shown back, to keep or to write again; nothing stored but
+    the id of the message that shows it."""
+    content, lang = ctx.services.content, draft.language
+    storage = ctx.services.storage
+    text = content.text("guide.story_sensitive", lang, words=escape(", ".join(words)))
+    shown = await show(
+        update,
+        ctx,
+        f"{text}\n\n<blockquote>{escape(story)}</blockquote>",
+        keyboard(
+            [button(content.text("button.keep_story", lang), Callback("ckeep").data())],
+            [button(content.text("button.edit_story", lang), Callback("cedit", "story").data())],
+            _nav(content, lang),
+        ),
+    )
+    if draft.step != "story":
+        await storage.update_draft(user.user_id, step="story")
+    await storage.set_step(
+        user.user_id, f"{STORY_CHECK}{shown.message_id}" if shown else TYPED_STEPS["story"]
+    )
+
+
+async def keep_story(update: Update, ctx: Ctx) -> bool:
+    """Keep the story the check on screen shows; False for any other message's button."""
+    query = update.callback_query
+    user = await current_user(update, ctx)
+    storage = ctx.services.storage
+    shown = query.message if query else None
+    step = await storage.get_step(user.user_id)
+    if shown is None or step != f"{STORY_CHECK}{shown.message_id}":
+        return False  # an older check, or one left since: that story was discarded
     found = await _draft_or_entry(update, ctx)
-    if found is not None:
-        await _after(update, ctx, found[1], "sign_name")
+    if found is None:
+        return True
+    _, draft = found
+    story = _quoted(shown) if isinstance(shown, Message) else None
+    check = check_free_text(story or "", STORY_MAX, multiline=True)
+    if check.text is None:
+        # Telegram no longer shows the message's text (older than 48 hours): ask again.
+        notice = ctx.services.content.text("guide.story_gone", draft.language)
+        await go(update, ctx, "story", notice)
+        return True
+    await storage.update_draft(user.user_id, story=check.text)
+    await _after(update, ctx, draft, "sign_name")
+    return True
+
+
+def _quoted(message: Message) -> str | None:
+    """The text of the message's last quotation: the story a check shows."""
+    quotes = [entity for entity in message.entities if entity.type in QUOTES]
+    return message.parse_entity(quotes[-1]) if quotes else None
 
 
 async def skip(update: Update, ctx: Ctx, what: str) -> bool:
@@ -526,9 +599,9 @@ async def signature_typed(update: Update, ctx: Ctx, text: str, part: str) -> Non
         return
     _, draft = found
     content, lang = ctx.services.content, draft.language
-    check = check_first_name(text)
-    if check.name is None:
-        key = "guide.sign_too_long" if check.problem == "too_long" else "guide.sign_invalid"
+    check = check_free_text(text, NAME_MAX)
+    if check.text is None:
+        key = f"guide.sign_{check.problem}"
         skip_to = "name" if part == "sign_name" else "place"
         await show(
             update,
@@ -540,9 +613,9 @@ async def signature_typed(update: Update, ctx: Ctx, text: str, part: str) -> Non
         )
         return
     if part == "sign_name":
-        await go(update, ctx, "sign_place", sign_name=check.name)
+        await go(update, ctx, "sign_place", sign_name=check.text)
     else:
-        await go(update, ctx, "preview", sign_place=check.name, editing=0)
+        await go(update, ctx, "preview", sign_place=check.text, editing=0)
 
 
 async def edit(update: Update, ctx: Ctx, part: str) -> bool:
@@ -550,7 +623,13 @@ async def edit(update: Update, ctx: Ctx, part: str) -> bool:
     steps = {"role": "role", "reasons": "reasons", "story": "story", "sign": "sign_name"}
     if part not in steps:
         return False
-    await go(update, ctx, steps[part], editing=1)
+    found = await _draft_or_entry(update, ctx)
+    if found is None:
+        return True
+    if found[1].step == steps[part]:
+        await go(update, ctx, steps[part])  # writing the story again from its check
+    else:
+        await go(update, ctx, steps[part], editing=1)
     return True
 
 
@@ -594,15 +673,16 @@ async def printable(update: Update, ctx: Ctx) -> None:
 
 
 async def outcome(update: Update, ctx: Ctx, result: str) -> bool:
-    """Record "I sent it", "I couldn't" or "Remind me later"."""
+    """Record "I sent it", "I couldn't" or "Remind me later"; a draft counts as sent once."""
     if result not in ("sent", "couldnt", "later"):
         return False
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     draft = await storage.get_draft(user.user_id)
-    if draft is None:
-        await entry(update, ctx)
-        return True
+    if draft is None or draft.step != "send" or "previewed" not in draft.reached:
+        # The outcome buttons follow the letter, after its preview: from anywhere else the
+        # press is stale or forged, and counting it would show more "sent" than "previewed".
+        return False
     t = content.text
     menu = button(t("button.menu", lang), Callback("menu").data())
     if result == "sent":

@@ -7,7 +7,7 @@ from telegram import Update
 from bot import render
 from bot.answers import answer_question
 from bot.telegram import keyboards
-from bot.telegram.common import current_user, show
+from bot.telegram.common import count, current_user, show
 from bot.telegram.context import Ctx
 
 
@@ -52,7 +52,7 @@ async def fact(update: Update, ctx: Ctx, fact_id: str) -> bool:
         return False
     user = await current_user(update, ctx)
     lang = user.language
-    await ctx.services.storage.count_event("fact", lang, user.source)
+    await count(ctx, "fact", lang, user.source)
     following = render.next_fact(content, card)
     await show(
         update,
@@ -82,12 +82,12 @@ async def question(update: Update, ctx: Ctx) -> None:
         )
         return
     if reply.fact is None:
-        await ctx.services.storage.count_event("question_unanswered", lang, user.source)
+        await count(ctx, "question_unanswered", lang, user.source)
         await show(
             update, ctx, content.text("search.no_match", lang), keyboards.topics(content, lang)
         )
         return
-    await ctx.services.storage.count_event("fact", lang, user.source)
+    await count(ctx, "fact", lang, user.source)
     related = list(reply.related)
     await show(
         update,

@@ -6,9 +6,10 @@ import logging
 from html import escape
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from bot.storage import StorageError
+from bot.storage import CannotWrite, StorageError
+from bot.telegram.calls import OutcomeUnknown
 from bot.telegram.common import current_user, guess_language
 from bot.telegram.context import Ctx
 
@@ -44,11 +45,26 @@ async def _reply(update: Update, text: str) -> None:
 
 
 async def on_error(update: object, ctx: Ctx) -> None:
-    """Log the error (never the message text) and tell the user, in their language."""
+    """Log the error (never the message text) and tell the user, in their language.
+
+    No apology follows a reply that may have arrived (its outcome is unknown: the apology could
+    come before the answer), nor one Telegram's flood control kept out for half a minute (the
+    apology would meet the same flood). Failed polls are logged by the polling watch, once per
+    outage.
+    """
     error = ctx.error
+    if update is None and ctx.job is None and ctx.coroutine is None:
+        # Only run_polling reports errors with no update, job or task behind them.
+        log.debug("polling failed: %s", type(error).__name__)
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, StorageError):
         log.error("storage error while handling update %s: %s", update_id, error)
+    elif isinstance(error, OutcomeUnknown | RetryAfter):
+        log.warning("update %s: reply %s", update_id, error)
+        return  # already logged in detail by the call guard; see the docstring
+    elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        log.warning("update %s not answered: %s", update_id, type(error).__name__)
     else:
         log.error(
             "error while handling update %s: %s",
@@ -70,8 +86,34 @@ async def on_error(update: object, ctx: Ctx) -> None:
         lang = stored.language if stored else lang
     except StorageError:
         pass  # the database is what failed: the Telegram language is the best guess left
+    if isinstance(error, CannotWrite) and tg_user is not None:
+        services.saving.failed()
+        services.saving.tell(tg_user.id)  # error.storage says it: no second notice
     key = "error.storage" if isinstance(error, StorageError) else "error.generic"
     try:
         await ctx.bot.send_message(update.effective_chat.id, services.content.text(key, lang))
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", type(exc).__name__)
+
+
+async def tell_when_unsaved(update: Update, ctx: Ctx) -> None:
+    """After every update: when the database cannot be written, say so plainly, once per user
+    (what still works, and that nothing can be saved)."""
+    services = ctx.services
+    if not services.saving.unavailable:
+        return
+    chat, tg_user = update.effective_chat, update.effective_user
+    if chat is None or tg_user is None or chat.type != "private":
+        return
+    if not services.saving.tell(tg_user.id):
+        return
+    seen = ctx.seen_user
+    lang = (
+        seen.language
+        if seen is not None and seen.user_id == tg_user.id
+        else guess_language(tg_user.language_code, services.config.default_language)
+    )
+    try:
+        await ctx.bot.send_message(chat.id, services.content.text("saving.unavailable", lang))
+    except TelegramError as exc:
+        log.warning("could not tell the user saving is unavailable: %s", type(exc).__name__)

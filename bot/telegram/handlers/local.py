@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, Update
 from bot.agreements import AgreementList
 from bot.callbacks import Callback
 from bot.content import Content
-from bot.places import find_county, places_for_zip
+from bot.places import PlaceIndex
 from bot.pledges import find_state
 from bot.render import format_date, local_answer
 from bot.storage import User
@@ -29,6 +29,10 @@ STATES_PER_ROW = 6
 
 def _agreements(ctx: Ctx) -> AgreementList:
     return ctx.services.content.agreements
+
+
+def _places(ctx: Ctx) -> PlaceIndex:
+    return ctx.services.content.places
 
 
 async def ask_where(update: Update, ctx: Ctx) -> None:
@@ -50,7 +54,7 @@ async def where_typed(update: Update, ctx: Ctx, text: str) -> None:
     """A ZIP code (or a state's name) typed by the supporter."""
     user = await current_user(update, ctx)
     content, lang = ctx.services.content, user.language
-    places = places_for_zip(text)
+    places = _places(ctx).places_for_zip(text)
     if places is None:
         state = find_state(text, content.states)
         if state is not None:
@@ -79,7 +83,7 @@ async def where_typed(update: Update, ctx: Ctx, text: str) -> None:
 async def zip_county_chosen(update: Update, ctx: Ctx, arg: str) -> bool:
     """One of the counties a ZIP spans, chosen by button ("77002-1")."""
     zip_code, _, index = arg.partition("-")
-    places = places_for_zip(zip_code) or []
+    places = _places(ctx).places_for_zip(zip_code) or []
     if not index.isdigit() or int(index) >= len(places):
         return False
     place = places[int(index)]
@@ -109,7 +113,9 @@ async def county_typed(update: Update, ctx: Ctx, state_code: str, text: str) -> 
     if state is None:
         await ask_where(update, ctx)
         return
-    matches = find_county(state.code, text[:100], _agreements(ctx).counties(state.code))
+    matches = _places(ctx).find_county(
+        state.code, text[:100], _agreements(ctx).counties(state.code)
+    )
     if not matches:
         shown = escape(" ".join(text.split())[:60])
         message = content.text(
@@ -157,7 +163,7 @@ def _county_key(state_code: str, county: str) -> str:
 
 
 def county_from_key(
-    agreements: AgreementList, key: str, states: set[str]
+    agreements: AgreementList, places: PlaceIndex, key: str, states: set[str]
 ) -> tuple[str, str] | None:
     """The (state, county) a key from :func:`_county_key` names, if it still exists."""
     code = key[:2].upper()
@@ -166,7 +172,7 @@ def county_from_key(
     for county in agreements.counties(code):
         if _county_key(code, county) == key:
             return code, county
-    candidates = find_county(code, key[3:].replace("-", " "), agreements.counties(code))
+    candidates = places.find_county(code, key[3:].replace("-", " "), agreements.counties(code))
     return (code, candidates[0]) if candidates else None
 
 
@@ -174,7 +180,8 @@ async def use_in_letter(update: Update, ctx: Ctx, key: str) -> bool:
     """Put the county into the letter draft (starting one if needed), then open the guide."""
     from bot.telegram.handlers import comment
 
-    found = county_from_key(_agreements(ctx), key, set(ctx.services.content.states))
+    content = ctx.services.content
+    found = county_from_key(content.agreements, content.places, key, set(content.states))
     if found is None:
         return False
     state, county = found

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.deeplinks import parse_start_payload
 from bot.telegram import keyboards
-from bot.telegram.common import current_user, display_name, show
+from bot.telegram.common import count, current_user, display_name, show
 from bot.telegram.context import Ctx
 
 
@@ -22,7 +22,7 @@ async def start(update: Update, ctx: Ctx) -> None:
     user = await current_user(update, ctx, link.source)
     content = ctx.services.content
     lang = user.language
-    await storage.count_event("start", lang, user.source)
+    await count(ctx, "start", lang, user.source)
     values = {"name": display_name(update), "campaign": content.campaign.name.get(lang)}
     greeting = content.text("start.welcome_back" if known else "start.greeting", lang, **values)
     if link.journey is None:

@@ -14,7 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.callbacks import Callback
 from bot.content import Content
-from bot.pledges import NAME_MAX, check_first_name, find_state
+from bot.freetext import check_free_text
+from bot.pledges import NAME_MAX, find_state
 from bot.render import format_date, share_bot_url
 from bot.storage import Pledge
 from bot.telegram.common import button, current_user, keyboard, show
@@ -89,8 +90,8 @@ async def name_typed(update: Update, ctx: Ctx, text: str) -> None:
     """Check and store the typed first name, then ask for the state."""
     user = await current_user(update, ctx)
     content, lang = ctx.services.content, user.language
-    check = check_first_name(text)
-    if check.name is None:
+    check = check_free_text(text, NAME_MAX)
+    if check.text is None:
         skip = keyboard(
             [button(content.text("button.skip", lang), Callback("pskip", "name").data())]
         )
@@ -98,7 +99,7 @@ async def name_typed(update: Update, ctx: Ctx, text: str) -> None:
         values = {"length": f"{check.length:,}", "max": str(NAME_MAX)}
         await show(update, ctx, content.text(key, lang, **values), skip)
         return
-    if not await ctx.services.storage.set_pledge_name(user.user_id, check.name):
+    if not await ctx.services.storage.set_pledge_name(user.user_id, check.text):
         await _no_pledge(update, ctx)
         return
     await ask_state(update, ctx)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from html import escape
-
 from telegram import Update
 
 from bot.callbacks import Callback
+from bot.deliveries import standing
+from bot.mydata import Summary, render_my_data
+from bot.render import format_date
 from bot.telegram.common import button, current_user, guess_language, keyboard, show
 from bot.telegram.context import Ctx
-
-# Columns holding unix times, shown as dates in /mydata.
-TIME_COLUMNS = {"first_seen", "last_seen", "pledged_at", "consent_at", "updated_at"}
+from bot.telegram.handlers.comment import show_messages
 
 
 async def privacy(update: Update, ctx: Ctx) -> None:
@@ -22,7 +20,13 @@ async def privacy(update: Update, ctx: Ctx) -> None:
     await show(
         update,
         ctx,
-        content.text("privacy.text", lang, days=str(ctx.services.config.draft_retention_days)),
+        content.text(
+            "privacy.text",
+            lang,
+            days=str(ctx.services.config.draft_retention_days),
+            delivery_days=str(ctx.services.config.delivery_retention_days),
+            letter_days=str(ctx.services.config.letter_retention_days),
+        ),
         keyboard(
             [
                 button(content.text("button.mydata", lang), Callback("mydata").data()),
@@ -34,37 +38,29 @@ async def privacy(update: Update, ctx: Ctx) -> None:
 
 
 async def my_data(update: Update, ctx: Ctx) -> None:
-    """Show every row stored about the user, from every table."""
+    """Show everything stored about the user, most personal first, in as many messages as it
+    takes."""
     user = await current_user(update, ctx)
-    content, lang = ctx.services.content, user.language
-    data = await ctx.services.storage.user_data(user.user_id)
-    lines = [content.text("mydata.header", lang)]
-    for table, rows in data.items():
-        key = f"mydata.table.{table}"
-        title = content.text(key, lang) if key in content.ui else table
-        lines.append(f"\n<b>{escape(title)}</b> <i>({escape(table)})</i>")
-        for row in rows:
-            for column, value in row.items():
-                lines.append(f"• {escape(column)}: {escape(_show_value(column, value))}")
-    if not data:
-        lines = [content.text("mydata.empty", lang)]
-    await show(
+    services = ctx.services
+    content, lang = services.content, user.language
+    data = await services.storage.user_data(user.user_id)
+    count, last = await services.outbox.authored(user.user_id)
+    texts = render_my_data(
+        content,
+        data,
+        lang,
+        authored=Summary(count, last),
+        delivery_days=services.config.delivery_retention_days,
+    )
+    await show_messages(
         update,
         ctx,
-        "\n".join(lines),
+        texts,
         keyboard(
             [button(content.text("button.forget", lang), Callback("forget").data())],
             [button(content.text("button.menu", lang), Callback("menu").data())],
         ),
     )
-
-
-def _show_value(column: str, value: object) -> str:
-    if value is None:
-        return "—"
-    if column in TIME_COLUMNS and isinstance(value, int):
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return str(value)
 
 
 async def confirm_forget(update: Update, ctx: Ctx) -> None:
@@ -98,9 +94,15 @@ async def forget(update: Update, ctx: Ctx) -> None:
         if stored
         else guess_language(tg_user.language_code, services.config.default_language)
     )
+    letter = await standing(services.storage, tg_user.id)
     deleted = await services.storage.forget_user(tg_user.id)
     key = "forget.done" if deleted else "forget.nothing"
-    await show(update, ctx, services.content.text(key, lang))
+    text = services.content.text(key, lang)
+    if letter is not None:  # what became of the letter the campaign holds or delivered
+        when = format_date(letter.delivered_on, lang) if letter.delivered_on else ""
+        note = services.content.text(f"forget.letter_{letter.status}", lang, date=when)
+        text = f"{text}\n\n{note}"
+    await show(update, ctx, text)
 
 
 async def keep(update: Update, ctx: Ctx) -> None:

@@ -32,7 +32,7 @@ async def on_text(update: Update, ctx: Ctx) -> None:
         await local.where_typed(update, ctx, text)
     elif step is not None and step.startswith(local.STEP_COUNTY):
         await local.county_typed(update, ctx, step.removeprefix(local.STEP_COUNTY), text)
-    elif step == comment.TYPED_STEPS["story"]:
+    elif comment.awaits_story(step):
         await comment.story_typed(update, ctx, text)
     elif step == comment.TYPED_STEPS["sign_name"]:
         await comment.signature_typed(update, ctx, text, "sign_name")

@@ -1,0 +1,190 @@
+"""Helpers for the data files importers write and the bot reads back (agreements, Congress).
+
+* Messages that say where a problem is: :func:`format_key` writes a key path as
+  ``members[3].phone``; :class:`KeyLines` finds the line a key path starts on, composing the
+  YAML only when a problem is reported (the files are read with the C loader, which is fast but
+  keeps no line numbers); :func:`problems_message` puts the two together.
+* :func:`read_text` and :func:`load_yaml` read a file and its YAML (with the C loader where
+  PyYAML has it), raising the caller's own error with a message that names the file;
+* :func:`write_atomically` replaces one or several files so that a failure leaves every old
+  file exactly as it was.
+
+This module imports neither ``telegram`` nor the content package.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "MAX_SHOWN",
+    "KeyLines",
+    "KeyPath",
+    "check_keys",
+    "format_key",
+    "iso_date",
+    "load_yaml",
+    "problem_list",
+    "problems_message",
+    "read_text",
+    "write_atomically",
+    "yaml_error_message",
+]
+
+KeyPath = tuple[str | int, ...]
+MAX_SHOWN = 20  # problems listed in one message; the rest are counted
+
+
+def format_key(key: KeyPath) -> str:
+    """``("members", 3, "phone")`` -> ``members[3].phone``."""
+    out = ""
+    for part in key:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+class KeyLines:
+    """Line numbers of key paths in a YAML text."""
+
+    def __init__(self, raw: str) -> None:
+        try:
+            self.root: yaml.Node | None = yaml.compose(raw, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            self.root = None
+
+    def line(self, key: KeyPath) -> int:
+        """The 1-based line of ``key``, or of its closest existing parent."""
+        node = self.root
+        if node is None:
+            return 1
+        line = node.start_mark.line + 1
+        for part in key:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                child = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                child = node.value[part] if part < len(node.value) else None
+            if child is None:
+                break
+            node, line = child, child.start_mark.line + 1
+        return line
+
+
+def read_text(
+    path: Path, error: type[Exception], missing: str = "no such file", name: str | None = None
+) -> str:
+    """The UTF-8 text of ``path``; ``error("<name>: <missing>")`` if there is no such file,
+    ``error`` naming the reason if it cannot be read (``name`` defaults to the path)."""
+    where = name or str(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise error(f"{where}: {missing}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{where}: cannot read the file: {exc}") from exc
+
+
+def load_yaml(raw: str, name: str, error: type[Exception]) -> Any:
+    """The data in YAML text ``raw`` (the safe loader, in C where PyYAML has it: several times
+    faster); ``error("name:line: invalid YAML: ...")`` if it is not YAML."""
+    try:
+        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError as exc:
+        raise error(yaml_error_message(exc, name)) from exc
+
+
+def yaml_error_message(exc: yaml.YAMLError, name: str) -> str:
+    """``name:line: invalid YAML: reason`` for a parser error."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{name}:{mark.line + 1}" if mark is not None else name
+    reason = getattr(exc, "problem", None) or str(exc)
+    return f"{where}: invalid YAML: {reason}"
+
+
+def problems_message(
+    raw: str, name: str, what: str, problems: Sequence[tuple[KeyPath, str]]
+) -> str:
+    """One message listing ``problems`` (key path, message) as ``name:line: key: message``."""
+    lines = KeyLines(raw)
+    return problem_list(
+        name,
+        what,
+        [
+            f"{name}:{lines.line(key)}: {format_key(key) + ': ' if key else ''}{message}"
+            for key, message in problems
+        ],
+    )
+
+
+def problem_list(name: str, what: str, problems: Sequence[str]) -> str:
+    """``name: not a valid WHAT (N problem(s)):`` and the first :data:`MAX_SHOWN` problems."""
+    more = f"\n... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
+    return (
+        f"{name}: not a valid {what} ({len(problems)} problem(s)):\n"
+        + "\n".join(problems[:MAX_SHOWN])
+        + more
+    )
+
+
+def check_keys(
+    item: Any, at: KeyPath, keys: Sequence[str], problems: list[tuple[KeyPath, str]]
+) -> bool:
+    """Whether ``item`` is a mapping; a problem for each key it has that is not in ``keys``
+    and each of ``keys`` it lacks (the files importers write spell out every key)."""
+    if not isinstance(item, dict):
+        problems.append((at, "expected a mapping of " + ", ".join(keys)))
+        return False
+    for key in item:
+        if key not in keys:
+            problems.append(((*at, str(key)), "unknown key"))
+    for key in keys:
+        if key not in item:
+            problems.append(((*at, key), "missing (write null for none)"))
+    return True
+
+
+def iso_date(value: Any) -> str | None:
+    """``value`` (a date, or a text YYYY-MM-DD) as an ISO date; None for anything else."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def write_atomically(texts: Mapping[Path, str]) -> None:
+    """Write each text to its file, replacing the files only once every one is written.
+
+    Each text goes to a temporary file in its target's directory (flushed to disk), and only
+    then are the targets replaced, one :func:`os.replace` each: an error while writing leaves
+    every target as it was. A file keeps its permissions; a new one is made readable by all.
+    Raises :class:`OSError` (a missing directory, a full disk, no permission).
+    """
+    written: list[tuple[str, Path]] = []
+    try:
+        for out, text in texts.items():
+            if not out.parent.is_dir():
+                raise FileNotFoundError(f"{out.parent}: no such directory")
+            mode = out.stat().st_mode & 0o777 if out.exists() else 0o644
+            fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+            written.append((tmp, out))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, mode)
+        for tmp, out in written:
+            os.replace(tmp, out)
+    finally:
+        for tmp, _ in written:
+            Path(tmp).unlink(missing_ok=True)  # gone already once replaced
