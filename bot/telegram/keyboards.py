@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks import Action
 from bot.content import Content, Fact
+from bot.content.models import Answer
 from bot.flows import guide, local, pledge
 from bot.flows.menu import (
     FACT,
@@ -128,3 +130,29 @@ def share(content: Content, lang: str, bot_link: str) -> InlineKeyboardMarkup:
 
 def back_to_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
     return keyboard([button(content.text("button.menu", lang), MAIN.press())])
+
+
+# The button of each journey an answer can open: its label (a main-menu string) and action.
+# "menu" is the whole main menu. Every name in content.models.ANSWER_JOURNEYS is here.
+JOURNEY_BUTTONS: dict[str, tuple[str, Action]] = {
+    "facts": ("menu.facts", TOPICS),
+    "comment": ("menu.comment", guide.OPEN),
+    "pledge": ("menu.pledge", pledge.SHOW),
+    "local": ("menu.local", local.ASK),
+    "share": ("menu.share", SHARE),
+    "updates": ("menu.updates", STATUS),
+    "privacy": ("menu.privacy", POLICY),
+    "help": ("menu.help", HELP),
+}
+
+
+def journey_answer(content: Content, answer: Answer, lang: str) -> InlineKeyboardMarkup:
+    """Buttons under an answer: one per journey it opens, then the menu (or the whole menu)."""
+    if "menu" in answer.journeys:
+        return main_menu(content, lang)
+    rows = []
+    for journey in answer.journeys:
+        label, action = JOURNEY_BUTTONS[journey]
+        rows.append([button(content.text(label, lang), action.press())])
+    rows.append([button(content.text("button.menu", lang), MAIN.press())])
+    return keyboard(*rows)
