@@ -14,6 +14,7 @@ from bot.content.ui_keys import UI_KEYS
 from bot.flows import guide
 from bot.flows.guide import ENTRY, Check, Move
 from bot.letters import STORY_MAX
+from bot.mydata import STEPS as LABELLED_IN_MYDATA
 from bot.screens import Button, Screen, say, says
 from bot.storage import Draft
 from tests.harness import CONTENT_DIR
@@ -100,6 +101,22 @@ def test_numbered_steps_say_step_n_of_5(content: Content, step: str) -> None:
     assert text.values["step"] == str(guide.NUMBERED.index(step) + 1)
     assert text.values["total"] == "5"
     assert actions(screen)[-2:] == ["guide1:back", "guide1:leave"]
+
+
+def test_steps_and_funnel_events_are_named_for_people(content: Content) -> None:
+    """Every step and every funnel event the flow counts has its label in /mydata (a new step
+    without one fails here); the flow's events are the funnel's, in its order."""
+    role = next(iter(content.letter.roles))
+    reasons = draft("reasons", reasons=(next(iter(content.letter.talking_points)),))
+    counted = [
+        guide.choose_role(content, draft("role"), role),
+        guide.reasons_done(reasons),
+    ]
+    events = [m.reached for m in counted if isinstance(m, Move)]
+    events += [s.reaches for s in guide.STEPS if s.reaches]
+    assert set(events) <= set(guide.FUNNEL) and len(events) == 4
+    for name in (*(s.name for s in guide.STEPS), *guide.FUNNEL):
+        assert name in LABELLED_IN_MYDATA and f"mydata.step.{name}" in UI_KEYS, name
 
 
 def test_intro_has_no_back(content: Content) -> None:

@@ -71,6 +71,9 @@ NO_COUNTY = GUIDE.action("no-county")  # leave the county sentence out of the le
 
 MAX_REASONS = 3
 OUTCOMES = ("sent", "couldnt", "later")
+# The funnel, in order: each event a draft reaches is counted once, with no user id
+# (``funnel:<event>``); /stats shows them in this order, /mydata names them.
+FUNNEL = ("started", "role", "reasons", "previewed", "send_shown", "sent", "couldnt")
 SKIPS = {"story": "story", "name": "sign_name", "place": "sign_place"}  # *Skip* → its field
 
 
