@@ -14,7 +14,7 @@ from html import escape
 
 from bot.callbacks import Feature
 from bot.content import Content
-from bot.flows.menu import menu_button
+from bot.flows.menu import MAIN, menu_button
 from bot.freetext import TextCheck
 from bot.pledges import NAME_MAX
 from bot.render import format_date, share_bot_url
@@ -46,7 +46,7 @@ def intro(content: Content, lang: str, count: int) -> Screen:
         (text,),
         (
             (Button(say("button.pledge_yes"), press=TAKE.press()),),
-            (Button(say("button.not_now"), press=menu_button().press),),
+            (Button(say("button.not_now"), press=MAIN.press()),),
         ),
     )
 
