@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.storage import Storage
+from bot.telegram_html import telegram_length
 
 if TYPE_CHECKING:
     from PIL import ImageDraw, ImageFont
@@ -289,11 +290,6 @@ def _code(value: str) -> str:
 
 def _percent(part: int, whole: int) -> str:
     return f" ({round(100 * part / whole)}%)" if whole else ""
-
-
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units): an emoji counts as two."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def render_stats_text(stats: Stats, labels: Labels) -> str:

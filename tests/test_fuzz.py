@@ -48,7 +48,7 @@ from telegram import Update
 from bot.callbacks import ACTIONS, ORGANIZER_ACTIONS
 from bot.content import Content, load_content
 from bot.telegram.app import COMMANDS, ORGANIZER_COMMANDS
-from bot.telegram.telegram_html import telegram_length
+from bot.telegram_html import telegram_length
 from tests.harness import (
     CONTENT_DIR,
     Harness,

@@ -966,7 +966,7 @@ def check_content(
     """
     from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
     from bot.render import check_rendered  # rendering lives with the texts it checks
-    from bot.telegram.telegram_html import check_html
+    from bot.telegram_html import check_html
 
     today = today or date.today()
     problems: list[Problem] = []
