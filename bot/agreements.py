@@ -34,7 +34,6 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
-import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -56,6 +55,7 @@ from bot.datafiles import (
     read_text,
     write_atomically,
 )
+from bot.matching import fold
 
 __all__ = [
     "COUNTY_CORRECTIONS",
@@ -70,7 +70,6 @@ __all__ = [
     "as_of_from_filename",
     "county_key",
     "dump_agreements",
-    "fold",
     "import_agreements",
     "load_agreements",
     "read_ice_xlsx",
@@ -289,7 +288,6 @@ class AgreementList:
 
 # -- names -------------------------------------------------------------------------------------
 
-_NON_WORD = re.compile(r"[\W_]+")
 _ABBREVIATIONS: Final = {"saint": "st", "sainte": "ste", "fort": "ft", "mount": "mt"}
 _PREFIXES: Final = (
     ("city", "and", "borough", "of"),
@@ -310,16 +308,6 @@ _SUFFIXES: Final = (
     ("municipio",),
     ("co",),
 )
-
-
-def fold(text: str) -> str:
-    """Lower case, accents stripped, punctuation as spaces, spaces collapsed."""
-    if text.isascii():
-        folded = text.lower()
-    else:
-        folded = unicodedata.normalize("NFKD", text).casefold()
-        folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
 def place_tokens(text: str) -> list[str]:

@@ -10,8 +10,8 @@ indexed the first time someone names a place in that state.
 
 Keys come from :func:`bot.agreements.county_key` and :func:`bot.agreements.place_tokens`: case,
 accents, punctuation, spacing, "Saint"/"St." and "Fort"/"Ft." do not matter, nor does the
-"County"/"Parish"/"Borough" suffix. Typos are tolerated as in :mod:`bot.search`: one edit
-(Damerau-Levenshtein) in names of 4-7 letters, two in longer ones.
+"County"/"Parish"/"Borough" suffix. Typos are tolerated as everywhere (:mod:`bot.matching`):
+one edit (Damerau-Levenshtein) in names of 4-7 letters, two in longer ones.
 
 Limitations of the data, not hidden: a ZIP code has **one** county in it (the one most of its
 addresses are in), so a ZIP that spans two counties answers with one of them; military ZIP
@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
-from bot.agreements import STATE_NAMES, county_key, fold, place_tokens, strip_designator
+from bot.agreements import STATE_NAMES, county_key, place_tokens, strip_designator
 from bot.config import bundled_content
-from bot.search import _osa_distance
+from bot.matching import fold, osa_distance, typos_allowed
 
 __all__ = [
     "FORMAT_LINE",
@@ -271,12 +271,12 @@ class PlaceIndex:
         if not designated and qkey in cities:
             for key, n in cities[qkey]:
                 add(key, 0, n)
-        if not ranks and (max_d := _allowance(len(ckey))):
+        if not ranks and (max_d := typos_allowed(len(ckey))):
             near: list[tuple[int, str, int]] = []  # (distance, county key, weight)
             for grams in (index.county_grams, extra):
                 near += [(d, key, zips_in.get(key, 1)) for d, key in _near(ckey, grams, max_d)]
             if not designated:
-                for d, key in _near(qkey, index.city_grams, _allowance(len(qkey))):
+                for d, key in _near(qkey, index.city_grams, typos_allowed(len(qkey))):
                     near += [(d, county, n) for county, n in cities[key]]
             best = min((d for d, _, _ in near), default=0)
             for d, key, weight in near:
@@ -549,13 +549,6 @@ def _gram_index(keys: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return {gram: tuple(v) for gram, v in out.items()}
 
 
-def _allowance(n: int) -> int:
-    """Typos tolerated in a key of ``n`` letters (as in :mod:`bot.search`)."""
-    if n < 4:
-        return 0
-    return 1 if n <= 7 else 2
-
-
 def _near(key: str, grams: dict[str, tuple[str, ...]], max_d: int) -> list[tuple[int, str]]:
     """(distance, key) of the keys indexed in ``grams`` within ``max_d`` edits of ``key``.
 
@@ -572,7 +565,7 @@ def _near(key: str, grams: dict[str, tuple[str, ...]], max_d: int) -> list[tuple
     for candidate, count in shared.items():
         if count < needed or abs(len(candidate) - len(key)) > max_d:
             continue
-        d = _osa_distance(key, candidate, max_d)
+        d = osa_distance(key, candidate, max_d)
         if d <= max_d:
             out.append((d, candidate))
     return out

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
@@ -43,6 +42,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from bot.content.models import Fact, Localized
+from bot.matching import fold, osa_distance, typos_allowed
 
 __all__ = ["STOP_WORDS_EN", "STOP_WORDS_ES", "KnowledgeIndex", "SearchHit", "normalize", "stem"]
 
@@ -137,28 +137,15 @@ _STOP_WORDS: frozenset[str] = STOP_WORDS_EN | STOP_WORDS_ES
 # Normalisation and stemming
 # --------------------------------------------------------------------------------------------
 
-_NON_WORD = re.compile(r"[\W_]+")
-_COMBINING_LATIN = re.compile("[\u0300-\u036f]+")  # the accents of Latin letters, after NFKD
 # A number followed by a lone consonant: "287 g" (from "287(g)", "287-g", "287 g") -> "287g".
 # Vowels and "y" are left alone: they are words in Spanish/English ("de 5 a 10", "3 y 4").
 _NUMBER_LETTER = re.compile(r"(\d) ([b-df-hj-np-tv-xz])(?= |$)")
 
 
 def normalize(text: str) -> str:
-    """Lower-case ``text``, strip accents, turn punctuation into spaces and collapse spaces.
-
-    ``287(g)``, ``287 (G)``, ``287-g`` and ``287 g`` all become ``287g``.
-    """
-    if text.isascii():
-        folded = text.lower()
-    else:
-        # Compatibility forms first (fullwidth, math letters), then case, then accents.
-        folded = unicodedata.normalize("NFKD", text).casefold()
-        folded = _COMBINING_LATIN.sub("", unicodedata.normalize("NFKD", folded))
-        if not folded.isascii():
-            folded = "".join(c for c in folded if not unicodedata.combining(c))
-    spaced = _NON_WORD.sub(" ", folded).strip()
-    return _NUMBER_LETTER.sub(r"\1\2", spaced)
+    """``text`` folded (:func:`bot.matching.fold`: lower case, no accents, punctuation as
+    spaces), with ``287(g)``, ``287 (G)``, ``287-g`` and ``287 g`` all made ``287g``."""
+    return _NUMBER_LETTER.sub(r"\1\2", fold(text))
 
 
 def stem(token: str) -> str:
@@ -202,49 +189,8 @@ def _positional_trigrams(word: str) -> list[tuple[str, int]]:
     return [(padded[i : i + 3], i) for i in range(len(padded) - 2)]
 
 
-def _osa_distance(a: str, b: str, max_d: int) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, or ``max_d + 1`` if larger."""
-    if abs(len(a) - len(b)) > max_d:
-        return max_d + 1
-    # A common prefix and suffix cost nothing; strip them to keep the table small.
-    start = 0
-    end = min(len(a), len(b))
-    while start < end and a[start] == b[start]:
-        start += 1
-    a, b = a[start:], b[start:]
-    while a and b and a[-1] == b[-1]:
-        a, b = a[:-1], b[:-1]
-    la, lb = len(a), len(b)
-    if la == 0 or lb == 0:
-        return la + lb if la + lb <= max_d else max_d + 1
-    if max_d == 1:  # both ends now differ: one edit is a substitution or a transposition
-        one = (la == lb == 1) or (la == lb == 2 and a == b[::-1])
-        return 1 if one else 2
-    prev2: list[int] = []
-    prev = list(range(lb + 1))
-    for i in range(1, la + 1):
-        ai = a[i - 1]
-        cur = [i] + [0] * lb
-        row_min = i
-        for j in range(1, lb + 1):
-            bj = b[j - 1]
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ai != bj))
-            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == bj:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            if v < row_min:
-                row_min = v
-        if row_min > max_d:
-            return max_d + 1
-        prev2, prev = prev, cur
-    return prev[lb]
-
-
 def _max_typos(token: str) -> int:
-    n = len(token)
-    if n < 4 or n > MAX_FUZZY_LEN:
-        return 0
-    return 1 if n <= 7 else 2
+    return 0 if len(token) > MAX_FUZZY_LEN else typos_allowed(len(token))
 
 
 _STOP_BY_LEN: dict[int, tuple[str, ...]] = {}
@@ -264,7 +210,7 @@ def _is_stop_typo(token: str) -> bool:
         for word in _STOP_BY_LEN.get(n, ()):
             if len(word) < 3 or (len(token) == 3 and word[0] != token[0]):
                 continue
-            if _osa_distance(token, word, 1) <= 1:
+            if osa_distance(token, word, 1) <= 1:
                 return True
     return False
 
@@ -599,7 +545,7 @@ class KnowledgeIndex:
             for surface, count in shared.items():
                 if count < needed:
                     continue
-                d = _osa_distance(token, surface, min(max_d, best_d))
+                d = osa_distance(token, surface, min(max_d, best_d))
                 if d < best_d:
                     best_d, best = d, [surface]
                 elif d == best_d:
