@@ -16,9 +16,9 @@ The spreadsheet is untidy, and the importer says what it did about it:
   city police departments: ICE gives no county for them); a county is "X County", "X Parish"
   (Louisiana) or "X Borough" as ICE wrote it, title-cased where ICE wrote it in capitals, with
   the few misspellings listed in :data:`COUNTY_CORRECTIONS` corrected;
-* ``MOA`` is a cell reading "link" with a hyperlink (read from the sheet's XML, as openpyxl's
-  read-only mode does not), "link pending" (no link yet) or a URL; Outlook "safe links" are
-  unwrapped to the ice.gov address they stand for and ``http://`` ice.gov links made https;
+* ``MOA`` is a cell reading "link" with a hyperlink, "link pending" (no link yet) or a URL;
+  Outlook "safe links" are unwrapped to the ice.gov address they stand for and ``http://``
+  ice.gov links made https;
 * ``SIGNED`` is a date or a text ("7/72025" is July 7, 2025); an impossible date (5025-07-07,
   or after the list's own date) is dropped.
 
@@ -32,16 +32,14 @@ This module imports neither ``telegram`` nor the content package (which imports 
 from __future__ import annotations
 
 import logging
-import posixpath
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import yaml
@@ -372,8 +370,9 @@ def _title(text: str) -> str:
 def read_ice_xlsx(path: Path, *, not_after: date | None = None) -> list[Agreement]:
     """The agreements in ICE's spreadsheet, tidied, in the sheet's order.
 
-    The first sheet with ICE's header among its first :data:`HEADER_SCAN_ROWS` rows is read
-    (openpyxl's read-only mode; the MOA hyperlinks from the sheet's XML). Signing dates after
+    The first sheet with ICE's header among its first :data:`HEADER_SCAN_ROWS` rows is read,
+    with each cell's hyperlink (a MOA cell reads "link" and links to the document; openpyxl's
+    ordinary mode reads hyperlinks, its read-only mode does not). Signing dates after
     ``not_after`` (the list's own date) are dropped as typos. Raises :class:`ImportProblem`
     for a file that is not a workbook, a sheet without ICE's header, a sheet without
     agreements and a row that cannot be read.
@@ -384,7 +383,7 @@ def read_ice_xlsx(path: Path, *, not_after: date | None = None) -> list[Agreemen
     if not path.is_file():
         raise ImportProblem(f"{path}: no such file")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of errors on a file it cannot read
         raise ImportProblem(
             f"{name}: not an Excel workbook (.xlsx): {exc or type(exc).__name__}"
@@ -393,9 +392,6 @@ def read_ice_xlsx(path: Path, *, not_after: date | None = None) -> list[Agreemen
         sheet = header = None
         best: tuple[int, str, int, list[str]] | None = None  # (matches, sheet, row, names)
         for candidate in workbook.worksheets:
-            reset = getattr(candidate, "reset_dimensions", None)
-            if callable(reset):
-                reset()  # read every row, whatever size the writer recorded for the sheet
             rows = candidate.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)
             found, near = _find_header(rows)
             if found is not None:
@@ -415,8 +411,7 @@ def read_ice_xlsx(path: Path, *, not_after: date | None = None) -> list[Agreemen
                 f"{', '.join(missing)}; columns found in sheet {title!r}, row {row}: {shown}"
             )
         row_number, columns = header
-        links = _hyperlinks(path, sheet.title)
-        agreements = list(_read_rows(sheet, row_number, columns, links, name, not_after))
+        agreements = list(_read_rows(sheet, row_number, columns, name, not_after))
     finally:
         workbook.close()
     if not agreements:
@@ -466,16 +461,12 @@ def _read_rows(
     sheet: Any,
     header_row: int,
     columns: dict[str, int],
-    links: dict[str, str],
     name: str,
     not_after: date | None,
 ) -> Iterator[Agreement]:
-    from openpyxl.utils import get_column_letter
-
-    moa_letter = get_column_letter(columns["moa"] + 1)
-    rows = sheet.iter_rows(min_row=header_row + 1, values_only=True)
-    for number, row in enumerate(rows, start=header_row + 1):
-        values = {f: _cell(row, i) for f, i in columns.items()}
+    rows = sheet.iter_rows(min_row=header_row + 1)
+    for number, cells in enumerate(rows, start=header_row + 1):
+        values = {f: getattr(_cell(cells, i), "value", None) for f, i in columns.items()}
         if all(_blank(v) for v in values.values()):
             continue
         where = f"{name}, row {number}"
@@ -485,6 +476,7 @@ def _read_rows(
             agency = _title(agency)
         kind = _row_choice(values["kind"], _KIND_NAMES, "kind", where)
         model = _row_choice(values["model"], _MODEL_NAMES, "model", where)
+        hyperlink = getattr(_cell(cells, columns["moa"]), "hyperlink", None)
         yield Agreement(
             state=state,
             agency=agency,
@@ -492,7 +484,7 @@ def _read_rows(
             county=_row_county(values["county"], state, where),
             model=model,
             signed=_row_signed(values["signed"], where, not_after),
-            moa_url=_row_moa(values["moa"], links.get(f"{moa_letter}{number}"), where),
+            moa_url=_row_moa(values["moa"], hyperlink.target if hyperlink else None, where),
         )
 
 
@@ -630,106 +622,6 @@ def _tidy_url(link: str) -> str | None:
     if parts.scheme != "https" or not host or "." not in host:
         return None
     return urlunsplit(parts).replace(" ", "%20")
-
-
-# -- hyperlinks (openpyxl's read-only mode does not read them) --------------------------------
-
-_OFFICE_DOCUMENT = "/officeDocument"
-_HYPERLINK = "/hyperlink"
-
-
-def _local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _rid(element: Any) -> str | None:
-    for key, value in element.attrib.items():
-        if _local(key) == "id" and key.startswith("{"):
-            return str(value)
-    return None
-
-
-def _rels_path(part: str) -> str:
-    folder, _, base = part.rpartition("/")
-    return f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
-
-
-def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, bool]]:
-    """Id -> (type, target, external) of a part's relationships; targets resolved."""
-    from openpyxl.xml.functions import fromstring
-
-    path = _rels_path(part)
-    if path not in archive.namelist():
-        return {}
-    folder = posixpath.dirname(part)
-    out: dict[str, tuple[str, str, bool]] = {}
-    for rel in fromstring(archive.read(path)).iter():
-        if _local(rel.tag) != "Relationship":
-            continue
-        target = rel.get("Target") or ""
-        external = rel.get("TargetMode") == "External"
-        if not external:
-            target = (
-                target.lstrip("/")
-                if target.startswith("/")
-                else posixpath.normpath(posixpath.join(folder, target))
-            )
-        out[rel.get("Id") or ""] = (rel.get("Type") or "", target, external)
-    return out
-
-
-def _hyperlinks(path: Path, sheet_title: str) -> dict[str, str]:
-    """Cell reference ("G12") -> external hyperlink target, for one sheet of a workbook."""
-    from openpyxl.utils.cell import range_boundaries
-    from openpyxl.xml.functions import fromstring, iterparse
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            root_rels = _relationships(archive, "")
-            workbook_part = next(
-                (t for kind, t, _ in root_rels.values() if kind.endswith(_OFFICE_DOCUMENT)),
-                "xl/workbook.xml",
-            )
-            sheets = _relationships(archive, workbook_part)
-            sheet_part = None
-            for element in fromstring(archive.read(workbook_part)).iter():
-                if _local(element.tag) == "sheet" and element.get("name") == sheet_title:
-                    rid = _rid(element)
-                    sheet_part = sheets[rid][1] if rid in sheets else None
-                    break
-            if sheet_part is None:
-                return {}
-            targets = {
-                rid: target
-                for rid, (kind, target, external) in _relationships(archive, sheet_part).items()
-                if external and kind.endswith(_HYPERLINK)
-            }
-            links: dict[str, str] = {}
-            source: IO[bytes]
-            with archive.open(sheet_part) as source:
-                for _event, element in iterparse(source):
-                    tag = _local(element.tag)
-                    if tag == "hyperlink":
-                        rid, ref = _rid(element), element.get("ref") or ""
-                        target = targets.get(rid or "")
-                        if target and ref:
-                            min_col, min_row, max_col, max_row = range_boundaries(ref)
-                            for r in range(min_row or 1, (max_row or min_row or 1) + 1):
-                                for c in range(min_col or 1, (max_col or min_col or 1) + 1):
-                                    links[_cell_ref(c, r)] = target
-                    elif tag == "row":
-                        element.clear()  # cells are read by openpyxl; keep memory flat
-            return links
-    except (KeyError, ValueError, zipfile.BadZipFile, SyntaxError) as exc:
-        # SyntaxError covers xml.etree's ParseError; links are lost, the rows are still read.
-        log.warning("%s: cannot read the sheet's hyperlinks (%s); MOA links left out", path, exc)
-        return {}
-
-
-def _cell_ref(column: int, row: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return f"{get_column_letter(column)}{row}"
 
 
 # -- the YAML file -----------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def test_link_pending_is_no_link_and_links_are_https_on_ice_gov(
 
 
 def test_moa_links_equal_the_hyperlinks_openpyxl_reads(sample: Path) -> None:
-    """Links read from the sheet's XML match openpyxl's own reading, safe links unwrapped."""
+    """The MOA links equal the hyperlinks openpyxl reads from the cells, safe links unwrapped."""
     sheet = load_workbook(sample).active
     assert sheet is not None
     expected: list[str | None] = []
