@@ -82,4 +82,4 @@ def osa_distance(a: str, b: str, max_d: int) -> int:
         if row_min > max_d:
             return max_d + 1
         prev2, prev = prev, cur
-    return prev[lb]
+    return min(prev[lb], max_d + 1)  # the last row can end above a bound its minimum was within
