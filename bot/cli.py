@@ -313,7 +313,8 @@ def _link(config: Config, bot: str, source: str, journey: str | None, png: Path 
 
 def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
     """Import ICE's spreadsheet into the content directory; on any error nothing is written."""
-    from bot.agreements import ImportProblem, import_agreements, summary
+    from bot.agreements import ImportProblem
+    from bot.agreements.importer import import_agreements, summary
     from bot.content.loader import AGREEMENTS_FILE
 
     target = config.content_dir / AGREEMENTS_FILE

@@ -6,6 +6,7 @@
   keeps no line numbers); :func:`problems_message` puts the two together.
 * :func:`read_text` and :func:`load_yaml` read a file and its YAML (with the C loader where
   PyYAML has it), raising the caller's own error with a message that names the file;
+* :func:`as_of_from_filename` finds the date a downloaded data file is of in its name;
 * :func:`write_atomically` replaces one or several files so that a failure leaves every old
   file exactly as it was.
 
@@ -15,6 +16,7 @@ This module imports neither ``telegram`` nor the content package.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -27,6 +29,7 @@ __all__ = [
     "MAX_SHOWN",
     "KeyLines",
     "KeyPath",
+    "as_of_from_filename",
     "check_keys",
     "format_key",
     "iso_date",
@@ -159,6 +162,19 @@ def iso_date(value: Any) -> str | None:
             return date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             return None
+    return None
+
+
+_FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def as_of_from_filename(path: Path) -> date | None:
+    """The date (YYYY-MM-DD) in a file's name: "...agencies-2025-07-18.xlsx" -> 2025-07-18."""
+    for m in _FILE_DATE.finditer(path.name):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
     return None
 
 

@@ -8,7 +8,7 @@ the US ZIP codes (:func:`import_places`); the bot never imports that package. A
 ZIP codes into a table from each code to where its line is, each state's names as text that is
 indexed the first time someone names a place in that state.
 
-Keys come from :func:`bot.agreements.county_key` and :func:`bot.agreements.place_tokens`: case,
+Keys come from :func:`bot.placenames.county_key` and :func:`bot.placenames.city_key`: case,
 accents, punctuation, spacing, "Saint"/"St." and "Fort"/"Ft." do not matter, nor does the
 "County"/"Parish"/"Borough" suffix. Typos are tolerated as everywhere (:mod:`bot.matching`):
 one edit (Damerau-Levenshtein) in names of 4-7 letters, two in longer ones.
@@ -31,7 +31,7 @@ first line (:data:`FORMAT_LINE`) and comments (``#``) come three sections:
   Other accepted names of a ZIP code's city count as cities too.
 
 The keys are written so that the bot does not normalize 80,000 names at start; change
-:func:`~bot.agreements.place_tokens` or :func:`~bot.agreements.county_key` and the file must be
+:func:`~bot.placenames.city_key` or :func:`~bot.placenames.county_key` and the file must be
 made again (a test compares the shipped file with a fresh import).
 """
 
@@ -45,9 +45,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
-from bot.agreements import STATE_NAMES, county_key, place_tokens, strip_designator
 from bot.config import bundled_content
+from bot.datafiles import write_atomically
 from bot.matching import fold, osa_distance, typos_allowed
+from bot.placenames import STATE_NAMES, city_key, county_key, place_tokens, strip_designator, zip5
 
 __all__ = [
     "FORMAT_LINE",
@@ -208,14 +209,14 @@ class PlaceIndex:
         has one county per ZIP code, so the list has one place; callers should still offer a
         choice when it has more.
         """
-        zip5 = _zip5(text)
-        if zip5 is None:
+        code = zip5(text)
+        if code is None:
             return None
         data = self._get()
         text, starts = data.text, data.starts
         found: list[Place] = []
-        n = data.first[int(zip5)]
-        while 0 <= n < len(starts) and text.startswith(zip5, starts[n]):  # its lines in a row
+        n = data.first[int(code)]
+        while 0 <= n < len(starts) and text.startswith(code, starts[n]):  # its lines in a row
             found.append(_zip_place(self.path.name, text, starts[n]))
             n += 1
         return found
@@ -302,7 +303,7 @@ class PlaceIndex:
         """The (state, county) pairs whose county the ZIP data does not have in that state.
 
         For checking an imported list: such a county is a misspelling in ICE's list (add it to
-        :data:`bot.agreements.COUNTY_CORRECTIONS`) or a county in the wrong state.
+        :data:`bot.agreements.importer.COUNTY_CORRECTIONS`) or a county in the wrong state.
         """
         return [
             (state, county)
@@ -518,21 +519,7 @@ def _lines(
 # -- ZIP codes ---------------------------------------------------------------------------------
 
 
-def _zip5(text: str) -> str | None:
-    """The 5-digit ZIP in "77002", " 77002 " or "77002-1234"; None for anything else."""
-    s = text.strip()
-    if len(s) == 10 and s[5] == "-" and s[6:].isdigit():
-        s = s[:5]
-    if len(s) == 5 and s.isascii() and s.isdigit():
-        return s
-    return None
-
-
 # -- county and city names ---------------------------------------------------------------------
-
-
-def _city_key(name: str) -> str:
-    return "".join(place_tokens(name))
 
 
 def _bigrams(key: str) -> set[str]:
@@ -630,7 +617,7 @@ def _build_tables(records: list[dict[str, Any]]) -> _Tables:
         key = county_key(county)
         spellings.setdefault((state, key), Counter())[county] += 1
         for city in (r["city"], *r.get("acceptable_cities", ())):
-            city_counties.setdefault((state, _city_key(city)), Counter())[key] += 1
+            city_counties.setdefault((state, city_key(city)), Counter())[key] += 1
 
     def name_of(state: str, key: str) -> str:
         # The usual spelling; among equals, "DeKalb" over "Dekalb" and "Richmond city" over
@@ -654,7 +641,7 @@ def _build_tables(records: list[dict[str, Any]]) -> _Tables:
         found: str | None = county_key(county) if county else None
         if found is None:
             # No county in the data: take the one the city's other ZIP codes agree on.
-            around = city_counties.get((state, _city_key(r["city"])), Counter())
+            around = city_counties.get((state, city_key(r["city"])), Counter())
             found = next(iter(around)) if len(around) == 1 else None
         if found is None or (state, found) not in counties:
             unresolved += 1
@@ -734,8 +721,6 @@ def import_places(
 
     The file is replaced in one step; on any error the old one is left as it was.
     """
-    from bot.agreements import ImportProblem, _write_atomically
-
     if records is None:
         records, source = zipcodes_records()
     tables = _build_tables(records)
@@ -743,9 +728,9 @@ def import_places(
     if not _reads_back(text, tables):  # what is written must load as it is meant
         raise PlacesError("the written places would not read back the same", out.name)
     try:
-        _write_atomically(out, text)
-    except ImportProblem as exc:
-        raise PlacesError(str(exc)) from exc
+        write_atomically({out: text})
+    except OSError as exc:
+        raise PlacesError(f"{out}: cannot write: {exc}") from exc
     return ImportedPlaces(
         source=source,
         records=tables.records,

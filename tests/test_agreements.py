@@ -25,15 +25,13 @@ from bot.agreements import (
     Agreement,
     AgreementList,
     ImportProblem,
-    as_of_from_filename,
-    county_key,
     dump_agreements,
-    import_agreements,
     load_agreements,
     parse_agreements,
-    read_ice_xlsx,
-    summary,
 )
+from bot.agreements.importer import import_agreements, read_ice_xlsx, summary
+from bot.datafiles import as_of_from_filename
+from bot.placenames import county_key
 from tests.data import ICE_SAMPLE, data_rows, make_ice_sample
 
 SAMPLE_NAME = make_ice_sample.NAME

@@ -36,7 +36,6 @@ from typing import Any, Final
 
 import yaml
 
-from bot.agreements import STATE_NAMES
 from bot.congress.model import (
     CHAMBERS,
     DELEGATE_STATES,
@@ -63,6 +62,7 @@ from bot.datafiles import (
     write_atomically,
     yaml_error_message,
 )
+from bot.placenames import STATE_NAMES
 
 __all__ = [
     "MEMBERS_FILE",

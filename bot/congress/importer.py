@@ -33,7 +33,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from bot.agreements import STATE_NAMES, as_of_from_filename
 from bot.congress.files import PHONE_RE, URL_RE, CongressFileError, write_congress
 from bot.congress.model import (
     DELEGATE_STATES,
@@ -47,7 +46,8 @@ from bot.congress.model import (
     congress_number,
     ordinal,
 )
-from bot.datafiles import load_yaml, read_text
+from bot.datafiles import as_of_from_filename, load_yaml, read_text
+from bot.placenames import STATE_NAMES
 
 __all__ = ["ImportReport", "Notes", "import_congress", "read_congress_sources", "summary"]
 

@@ -176,7 +176,7 @@ def check_target_counties(f: _File, targets: tuple[LocalTarget, ...], places: Pl
     """Warn about a target whose county the ZIP data does not know in its state: supporters'
     places come from that data, so such a target would never be matched (reads the place
     data: ``check-content`` only)."""
-    from bot.agreements import county_key
+    from bot.placenames import county_key
 
     items = f.data.get("targets") if isinstance(f.data, dict) else None
     position = {item.get("id"): i for i, item in enumerate(items or []) if isinstance(item, dict)}
