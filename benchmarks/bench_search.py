@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from bot.content.models import Citation, Fact, Localized, LocalizedList
+from bot.render import check_rendered
 from bot.search import KnowledgeIndex, normalize
 
 CONTENT_DIR = Path("content")
@@ -107,7 +108,9 @@ def shipped_facts(directory: Path = CONTENT_DIR) -> tuple[list[Fact], str]:
     try:
         from bot.content.loader import load_content
 
-        return list(load_content(directory).facts.values()), "load_content"
+        return list(
+            load_content(directory, render_check=check_rendered).facts.values()
+        ), "load_content"
     except Exception as exc:  # content being edited, or the loader missing: fall back
         print(f"note: load_content failed ({type(exc).__name__}); reading YAML directly")
     path = directory / "facts.yaml"

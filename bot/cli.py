@@ -25,6 +25,7 @@ from bot.config import (
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
+from bot.render import check_rendered
 from bot.storage import Storage, StorageError, backup_database, check_database
 
 if TYPE_CHECKING:
@@ -211,7 +212,9 @@ def chat_log_file(config: Config) -> Path:
 
 def _check_content(directory: Path, recipient_email: str) -> int:
     """Print every problem; exit 1 on any error, 0 with warnings only."""
-    content, problems = check_content(directory, date.today(), recipient_email, deep=True)
+    content, problems = check_content(
+        directory, date.today(), recipient_email, render_check=check_rendered, deep=True
+    )
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
@@ -417,7 +420,9 @@ def _health(config: Config) -> int:
     except StorageError as exc:
         print(f"unhealthy: {exc}")
         healthy = False
-    content, problems = check_content(config.content_dir, date.today(), config.recipient_email)
+    content, problems = check_content(
+        config.content_dir, date.today(), config.recipient_email, render_check=check_rendered
+    )
     if content is None:
         errors = [str(p) for p in problems if p.severity == "error"]
         print(f"unhealthy: {len(errors)} content error(s) in {config.content_dir}")
@@ -444,7 +449,9 @@ def _backup(config: Config, destination: Path) -> int:
 
 def _load_content_or_explain(config: Config) -> Content | None:
     try:
-        content = load_content(config.content_dir, recipient_email=config.recipient_email)
+        content = load_content(
+            config.content_dir, recipient_email=config.recipient_email, render_check=check_rendered
+        )
     except ContentError as exc:
         print(
             f"outreach-bot: invalid content in {config.content_dir}; fix it and start again:",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from tests.data import ICE_LIST_TESTS, ICE_LIST_VARIABLE
 from tests.harness import (
     CONTENT_DIR,
@@ -33,7 +34,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session")
 def content() -> Content:
-    return load_content(CONTENT_DIR)
+    return load_content(CONTENT_DIR, render_check=check_rendered)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.telegram.jobs import purge_old_drafts, send_due_reminders
 from bot.telegram.local_api import StoredMessage
 from tests.harness import (
@@ -28,7 +29,7 @@ ADDRESS = "comments@example.org"
 @pytest.fixture(scope="session")
 def content_email() -> Content:
     """The shipped content with a recipient e-mail address configured."""
-    return load_content(CONTENT_DIR, recipient_email=ADDRESS)
+    return load_content(CONTENT_DIR, recipient_email=ADDRESS, render_check=check_rendered)
 
 
 @pytest.fixture

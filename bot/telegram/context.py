@@ -10,6 +10,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Config
 from bot.content import Content, ContentError, load_content
+from bot.render import check_rendered
 from bot.search import KnowledgeIndex
 from bot.storage import Storage, User
 
@@ -86,7 +87,9 @@ class Services:
         """
         try:
             content = load_content(
-                self.config.content_dir, recipient_email=self.config.recipient_email
+                self.config.content_dir,
+                recipient_email=self.config.recipient_email,
+                render_check=check_rendered,
             )
         except ContentError as exc:
             return False, [str(p) for p in exc.problems if p.severity == "error"]
