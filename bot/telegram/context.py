@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -17,8 +18,29 @@ from bot.storage import Storage, User
 if TYPE_CHECKING:
     from bot.instance import InstanceLock
     from bot.outbox import Outbox
-    from bot.telegram.broadcasting import Broadcasts
     from bot.telegram.calls import CallGuard
+
+
+class BroadcastRunner(Protocol):
+    """What the bot asks of the broadcasts runner (:class:`bot.telegram.broadcasting.Broadcasts`).
+
+    The runner needs these services itself, so the services know it by what it does rather
+    than by importing it.
+    """
+
+    finished: asyncio.Event  # set each time a broadcast ends (tests wait on it)
+
+    def start(self, broadcast_id: int) -> None:
+        """Run a confirmed broadcast as soon as the ones before it are done."""
+
+    async def resume(self) -> None:
+        """After a restart, go on with the broadcasts that were running."""
+
+    async def start_due(self) -> int:
+        """Start the scheduled broadcasts whose time has come; return how many."""
+
+    async def stop(self) -> None:
+        """Stop sending (at shutdown); what is pending stays pending."""
 
 
 class SavingStatus:
@@ -59,7 +81,7 @@ class Services:
     config: Config
     storage: Storage
     outbox: Outbox
-    broadcasts: Broadcasts
+    broadcasts: BroadcastRunner
     sender_bot: Bot  # the broadcast sender's own Bot, with its own connection pool
     broadcast_request: BaseRequest | None = None  # its transport (tests replace HTTP)
     reload_on_sighup: bool = False
