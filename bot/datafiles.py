@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "HTTPS_URL_RE",
     "MAX_SHOWN",
     "KeyLines",
     "KeyPath",
@@ -44,6 +45,9 @@ __all__ = [
 
 KeyPath = tuple[str | int, ...]
 MAX_SHOWN = 20  # problems listed in one message; the rest are counted
+
+# A link the bot may show: https, a host with a dot, no spaces (content, targets, Congress).
+HTTPS_URL_RE = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 
 
 def format_key(key: KeyPath) -> str:

@@ -41,6 +41,7 @@ from bot.content.reading import (
 from bot.content.sources import IndexPage, figures_in, index_page_problem, valid_index_page
 from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
+from bot.datafiles import HTTPS_URL_RE
 from bot.telegram_html import check_html
 
 if TYPE_CHECKING:
@@ -170,7 +171,6 @@ def _read_states(f: ContentFile) -> dict[str, USState]:
 
 
 HREF_RE = re.compile(r'href="([^"]*)"')
-HTTPS_URL_RE = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 CITATION_KEYS = {"title", "publisher", "date", "url", "reference"}
 REFERENCE_MAX = 300
 
@@ -616,7 +616,7 @@ def _read_channels(f: ContentFile, recipient_email: str | None) -> Channels | No
         note = f.localized(postal_map.get("note"), (*p, "postal", "note"), 200) or note
     webform = data.get("webform") or {}
     url = str(webform.get("url") or "").strip() if isinstance(webform, dict) else ""
-    if url and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", url):
+    if url and not HTTPS_URL_RE.match(url):
         f.error((*p, "webform", "url"), f"{url!r} is not an https link")
         url = ""
     if not (email or lines or url):

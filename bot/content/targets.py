@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bot.content.models import TARGET_KINDS, LocalTarget, TargetKind
 from bot.content.reading import PLACEHOLDER_RE, ContentFile, KeyPath
+from bot.datafiles import HTTPS_URL_RE
 
 if TYPE_CHECKING:
     from bot.places import PlaceIndex
@@ -44,7 +45,6 @@ _KEYS: Final = (
     "checked",
 )
 _KIND_BY_ID: Final[dict[str, TargetKind]] = {k: k for k in TARGET_KINDS}
-_URL_RE: Final = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 # Domains reserved for documentation (RFC 2606): the documented example cannot go live.
 _EXAMPLE_HOST_RE: Final = re.compile(
     r"^https://(?:[^/]*\.)?example\.(?:com|net|org)(?:[:/]|$)", re.IGNORECASE
@@ -115,7 +115,7 @@ def _read_target(
     if phone is not None and (problem := phone_problem(phone)):
         f.error((*path, "phone"), problem)
     url = _optional(f, data, path, "url", 1000)
-    if url is not None and not _URL_RE.match(url):
+    if url is not None and not HTTPS_URL_RE.match(url):
         f.error((*path, "url"), f"{url!r} is not an https link")
     elif url is not None and _EXAMPLE_HOST_RE.match(url):
         f.error((*path, "url"), f"{url!r} is an example address: give the real one")
