@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.storage import Storage
-from bot.telegram_html import telegram_length
+from bot.telegram_html import MAX_MESSAGE, telegram_length
 
 if TYPE_CHECKING:
     from PIL import ImageDraw, ImageFont
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 SERIES_DAYS = 30
-MESSAGE_LIMIT = 4096  # Telegram's limit for one text message
 TOP_SOURCES = 15
 TOP_LANGUAGES = 10
 TOP_STATES = 60  # every state and territory fits; more only if the data holds odd codes
@@ -385,7 +384,7 @@ def render_stats_text(stats: Stats, labels: Labels) -> str:
     ] or [label("none")]
     lines += more(len(stats.by_source) - TOP_SOURCES)
 
-    return _fit(lines, MESSAGE_LIMIT)
+    return _fit(lines, MAX_MESSAGE)
 
 
 def _fit(lines: list[str], limit: int) -> str:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+MAX_MESSAGE = 4096  # Telegram's limit for one text message, counted by telegram_length
 _ERROR_PREFIX = "Bad Request: can't parse entities: "
 
 # Tag name -> the message entity type Telegram creates for it ("" = handled specially).
