@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped content, and a running bot over the in-memory Bot API."""
+"""Shared fixtures: the shipped content, a database with a settable clock, and a running bot
+over the in-memory Bot API."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 
 from bot.content import Content, load_content
 from bot.render import check_rendered
+from bot.storage import Storage
 from tests.data import ICE_LIST_TESTS, ICE_LIST_VARIABLE
 from tests.harness import (
     CONTENT_DIR,
+    Clock,
     Harness,
     invalid_requests,
     make_config,
@@ -46,3 +49,18 @@ async def bot(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
         await stop_harness(harness)
     invalid = invalid_requests(harness.api)
     assert not invalid, f"Telegram would have rejected: {invalid}"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def storage(tmp_path: Path, clock: Clock) -> AsyncIterator[Storage]:
+    """A fresh database file whose time is ``clock``."""
+    opened = await Storage.open(tmp_path / "db.sqlite3", clock=clock)
+    try:
+        yield opened
+    finally:
+        await opened.close()

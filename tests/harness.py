@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from bot.config import Config, Secret, load_config
 from bot.content import Content
+from bot.deliveries import Queued, queue_letter
+from bot.letters import DraftChoices
 from bot.storage import Storage
 from bot.telegram.app import build_application, process, start_in_process, stop_in_process
 from bot.telegram.context import BotApp
@@ -25,6 +28,22 @@ STALE_STATE_ERRORS = (
     "specified new message content and reply markup are exactly the same as a current "
     "content and reply markup of the message",
 )
+
+
+class Clock:
+    """A settable clock for the database: ``now`` in unix seconds, ``at(day)`` noon UTC."""
+
+    def __init__(self, now: float = 1_778_846_400.0) -> None:  # 2026-05-15 12:00 UTC
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def at(self, day: date) -> None:
+        self.now = datetime.combine(day, time(12), UTC).timestamp()
+
+    def advance(self, days: float) -> None:
+        self.now += days * 86400
 
 
 def invalid_requests(api: LocalBotApi) -> list[tuple[str, dict[str, Any], str]]:
@@ -124,3 +143,37 @@ async def stop_harness(harness: Harness) -> None:
 
 
 __all__ = ["CONTENT_DIR", "TOKEN", "Harness", "Secret", "make_config", "start_harness"]
+
+
+def letter_choices(content: Content, seed: int = 7, **changes: Any) -> DraftChoices:
+    """A sender's choices: the first role, two reasons, a story, a name and a place."""
+    values: dict[str, Any] = {
+        "seed": seed,
+        "role": next(iter(content.letter.roles)),
+        "reasons": tuple(content.letter.talking_points)[:2],
+        "story": "We have lived on Elm Street for twenty years.",
+        "sign_name": "José Núñez",
+        "sign_place": "Austin, TX",
+    }
+    return DraftChoices(**(values | changes))
+
+
+async def queue_sample_letter(
+    storage: Storage,
+    content: Content,
+    user_id: int,
+    lang: str = "en",
+    notify: bool = False,
+    **changes: Any,
+) -> Queued:
+    """Record the user and queue their letter for the campaign to deliver."""
+    await storage.touch_user(user_id, lang)
+    return await queue_letter(
+        storage,
+        content.letter,
+        user_id=user_id,
+        language=lang,
+        choices=letter_choices(content, **changes),
+        notify=notify,
+        source="flyer-tx",
+    )

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 from bot.agreements import AgreementList
 from bot.congress.files import CongressFiles
 from bot.content.models import (
+    CHANNEL_NAMES,
     LANGS,
     Campaign,
+    CampaignDelivery,
     Channels,
     Citation,
     Fact,
@@ -619,9 +621,102 @@ def _read_channels(f: ContentFile, recipient_email: str | None) -> Channels | No
     if url and not HTTPS_URL_RE.match(url):
         f.error((*p, "webform", "url"), f"{url!r} is not an https link")
         url = ""
-    if not (email or lines or url):
-        f.error(p, "no channel to send a comment through: give an e-mail, postal address or form")
-    return Channels(email=email, postal_address=lines, postal_note=note, webform_url=url)
+    campaign = _read_campaign_delivery(f, data.get("campaign"))
+    if not (email or lines or url or campaign):
+        f.error(
+            p,
+            "no channel to send a comment through: give an e-mail, postal address or form, "
+            "or let the campaign deliver letters",
+        )
+    offered = {"campaign": campaign is not None, "email": bool(email)}
+    offered |= {"postal": bool(lines), "webform": bool(url)}
+    summaries: dict[str, Localized] = {}
+    for name in CHANNEL_NAMES:
+        block = data.get(name)
+        raw = block.get("summary") if isinstance(block, dict) else None
+        if raw is None:
+            if offered[name]:
+                f.error(
+                    (*p, name),
+                    "missing 'summary': one line, in each language, on what this channel takes "
+                    '(e.g. "we deliver it for you", "print and post")',
+                )
+            continue
+        summary = _plain_text(f, raw, (*p, name, "summary"), CHANNEL_SUMMARY_MAX)
+        if summary is not None:
+            summaries[name] = summary
+    short_label = Localized(en="", es="")
+    raw_label = email_data.get("short_label") if isinstance(email_data, dict) else None
+    if raw_label is not None:
+        short_label = (
+            _plain_text(f, raw_label, (*p, "email", "short_label"), SHORT_LABEL_MAX) or short_label
+        )
+    elif email:
+        f.error(
+            (*p, "email"),
+            "missing 'short_label': what a compose link carrying the short version of a long "
+            "letter is called, in each language",
+        )
+    return Channels(
+        email=email,
+        postal_address=lines,
+        postal_note=note,
+        webform_url=url,
+        campaign=campaign,
+        summaries=summaries,
+        short_label=short_label,
+    )
+
+
+CHANNEL_SUMMARY_MAX = 200
+SHORT_LABEL_MAX = 40
+CAMPAIGN_KEYS = {"enabled", "to", "how", "summary", "cover_title", "cover"}
+COVER_PLACEHOLDERS = frozenset({"count", "first", "last", "campaign", "office"})
+
+
+def _read_campaign_delivery(f: ContentFile, raw: Any) -> CampaignDelivery | None:
+    """``channels.campaign``: the campaign delivers letters itself; None when absent or off."""
+    if raw is None:
+        return None
+    p: KeyPath = ("channels", "campaign")
+    data = f.mapping(raw, p)
+    if data is None:
+        return None
+    enabled = data.get("enabled", True)
+    if not isinstance(enabled, bool):
+        f.error((*p, "enabled"), "expected true or false")
+        return None
+    for unknown in sorted(set(data) - CAMPAIGN_KEYS, key=str):
+        f.warn((*p, unknown), f"unknown key {unknown!r} is ignored")
+    if not enabled:
+        return None
+    to = _plain_text(f, data.get("to"), (*p, "to"), 200)
+    how = _plain_text(f, data.get("how"), (*p, "how"), 600)
+    title = _plain_text(f, data.get("cover_title"), (*p, "cover_title"), 120, COVER_PLACEHOLDERS)
+    cover = _plain_text(f, data.get("cover"), (*p, "cover"), 1000, COVER_PLACEHOLDERS)
+    if to is None or how is None or title is None or cover is None:
+        return None
+    return CampaignDelivery(to=to, how=how, cover_title=title, cover=cover)
+
+
+def _plain_text(
+    f: ContentFile,
+    value: Any,
+    path: KeyPath,
+    max_len: int,
+    placeholders: frozenset[str] = frozenset(),
+) -> Localized | None:
+    """Plain text in both languages, with only the ``placeholders`` given."""
+    text = f.localized(value, path, max_len)
+    if text is None:
+        return None
+    for lang in LANGS:
+        for name in PLACEHOLDER_RE.findall(text.get(lang)):
+            if name not in placeholders:
+                allowed = ", ".join(sorted(placeholders)) or "none"
+                f.error((*path, lang), f"unknown placeholder {{{name}}} (allowed: {allowed})")
+                return None
+    return text
 
 
 AGREEMENTS_FILE = "agreements.yaml"

@@ -141,6 +141,21 @@ class TalkingPoint:
     paragraphs: Variants
 
 
+# The channels a letter can go through, in the order the guide offers them.
+CHANNEL_NAMES = ("campaign", "email", "postal", "webform")
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignDelivery:
+    """The campaign delivers letters for its supporters (``channels.campaign``): to whom, and how
+    and when, in the organizers' own words."""
+
+    to: Localized  # who receives the letters: the office, never a person
+    how: Localized  # how and when the organizers deliver (no promise they cannot keep)
+    cover_title: Localized  # the batch PDF's cover page: title ...
+    cover: Localized  # ... and text ({count}, {first}, {last}, {campaign}, {office})
+
+
 @dataclass(frozen=True, slots=True)
 class Channels:
     """Where a comment can be sent. Empty e-mail or web form: that channel is not offered."""
@@ -149,6 +164,22 @@ class Channels:
     postal_address: tuple[str, ...]
     postal_note: Localized
     webform_url: str
+    campaign: CampaignDelivery | None = None  # None: the campaign does not deliver letters
+    # What each channel takes, in one honest line for the guide's first step ("we deliver it
+    # for you", "from your own e-mail", "print and post"), by channel name.
+    summaries: dict[str, Localized] = field(default_factory=dict)
+    # Names a compose link that carries the short version of a letter too long for a link.
+    short_label: Localized = field(default_factory=lambda: Localized(en="", es=""))
+
+    def offered(self) -> tuple[str, ...]:
+        """The channels this content offers, in :data:`CHANNEL_NAMES` order."""
+        present = {
+            "campaign": self.campaign is not None,
+            "email": bool(self.email),
+            "postal": bool(self.postal_address),
+            "webform": bool(self.webform_url),
+        }
+        return tuple(name for name in CHANNEL_NAMES if present[name])
 
 
 @dataclass(frozen=True, slots=True)
