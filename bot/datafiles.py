@@ -29,7 +29,6 @@ import yaml
 __all__ = [
     "HTTPS_URL_RE",
     "MAX_SHOWN",
-    "SAFE_LOADER",
     "KeyLines",
     "KeyPath",
     "as_of_from_filename",
@@ -46,9 +45,6 @@ __all__ = [
 
 KeyPath = tuple[str | int, ...]
 MAX_SHOWN = 20  # problems listed in one message; the rest are counted
-
-# The safe loader, libyaml's where PyYAML has it: several times faster (it keeps no lines).
-SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # A link the bot may show: https, a host with a dot, no spaces (content, targets, Congress).
 HTTPS_URL_RE = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
@@ -77,7 +73,8 @@ class KeyLines:
     def _composed(self) -> yaml.Node | None:
         if self._raw is not None:
             try:
-                self._root = yaml.compose(self._raw, Loader=SAFE_LOADER)
+                loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+                self._root = yaml.compose(self._raw, Loader=loader)
             except yaml.YAMLError:
                 self._root = None
             self._raw = None
@@ -132,7 +129,7 @@ def load_yaml(raw: str, name: str, error: type[Exception]) -> Any:
     """The data in YAML text ``raw`` (the safe loader, in C where PyYAML has it: several times
     faster); ``error("name:line: invalid YAML: ...")`` if it is not YAML."""
     try:
-        return yaml.load(raw, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
+        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as exc:
         raise error(yaml_error_message(exc, name)) from exc
 

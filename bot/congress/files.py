@@ -53,7 +53,6 @@ from bot.congress.model import (
 )
 from bot.datafiles import (
     HTTPS_URL_RE,
-    SAFE_LOADER,
     KeyPath,
     check_keys,
     iso_date,
@@ -486,7 +485,7 @@ def _top_scalars(path: Path, wanted: tuple[str, ...]) -> dict[str, str]:
     found: dict[str, str] = {}
     depth, key = 0, None
     try:
-        for event in yaml.parse(raw, Loader=SAFE_LOADER):
+        for event in yaml.parse(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if isinstance(event, yaml.CollectionStartEvent):
                 if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
                     break  # not a mapping: nothing found, which the caller reports
