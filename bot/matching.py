@@ -1,10 +1,14 @@
-"""How what someone typed is compared with what the bot knows: folding and typos.
+"""How what someone typed is compared with what the bot knows: folding, words and typos.
 
-One rule serves every such comparison — the words of a question and the facts' vocabulary,
-a state or a stop word in the pledge, a sensitive word in a letter, a county or city name:
+One set of rules serves every such comparison — the words of a question and the facts'
+vocabulary, a state or a stop word in the pledge, a sensitive word in a letter, a county or
+city name, and the content checks that must see words as the search sees them:
 
 * :func:`fold` makes two spellings that differ only in case, accents, punctuation or spacing
   the same text ("¿Qué  es?" and "que es");
+* :func:`normalize` is the search's form of a text: folded, with ``287(g)`` written ``287g``;
+  :func:`stem` is a word's light stem, and :data:`STOP_WORDS_EN` and :data:`STOP_WORDS_ES` the
+  words a question is not about;
 * :func:`osa_distance` counts the typos between two folded words (an insertion, a deletion, a
   substitution or two neighbouring letters swapped each count one), and :func:`typos_allowed`
   says how many a word of a given length may have and still be recognised.
@@ -16,8 +20,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-__all__ = ["fold", "osa_distance", "typos_allowed"]
+__all__ = [
+    "STOP_WORDS_EN",
+    "STOP_WORDS_ES",
+    "fold",
+    "normalize",
+    "osa_distance",
+    "stem",
+    "typos_allowed",
+]
 
 _NON_WORD = re.compile(r"[\W_]+")
 _COMBINING_LATIN = re.compile("[\u0300-\u036f]+")  # the accents of Latin letters, after NFKD
@@ -38,6 +51,91 @@ def fold(text: str) -> str:
         if not folded.isascii():
             folded = "".join(c for c in folded if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", folded).strip()
+
+
+# -- the search's words ----------------------------------------------------------------------
+
+_EN_WORDS = """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can cannot could did do does doing done down during each
+    either else ever few for from further get gets getting give go goes going got had has have
+    having he her here hers herself him himself his how i if in into is it its itself just let
+    lets like me mean means meant more most much must my myself no nor not of off on once
+    only or other our ours ourselves out over own please same say says said shall she should
+    so some such tell telling than that thats the their theirs them themselves then there these
+    they this those through to too under until up upon us very was we were what whats when
+    where which while who whom whose why will with would yes yet you your yours yourself
+    yourselves im ive id youre dont doesnt didnt isnt arent wasnt cant wont hi hello hey hiya
+    thanks thank thx ok okay pls plz know want wanna need explain explanation info information
+    question questions answer really actually something anything thing things way whether
+    many lot lots kind sort regarding re even anyway btw lol um uh hmm
+"""
+STOP_WORDS_EN: frozenset[str] = frozenset(_EN_WORDS.split())
+"""English stop words: function words, question words, greetings and filler."""
+
+_ES_WORDS = """
+    a al algo algun alguna algunas alguno algunos ante antes aqui asi aun bien cada como con
+    contra cual cuales cualquier cuando cuanto cuanta cuantos cuantas de del desde donde dos
+    durante e el ella ellas ello ellos en entre era eran es esa esas ese eso esos esta estaba
+    estan estar estas este esto estos fue fueron ha haber hace hacen hacer han has hay he hemos
+    la las le les lo los mas me mi mis mucho muchos muy nada ni no nos nosotros nuestra nuestro
+    o os otra otro otros para pero poco por porque puede pueden pues que quien quienes se sea
+    ser si sido sin sobre solo son su sus tal tambien tan tanto te tiene tienen toda todo todos
+    tu tus u un una unas uno unos usted ustedes vos y ya yo hola buenas buenos dias tardes
+    noches gracias favor dime dinos digame decir quiero quisiera saber sabes significa
+    significado explica explicame informacion info pregunta preguntas respuesta oye vale cosa
+    cosas acerca respecto bueno osea
+"""
+STOP_WORDS_ES: frozenset[str] = frozenset(_ES_WORDS.split())
+"""Spanish stop words (accents stripped): function words, question words, greetings, filler."""
+
+# A number followed by a lone consonant: "287 g" (from "287(g)", "287-g", "287 g") -> "287g".
+# Vowels and "y" are left alone: they are words in Spanish/English ("de 5 a 10", "3 y 4").
+_NUMBER_LETTER = re.compile(r"(\d) ([b-df-hj-np-tv-xz])(?= |$)")
+
+
+def normalize(text: str) -> str:
+    """``text`` folded (:func:`bot.matching.fold`: lower case, no accents, punctuation as
+    spaces), with ``287(g)``, ``287 (G)``, ``287-g`` and ``287 g`` all made ``287g``."""
+    return _NUMBER_LETTER.sub(r"\1\2", fold(text))
+
+
+# A pronoun joined to a Spanish infinitive: "involucrarme", "compartirlo" (plural "s" gone).
+_ENCLITIC = re.compile(r"([aei]r)(?:me|te|se|lo|la|le|no)$")
+
+
+@lru_cache(maxsize=16384)
+def stem(token: str) -> str:
+    """A light, language-agnostic stem of a normalised token (same rules for index and query).
+
+    Plurals (``s``, ``es``, ``ies``), Spanish ``-ciones``, a pronoun joined to a Spanish
+    infinitive and its ``-ar``/``-ir`` ("compartirlo", "compartir", "comparto" meet), English
+    ``-ing``, ``-ed`` and ``-ly`` and a final ``a``/``e``/``o`` are removed, never below three
+    characters; tokens containing anything but letters (``287g``) are left alone.
+    """
+    if len(token) <= 3 or not token.isalpha():
+        return token
+    t = token
+    if t.endswith("ciones"):
+        t = t[:-6] + "cion"
+    elif t.endswith("ies") and len(t) > 4:
+        t = t[:-3] + "y"
+    elif t.endswith("s") and not t.endswith(("ss", "us", "is")):
+        t = t[:-1]
+    if len(t) >= 7 and _ENCLITIC.search(t):
+        t = _ENCLITIC.sub(r"\1", t)
+    if t.endswith(("ar", "ir")) and len(t) >= 6:
+        return t[:-2]
+    if t.endswith("ing") and len(t) >= 6:
+        t = t[:-3]
+    elif t.endswith(("ed", "ly")) and len(t) >= 6:
+        t = t[:-2]
+    if len(t) >= 4 and t[-1] in "aeo":
+        t = t[:-1]
+    return t
+
+
+# -- typos -----------------------------------------------------------------------------------
 
 
 def typos_allowed(length: int) -> int:

@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.matching import fold, osa_distance, typos_allowed
+from bot.matching import fold, normalize, osa_distance, typos_allowed
 from bot.places import find_county
 from bot.pledges import is_stop_message
-from bot.search import normalize
 
 
 @pytest.mark.parametrize(

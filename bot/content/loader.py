@@ -19,14 +19,17 @@ from typing import TYPE_CHECKING, Any
 from bot.agreements import AgreementList
 from bot.congress.files import CongressFiles
 from bot.content.models import (
+    ANSWER_JOURNEYS,
     CHANNEL_NAMES,
     LANGS,
+    Answer,
     Campaign,
     CampaignDelivery,
     Channels,
     Citation,
     Fact,
     LetterContent,
+    Link,
     Localized,
     LocalTarget,
     Role,
@@ -44,6 +47,7 @@ from bot.content.sources import IndexPage, figures_in, index_page_problem, valid
 from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
 from bot.datafiles import HTTPS_URL_RE
+from bot.matching import STOP_WORDS_EN, STOP_WORDS_ES, normalize, stem
 from bot.telegram_html import check_html
 
 if TYPE_CHECKING:
@@ -91,6 +95,8 @@ class Content:
     states: dict[str, USState]
     letter: LetterContent
     agreements: AgreementList
+    answers: dict[str, Answer]  # answers that open a journey, in file order
+    synonyms: dict[str, str]  # a word people type -> the word the content uses (normalised)
     places: PlaceIndex  # read on its first lookup
     congress: CongressFiles  # read in full on first use: see CongressFiles.load
     targets: tuple[LocalTarget, ...]
@@ -177,6 +183,20 @@ CITATION_KEYS = {"title", "publisher", "date", "url", "reference"}
 REFERENCE_MAX = 300
 
 
+def _read_document_url(
+    f: ContentFile, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
+) -> str | None:
+    """An https link to a document itself: never a home page or a page in ``source_rules``."""
+    url = f.string(value, path, 1000)
+    if url is not None and not HTTPS_URL_RE.match(url):
+        f.error(path, f"{url!r} is not an https link")
+        return None
+    if url is not None and (problem := index_page_problem(url, rules)) is not None:
+        f.error(path, f"{url} {problem}")
+        return None
+    return url
+
+
 def _read_citation(
     f: ContentFile, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
 ) -> Citation | None:
@@ -186,13 +206,7 @@ def _read_citation(
     title = f.string(data.get("title"), (*path, "title"), 300)
     publisher = f.string(data.get("publisher"), (*path, "publisher"), 200)
     when = f.iso_date(data.get("date"), (*path, "date"), partial=True)
-    url = f.string(data.get("url"), (*path, "url"), 1000)
-    if url is not None and not HTTPS_URL_RE.match(url):
-        f.error((*path, "url"), f"{url!r} is not an https link")
-        url = None
-    elif url is not None and (problem := index_page_problem(url, rules)) is not None:
-        f.error((*path, "url"), f"{url} {problem}")
-        url = None
+    url = _read_document_url(f, data.get("url"), (*path, "url"), rules)
     reference = ""
     if data.get("reference") is not None:
         reference = f.string(data.get("reference"), (*path, "reference"), REFERENCE_MAX) or ""
@@ -494,6 +508,161 @@ def _read_ui(
                 f.error((*path, lang), f"button text longer than {BUTTON_TEXT_MAX} characters")
         ui[key] = value
     return ui
+
+
+ANSWER_REPLY_MAX = 600
+ANSWER_LINKS_MAX = 5
+_ANSWER_KEYS = {"id", "keywords", "reply", "journeys", "links"}
+_LINK_KEYS = {"title", "publisher", "url"}
+
+
+def _read_answers(
+    f: ContentFile, rules: tuple[IndexPage, ...], facts: dict[str, Fact]
+) -> dict[str, Answer]:
+    """``answers.yaml``: answers that open a journey, found by their keywords."""
+    answers: dict[str, Answer] = {}
+    if f.data is None:
+        return answers
+    for unknown in sorted(set(f.data) - {"answers", "synonyms"}, key=str):
+        f.warn((unknown,), f"unknown key {unknown!r} is ignored")
+    card_keywords = {
+        (lang, normalize(keyword)): fact.id
+        for fact in facts.values()
+        for lang in LANGS
+        for keyword in fact.keywords.get(lang)
+    }
+    for i, raw in enumerate(f.sequence(f.data.get("answers"), ("answers",)) or []):
+        path: KeyPath = ("answers", i)
+        data = f.mapping(raw, path)
+        if data is None:
+            continue
+        aid = f.identifier(data.get("id"), (*path, "id"))
+        keywords = f.localized_list(data.get("keywords"), (*path, "keywords"))
+        if keywords is not None:
+            for lang in LANGS:
+                if not keywords.get(lang):
+                    f.error((*path, "keywords", lang), "at least one keyword is needed")
+                for j, keyword in enumerate(keywords.get(lang)):
+                    if not normalize(keyword):
+                        f.error((*path, "keywords", lang, j), f"{keyword!r} has no word to find")
+                    elif (fid := card_keywords.get((lang, normalize(keyword)))) is not None:
+                        f.warn(
+                            (*path, "keywords", lang, j),
+                            f"{keyword!r} is also a keyword of the fact {fid!r}: the two "
+                            "compete for the same question; keep it in one of them",
+                        )
+        reply = f.localized(data.get("reply"), (*path, "reply"), ANSWER_REPLY_MAX)
+        journeys = _read_journeys(f, data.get("journeys"), (*path, "journeys"))
+        links: list[Link] = []
+        raw_links = f.sequence(data.get("links", []), (*path, "links")) or []
+        if len(raw_links) > ANSWER_LINKS_MAX:
+            f.error((*path, "links"), f"at most {ANSWER_LINKS_MAX} links, found {len(raw_links)}")
+        for j, raw_link in enumerate(raw_links):
+            link = _read_link(f, raw_link, (*path, "links", j), rules)
+            if link is not None:
+                links.append(link)
+        for unknown in sorted(set(data) - _ANSWER_KEYS, key=str):
+            f.warn((*path, unknown), f"unknown key {unknown!r} is ignored")
+        if aid is not None and aid in answers:
+            f.error((*path, "id"), f"duplicate answer id {aid!r}")
+            continue
+        if aid is None or keywords is None or reply is None or journeys is None:
+            continue
+        answers[aid] = Answer(
+            id=aid, keywords=keywords, reply=reply, journeys=journeys, links=tuple(links)
+        )
+    return answers
+
+
+def _read_synonyms(f: ContentFile) -> dict[str, str]:
+    """``synonyms`` in ``answers.yaml``: a word people type -> the word the content uses."""
+    synonyms: dict[str, str] = {}
+    raw = f.data.get("synonyms") if f.data is not None else None
+    if raw is None:
+        return synonyms
+    data = f.mapping(raw, ("synonyms",)) or {}
+    stop_words = STOP_WORDS_EN | STOP_WORDS_ES
+    for key in sorted(data, key=str):
+        path: KeyPath = ("synonyms", key)
+        word = normalize(str(key))
+        meaning = f.string(data[key], path)
+        if meaning is None:
+            continue
+        target = normalize(meaning)
+        for text, normal in ((str(key), word), (meaning, target)):
+            if len(normal.split()) != 1:
+                f.error(path, f"{text!r} is not one word: a synonym maps one word to one word")
+                break
+            if normal in stop_words:
+                f.error(path, f"{text!r} is a stop word, which the search ignores")
+                break
+        else:
+            if word == target:
+                f.error(path, f"{key!r} is the same word as {meaning!r}")
+            elif word in synonyms:
+                f.error(path, f"{key!r} is given twice")
+            else:
+                synonyms[word] = target
+    return synonyms
+
+
+def _check_synonym_targets(
+    f: ContentFile, synonyms: dict[str, str], facts: dict[str, Fact], answers: dict[str, Answer]
+) -> None:
+    """Warn about a synonym for a word no card or answer uses: it can find nothing."""
+    texts: list[str] = []
+    for fact in facts.values():
+        for lang in LANGS:
+            texts += [fact.title.get(lang), fact.text.get(lang), fact.why.get(lang)]
+            texts += fact.keywords.get(lang)
+    for answer in answers.values():
+        texts += answer.keywords.all()
+    used = {stem(word) for text in texts for word in normalize(text).split()}
+    for word, target in synonyms.items():
+        if stem(target) not in used:
+            f.warn(
+                ("synonyms", word),
+                f"no card or answer uses {target!r}: the synonym finds nothing",
+            )
+
+
+def _read_journeys(f: ContentFile, value: Any, path: KeyPath) -> tuple[str, ...] | None:
+    """The journeys an answer opens: known names, each once, at least one."""
+    items = f.sequence(value, path)
+    if items is None:
+        return None
+    names: list[str] = []
+    for j, item in enumerate(items):
+        name = f.string(item, (*path, j))
+        if name is None:
+            return None
+        if name not in ANSWER_JOURNEYS:
+            f.error((*path, j), f"unknown journey {name!r} (known: {', '.join(ANSWER_JOURNEYS)})")
+            return None
+        if name in names:
+            f.error((*path, j), f"journey {name!r} is listed twice")
+            return None
+        names.append(name)
+    if not names:
+        f.error(path, "at least one journey is needed")
+        return None
+    return tuple(names)
+
+
+def _read_link(
+    f: ContentFile, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
+) -> Link | None:
+    data = f.mapping(value, path)
+    if data is None:
+        return None
+    title = f.localized(data.get("title"), (*path, "title"), 120)
+    publisher = f.string(data.get("publisher"), (*path, "publisher"), 120)
+    url = _read_document_url(f, data.get("url"), (*path, "url"), rules)
+    for unknown in sorted(set(data) - _LINK_KEYS, key=str):
+        f.warn((*path, unknown), f"unknown key {unknown!r} is ignored")
+    if title is None or publisher is None or url is None:
+        return None
+    return Link(title=title, publisher=publisher, url=url)
 
 
 def _read_letter(f: ContentFile, recipient_email: str | None) -> LetterContent | None:
@@ -859,6 +1028,10 @@ def check_content(
     ui = _read_ui(ContentFile(directory, "ui.yaml", problems), check_html, rules)
     states = _read_states(ContentFile(directory, "states.yaml", problems))
     letter = _read_letter(ContentFile(directory, "letter.yaml", problems), recipient_email)
+    answers_file = ContentFile(directory, "answers.yaml", problems)
+    answers = _read_answers(answers_file, rules, facts)
+    synonyms = _read_synonyms(answers_file)
+    _check_synonym_targets(answers_file, synonyms, facts, answers)
     agreements = _read_agreements(directory, today, problems)
     places = _read_places(directory, problems, deep)
     congress = _read_congress(directory, today, problems, deep)
@@ -885,6 +1058,8 @@ def check_content(
         states=states,
         letter=letter,
         agreements=agreements,
+        answers=answers,
+        synonyms=synonyms,
         places=places,
         congress=congress,
         targets=targets,

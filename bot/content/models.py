@@ -82,6 +82,44 @@ class Fact:
     related: tuple[str, ...] = ()
 
 
+# The journeys an answer in ``answers.yaml`` can open, each shown as a button under the answer
+# ("menu" shows the whole main menu). ``check-content`` refuses any other name.
+ANSWER_JOURNEYS: tuple[str, ...] = (
+    "menu",  # the main menu
+    "facts",  # Learn the facts: the topics
+    "comment",  # the comment guide
+    "pledge",  # the pledge
+    "local",  # Where I live
+    "share",  # the share screen
+    "updates",  # get updates
+    "privacy",  # what is stored, /mydata, /forget
+    "help",  # how to use the bot
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A trusted page an answer refers the supporter to (a referral, not a claim of ours)."""
+
+    title: Localized
+    publisher: str
+    url: str  # always https, and the page itself (never a home or section page)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer that opens a journey: "what can I do?" → the comment guide, the pledge, share.
+
+    Found by free-text search like a fact card, by its keywords only; the reply is plain text.
+    """
+
+    id: str
+    keywords: LocalizedList
+    reply: Localized
+    journeys: tuple[str, ...]  # names from ANSWER_JOURNEYS, one button each, in this order
+    links: tuple[Link, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Topic:
     """A group of facts shown as one button under "Learn the facts"."""
