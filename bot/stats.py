@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from bot.deliveries import CHANNEL_OUTCOMES, channel_event
 from bot.flows.guide import FUNNEL
 from bot.storage import Storage
+from bot.telegram_html import MAX_MESSAGE, telegram_length
 
 if TYPE_CHECKING:
     from PIL import ImageDraw, ImageFont
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 SERIES_DAYS = 30
-MESSAGE_LIMIT = 4096  # Telegram's limit for one text message
 TOP_SOURCES = 15
 TOP_LANGUAGES = 10
 TOP_STATES = 60  # every state and territory fits; more only if the data holds odd codes
@@ -327,11 +327,6 @@ def _percent(part: int, whole: int) -> str:
     return f" ({round(100 * part / whole)}%)" if whole else ""
 
 
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units): an emoji counts as two."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def render_stats_text(stats: Stats, labels: Labels) -> str:
     """The organizer's report as Telegram HTML, always within one message (4,096 characters).
 
@@ -438,7 +433,7 @@ def render_stats_text(stats: Stats, labels: Labels) -> str:
     ] or [label("none")]
     lines += more(len(stats.by_source) - TOP_SOURCES)
 
-    return _fit(lines, MESSAGE_LIMIT)
+    return _fit(lines, MAX_MESSAGE)
 
 
 def _fit(lines: list[str], limit: int) -> str:

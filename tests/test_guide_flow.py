@@ -15,6 +15,7 @@ from bot.flows import guide
 from bot.flows.guide import ENTRY, Check, Move
 from bot.letters import STORY_MAX
 from bot.mydata import STEPS as LABELLED_IN_MYDATA
+from bot.render import check_rendered
 from bot.screens import Button, Screen, say, says
 from bot.storage import Draft
 from tests.harness import CONTENT_DIR
@@ -42,7 +43,9 @@ BASE = Draft(
 @pytest.fixture(scope="module")
 def mail_content() -> Content:
     """The shipped content with a recipient e-mail address, so every send channel shows."""
-    return load_content(CONTENT_DIR, recipient_email="comments@example.org")
+    return load_content(
+        CONTENT_DIR, recipient_email="comments@example.org", render_check=check_rendered
+    )
 
 
 def draft(step: str = "intro", **changes: object) -> Draft:

@@ -15,7 +15,7 @@ LETTER = LOCAL.action("letter", argument=True)  # use this county in my letter (
 
 def county_argument(state_code: str, county: str) -> str:
     """A short, stable name for a county inside callback data ("tx-harris-county")."""
-    from bot.search import normalize
+    from bot.matching import normalize
 
     slug = "-".join(normalize(county).split())
     return f"{state_code.lower()}-{slug}"[:ARGUMENT_MAX].rstrip("-")

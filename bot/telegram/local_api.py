@@ -12,7 +12,7 @@ This module owns the simulation of Telegram's side of the conversation:
 
 Validation aims to reject exactly what Telegram rejects, so a test fails where production would.
 Markdown parse modes are accepted without checking their syntax; HTML is checked by
-:mod:`bot.telegram.telegram_html`.
+:mod:`bot.telegram_html`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
-from bot.telegram.telegram_html import HtmlParseError, parse_html, telegram_length
+from bot.telegram_html import HtmlParseError, parse_html, telegram_length
 
 JsonDict = dict[str, Any]
 

@@ -22,7 +22,7 @@ from bot.config import Config, Secret
 from bot.content import Content
 from bot.telegram.app import build_application, process, start_in_process, stop_in_process
 from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
-from bot.telegram.telegram_html import html_to_terminal
+from bot.telegram_html import html_to_terminal
 
 TERMINAL_USER_ID = 1
 TERMINAL_TOKEN = "1:terminal-chat"  # noqa: S105 - not a secret: it never leaves the process
