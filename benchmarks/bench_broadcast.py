@@ -65,9 +65,9 @@ from bot.content import Content, load_content
 from bot.outbox import Outbox, Report
 from bot.storage import Storage
 from bot.telegram.context import BotApp
-from bot.telegram.local_api import LocalBotApi, OutgoingAction
 from bot.telegram.sender import BroadcastSender
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import LocalBotApi, OutgoingAction
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"

@@ -24,7 +24,7 @@ from bot.config import load_config
 from bot.content import Content, load_content
 from bot.storage import Storage
 from bot.telegram.app import build_application, start_in_process, stop_in_process
-from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
+from tests.fakes.local_api import LocalBotApi, OutgoingAction, local_transports
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
@@ -42,7 +42,7 @@ async def one_run(content: Content, users: int, per_user: bool) -> tuple[float, 
         )
         api = LocalBotApi()
         app = build_application(
-            config, content, request=LocalRequest(api), per_user_concurrency=per_user
+            config, content, per_user_concurrency=per_user, **local_transports(api)
         )
         await start_in_process(app)
         sent_at: dict[int, float] = {}

@@ -70,8 +70,8 @@ from telegram.ext import (
 from bot.config import load_config
 from bot.content import Content, load_content
 from bot.telegram.app import build_application, start_in_process, stop_in_process
-from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import LocalBotApi, LocalRequest, OutgoingAction, local_transports
 from tests.harness import invalid_requests
 
 REPO = Path(__file__).resolve().parents[1]
@@ -445,8 +445,7 @@ async def run_in_process(
             app: Any = build_application(
                 bot_config(Path(tmp)),
                 content,
-                request=LocalRequest(api),
-                broadcast_request=LocalRequest(api),
+                **local_transports(api),
             )
         else:
             app = build_echo(api)
@@ -536,8 +535,7 @@ async def in_process_start(content: Content, repeats: int) -> list[float]:
             app = build_application(
                 bot_config(Path(tmp)),
                 content,
-                request=LocalRequest(api),
-                broadcast_request=LocalRequest(api),
+                **local_transports(api),
             )
             await start_in_process(app)
             times.append(time.perf_counter() - started)

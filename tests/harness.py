@@ -11,7 +11,7 @@ from bot.content import Content
 from bot.storage import Storage
 from bot.telegram.app import build_application, process, start_in_process, stop_in_process
 from bot.telegram.context import BotApp
-from bot.telegram.local_api import LocalBotApi, LocalRequest, StoredMessage
+from tests.fakes.local_api import LocalBotApi, StoredMessage, local_transports
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT_DIR = REPO / "content"
@@ -112,7 +112,7 @@ async def start_harness(
     config: Config, content: Content, api: LocalBotApi | None = None
 ) -> Harness:
     api = api or LocalBotApi()
-    app = build_application(config, content, request=LocalRequest(api))
+    app = build_application(config, content, **local_transports(api))
     await start_in_process(app)
     harness = Harness(app=app, api=api, startup_actions=list(api.sent))
     api.clear()  # tests look at what the bot says to users

@@ -12,7 +12,7 @@ import pytest
 
 from bot.content import Content, load_content
 from bot.telegram.jobs import purge_old_drafts, send_due_reminders
-from bot.telegram.local_api import StoredMessage
+from tests.fakes.local_api import StoredMessage
 from tests.harness import (
     CONTENT_DIR,
     Harness,

@@ -22,8 +22,8 @@ import pytest
 
 from bot.content import Content
 from bot.storage import Storage
-from bot.telegram.local_api import LocalBotApi, StoredMessage
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import LocalBotApi, StoredMessage
 from tests.harness import invalid_requests
 from tests.test_e2e import BotProcess
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
-from bot.telegram.local_api import LocalBotApi, StoredMessage
 from tests.data import ICE_SAMPLE
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import LocalBotApi, StoredMessage
 from tests.harness import CONTENT_DIR, TOKEN, invalid_requests
 
 USER = 5550001

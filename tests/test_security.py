@@ -42,10 +42,10 @@ from bot.content import Content, ContentError, load_content
 from bot.outbox import preview_check
 from bot.storage import Storage
 from bot.telegram.app import ORGANIZER_COMMANDS
-from bot.telegram.local_api import StoredMessage
 from bot.telegram.telegram_html import visible_text
 from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import StoredMessage
 from tests.harness import (
     CONTENT_DIR,
     Harness,

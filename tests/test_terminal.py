@@ -19,7 +19,6 @@ from telegram.error import BadRequest, InvalidToken
 
 from bot.cli import main
 from bot.content import Content
-from bot.telegram.local_api import LocalBotApi
 from bot.telegram.terminal import (
     TERMINAL_USER_ID,
     TerminalChat,
@@ -27,6 +26,7 @@ from bot.telegram.terminal import (
     terminal_bot_api,
 )
 from bot.telegram.terminal_api import TerminalBotApi
+from tests.fakes.local_api import LocalBotApi
 from tests.harness import make_config
 from tests.test_e2e import outreach_bot_command
 
