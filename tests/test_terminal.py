@@ -387,3 +387,35 @@ async def test_organizer_gets_the_chart_and_the_csv(tmp_path: Path, content: Con
     assert "[image]\nPledges and comments sent, last 30 days (UTC)" in text
     assert "[file]\nPledges: 0 rows." in text
     assert "something went wrong" not in text
+
+
+def test_copies_are_shown_and_other_chats_are_not() -> None:
+    """A copied message (a broadcast's preview, or its delivery) shows like any message of the
+    bot; what the bot sends other supporters of the same database does not show."""
+    api = terminal_bot_api()
+    out = io.StringIO()
+    chat = TerminalChat(api, out, "en")
+    typed = chat.update_for("Big news")
+    assert typed is not None
+    original = {"from_chat_id": TERMINAL_USER_ID, "message_id": typed["message"]["message_id"]}
+    bot_says(api, "Choose", keyboard("a"))
+    assert api.call("copyMessage", {"chat_id": TERMINAL_USER_ID, **original})[0] == 200
+    assert api.call("copyMessage", {"chat_id": 2, **original})[0] == 200
+    assert api.call("sendMessage", {"chat_id": 2, "text": "Not for you"})[0] == 200
+    chat.show_new_actions()
+    printed = out.getvalue()
+    assert printed.endswith("── bot ──\nBig news\n")
+    assert printed.count("Big news") == 1 and "Not for you" not in printed
+    assert not chat.is_button_number("1"), "the copy is the bot's last message now"
+
+
+async def test_organizer_sees_the_broadcast_preview(tmp_path: Path, content: Content) -> None:
+    """An organizer composing a broadcast in the terminal sees its preview (a copy of their
+    message) above the question what to do with it."""
+    config = make_config(tmp_path, organizers=frozenset({TERMINAL_USER_ID}))
+    typed = "5\n1\n/broadcast\nHello supporters\n1\n/quit\n"  # subscribe; compose; everyone
+    out = io.StringIO()
+    await run_terminal_chat(config, content, io.StringIO(typed), out, "en")
+    text = out.getvalue()
+    preview = text.index("── bot ──\nHello supporters\n")
+    assert preview < text.index("Preview above. Audience: Everyone subscribed — 1 recipients")

@@ -34,7 +34,7 @@ TERMINAL_TOKEN = "1:terminal-chat"  # noqa: S105 - not a secret: it never leaves
 QUIT_WORDS = {"/quit", "/exit"}
 PRESS_COMMAND = "/press"
 ZIP_LENGTH = 5  # a 5-digit number is a ZIP code, never a button
-MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
+MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument", "copyMessage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +109,11 @@ class TerminalChat:
         return None
 
     def show_new_actions(self) -> None:
-        """Print every bot action since the last call."""
+        """Print what the bot did in this chat since the last call (a broadcast may also have
+        gone to other supporters in the database: not shown here)."""
         for action in self.api.take_actions():
-            self._show(action)
+            if action.chat_id in (None, TERMINAL_USER_ID):
+                self._show(action)
 
     def _show(self, action: BotAction) -> None:
         if action.method in MESSAGE_METHODS:
