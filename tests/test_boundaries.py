@@ -1,8 +1,11 @@
-"""What the product may import: python-telegram-bot's public API only, and never the tests.
+"""Who may import what.
 
-python-telegram-bot's private modules (``telegram._utils``, ``telegram._bot``, …) change without
-notice between releases; the tests, their fakes and the benchmarks are not installed with the
-package.
+* The product (bot/) imports python-telegram-bot's public API only, and never the tests:
+  python-telegram-bot's private modules (``telegram._utils``, ``telegram._bot``, …) change
+  without notice between releases; the tests, their fakes and the benchmarks are not installed
+  with the package.
+* No test or benchmark imports a test module: what two of them share lives in
+  ``tests/harness.py``, ``tests/conftest.py`` or ``tests/fakes/``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BOT_SOURCES = sorted((REPO / "bot").rglob("*.py"))
+TEST_AND_BENCHMARK_SOURCES = sorted(
+    [*(REPO / "tests").rglob("*.py"), *(REPO / "benchmarks").rglob("*.py")]
+)
 NOT_INSTALLED = ("tests", "benchmarks")
 
 
@@ -44,6 +50,23 @@ def test_the_product_imports_public_telegram_and_no_test_code() -> None:
     assert wrong == []
 
 
+def is_test_module(name: str) -> bool:
+    parts = name.split(".")
+    return parts[0] == "tests" and any(part.startswith("test_") for part in parts[1:])
+
+
+def test_no_test_or_benchmark_imports_a_test_module() -> None:
+    """Shared helpers live in the harness, the conftest or the fakes, not in a test module."""
+    assert any(p.name == "test_boundaries.py" for p in TEST_AND_BENCHMARK_SOURCES)
+    wrong = [
+        f"{path.relative_to(REPO)}: {name}"
+        for path in TEST_AND_BENCHMARK_SOURCES
+        for name in imports(path)
+        if is_test_module(name)
+    ]
+    assert wrong == []
+
+
 def test_the_check_sees_private_and_test_imports(tmp_path: Path) -> None:
     """The scan finds what it must refuse, however it is written (nested, aliased)."""
     source = tmp_path / "sample.py"
@@ -54,7 +77,9 @@ def test_the_check_sees_private_and_test_imports(tmp_path: Path) -> None:
         "def f():\n"
         "    from telegram._utils.types import ODVInput\n"
         "    import telegram._bot as private_bot\n"
-        "    from tests.fakes import local_api\n",
+        "    from tests.fakes import local_api\n"
+        "    from tests.test_e2e import BotProcess\n"
+        "    import tests.test_deploy\n",
         "utf-8",
     )
     names = imports(source)
@@ -62,4 +87,12 @@ def test_the_check_sees_private_and_test_imports(tmp_path: Path) -> None:
         "telegram._utils.types.ODVInput",
         "telegram._bot",
     ]
-    assert [n for n in names if n.split(".")[0] in NOT_INSTALLED] == ["tests.fakes.local_api"]
+    assert [n for n in names if n.split(".")[0] in NOT_INSTALLED] == [
+        "tests.fakes.local_api",
+        "tests.test_e2e.BotProcess",
+        "tests.test_deploy",
+    ]
+    assert [n for n in names if is_test_module(n)] == [
+        "tests.test_e2e.BotProcess",
+        "tests.test_deploy",
+    ]

@@ -7,8 +7,6 @@ import asyncio
 import csv
 import io
 import shutil
-import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,25 +16,17 @@ import pytest
 from bot.content import Content
 from bot.telegram.app import build_application, start_in_process
 from tests.fakes.local_api import LocalBotApi, LocalRequest, StoredMessage
-from tests.harness import Harness, invalid_requests, make_config, start_harness, stop_harness
+from tests.harness import (
+    ORGANIZER,
+    Harness,
+    db,
+    invalid_requests,
+    make_config,
+    start_harness,
+    stop_harness,
+)
 
-ORG = 424242
-
-
-@pytest.fixture
-async def org_bot(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
-    config = make_config(tmp_path, organizers=frozenset({ORG}))
-    harness = await start_harness(config, content)
-    try:
-        yield harness
-    finally:
-        await stop_harness(harness)
-    assert not invalid_requests(harness.api)
-
-
-def db(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
+ORG = ORGANIZER  # org_bot's organizer
 
 
 async def add_supporters(

@@ -27,8 +27,7 @@ from bot.telegram.terminal import (
 )
 from bot.telegram.terminal_api import TerminalBotApi
 from tests.fakes.local_api import LocalBotApi
-from tests.harness import make_config
-from tests.test_e2e import outreach_bot_command
+from tests.harness import bot_environment, clear_bot_settings, make_config, outreach_bot_command
 
 
 async def test_chat_walks_menu_buttons_and_questions(tmp_path: Path, content: Content) -> None:
@@ -65,7 +64,7 @@ async def test_chat_in_spanish(tmp_path: Path, content: Content) -> None:
 
 def test_run_without_token_on_a_terminal_opens_the_chat(tmp_path: Path) -> None:
     """`outreach-bot run` with no token on an interactive terminal says so and opens the chat."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env = bot_environment()
     env["OUTREACH_DB"] = str(tmp_path / "tty.sqlite3")
     env["TELEGRAM_API_URL"] = "http://127.0.0.1:9"  # never used: the chat has no network
     controller, terminal = pty.openpty()
@@ -256,9 +255,7 @@ def test_chat_command_sends_the_logs_to_a_file(
 ) -> None:
     """`outreach-bot chat` writes the bot's and the libraries' logs to a private file beside
     the database; the conversation shows none of them."""
-    for name in list(os.environ):
-        if name.startswith(("OUTREACH_", "TELEGRAM_")):
-            monkeypatch.delenv(name)
+    clear_bot_settings(monkeypatch)
     monkeypatch.setenv("OUTREACH_DB", str(tmp_path / "chat.sqlite3"))
     monkeypatch.setattr("sys.stdin", io.StringIO("What is 287g?\n/quit\n"))
     root = logging.getLogger()
