@@ -4,10 +4,11 @@ Run from the project root::
 
     python -m benchmarks.bench_search [--repeats N] [--scale 100] [--queries 1000]
 
-It loads the shipped facts (``content/``), builds a knowledge file ``--scale`` times larger by
-varying them (new ids, shuffled and perturbed words, invented words, so the vocabulary grows as
-a real, larger file's would), runs a realistic mix of queries against both (questions in English
-and Spanish, typos, words typed halfway, misses, odd input) and prints a Markdown table. Times
+It loads the shipped facts and journey answers (``content/``), builds a knowledge file
+``--scale`` times larger by varying the facts (new ids, shuffled and perturbed words, invented
+words, so the vocabulary grows as a real, larger file's would), runs a realistic mix of queries
+against both (questions in English and Spanish, typos, chat spellings, words typed halfway,
+misses, odd input) and prints a Markdown table. Times
 come from :func:`time.perf_counter`; each figure is the median over the repeats, each repeat
 building a fresh index (cold typo cache) and running every query once.
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from bot.content.models import Citation, Fact, Localized, LocalizedList
+from bot.content.models import Answer, Citation, Fact, Localized, LocalizedList
 from bot.search import KnowledgeIndex, normalize
 
 CONTENT_DIR = Path("content")
@@ -53,6 +54,10 @@ QUESTIONS_EN = (
     "police trust immigrant community",
     "who can end 287g",
     "racial profiling latinos",
+    "what can i do",
+    "is ice in my town",
+    "can cops ask my status",
+    "hi",
 )
 QUESTIONS_ES = (
     "¿qué es 287(g)?",
@@ -71,6 +76,10 @@ QUESTIONS_ES = (
     "¿cuántas agencias tienen acuerdos 287g?",
     "modelo de cárcel",
     "seguridad pública",
+    "ke puedo aser",
+    "la migra esta en mi pueblo",
+    "mis derechos",
+    "q onda",
 )
 MISSES = (
     "weather in Paris",
@@ -115,6 +124,17 @@ def shipped_facts(directory: Path = CONTENT_DIR) -> tuple[list[Fact], str]:
         raise SystemExit(f"no facts: {path} does not exist")
     data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return [_fact_from_yaml(raw) for raw in data.get("facts", [])], "yaml.safe_load"
+
+
+def shipped_answers(directory: Path = CONTENT_DIR) -> tuple[list[Answer], dict[str, str]]:
+    """The shipped journey answers and synonyms; none if the content does not load."""
+    try:
+        from bot.content.loader import load_content
+
+        content = load_content(directory)
+    except Exception:  # content being edited: measure the facts alone
+        return [], {}
+    return list(content.answers.values()), content.synonyms
 
 
 def _fact_from_yaml(raw: dict[str, Any]) -> Fact:
@@ -262,6 +282,7 @@ def query_mix(facts: list[Fact], n: int, seed: int = SEED) -> list[tuple[str, st
 class Result:
     corpus: str
     facts: int
+    answers: int
     vocabulary: int
     build_ms: float
     p50_ms: float
@@ -275,7 +296,15 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def measure(name: str, facts: list[Fact], queries: list[tuple[str, str]], repeats: int) -> Result:
+def measure(
+    name: str,
+    facts: list[Fact],
+    queries: list[tuple[str, str]],
+    repeats: int,
+    answers: list[Answer] | None = None,
+    synonyms: dict[str, str] | None = None,
+) -> Result:
+    answers = answers or []
     builds: list[float] = []
     p50s: list[float] = []
     p99s: list[float] = []
@@ -283,7 +312,7 @@ def measure(name: str, facts: list[Fact], queries: list[tuple[str, str]], repeat
     answered = 0
     for _ in range(repeats):
         start = time.perf_counter()
-        index = KnowledgeIndex(facts)
+        index = KnowledgeIndex(facts, answers, synonyms)
         builds.append(time.perf_counter() - start)
         times: list[float] = []
         answered = 0
@@ -302,10 +331,11 @@ def measure(name: str, facts: list[Fact], queries: list[tuple[str, str]], repeat
         for lang in ("en", "es")
         for piece in (f.title.get(lang), f.text.get(lang), f.why.get(lang), *f.keywords.get(lang))
         for tok in normalize(piece).split()
-    }
+    } | {tok for a in answers for piece in a.keywords.all() for tok in normalize(piece).split()}
     return Result(
         corpus=name,
         facts=len(facts),
+        answers=len(answers),
         vocabulary=len(vocabulary),
         build_ms=statistics.median(builds) * 1000,
         p50_ms=statistics.median(p50s) * 1000,
@@ -319,13 +349,13 @@ def table(results: list[Result], n_queries: int, repeats: int) -> str:
     lines = [
         f"{n_queries} queries per run, median of {repeats} runs (Python {sys.version.split()[0]})",
         "",
-        "| corpus | facts | words | index build (ms) | p50 (ms) | p99 (ms) | queries/s "
-        "| answered |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| corpus | facts | answers | words | index build (ms) | p50 (ms) | p99 (ms) "
+        "| queries/s | answered |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.corpus} | {r.facts:,} | {r.vocabulary:,} | {r.build_ms:,.1f} | "
+            f"| {r.corpus} | {r.facts:,} | {r.answers:,} | {r.vocabulary:,} | {r.build_ms:,.1f} | "
             f"{r.p50_ms:.3f} | {r.p99_ms:.3f} | {r.qps:,.0f} | {r.answered:.0%} |"
         )
     return "\n".join(lines)
@@ -340,11 +370,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     facts, how = shipped_facts(args.content)
+    answers, synonyms = shipped_answers(args.content)
     large = scaled_facts(facts, args.scale)
     queries = query_mix(facts, args.queries)
     results = [
-        measure(f"shipped ({how})", facts, queries, args.repeats),
-        measure(f"synthetic x{args.scale}", large, queries, max(1, min(args.repeats, 3))),
+        measure(f"shipped ({how})", facts, queries, args.repeats, answers, synonyms),
+        measure(
+            f"synthetic x{args.scale}",
+            large,
+            queries,
+            max(1, min(args.repeats, 3)),
+            answers,
+            synonyms,
+        ),
     ]
     print(table(results, len(queries), args.repeats))
     return 0

@@ -9,7 +9,7 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,6 +111,39 @@ def _parser() -> argparse.ArgumentParser:
         "reload",
         help="validate the content, then make the running bot re-read it (SIGHUP)",
     )
+    letters = sub.add_parser(
+        "letters", help="the letters the campaign delivers: counts, export, delivered"
+    )
+    actions = letters.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("status", help="letters by week and language, and batches to deliver")
+    export_letters = actions.add_parser(
+        "export",
+        help="write the waiting letters as one batch: a PDF to print and a CSV manifest",
+    )
+    export_letters.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        help="letters confirmed on or after this day, YYYY-MM-DD (UTC)",
+    )
+    export_letters.add_argument(
+        "--batch", type=int, help="write the files of batch N again instead of a new batch"
+    )
+    export_letters.add_argument(
+        "--out", type=Path, required=True, help="directory to write the files in"
+    )
+    export_letters.add_argument(
+        "--paper", choices=("letter", "a4"), default="letter", help="page size (default: letter)"
+    )
+    delivered = actions.add_parser("delivered", help="record that a batch went to the office")
+    delivered.add_argument("--how", required=True, help='"by hand" or "by mail"')
+    delivered.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        help="the day it was delivered, YYYY-MM-DD (default: today)",
+    )
+    delivered.add_argument(
+        "--batch", type=int, help="which batch (needed when more than one waits)"
+    )
     sub.add_parser(
         "health",
         help="check that the database answers and the content loads (no Telegram needed)",
@@ -149,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_export(config, args.file))
     if args.command == "reload":
         return _reload(config)
+    if args.command == "letters":
+        return _letters(config, args)
     if args.command == "import-agreements":
         return _import_agreements(config, args.file, args.as_of)
     if args.command == "import-places":
@@ -268,6 +303,41 @@ async def _export(config: Config, target: Path) -> int:
     finally:
         await storage.close()
     return 0
+
+
+def _letters(config: Config, args: argparse.Namespace) -> int:
+    """``outreach-bot letters status|export|delivered``."""
+    from bot.cli_letters import delivered, export, status
+
+    if args.action == "status":
+        return asyncio.run(_with_storage(config, status))
+    if args.action == "delivered":
+        how, day, batch = args.how, args.date or datetime.now(UTC).date(), args.batch
+        return asyncio.run(_with_storage(config, lambda s: delivered(s, how, day, batch)))
+    if (args.since is None) == (args.batch is None):
+        print("outreach-bot: give --since DATE (a new batch) or --batch N", file=sys.stderr)
+        return EXIT_USAGE
+    content = _load_content_or_explain(config)
+    if content is None:
+        return EXIT_USAGE
+    since, batch, out, paper = args.since, args.batch, args.out, args.paper
+    return asyncio.run(
+        _with_storage(config, lambda s: export(s, content, since, batch, out, paper))
+    )
+
+
+async def _with_storage(config: Config, run: Callable[[Storage], Awaitable[int]]) -> int:
+    """Run ``run`` on the existing database, closing it afterwards; 1 if there is none."""
+    storage = await _open_existing(config)
+    if storage is None:
+        return 1
+    try:
+        return await run(storage)
+    except StorageError as exc:
+        print(f"outreach-bot: database problem: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await storage.close()
 
 
 async def _open_existing(config: Config) -> Storage | None:

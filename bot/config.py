@@ -100,6 +100,12 @@ SETTINGS: tuple[Setting, ...] = (
         "report); then the rows become counts per outcome, with no user id.",
     ),
     Setting(
+        "OUTREACH_LETTER_RETENTION_DAYS",
+        "30",
+        "Days the campaign keeps a letter it delivered for a supporter (its text, name and "
+        "place) after the batch is marked delivered; then only a count is left, with no user id.",
+    ),
+    Setting(
         "OUTREACH_BROADCAST_RATE",
         "25",
         "Broadcast messages per second, for all recipients together (Telegram allows about 30; "
@@ -147,6 +153,7 @@ class Config:
     recipient_email: str = ""
     draft_retention_days: int = 30
     delivery_retention_days: int = 90
+    letter_retention_days: int = 30
     broadcast_rate: float = 25.0
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
@@ -265,6 +272,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             f"OUTREACH_DELIVERY_RETENTION_DAYS: {delivery_raw!r} is not a number of days (1-3650)"
         )
+    letter_raw = env.get("OUTREACH_LETTER_RETENTION_DAYS", "30").strip() or "30"
+    if not letter_raw.isdigit() or not 1 <= int(letter_raw) <= 3650:
+        raise ConfigError(
+            f"OUTREACH_LETTER_RETENTION_DAYS: {letter_raw!r} is not a number of days (1-3650)"
+        )
     email = env.get("OUTREACH_RECIPIENT_EMAIL", "").strip()
     if email and not re.fullmatch(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}", email):
         raise ConfigError(f"OUTREACH_RECIPIENT_EMAIL: {email!r} is not an e-mail address")
@@ -308,6 +320,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         recipient_email=email,
         draft_retention_days=int(retention_raw),
         delivery_retention_days=int(delivery_raw),
+        letter_retention_days=int(letter_raw),
         broadcast_rate=rate,
         webhook_url=webhook_url,
         webhook_listen=env.get("OUTREACH_WEBHOOK_LISTEN", "127.0.0.1").strip() or "127.0.0.1",

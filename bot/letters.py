@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
@@ -44,8 +46,43 @@ class Letter:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class LetterParts:
+    """A letter's pieces, in order: what :func:`render_letter` joins, and what a short version
+    of the same letter keeps (see :func:`compose_links`)."""
+
+    subject: str
+    salutation: str
+    opening: str | None  # for the sender's role
+    reasons: tuple[str, ...]  # one paragraph per chosen reason
+    local: str | None  # the sentence about the sender's county
+    story: str | None  # the sender's own words, unchanged
+    closing: str
+    signature: str  # sign-off, then the name and place if given
+
+    def letter(self) -> Letter:
+        """The whole letter."""
+        return Letter(self.subject, _join(self.opening, *self.reasons, self.local, parts=self))
+
+    def short(self) -> Letter:
+        """The short version of the same letter: same salutation, opening, closing and
+        signature, with the sender's own words and the first reason only."""
+        return Letter(self.subject, _join(self.opening, *self.reasons[:1], self.local, parts=self))
+
+
+def _join(*middle: str | None, parts: LetterParts) -> str:
+    """Salutation, ``middle``, the story, closing and signature, as paragraphs."""
+    pieces = [parts.salutation, *middle, parts.story, parts.closing, parts.signature]
+    return "\n\n".join(piece for piece in pieces if piece)
+
+
 def render_letter(letter: LetterContent, choices: DraftChoices, lang: str) -> Letter:
     """The letter for these choices, in ``lang``; the same choices give the same letter."""
+    return letter_parts(letter, choices, lang).letter()
+
+
+def letter_parts(letter: LetterContent, choices: DraftChoices, lang: str) -> LetterParts:
+    """The pieces of the letter for these choices (see :func:`render_letter`)."""
     # Not for security: the seed only makes the choice of wording stable per draft.
     rng = random.Random(choices.seed)  # noqa: S311
     office = letter.office.get(lang)
@@ -54,23 +91,27 @@ def render_letter(letter: LetterContent, choices: DraftChoices, lang: str) -> Le
         return _fill(rng.choice(options), office)
 
     subject = pick(letter.subjects.get(lang))
-    parts = [pick(letter.salutations.get(lang))]
+    salutation = pick(letter.salutations.get(lang))
     role = letter.roles.get(choices.role or "")
-    if role is not None:
-        parts.append(pick(role.openings.get(lang)))
+    opening = pick(role.openings.get(lang)) if role is not None else None
+    reasons = []
     for reason in choices.reasons:
         point = letter.talking_points.get(reason)
         if point is not None:
-            parts.append(pick(point.paragraphs.get(lang)))
-    if choices.local_sentence:
-        parts.append(choices.local_sentence)
-    if choices.story:
-        parts.append(choices.story)  # the sender's own words, unchanged
-    parts.append(pick(letter.closings.get(lang)))
+            reasons.append(pick(point.paragraphs.get(lang)))
+    closing = pick(letter.closings.get(lang))
     signature = [pick(letter.signoffs.get(lang))]
     signature += [part for part in (choices.sign_name, choices.sign_place) if part]
-    parts.append("\n".join(signature))
-    return Letter(subject=subject, body="\n\n".join(parts))
+    return LetterParts(
+        subject=subject,
+        salutation=salutation,
+        opening=opening,
+        reasons=tuple(reasons),
+        local=choices.local_sentence or None,
+        story=choices.story or None,  # the sender's own words, unchanged
+        closing=closing,
+        signature="\n".join(signature),
+    )
 
 
 def longest_letter(letter: LetterContent, lang: str, story_max: int, sign_max: int) -> Letter:
@@ -110,18 +151,92 @@ def postal_letter(letter: LetterContent, rendered: Letter, lang: str, today: dat
 
 @dataclass(frozen=True, slots=True)
 class ComposeLinks:
+    """Gmail and Outlook compose links, and the letter they carry."""
+
     gmail: str
     outlook: str
-    body_included: bool  # False when the body made the links too long: the user pastes it
+    body: str  # the body both links carry: never empty
+    full: bool  # True: the whole letter; False: its short version, to be labelled as such
 
 
-def compose_links(to: str, subject: str, body: str, limit: int = COMPOSE_URL_MAX) -> ComposeLinks:
-    """https compose links for Gmail and Outlook with everything prefilled that fits."""
-    gmail = _gmail(to, subject, body)
-    outlook = _outlook(to, subject, body)
-    if max(len(gmail), len(outlook)) <= limit:
-        return ComposeLinks(gmail, outlook, body_included=True)
-    return ComposeLinks(_gmail(to, subject, None), _outlook(to, subject, None), body_included=False)
+def compose_links(to: str, parts: LetterParts, limit: int = COMPOSE_URL_MAX) -> ComposeLinks:
+    """https compose links for Gmail and Outlook with recipient, subject and a body, each link
+    at most ``limit`` characters.
+
+    The body is the whole letter when it fits. Otherwise it is the short version of the same
+    letter (:meth:`LetterParts.short`); when even that is too long, the county sentence, the
+    reason and the opening are left out in that order, so the sender's own words come first,
+    and as a last resort the longest remaining piece is cut at a word, with "…" — a link never
+    goes without the letter. ``full`` says which one the links carry, so a screen can say so.
+    """
+    subject = parts.subject
+    whole = parts.letter().body
+
+    def fits(body: str) -> bool:
+        return max(len(_gmail(to, subject, body)), len(_outlook(to, subject, body))) <= limit
+
+    if fits(whole):
+        return _links(to, subject, whole, full=True)
+    candidates = [
+        parts.short().body,
+        _join(parts.opening, *parts.reasons[:1], parts=parts),
+        _join(parts.opening, parts=parts),
+        _join(parts=parts),
+    ]
+    for body in candidates:
+        if fits(body):
+            return _links(to, subject, body, full=False)
+    return _links(to, subject, _cut_to_fit(parts, fits), full=False)
+
+
+def _links(to: str, subject: str, body: str, full: bool) -> ComposeLinks:
+    return ComposeLinks(_gmail(to, subject, body), _outlook(to, subject, body), body, full)
+
+
+def _cut_to_fit(parts: LetterParts, fits: Callable[[str], bool]) -> str:
+    """Salutation, story, closing and signature, cutting (then leaving out) the story, the
+    closing, the signature and the salutation in that order until the body fits."""
+    pieces = [parts.salutation, parts.story or "", parts.closing, parts.signature]
+    for index in (1, 2, 3, 0):
+        low, high = 0, len(pieces[index])  # the longest prefix of this piece that fits
+        while low < high:
+            middle = (low + high + 1) // 2
+            trial = [*pieces[:index], _cut(pieces[index], middle), *pieces[index + 1 :]]
+            if fits(_paragraphs(trial)):
+                low = middle
+            else:
+                high = middle - 1
+        pieces[index] = _cut(pieces[index], low)
+        if fits(_paragraphs(pieces)):
+            break
+    return _paragraphs(pieces) or ELLIPSIS
+
+
+ELLIPSIS = "…"
+
+
+def _paragraphs(pieces: list[str]) -> str:
+    return "\n\n".join(piece for piece in pieces if piece)
+
+
+def _cut(text: str, length: int) -> str:
+    """The first ``length`` characters of ``text`` ending at a word when one is near, with "…";
+    never in the middle of a character's accents or of an emoji sequence."""
+    if length >= len(text):
+        return text
+    if length <= 1:
+        return ""
+    cut = text[: length - 1]
+    space = cut.rfind(" ")
+    if space >= len(cut) - 20 and space > 0:
+        cut = cut[:space]
+    while cut and (unicodedata.combining(text[len(cut)]) or text[len(cut)] in JOINERS):
+        cut = cut[:-1]
+    return cut.rstrip() + ELLIPSIS if cut.strip() else ""
+
+
+# Characters that join the one before them to what follows: a cut must not fall right before one.
+JOINERS = frozenset("\u200d\ufe0e\ufe0f") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
 
 
 def _gmail(to: str, subject: str, body: str | None) -> str:

@@ -21,7 +21,15 @@ from bot.render import format_date, pack_messages
 Row = Mapping[str, object]
 
 # Sections, most personal first. Tables not listed here come after these, in name order.
-TABLE_ORDER = ("users", "pledges", "subscriptions", "drafts", "reminders", "conversations")
+TABLE_ORDER = (
+    "users",
+    "pledges",
+    "subscriptions",
+    "drafts",
+    "campaign_letters",
+    "reminders",
+    "conversations",
+)
 # Tables shown as one summary line rather than row by row.
 SUMMARISED = ("deliveries",)
 
@@ -67,6 +75,20 @@ FIELDS: dict[str, dict[str, str | None]] = {
         "outcome": "outcome",
     },
     "reminders": {"user_id": None, "due_at": "due_at"},
+    "campaign_letters": {
+        "id": "letter_ref",
+        "user_id": None,
+        "status": "letter_status",
+        "batch_id": None,  # shown with the status: printed for delivery
+        "language": "language",
+        "consent_at": "letter_consent",
+        "notify": "notify",
+        "notified_at": "notified_at",
+        "sign_name": "sign_name",
+        "sign_place": "sign_place",
+        "subject": "subject",
+        "body": "letter_text",
+    },
 }
 TIME_COLUMNS = frozenset(
     {
@@ -78,9 +100,10 @@ TIME_COLUMNS = frozenset(
         "started_at",
         "completed_at",
         "due_at",
+        "notified_at",
     }
 )
-YES_NO_COLUMNS = frozenset({"language_set", "reachable", "editing"})
+YES_NO_COLUMNS = frozenset({"language_set", "reachable", "editing", "notify"})
 # What an awaited typed answer is, by the start of the stored step.
 WAITING = (
     ("pledge_name", "name"),
@@ -109,6 +132,14 @@ STEPS = (
     "sent",
     "couldnt",
     "later",
+    # what the supporter did with each channel (bot/deliveries.py, counted once per draft)
+    "email_sent",
+    "email_couldnt",
+    "postal_pdf",
+    "postal_sent",
+    "postal_couldnt",
+    "webform_sent",
+    "webform_couldnt",
 )
 
 
@@ -222,6 +253,13 @@ class _Values:
             return self._waiting(str(raw))
         if table == "drafts" and column == "step":
             return self._step(raw)
+        if table == "campaign_letters" and column == "status":
+            exported = raw == "queued" and row.get("batch_id") is not None
+            name = "exported" if exported else str(raw)
+            key = f"mydata.letter.{name}"
+            return self.text(key) if key in self.content.ui else escape(name)
+        if table == "campaign_letters" and column == "id":
+            return f"#{raw}"
         if table == "drafts" and column == "local_county":
             state = self._state(row.get("local_state"))
             return f"{escape(str(raw))}, {state}"

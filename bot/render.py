@@ -13,7 +13,7 @@ from urllib.parse import quote
 from bot.agreements import Agreement, AgreementList
 from bot.callbacks import MAX_CALLBACK_BYTES, Callback
 from bot.content.loader import Content, Problem
-from bot.content.models import LANGS, MONTHS, Fact
+from bot.content.models import LANGS, MONTHS, Answer, Fact
 from bot.telegram.telegram_html import check_html, telegram_length, visible_text
 
 MAX_MESSAGE = 4096
@@ -87,6 +87,20 @@ def search_answer(content: Content, best: Fact, related: list[Fact], lang: str) 
     if related:
         text += f"\n\n<b>{content.text('search.related', lang)}</b>"
     return text
+
+
+def journey_answer(answer: Answer, lang: str) -> str:
+    """An answer that opens a journey: its reply and the pages it refers to; the journeys
+    follow as buttons."""
+    lines = [escape(answer.reply.get(lang))]
+    if answer.links:
+        lines.append("")
+    for link in answer.links:
+        lines.append(
+            f'• <a href="{escape(link.url)}">{escape(link.title.get(lang))}</a>'
+            f" — {escape(link.publisher)}"
+        )
+    return "\n".join(lines)
 
 
 def topic_page(content: Content, topic_id: str, lang: str) -> str:
@@ -209,7 +223,8 @@ def fit_message(text: str) -> str:
 
 
 def check_rendered(content: Content) -> list[Problem]:
-    """Render every fact card and share link in every language and check Telegram's limits."""
+    """Render every fact card, answer and share link in every language and check Telegram's
+    limits."""
     problems: list[Problem] = []
     for i, fact in enumerate(content.facts.values()):
         for lang in LANGS:
@@ -231,6 +246,27 @@ def check_rendered(content: Content) -> list[Problem]:
             if html_problem is not None:
                 problems.append(
                     Problem("error", "facts.yaml", None, key, f"{lang}: {html_problem}")
+                )
+    for i, answer in enumerate(content.answers.values()):
+        for lang in LANGS:
+            text = journey_answer(answer, lang)
+            length = visible_length(text)
+            if length > MAX_MESSAGE:
+                problems.append(
+                    Problem(
+                        "error",
+                        "answers.yaml",
+                        None,
+                        f"answers[{i}]",
+                        f"{lang}: the answer is {length} characters, over Telegram's {MAX_MESSAGE}",
+                    )
+                )
+            html_problem = check_html(text)
+            if html_problem is not None:
+                problems.append(
+                    Problem(
+                        "error", "answers.yaml", None, f"answers[{i}]", f"{lang}: {html_problem}"
+                    )
                 )
     for action, ids in (("fact", content.facts), ("topic", content.topics)):
         for item_id in ids:

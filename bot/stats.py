@@ -9,7 +9,9 @@ pure functions of that snapshot:
   every value that comes from data (source codes, states, languages) is escaped.
 - :func:`format_stats_cli` — the same numbers in English plain text for ``outreach-bot stats``,
   with nothing left out (every source code, every day of the last 30).
-- :func:`render_chart_png` — daily pledges (bars) and comments sent (line) over the last 30 days.
+- :func:`render_chart_png` — daily pledges (bars) and comments sent (line) over the last 30 days,
+  and under them each channel's outcomes over the same days (letters the campaign queued and
+  delivered, e-mails sent, postal PDFs downloaded, "I couldn't").
 
 Days are UTC days, as in ``daily_counts``. Source code ``""`` means "no code" and state ``""``
 means "not given".
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from bot.deliveries import CHANNEL_OUTCOMES, channel_event
 from bot.storage import Storage
 
 if TYPE_CHECKING:
@@ -75,6 +78,13 @@ STATS_LABELS: dict[str, frozenset[str]] = {
     "no_source": frozenset(),
     "more": frozenset({"n"}),
     "none": frozenset(),
+    "channels": frozenset(),
+    **{f"channel_{channel}": frozenset() for channel in CHANNEL_OUTCOMES},
+    **{
+        f"outcome_{outcome}": frozenset()
+        for outcomes in CHANNEL_OUTCOMES.values()
+        for outcome in outcomes
+    },
 }
 
 
@@ -133,6 +143,10 @@ class Stats:
     last_7_days: PeriodStats
     last_30_days: PeriodStats
     daily: tuple[DayStats, ...]  # the last 30 days, oldest first, today last
+    # (channel, outcome, count) in CHANNEL_OUTCOMES order, zeros included: all time, and the
+    # last 30 days (the chart)
+    channels: tuple[tuple[str, str, int], ...] = ()
+    channels_30_days: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def comments_started(self) -> int:
@@ -186,6 +200,11 @@ async def collect_stats(storage: Storage, today: date) -> Stats:
         " WHERE pledged_at >= ? AND pledged_at < ? GROUP BY 1",
         (month_start, tomorrow),
     )
+    channel_rows = await storage.fetchall(
+        "SELECT event, SUM(count) FROM daily_counts"
+        " WHERE day >= ? AND day <= ? AND event LIKE 'channel:%' GROUP BY event",
+        (first_day.isoformat(), today.isoformat()),
+    )
     comment_days = await storage.fetchall(
         "SELECT day, SUM(count) FROM daily_counts"
         " WHERE day >= ? AND day <= ? AND event = 'comment_sent' GROUP BY day",
@@ -229,6 +248,8 @@ async def collect_stats(storage: Storage, today: date) -> Stats:
         lookups_by_state=tuple(sorted(lookups.items(), key=lambda item: (-item[1], item[0]))),
         by_source=by_source,
         funnel=_funnel(events),
+        channels=_channels(events),
+        channels_30_days=_channels({row[0]: int(row[1]) for row in channel_rows}),
         last_7_days=_period(daily[-7:], int(users[2])),
         last_30_days=_period(daily, int(users[3])),
         daily=daily,
@@ -252,6 +273,20 @@ def _funnel(events: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     counts = {e.removeprefix("funnel:"): n for e, n in events.items() if e.startswith("funnel:")}
     extra = sorted(counts.keys() - set(FUNNEL_STEPS))
     return tuple((step, counts.get(step, 0)) for step in (*FUNNEL_STEPS, *extra))
+
+
+def _channels(events: Mapping[str, int]) -> tuple[tuple[str, str, int], ...]:
+    """Every outcome of every channel, in CHANNEL_OUTCOMES order, zeros included."""
+    return tuple(
+        (channel, outcome, events.get(channel_event(channel, outcome), 0))
+        for channel, outcomes in CHANNEL_OUTCOMES.items()
+        for outcome in outcomes
+    )
+
+
+def _used_channels(rows: tuple[tuple[str, str, int], ...]) -> list[str]:
+    """The channels with any count: a channel the campaign does not offer stays out."""
+    return [c for c in CHANNEL_OUTCOMES if any(n for ch, _, n in rows if ch == c)]
 
 
 def _daily_series(
@@ -359,6 +394,19 @@ def render_stats_text(stats: Stats, labels: Labels) -> str:
         name = label(f"step_{step}") if step in FUNNEL_STEPS else _code(step)
         lines.append(f"{name}: {_n(count)}{_percent(count, started) if step != 'started' else ''}")
 
+    # The channels' labels are plain text (the chart draws them too): escaped here.
+    lines += ["", f"<b>{html.escape(label('channels'), quote=False)}</b>"]
+    used = _used_channels(stats.channels)
+    for channel in used:
+        outcomes = " · ".join(
+            f"{html.escape(label(f'outcome_{outcome}'), quote=False)} {_n(count)}"
+            for ch, outcome, count in stats.channels
+            if ch == channel
+        )
+        lines.append(f"{html.escape(label(f'channel_{channel}'), quote=False)}: {outcomes}")
+    if not used:
+        lines.append(label("none"))
+
     lines += ["", f"<b>{label('by_language')}</b>"]
     lines += [
         f"{_code(row.language)}: {_n(row.supporters)} · {_n(row.pledges)}"
@@ -448,6 +496,15 @@ def format_stats_cli(stats: Stats) -> str:
         ],
     )
     out.append("")
+    recent = {(channel, outcome): n for channel, outcome, n in stats.channels_30_days}
+    out += table(
+        ("Channel: outcome", "total", "last 30 days"),
+        [
+            (f"{channel}: {outcome}", _n(count), _n(recent.get((channel, outcome), 0)))
+            for channel, outcome, count in stats.channels
+        ],
+    )
+    out.append("")
     out += table(
         ("Language", "supporters", "pledges"),
         [(r.language, _n(r.supporters), _n(r.pledges)) for r in stats.by_language],
@@ -480,7 +537,9 @@ def format_stats_cli(stats: Stats) -> str:
 
 # -- chart ----------------------------------------------------------------------------------------
 
-CHART_SIZE = (1280, 720)
+CHART_SIZE = (1280, 1040)
+MAIN_HEIGHT = 720  # the daily chart; the channels' outcomes are drawn below it
+CHANNEL_COLOR = (0, 158, 115)  # Okabe–Ito bluish green
 PLEDGE_COLOR = (0, 114, 178)  # Okabe–Ito blue and vermillion: distinct for colour-blind
 COMMENT_COLOR = (213, 94, 0)  # readers, and as solid bars vs. a marked line in grey print
 INK = (33, 33, 33)
@@ -544,15 +603,23 @@ def _nice_ticks(peak: int) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def render_chart_png(stats: Stats, title: str, pledges_label: str, comments_label: str) -> bytes:
-    """A PNG of daily pledges (bars) and comments sent (line) over the last 30 days.
+def render_chart_png(
+    stats: Stats,
+    title: str,
+    pledges_label: str,
+    comments_label: str,
+    labels: Labels | None = None,
+) -> bytes:
+    """A PNG of daily pledges (bars) and comments sent (line) over the last 30 days, and below
+    it one bar per outcome of each channel in use over the same days.
 
-    The same ``stats`` and labels always give the same bytes. Dates are language-neutral: the day
-    of the month under each bar and ``YYYY-MM`` under each month.
+    ``labels`` names the channels and outcomes as in :func:`render_stats_text` (without it, their
+    ids are shown). The same ``stats`` and labels always give the same bytes. Dates are
+    language-neutral: the day of the month under each bar and ``YYYY-MM`` under each month.
     """
     from PIL import Image, ImageDraw
 
-    width, height = CHART_SIZE
+    width, height = CHART_SIZE[0], MAIN_HEIGHT
     left, right, top, bottom = 96, 40, 130, 110
     image = Image.new("RGB", CHART_SIZE, "white")
     draw = ImageDraw.Draw(image)
@@ -625,9 +692,55 @@ def render_chart_png(stats: Stats, title: str, pledges_label: str, comments_labe
                 ((edge + span_end) / 2, month_y), text, fill=MUTED, font=tick_font, anchor="mt"
             )
 
+    _channel_panel(draw, stats, labels, MAIN_HEIGHT + 10, width)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
+
+
+def _channel_panel(
+    draw: ImageDraw.ImageDraw, stats: Stats, labels: Labels | None, top: int, width: int
+) -> None:
+    """Horizontal bars: each outcome of each channel in use, over the last 30 days."""
+    lookup = (labels.__getitem__ if isinstance(labels, Mapping) else labels) if labels else None
+
+    def label(key: str) -> str:
+        return _drawable(lookup(key) if lookup else key.split("_", 1)[-1])
+
+    left, right = 96, 40
+    draw.line((left, top, width - right, top), fill=GRID, width=2)
+    heading_font, text_font = _font(28), _font(22)
+    draw.text((left, top + 16), label("channels"), fill=INK, font=heading_font)
+    used = _used_channels(stats.channels)
+    rows = [row for row in stats.channels_30_days if row[0] in used]
+    y = top + 64
+    if not rows:
+        draw.text((left, y), label("none"), fill=MUTED, font=text_font)
+        return
+    names = [f"{label(f'channel_{c}')}: {label(f'outcome_{o}')}" for c, o, _ in rows]
+    label_width = int(max(draw.textlength(name, font=text_font) for name in names)) + 24
+    bar_left = left + min(label_width, (width - left - right) // 2)
+    bar_room = width - right - bar_left - 90
+    peak = max([count for _, _, count in rows] + [1])
+    row_height = min(30, (CHART_SIZE[1] - y - 16) // len(rows))
+    for name, (_, _, count) in zip(names, rows, strict=True):
+        middle = y + row_height / 2
+        draw.text((bar_left - 16, middle), name, fill=INK, font=text_font, anchor="rm")
+        length = bar_room * count / peak
+        if count:
+            draw.rectangle(
+                (
+                    bar_left,
+                    middle - row_height * 0.35,
+                    bar_left + length,
+                    middle + row_height * 0.35,
+                ),
+                fill=CHANNEL_COLOR,
+            )
+        draw.text(
+            (bar_left + length + 10, middle), _n(count), fill=INK, font=text_font, anchor="lm"
+        )
+        y += row_height
 
 
 def _marker(draw: ImageDraw.ImageDraw, x: float, y: float) -> None:

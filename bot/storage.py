@@ -269,6 +269,51 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "0009_campaign_letters",
+        (
+            # Letters the campaign delivers for its supporters (bot/deliveries.py). A batch is
+            # what organizers exported together and then delivered; it keeps the ids of the
+            # letters exported (no user id), so a letter its sender withdrew since can be named.
+            """
+            CREATE TABLE letter_batches (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                created_at   INTEGER NOT NULL,  -- when organizers exported it
+                first_at     INTEGER NOT NULL,  -- consent times of its first and last letters
+                last_at      INTEGER NOT NULL,
+                exported     TEXT    NOT NULL,  -- ids of the letters exported, comma-separated
+                count        INTEGER NOT NULL,  -- letters exported; once delivered, delivered
+                delivered_on TEXT,              -- YYYY-MM-DD, once delivered
+                how          TEXT,              -- hand | mail, once delivered
+                marked_at    INTEGER            -- when it was marked delivered
+            ) STRICT
+            """,
+            # One row per letter a supporter confirmed for delivery. Once delivered and past
+            # OUTREACH_LETTER_RETENTION_DAYS (or at the sender's /forget), only a count is left:
+            # no text, no name, no user id, the day of consent instead of the time.
+            """
+            CREATE TABLE campaign_letters (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- its reference on its page
+                user_id     INTEGER REFERENCES users (user_id) ON DELETE CASCADE,
+                language    TEXT    NOT NULL,
+                subject     TEXT,              -- exactly as shown to the sender
+                body        TEXT,
+                sign_name   TEXT,              -- as it is signed, if given
+                sign_place  TEXT,
+                consent_at  INTEGER NOT NULL,  -- when the sender confirmed this delivery
+                notify      INTEGER NOT NULL DEFAULT 0,  -- 1: tell the sender once delivered
+                notified_at INTEGER,
+                status      TEXT    NOT NULL DEFAULT 'queued',  -- queued | delivered
+                batch_id    INTEGER REFERENCES letter_batches (id)  -- once exported
+            ) STRICT
+            """,
+            # A supporter has at most one letter waiting: a count of letters is a count of people.
+            "CREATE UNIQUE INDEX campaign_letters_one_waiting ON campaign_letters (user_id)"
+            " WHERE status = 'queued'",
+            "CREATE INDEX campaign_letters_by_batch ON campaign_letters (batch_id, status)",
+            "CREATE INDEX campaign_letters_by_consent ON campaign_letters (status, consent_at)",
+        ),
+    ),
 )
 
 
@@ -340,6 +385,15 @@ SELECT_PLEDGE = (
 )
 
 
+# What /forget does before deleting every row with the user's id (each takes their user id):
+# a letter the campaign already delivered is out of the bot's hands, so it stays counted, as
+# the retention period would leave it — without text, name, user id or time of day.
+FORGET_FIRST = (
+    "UPDATE campaign_letters SET user_id = NULL, subject = NULL, body = NULL, sign_name = NULL,"
+    " sign_place = NULL, notify = 0, notified_at = NULL, consent_at = consent_at - consent_at"
+    " % 86400 WHERE user_id = ? AND status = 'delivered'",
+)
+
 # What /forget changes in the broadcasts an organizer created (each takes their user id).
 FORGET_ORGANIZER = (
     "DELETE FROM broadcasts WHERE organizer_id = ? AND status = 'draft'",
@@ -351,7 +405,15 @@ FORGET_ORGANIZER = (
 )
 
 
-def _utc_day(ts: float) -> str:
+# Adds to today's counter of an event: (day, event, lang, source, amount).
+COUNT_EVENT = (
+    "INSERT INTO daily_counts (day, event, lang, source, count) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (day, event, lang, source) DO UPDATE SET count = count + excluded.count"
+)
+
+
+def utc_day(ts: float) -> str:
+    """The UTC day of a unix time, as YYYY-MM-DD (the days of ``daily_counts``)."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
@@ -701,8 +763,11 @@ class Storage:
         )
         return changed == 1
 
-    async def reach(self, user_id: int, step: str, lang: str, source: str | None) -> bool:
-        """Count a funnel step once per draft (a daily counter with no user id)."""
+    async def reach(
+        self, user_id: int, step: str, lang: str, source: str | None, event: str | None = None
+    ) -> bool:
+        """Count a funnel step once per draft (a daily counter with no user id): the counter is
+        ``event``, by default ``funnel:<step>``; False if the draft had reached it already."""
         try:
             async with self.transaction() as conn:
                 async with conn.execute(
@@ -719,7 +784,7 @@ class Storage:
                     "INSERT INTO daily_counts (day, event, lang, source, count)"
                     " VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, event, lang, source)"
                     " DO UPDATE SET count = count + 1",
-                    (_utc_day(self.now()), f"funnel:{step}", lang, source or ""),
+                    (utc_day(self.now()), event or f"funnel:{step}", lang, source or ""),
                 )
         except sqlite3.Error as exc:
             raise _storage_error(exc) from exc
@@ -801,6 +866,9 @@ class Storage:
         deleted = 0
         try:
             async with self.transaction() as conn:
+                for statement in FORGET_FIRST:
+                    cursor = await conn.execute(statement, (user_id,))
+                    deleted += max(cursor.rowcount, 0)
                 for table in sorted(tables, key=lambda name: name == "users"):
                     cursor = await conn.execute(
                         f'DELETE FROM "{table}" WHERE user_id = ?',  # noqa: S608 - schema name
@@ -829,13 +897,9 @@ class Storage:
 
     # -- aggregate counters -------------------------------------------------------------------
 
-    async def count_event(self, event: str, lang: str, source: str | None) -> None:
-        """Add one to today's aggregate counter for ``event``; no user id is stored."""
-        await self._write(
-            "INSERT INTO daily_counts (day, event, lang, source, count) VALUES (?, ?, ?, ?, 1)"
-            " ON CONFLICT (day, event, lang, source) DO UPDATE SET count = count + 1",
-            (_utc_day(self.now()), event, lang, source or ""),
-        )
+    async def count_event(self, event: str, lang: str, source: str | None, amount: int = 1) -> None:
+        """Add ``amount`` to today's aggregate counter for ``event``; no user id is stored."""
+        await self._write(COUNT_EVENT, (utc_day(self.now()), event, lang, source or "", amount))
 
     async def event_totals(self, event: str) -> dict[str, int]:
         """Total count of ``event`` per source code ('' for none), over all days."""

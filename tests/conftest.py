@@ -68,9 +68,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def storage(tmp_path: Path, clock: Clock) -> AsyncIterator[Storage]:
-    """A fresh database whose time is ``clock``."""
-    storage = await Storage.open(tmp_path / "db.sqlite3", clock=clock)
+    """A fresh database file whose time is ``clock``."""
+    opened = await Storage.open(tmp_path / "db.sqlite3", clock=clock)
     try:
-        yield storage
+        yield opened
     finally:
-        await storage.close()
+        await opened.close()

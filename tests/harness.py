@@ -32,6 +32,8 @@ import pytest
 
 from bot.config import Config, load_config
 from bot.content import Content
+from bot.deliveries import Queued, queue_letter
+from bot.letters import DraftChoices
 from bot.storage import Storage
 from bot.telegram.app import build_application, process, start_in_process, stop_in_process
 from bot.telegram.context import BotApp
@@ -52,6 +54,22 @@ STALE_STATE_ERRORS = (
     "specified new message content and reply markup are exactly the same as a current "
     "content and reply markup of the message",
 )
+
+
+class Clock:
+    """A settable clock for the database: ``now`` in unix seconds, ``at(day)`` noon UTC."""
+
+    def __init__(self, now: float = CLOCK_START) -> None:
+        self.now = float(now)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def at(self, day: date) -> None:
+        self.now = datetime.combine(day, time(12), UTC).timestamp()
+
+    def advance(self, days: float) -> None:
+        self.now += days * 86400
 
 
 def invalid_requests(api: LocalBotApi) -> list[tuple[str, dict[str, Any], str]]:
@@ -275,21 +293,7 @@ class BotProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-# -- time and the repository -----------------------------------------------------------------------
-
-
-class Clock:
-    """A clock for the database, set by hand: ``now`` is seconds since the epoch."""
-
-    def __init__(self, now: float = CLOCK_START) -> None:
-        self.now = float(now)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def at(self, day: date) -> None:
-        """Move to noon UTC of ``day``."""
-        self.now = datetime.combine(day, time(12), UTC).timestamp()
+# -- the repository --------------------------------------------------------------------------------
 
 
 def dockerfile_stages(path: Path) -> list[list[tuple[str, str]]]:
@@ -316,3 +320,40 @@ def copied_sources() -> list[str]:
         if keyword == "COPY" and not arguments.startswith("--from")
         for source in arguments.split()[:-1]
     ]
+
+
+# -- letters ---------------------------------------------------------------------------------------
+
+
+def letter_choices(content: Content, seed: int = 7, **changes: Any) -> DraftChoices:
+    """A sender's choices: the first role, two reasons, a story, a name and a place."""
+    values: dict[str, Any] = {
+        "seed": seed,
+        "role": next(iter(content.letter.roles)),
+        "reasons": tuple(content.letter.talking_points)[:2],
+        "story": "We have lived on Elm Street for twenty years.",
+        "sign_name": "José Núñez",
+        "sign_place": "Austin, TX",
+    }
+    return DraftChoices(**(values | changes))
+
+
+async def queue_sample_letter(
+    storage: Storage,
+    content: Content,
+    user_id: int,
+    lang: str = "en",
+    notify: bool = False,
+    **changes: Any,
+) -> Queued:
+    """Record the user and queue their letter for the campaign to deliver."""
+    await storage.touch_user(user_id, lang)
+    return await queue_letter(
+        storage,
+        content.letter,
+        user_id=user_id,
+        language=lang,
+        choices=letter_choices(content, **changes),
+        notify=notify,
+        source="flyer-tx",
+    )

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -126,6 +127,28 @@ async def test_full_guide_by_email(mail_bot: Harness, content_email: Content) ->
         "send_shown": 1,
         "sent": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("story", "whole"), [(None, True), ("Our children were born here. " * 20, False)]
+)
+async def test_the_send_screen_says_which_letter_the_links_carry(
+    mail_bot: Harness, content_email: Content, story: str | None, whole: bool
+) -> None:
+    """The links always carry a letter; the screen says "everything filled in" only when it is
+    the whole one, and names the short version otherwise."""
+    bot = mail_bot
+    await walk_to_preview(bot, content_email, story)
+    await bot.press("Continue")
+    await bot.press("I understand")
+    send = bot.api.messages(bot.user_id)[-1]
+    body = parse_qs(urlparse(bot.buttons(send)[0]["url"]).query)["body"][0]
+    text = send.text or ""
+    assert ("everything filled in" in text) is whole
+    assert ("Short version of your letter:" in text) is not whole
+    if story is not None:
+        assert story.strip() in body, "the sender's own words are in the short version"
+    assert body.startswith(("Dear", "To the")) and len(body) > 300
 
 
 async def test_guide_in_spanish_by_post(bot: Harness, content: Content) -> None:

@@ -47,9 +47,12 @@ def test_values_are_read(tmp_path: Path) -> None:
             "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
             "OUTREACH_LOG_LEVEL": "debug",
             "OUTREACH_DELIVERY_RETENTION_DAYS": " 365 ",
+            "OUTREACH_LETTER_RETENTION_DAYS": "7",
         }
     )
     assert config.delivery_retention_days == 365
+    assert config.letter_retention_days == 7
+    assert load_config({}).letter_retention_days == 30
     assert config.token.value == TOKEN
     assert config.organizers == frozenset({42, 7})
     assert config.is_organizer(42) and not config.is_organizer(8) and not config.is_organizer(None)
@@ -73,6 +76,9 @@ def test_values_are_read(tmp_path: Path) -> None:
         ("OUTREACH_DELIVERY_RETENTION_DAYS", "0"),
         ("OUTREACH_DELIVERY_RETENTION_DAYS", "forever"),
         ("OUTREACH_DELIVERY_RETENTION_DAYS", "3651"),
+        ("OUTREACH_LETTER_RETENTION_DAYS", "0"),
+        ("OUTREACH_LETTER_RETENTION_DAYS", "-5"),
+        ("OUTREACH_LETTER_RETENTION_DAYS", "a month"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, value: str) -> None:

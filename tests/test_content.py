@@ -651,3 +651,102 @@ def test_no_channel_at_all_is_an_error(content_copy: Path) -> None:
 
     edit_yaml(content_copy, "letter.yaml", no_channels)
     assert any("no channel" in p.message for p in errors_of(content_copy))
+
+
+# -- the channels: what each takes, and the campaign delivering letters -------------------------
+
+
+def test_shipped_channels_tell_what_each_takes(content: Content) -> None:
+    """The shipped content lets the campaign deliver letters, says to whom and how in both
+    languages without promising a date, and has a one-line summary for every channel."""
+    channels = content.letter.channels
+    assert channels.offered() == ("campaign", "postal")  # no public e-mail address, no form
+    campaign = channels.campaign
+    assert campaign is not None
+    for lang in LANGS:
+        assert "20528" in campaign.to.get(lang)
+        assert set(channels.summaries) == {"campaign", "email", "postal", "webform"}
+        assert all(summary.get(lang) for summary in channels.summaries.values())
+        assert channels.short_label.get(lang)
+    assert "can't promise a date" in campaign.how.en
+    assert "No podemos prometer una fecha" in campaign.how.es
+
+
+def test_campaign_delivery_without_spanish_how(content_copy: Path) -> None:
+    """channels.campaign.how without Spanish is an error naming the file, line and key."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["campaign"]["how"].pop("es"))
+    problem = next(p for p in errors_of(content_copy) if p.key == "channels.campaign.how")
+    assert problem.file == "letter.yaml" and "missing language 'es'" in problem.message
+    assert problem.line == line_of(content_copy, "letter.yaml", "how:", after="campaign:")
+
+
+def test_cover_page_placeholders_are_checked(content_copy: Path) -> None:
+    """The batch cover may use {count}, {first}, {last}, {campaign} and {office}; nothing else,
+    and the other campaign texts none at all."""
+    edit_yaml(
+        content_copy,
+        "letter.yaml",
+        lambda d: d["channels"]["campaign"]["cover"].update(en="{count} letters for {secretary}"),
+    )
+    problem = next(p for p in errors_of(content_copy) if "{secretary}" in p.message)
+    assert problem.key == "channels.campaign.cover.en"
+    assert "count, first, last" in problem.message
+    edit_yaml(
+        content_copy,
+        "letter.yaml",
+        lambda d: d["channels"]["campaign"].update(
+            cover={"en": "{count} letters", "es": "{count} cartas"},
+            summary={"en": "We deliver {count}", "es": "Entregamos"},
+        ),
+    )
+    problem = next(p for p in errors_of(content_copy) if "{count}" in p.message)
+    assert problem.key == "channels.campaign.summary.en" and "allowed: none" in problem.message
+
+
+def test_campaign_delivery_can_be_switched_off(content_copy: Path) -> None:
+    """enabled: false (or no campaign block) stops offering the campaign's delivery; a
+    non-boolean is an error."""
+    edit_yaml(
+        content_copy, "letter.yaml", lambda d: d["channels"]["campaign"].update(enabled=False)
+    )
+    content = load_content(content_copy, TODAY)
+    assert content.letter.channels.campaign is None
+    assert content.letter.channels.offered() == ("postal",)
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["campaign"].update(enabled="no"))
+    problem = next(p for p in errors_of(content_copy) if p.key == "channels.campaign.enabled")
+    assert problem.message == "expected true or false"
+
+
+def test_campaign_delivery_alone_is_a_channel(content_copy: Path) -> None:
+    """A campaign that only delivers letters itself (no e-mail, post or form) is valid."""
+
+    def campaign_only(data: Any) -> None:
+        data["channels"].pop("postal")
+        data["channels"]["webform"] = {"url": ""}
+
+    edit_yaml(content_copy, "letter.yaml", campaign_only)
+    assert load_content(content_copy, TODAY).letter.channels.offered() == ("campaign",)
+
+
+def test_an_offered_channel_needs_its_summary(content_copy: Path) -> None:
+    """A channel the guide offers must say what it takes; one not offered need not."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["postal"].pop("summary"))
+    problem = next(p for p in errors_of(content_copy) if "missing 'summary'" in p.message)
+    assert problem.key == "channels.postal"
+    assert problem.line == line_of(content_copy, "letter.yaml", "postal:", after="channels:")
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["postal"].update(address=[]))
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["webform"].pop("summary"))
+    assert load_content(content_copy, TODAY).letter.channels.summaries.keys() == {
+        "campaign",
+        "email",
+    }
+
+
+def test_configured_email_needs_the_short_label(content_copy: Path) -> None:
+    """With an e-mail address, the label of a link carrying the short letter is required."""
+    edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["email"].pop("short_label"))
+    assert load_content(content_copy, TODAY).letter.channels.short_label.en == ""
+    content, problems = check_content(content_copy, TODAY, recipient_email="c@example.org")
+    assert content is None
+    problem = next(p for p in problems if "short_label" in p.message)
+    assert problem.key == "channels.email" and problem.severity == "error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from urllib.parse import parse_qs, urlparse
 
@@ -12,7 +13,9 @@ from bot.letters import (
     COMPOSE_URL_MAX,
     STORY_MAX,
     DraftChoices,
+    LetterParts,
     compose_links,
+    letter_parts,
     postal_letter,
     render_letter,
     sensitive_mentions,
@@ -83,35 +86,171 @@ def test_unknown_choices_are_skipped(content: Content) -> None:
     assert letter.subject and letter.body
 
 
+def simple_parts(subject: str, body: str) -> LetterParts:
+    return LetterParts(subject, body, None, (), None, None, "", "")
+
+
+def link_query(url: str) -> dict[str, list[str]]:
+    parsed = urlparse(url)
+    assert parsed.scheme == "https" and parsed.netloc in ("mail.google.com", "outlook.live.com")
+    return parse_qs(parsed.query, strict_parsing=True)
+
+
 def test_compose_links_prefill_everything_when_short() -> None:
     """Gmail and Outlook links carry recipient, subject and body, percent-encoded, https."""
-    links = compose_links("comments@example.org", "End 287(g) & more", "Line 1\nLine 2 ñ")
-    assert links.body_included
-    gmail = urlparse(links.gmail)
-    assert gmail.scheme == "https" and gmail.netloc == "mail.google.com"
-    query = parse_qs(gmail.query)
+    links = compose_links(
+        "comments@example.org", simple_parts("End 287(g) & more", "Line 1\nLine 2 ñ")
+    )
+    assert links.full and links.body == "Line 1\nLine 2 ñ"
+    query = link_query(links.gmail)
     assert query["to"] == ["comments@example.org"]
     assert query["su"] == ["End 287(g) & more"]
     assert query["body"] == ["Line 1\nLine 2 ñ"]
-    outlook = parse_qs(urlparse(links.outlook).query)
+    outlook = link_query(links.outlook)
     assert outlook["subject"] == ["End 287(g) & more"] and outlook["body"] == ["Line 1\nLine 2 ñ"]
 
 
-def test_compose_links_drop_a_body_that_does_not_fit() -> None:
-    """A body too long for a safe link is left out; the links stay under the limit."""
-    links = compose_links("a@example.org", "Subject", "é" * 2000)
-    assert not links.body_included
-    assert len(links.gmail) <= COMPOSE_URL_MAX and len(links.outlook) <= COMPOSE_URL_MAX
-    assert "body=" not in links.gmail and "su=Subject" in links.gmail
+def typical_parts(content: Content, lang: str, seed: int = 4) -> LetterParts:
+    """The issue's typical letter: a role, two reasons and a 150-character story."""
+    story = ("We have lived on Elm Street for twenty years and our kids go to school here. " * 2)[
+        :150
+    ]
+    choice = DraftChoices(
+        seed=seed,
+        role=next(iter(content.letter.roles)),
+        reasons=tuple(content.letter.talking_points)[:2],
+        story=story,
+        sign_name="Ana López",
+        sign_place="Austin, TX",
+    )
+    return letter_parts(content.letter, choice, lang)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_real_letters_fit_or_fall_back(content: Content, lang: str) -> None:
-    """Every rendered letter's links are under the limit, with or without the body."""
+def test_a_long_letter_links_its_short_version(content: Content, lang: str) -> None:
+    """A typical letter (two reasons, a 150-character story: about 1,400 characters) is too
+    long for a link: the links carry the short version of the same letter — salutation,
+    opening, the first reason, the sender's own words, closing and signature — not the
+    address and subject alone."""
+    parts = typical_parts(content, lang)
+    assert len(parts.letter().body) > 1200
+    links = compose_links("comments@example.org", parts)
+    assert not links.full
+    assert links.body == parts.short().body
+    for url in (links.gmail, links.outlook):
+        assert len(url) <= COMPOSE_URL_MAX
+        query = link_query(url)
+        assert query["body"] == [links.body]
+    assert parts.opening is not None and parts.story is not None
+    for piece in (parts.salutation, parts.opening, parts.reasons[0], parts.story, parts.closing):
+        assert piece in links.body
+    assert links.body.endswith(parts.signature)
+    assert parts.reasons[1] not in links.body
+
+
+def random_story(rng: random.Random) -> str | None:
+    """Up to 1,000 characters in one or several scripts, or no story."""
+    alphabets = (
+        "abcdefghijklmnopqrstuvwxyz      ",
+        "áéíóúñü¿¡ abcdefghij ",
+        "李小龙我们住在这里二十年 ",
+        "Нгуен Анна живёт здесь ",
+        "محمد علي نعيش هنا ",
+        "😀👍🏽🇲🇽❤️ ",
+        "<>&\"'%+#=?\n",
+    )
+    if rng.random() < 0.15:
+        return None
+    chosen = rng.sample(alphabets, rng.randint(1, 3))
+    length = rng.choice([1, 20, 150, 400, 1000, rng.randint(1, 1000)])
+    text = "".join(rng.choice(rng.choice(chosen)) for _ in range(length)).strip()
+    return text or "x"
+
+
+def random_name(rng: random.Random) -> str | None:
+    names = ("José Núñez", "Nguyễn Thị Hà", "李小龙", "Анна Иванова", "محمد علي", "O'Brien & Co")
+    if rng.random() < 0.2:
+        return None
+    if rng.random() < 0.1:
+        return rng.choice("😀李é") * 64  # the longest name a sender can give
+    return rng.choice(names)
+
+
+def test_five_hundred_random_drafts_always_link_a_letter(content: Content) -> None:
+    """500 random drafts in both languages — random roles, 1-3 reasons, stories up to 1,000
+    characters in varied scripts, names and places — always give two https links under the
+    limit that carry a body: the whole letter, or a shorter version of it that keeps its
+    salutation (and, when it is only shortened, not cut, the sender's own words whole)."""
+    rng = random.Random(15)
+    roles = [*content.letter.roles, None]
+    points = list(content.letter.talking_points)
+    addresses = ("comments@example.org", "secretary.comments-287g@dhs.example.gov")
+    shortened = 0
+    for n in range(500):
+        lang = LANGS[n % 2]
+        choice = DraftChoices(
+            seed=rng.randrange(2**31),
+            role=rng.choice(roles),
+            reasons=tuple(rng.sample(points, rng.randint(1, 3))),
+            story=random_story(rng),
+            sign_name=random_name(rng),
+            sign_place=random_name(rng),
+        )
+        parts = letter_parts(content.letter, choice, lang)
+        links = compose_links(rng.choice(addresses), parts)
+        assert links.body.strip(), choice
+        for url in (links.gmail, links.outlook):
+            assert len(url) <= COMPOSE_URL_MAX, (len(url), choice)
+            query = link_query(url)
+            assert query["body"] == [links.body]
+            assert query.get("su", query.get("subject")) == [parts.subject]
+        if links.full:
+            assert links.body == parts.letter().body
+        else:
+            shortened += 1
+            assert links.body != parts.letter().body
+            assert links.body.startswith(parts.salutation[:1])
+            if "…" not in links.body and parts.story is not None:
+                assert parts.story in links.body, "the sender's own words come first"
+    assert 50 < shortened < 500, "both kinds of link were exercised"
+
+
+def test_the_longest_names_and_story_still_give_a_body() -> None:
+    """1,000 emoji of story and 64-emoji names and places (12 characters each once
+    percent-encoded) are cut to fit, at a whole character, and marked with "…"."""
+    parts = LetterParts(
+        subject="Please end 287(g) agreements",
+        salutation="Dear Secretary:",
+        opening="I am writing as a member of my community.",
+        reasons=("Reason one. " * 30,),
+        local=None,
+        story="😀" * 1000,
+        closing="Thank you for considering my comment.",
+        signature="Sincerely,\n" + "👍🏽" * 32 + "\n" + "李" * 64,
+    )
+    links = compose_links("comments@example.org", parts)
+    assert not links.full and "…" in links.body
+    assert links.body.startswith("Dear Secretary:")
+    assert max(len(links.gmail), len(links.outlook)) <= COMPOSE_URL_MAX
+    assert "\ufffd" not in links.body and "👍" not in links.body.replace("👍🏽", "")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_real_letters_always_carry_a_body(content: Content, lang: str) -> None:
+    """Every rendered letter's links are under the limit and carry the letter or its short
+    version; the short version is the same letter with fewer reasons."""
     for seed in range(30):
-        letter = render_letter(content.letter, same_choices(content, seed), lang)
-        links = compose_links("x@example.org", letter.subject, letter.body)
+        parts = letter_parts(content.letter, same_choices(content, seed), lang)
+        links = compose_links("x@example.org", parts)
         assert len(links.gmail) <= COMPOSE_URL_MAX and len(links.outlook) <= COMPOSE_URL_MAX
+        assert links.body in (parts.letter().body, parts.short().body)
+
+
+def test_parts_render_the_same_letter(content: Content) -> None:
+    """The pieces join into exactly the letter render_letter gives."""
+    choice = same_choices(content, 99)
+    parts = letter_parts(content.letter, choice, "es")
+    assert parts.letter() == render_letter(content.letter, choice, "es")
 
 
 def test_postal_letter_is_ready_to_print(content: Content) -> None:

@@ -140,7 +140,7 @@ def index() -> KnowledgeIndex:
 
 def top(index: KnowledgeIndex, query: str, lang: str = "en") -> str | None:
     hits = index.search(query, lang)
-    return hits[0].fact_id if hits else None
+    return hits[0].id if hits else None
 
 
 # --- normalize and stem -----------------------------------------------------------------------
@@ -345,14 +345,14 @@ def test_hits_are_sorted_and_unique(index: KnowledgeIndex) -> None:
     assert hits and all(isinstance(h, SearchHit) for h in hits)
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
-    assert len({h.fact_id for h in hits}) == len(hits)
+    assert len({h.id for h in hits}) == len(hits)
     assert all(h.score > 0 for h in hits)
 
 
 def test_related_cards_follow_the_best(index: KnowledgeIndex) -> None:
     """A query touching several cards returns the best one first and the others after it."""
     hits = index.search("racial profiling and deportations", "en")
-    ids = [h.fact_id for h in hits]
+    ids = [h.id for h in hits]
     assert set(ids[:2]) == {"racial-profiling", "deportations"}
 
 
@@ -372,8 +372,8 @@ def test_language_preference_breaks_ties() -> None:
     english = make_fact("en-card", ("Sheriff", "Otro"), ("Sheriff", "Otro"))
     spanish = make_fact("es-card", ("Other", "Sheriff"), ("Other", "Sheriff"))
     index = KnowledgeIndex([english, spanish])
-    assert index.search("sheriff", "en")[0].fact_id == "en-card"
-    assert index.search("sheriff", "es")[0].fact_id == "es-card"
+    assert index.search("sheriff", "en")[0].id == "en-card"
+    assert index.search("sheriff", "es")[0].id == "es-card"
     assert len(index.search("sheriff", "en")) == 2
 
 
@@ -398,7 +398,7 @@ def test_phrase_in_order_gets_a_bonus() -> None:
 def test_duplicate_fact_ids_are_indexed_once() -> None:
     """A fact id given twice is indexed once (the first occurrence)."""
     index = KnowledgeIndex([FACTS[2], FACTS[2]])
-    assert [h.fact_id for h in index.search("costs", "en")] == ["costs"]
+    assert [h.id for h in index.search("costs", "en")] == ["costs"]
 
 
 def test_unknown_language_behaves_as_english(index: KnowledgeIndex) -> None:
@@ -475,8 +475,8 @@ def test_fact_order_only_breaks_exact_ties() -> None:
     forward = KnowledgeIndex(FACTS)
     backward = KnowledgeIndex(reversed(FACTS))
     for query in ("racial profiling", "deportación", "money budget"):
-        a = {h.fact_id: h.score for h in forward.search(query, "en", limit=10)}
-        b = {h.fact_id: h.score for h in backward.search(query, "en", limit=10)}
+        a = {h.id: h.score for h in forward.search(query, "en", limit=10)}
+        b = {h.id: h.score for h in backward.search(query, "en", limit=10)}
         assert a == b
 
 

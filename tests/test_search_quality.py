@@ -153,13 +153,13 @@ def test_question_finds_the_right_card_first(
 ) -> None:
     """A realistic question returns the card it is about as the top hit."""
     hits = index.search(query, lang)
-    top = [(hit.fact_id, round(hit.score, 3)) for hit in hits]
+    top = [(hit.id, round(hit.score, 3)) for hit in hits]
     assert hits, f"no hit for {query!r} ({lang}); expected {expected}"
-    assert hits[0].fact_id == expected, f"{query!r} ({lang}): got {top}"
+    assert hits[0].id == expected, f"{query!r} ({lang}): got {top}"
 
 
 @pytest.mark.parametrize(("lang", "query"), NO_MATCH)
 def test_unrelated_question_finds_nothing(index: KnowledgeIndex, lang: str, query: str) -> None:
     """An unrelated, empty or meaningless query returns no card at all."""
     hits = index.search(query, lang)
-    assert hits == [], f"{query!r} ({lang}) should find nothing, got {[h.fact_id for h in hits]}"
+    assert hits == [], f"{query!r} ({lang}) should find nothing, got {[h.id for h in hits]}"

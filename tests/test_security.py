@@ -236,7 +236,16 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
     ),
     ("bot/storage.py", "Storage.forget_user", "execute"): (
         "table names read from sqlite_master, never from users, and the fixed statements of"
-        " FORGET_ORGANIZER; the user id is a ?"
+        " FORGET_FIRST and FORGET_ORGANIZER; the user id is a ?"
+    ),
+    ("bot/cli_letters.py", "_write_private", "write"): (
+        "not SQL: a file's write() of the batch's PDF or CSV bytes (sinks are known by name)"
+    ),
+    ("bot/deliveries.py", "queue_letter", "execute"): (
+        "COUNT_EVENT, the fixed statement of bot/storage.py, in the same transaction; values are ?"
+    ),
+    ("bot/deliveries.py", "mark_delivered", "execute"): (
+        "COUNT_EVENT, the fixed statement of bot/storage.py, in the same transaction; values are ?"
     ),
     ("bot/outbox.py", "_one", "execute"): (
         "pass-through: _one is itself a sink, so its callers are checked"

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from bot import stats as stats_module
+from bot.content import Content
 from bot.stats import (
     FUNNEL_STEPS,
     PLEDGE_COLOR,
@@ -352,3 +353,108 @@ def test_chart_scales_to_large_numbers() -> None:
     assert stats_module._nice_ticks(99_999) == [0, 20_000, 40_000, 60_000, 80_000, 100_000]
     image = decode(render_chart_png(many_sources_stats(3, "x"), "T", "P", "C"))
     assert image.size == stats_module.CHART_SIZE
+
+
+# -- letters by channel ---------------------------------------------------------------------------
+
+
+async def fill_channels(storage: Storage, clock: Clock, content: Content) -> None:
+    """Two letters queued for the campaign and delivered, one waiting; a postal PDF; e-mails
+    sent (one 40 days ago, outside the chart's 30 days); an "I couldn't" by post."""
+    from bot.deliveries import export_batch, mark_delivered, queue_letter, record_outcome
+    from bot.letters import DraftChoices
+
+    clock.at(TODAY - timedelta(days=40))
+    await storage.touch_user(9, "en")
+    await storage.start_draft(9, "en", 1, "send")
+    await record_outcome(storage, 9, "email", "sent", "en", None)
+    clock.at(TODAY - timedelta(days=2))
+    for user_id, lang in ((1, "en"), (2, "es"), (3, "es")):
+        await storage.touch_user(user_id, lang)
+        choice = DraftChoices(seed=user_id, reasons=tuple(content.letter.talking_points)[:1])
+        await queue_letter(
+            storage, content.letter, user_id=user_id, language=lang, choices=choice, notify=False
+        )
+        if user_id == 2:
+            exported = await export_batch(storage)
+            assert exported is not None
+            clock.at(TODAY)
+            await mark_delivered(storage, exported[0].id, TODAY, "hand")
+    for user_id, outcomes in ((4, ("pdf", "couldnt")), (5, ("pdf",)), (6, ())):
+        await storage.touch_user(user_id, "es")
+        await storage.start_draft(user_id, "es", 1, "send")
+        for outcome in outcomes:
+            await record_outcome(storage, user_id, "postal", outcome, "es", "radio")
+    await storage.start_draft(6, "en", 1, "send")
+    await record_outcome(storage, 6, "email", "sent", "en", None)
+
+
+async def test_letters_are_counted_per_channel(
+    storage: Storage, clock: Clock, content: Content
+) -> None:
+    """Every outcome of every channel, zeros included, all time and over the last 30 days."""
+    await fill_channels(storage, clock, content)
+    stats = await collect_stats(storage, TODAY)
+    assert stats.channels == (
+        ("campaign", "queued", 3),
+        ("campaign", "delivered", 2),
+        ("email", "sent", 2),
+        ("email", "couldnt", 0),
+        ("postal", "pdf", 2),
+        ("postal", "sent", 0),
+        ("postal", "couldnt", 1),
+        ("webform", "sent", 0),
+        ("webform", "couldnt", 0),
+    )
+    assert dict(((c, o), n) for c, o, n in stats.channels_30_days)[("email", "sent")] == 1
+
+
+async def test_report_shows_the_channels_in_use(
+    storage: Storage, clock: Clock, content: Content
+) -> None:
+    """/stats has a line per channel in use with its outcomes — not for a channel never used —
+    and the plain-text labels are escaped."""
+    await fill_channels(storage, clock, content)
+    stats = await collect_stats(storage, TODAY)
+    labels = LABELS | {"channel_postal": "Print & post", "outcome_pdf": "PDF <downloaded>"}
+    text = render_stats_text(stats, labels)
+    assert check_html(text) is None
+    assert "channel campaign: outcome queued 3 · outcome delivered 2" in text
+    assert "Print &amp; post: PDF &lt;downloaded&gt; 2 · outcome sent 0 · outcome couldnt 1" in text
+    assert "channel webform" not in text
+    empty = render_stats_text(await collect_stats_empty(storage), LABELS)
+    assert "<b>channels</b>\nnone yet" in empty
+
+
+async def collect_stats_empty(storage: Storage) -> Stats:
+    stats = await collect_stats(storage, TODAY)
+    return replace(stats, channels=tuple((c, o, 0) for c, o, _ in stats.channels))
+
+
+async def test_cli_lists_every_channel_outcome(
+    storage: Storage, clock: Clock, content: Content
+) -> None:
+    """`outreach-bot stats` lists every channel's outcomes, total and last 30 days."""
+    await fill_channels(storage, clock, content)
+    lines = format_stats_cli(await collect_stats(storage, TODAY)).splitlines()
+    assert [line.split() for line in lines if line.startswith("email: sent")] == [
+        ["email:", "sent", "2", "1"]
+    ]
+    assert any(line.split() == ["webform:", "couldnt", "0", "0"] for line in lines)
+
+
+async def test_chart_draws_the_channels_outcomes(
+    storage: Storage, clock: Clock, content: Content
+) -> None:
+    """Under the daily chart, one bar per outcome of each channel in use over 30 days; none
+    drawn when no letter went through any channel."""
+    empty = decode(render_chart_png(await collect_stats(storage, TODAY), "T", "P", "C"))
+    assert not any(colour == stats_module.CHANNEL_COLOR for _, colour in empty.getcolors(10**6))
+    await fill_channels(storage, clock, content)
+    stats = await collect_stats(storage, TODAY)
+    image = decode(render_chart_png(stats, "T", "P", "C", LABELS))
+    assert image.size == stats_module.CHART_SIZE
+    panel = image.crop((0, stats_module.MAIN_HEIGHT, image.width, image.height))
+    colours = panel.getcolors(maxcolors=1_000_000)
+    assert colours is not None
+    assert any(colour == stats_module.CHANNEL_COLOR and n > 2000 for n, colour in colours)

@@ -20,12 +20,17 @@ import yaml
 from bot.agreements import AgreementList
 from bot.congress.files import CongressFiles
 from bot.content.models import (
+    ANSWER_JOURNEYS,
+    CHANNEL_NAMES,
     LANGS,
+    Answer,
     Campaign,
+    CampaignDelivery,
     Channels,
     Citation,
     Fact,
     LetterContent,
+    Link,
     Localized,
     LocalizedList,
     LocalTarget,
@@ -99,6 +104,8 @@ class Content:
     states: dict[str, USState]
     letter: LetterContent
     agreements: AgreementList
+    answers: dict[str, Answer]  # answers that open a journey, in file order
+    synonyms: dict[str, str]  # a word people type -> the word the content uses (normalised)
     places: PlaceIndex  # read on its first lookup
     congress: CongressFiles  # read in full on first use: see CongressFiles.load
     targets: tuple[LocalTarget, ...]
@@ -388,6 +395,20 @@ CITATION_KEYS = {"title", "publisher", "date", "url", "reference"}
 REFERENCE_MAX = 300
 
 
+def _read_document_url(
+    f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
+) -> str | None:
+    """An https link to a document itself: never a home page or a page in ``source_rules``."""
+    url = f.string(value, path, 1000)
+    if url is not None and not HTTPS_URL_RE.match(url):
+        f.error(path, f"{url!r} is not an https link")
+        return None
+    if url is not None and (problem := index_page_problem(url, rules)) is not None:
+        f.error(path, f"{url} {problem}")
+        return None
+    return url
+
+
 def _read_citation(
     f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
 ) -> Citation | None:
@@ -397,13 +418,7 @@ def _read_citation(
     title = f.string(data.get("title"), (*path, "title"), 300)
     publisher = f.string(data.get("publisher"), (*path, "publisher"), 200)
     when = f.iso_date(data.get("date"), (*path, "date"), partial=True)
-    url = f.string(data.get("url"), (*path, "url"), 1000)
-    if url is not None and not HTTPS_URL_RE.match(url):
-        f.error((*path, "url"), f"{url!r} is not an https link")
-        url = None
-    elif url is not None and (problem := index_page_problem(url, rules)) is not None:
-        f.error((*path, "url"), f"{url} {problem}")
-        url = None
+    url = _read_document_url(f, data.get("url"), (*path, "url"), rules)
     reference = ""
     if data.get("reference") is not None:
         reference = f.string(data.get("reference"), (*path, "reference"), REFERENCE_MAX) or ""
@@ -707,6 +722,165 @@ def _read_ui(
     return ui
 
 
+ANSWER_REPLY_MAX = 600
+ANSWER_LINKS_MAX = 5
+_ANSWER_KEYS = {"id", "keywords", "reply", "journeys", "links"}
+_LINK_KEYS = {"title", "publisher", "url"}
+
+
+def _read_answers(
+    f: _File, rules: tuple[IndexPage, ...], facts: dict[str, Fact]
+) -> dict[str, Answer]:
+    """``answers.yaml``: answers that open a journey, found by their keywords."""
+    from bot.search import normalize  # the search imports the content models
+
+    answers: dict[str, Answer] = {}
+    if f.data is None:
+        return answers
+    for unknown in sorted(set(f.data) - {"answers", "synonyms"}, key=str):
+        f.warn((unknown,), f"unknown key {unknown!r} is ignored")
+    card_keywords = {
+        (lang, normalize(keyword)): fact.id
+        for fact in facts.values()
+        for lang in LANGS
+        for keyword in fact.keywords.get(lang)
+    }
+    for i, raw in enumerate(f.sequence(f.data.get("answers"), ("answers",)) or []):
+        path: KeyPath = ("answers", i)
+        data = f.mapping(raw, path)
+        if data is None:
+            continue
+        aid = f.identifier(data.get("id"), (*path, "id"))
+        keywords = f.localized_list(data.get("keywords"), (*path, "keywords"))
+        if keywords is not None:
+            for lang in LANGS:
+                if not keywords.get(lang):
+                    f.error((*path, "keywords", lang), "at least one keyword is needed")
+                for j, keyword in enumerate(keywords.get(lang)):
+                    if not normalize(keyword):
+                        f.error((*path, "keywords", lang, j), f"{keyword!r} has no word to find")
+                    elif (fid := card_keywords.get((lang, normalize(keyword)))) is not None:
+                        f.warn(
+                            (*path, "keywords", lang, j),
+                            f"{keyword!r} is also a keyword of the fact {fid!r}: the two "
+                            "compete for the same question; keep it in one of them",
+                        )
+        reply = f.localized(data.get("reply"), (*path, "reply"), ANSWER_REPLY_MAX)
+        journeys = _read_journeys(f, data.get("journeys"), (*path, "journeys"))
+        links: list[Link] = []
+        raw_links = f.sequence(data.get("links", []), (*path, "links")) or []
+        if len(raw_links) > ANSWER_LINKS_MAX:
+            f.error((*path, "links"), f"at most {ANSWER_LINKS_MAX} links, found {len(raw_links)}")
+        for j, raw_link in enumerate(raw_links):
+            link = _read_link(f, raw_link, (*path, "links", j), rules)
+            if link is not None:
+                links.append(link)
+        for unknown in sorted(set(data) - _ANSWER_KEYS, key=str):
+            f.warn((*path, unknown), f"unknown key {unknown!r} is ignored")
+        if aid is not None and aid in answers:
+            f.error((*path, "id"), f"duplicate answer id {aid!r}")
+            continue
+        if aid is None or keywords is None or reply is None or journeys is None:
+            continue
+        answers[aid] = Answer(
+            id=aid, keywords=keywords, reply=reply, journeys=journeys, links=tuple(links)
+        )
+    return answers
+
+
+def _read_synonyms(f: _File) -> dict[str, str]:
+    """``synonyms`` in ``answers.yaml``: a word people type -> the word the content uses."""
+    from bot.search import STOP_WORDS_EN, STOP_WORDS_ES, normalize
+
+    synonyms: dict[str, str] = {}
+    raw = f.data.get("synonyms") if f.data is not None else None
+    if raw is None:
+        return synonyms
+    data = f.mapping(raw, ("synonyms",)) or {}
+    stop_words = STOP_WORDS_EN | STOP_WORDS_ES
+    for key in sorted(data, key=str):
+        path: KeyPath = ("synonyms", key)
+        word = normalize(str(key))
+        meaning = f.string(data[key], path)
+        if meaning is None:
+            continue
+        target = normalize(meaning)
+        for text, normal in ((str(key), word), (meaning, target)):
+            if len(normal.split()) != 1:
+                f.error(path, f"{text!r} is not one word: a synonym maps one word to one word")
+                break
+            if normal in stop_words:
+                f.error(path, f"{text!r} is a stop word, which the search ignores")
+                break
+        else:
+            if word == target:
+                f.error(path, f"{key!r} is the same word as {meaning!r}")
+            elif word in synonyms:
+                f.error(path, f"{key!r} is given twice")
+            else:
+                synonyms[word] = target
+    return synonyms
+
+
+def _check_synonym_targets(
+    f: _File, synonyms: dict[str, str], facts: dict[str, Fact], answers: dict[str, Answer]
+) -> None:
+    """Warn about a synonym for a word no card or answer uses: it can find nothing."""
+    from bot.search import normalize, stem
+
+    texts: list[str] = []
+    for fact in facts.values():
+        for lang in LANGS:
+            texts += [fact.title.get(lang), fact.text.get(lang), fact.why.get(lang)]
+            texts += fact.keywords.get(lang)
+    for answer in answers.values():
+        texts += answer.keywords.all()
+    used = {stem(word) for text in texts for word in normalize(text).split()}
+    for word, target in synonyms.items():
+        if stem(target) not in used:
+            f.warn(
+                ("synonyms", word),
+                f"no card or answer uses {target!r}: the synonym finds nothing",
+            )
+
+
+def _read_journeys(f: _File, value: Any, path: KeyPath) -> tuple[str, ...] | None:
+    """The journeys an answer opens: known names, each once, at least one."""
+    items = f.sequence(value, path)
+    if items is None:
+        return None
+    names: list[str] = []
+    for j, item in enumerate(items):
+        name = f.string(item, (*path, j))
+        if name is None:
+            return None
+        if name not in ANSWER_JOURNEYS:
+            f.error((*path, j), f"unknown journey {name!r} (known: {', '.join(ANSWER_JOURNEYS)})")
+            return None
+        if name in names:
+            f.error((*path, j), f"journey {name!r} is listed twice")
+            return None
+        names.append(name)
+    if not names:
+        f.error(path, "at least one journey is needed")
+        return None
+    return tuple(names)
+
+
+def _read_link(f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]) -> Link | None:
+    data = f.mapping(value, path)
+    if data is None:
+        return None
+    title = f.localized(data.get("title"), (*path, "title"), 120)
+    publisher = f.string(data.get("publisher"), (*path, "publisher"), 120)
+    url = _read_document_url(f, data.get("url"), (*path, "url"), rules)
+    for unknown in sorted(set(data) - _LINK_KEYS, key=str):
+        f.warn((*path, unknown), f"unknown key {unknown!r} is ignored")
+    if title is None or publisher is None or url is None:
+        return None
+    return Link(title=title, publisher=publisher, url=url)
+
+
 def _read_letter(f: _File, recipient_email: str | None) -> LetterContent | None:
     if f.data is None:
         return None
@@ -832,9 +1006,102 @@ def _read_channels(f: _File, recipient_email: str | None) -> Channels | None:
     if url and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", url):
         f.error((*p, "webform", "url"), f"{url!r} is not an https link")
         url = ""
-    if not (email or lines or url):
-        f.error(p, "no channel to send a comment through: give an e-mail, postal address or form")
-    return Channels(email=email, postal_address=lines, postal_note=note, webform_url=url)
+    campaign = _read_campaign_delivery(f, data.get("campaign"))
+    if not (email or lines or url or campaign):
+        f.error(
+            p,
+            "no channel to send a comment through: give an e-mail, postal address or form, "
+            "or let the campaign deliver letters",
+        )
+    offered = {"campaign": campaign is not None, "email": bool(email)}
+    offered |= {"postal": bool(lines), "webform": bool(url)}
+    summaries: dict[str, Localized] = {}
+    for name in CHANNEL_NAMES:
+        block = data.get(name)
+        raw = block.get("summary") if isinstance(block, dict) else None
+        if raw is None:
+            if offered[name]:
+                f.error(
+                    (*p, name),
+                    "missing 'summary': one line, in each language, on what this channel takes "
+                    '(e.g. "we deliver it for you", "print and post")',
+                )
+            continue
+        summary = _plain_text(f, raw, (*p, name, "summary"), CHANNEL_SUMMARY_MAX)
+        if summary is not None:
+            summaries[name] = summary
+    short_label = Localized(en="", es="")
+    raw_label = email_data.get("short_label") if isinstance(email_data, dict) else None
+    if raw_label is not None:
+        short_label = (
+            _plain_text(f, raw_label, (*p, "email", "short_label"), SHORT_LABEL_MAX) or short_label
+        )
+    elif email:
+        f.error(
+            (*p, "email"),
+            "missing 'short_label': what a compose link carrying the short version of a long "
+            "letter is called, in each language",
+        )
+    return Channels(
+        email=email,
+        postal_address=lines,
+        postal_note=note,
+        webform_url=url,
+        campaign=campaign,
+        summaries=summaries,
+        short_label=short_label,
+    )
+
+
+CHANNEL_SUMMARY_MAX = 200
+SHORT_LABEL_MAX = 40
+CAMPAIGN_KEYS = {"enabled", "to", "how", "summary", "cover_title", "cover"}
+COVER_PLACEHOLDERS = frozenset({"count", "first", "last", "campaign", "office"})
+
+
+def _read_campaign_delivery(f: _File, raw: Any) -> CampaignDelivery | None:
+    """``channels.campaign``: the campaign delivers letters itself; None when absent or off."""
+    if raw is None:
+        return None
+    p: KeyPath = ("channels", "campaign")
+    data = f.mapping(raw, p)
+    if data is None:
+        return None
+    enabled = data.get("enabled", True)
+    if not isinstance(enabled, bool):
+        f.error((*p, "enabled"), "expected true or false")
+        return None
+    for unknown in sorted(set(data) - CAMPAIGN_KEYS, key=str):
+        f.warn((*p, unknown), f"unknown key {unknown!r} is ignored")
+    if not enabled:
+        return None
+    to = _plain_text(f, data.get("to"), (*p, "to"), 200)
+    how = _plain_text(f, data.get("how"), (*p, "how"), 600)
+    title = _plain_text(f, data.get("cover_title"), (*p, "cover_title"), 120, COVER_PLACEHOLDERS)
+    cover = _plain_text(f, data.get("cover"), (*p, "cover"), 1000, COVER_PLACEHOLDERS)
+    if to is None or how is None or title is None or cover is None:
+        return None
+    return CampaignDelivery(to=to, how=how, cover_title=title, cover=cover)
+
+
+def _plain_text(
+    f: _File,
+    value: Any,
+    path: KeyPath,
+    max_len: int,
+    placeholders: frozenset[str] = frozenset(),
+) -> Localized | None:
+    """Plain text in both languages, with only the ``placeholders`` given."""
+    text = f.localized(value, path, max_len)
+    if text is None:
+        return None
+    for lang in LANGS:
+        for name in PLACEHOLDER_RE.findall(text.get(lang)):
+            if name not in placeholders:
+                allowed = ", ".join(sorted(placeholders)) or "none"
+                f.error((*path, lang), f"unknown placeholder {{{name}}} (allowed: {allowed})")
+                return None
+    return text
 
 
 AGREEMENTS_FILE = "agreements.yaml"
@@ -979,6 +1246,10 @@ def check_content(
     ui = _read_ui(_File(directory, "ui.yaml", problems), check_html, rules)
     states = _read_states(_File(directory, "states.yaml", problems))
     letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
+    answers_file = _File(directory, "answers.yaml", problems)
+    answers = _read_answers(answers_file, rules, facts)
+    synonyms = _read_synonyms(answers_file)
+    _check_synonym_targets(answers_file, synonyms, facts, answers)
     agreements = _read_agreements(directory, today, problems)
     places = _read_places(directory, problems, deep)
     congress = _read_congress(directory, today, problems, deep)
@@ -1005,6 +1276,8 @@ def check_content(
         states=states,
         letter=letter,
         agreements=agreements,
+        answers=answers,
+        synonyms=synonyms,
         places=places,
         congress=congress,
         targets=targets,

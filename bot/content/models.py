@@ -82,6 +82,44 @@ class Fact:
     related: tuple[str, ...] = ()
 
 
+# The journeys an answer in ``answers.yaml`` can open, each shown as a button under the answer
+# ("menu" shows the whole main menu). ``check-content`` refuses any other name.
+ANSWER_JOURNEYS: tuple[str, ...] = (
+    "menu",  # the main menu
+    "facts",  # Learn the facts: the topics
+    "comment",  # the comment guide
+    "pledge",  # the pledge
+    "local",  # Where I live
+    "share",  # the share screen
+    "updates",  # get updates
+    "privacy",  # what is stored, /mydata, /forget
+    "help",  # how to use the bot
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A trusted page an answer refers the supporter to (a referral, not a claim of ours)."""
+
+    title: Localized
+    publisher: str
+    url: str  # always https, and the page itself (never a home or section page)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer that opens a journey: "what can I do?" → the comment guide, the pledge, share.
+
+    Found by free-text search like a fact card, by its keywords only; the reply is plain text.
+    """
+
+    id: str
+    keywords: LocalizedList
+    reply: Localized
+    journeys: tuple[str, ...]  # names from ANSWER_JOURNEYS, one button each, in this order
+    links: tuple[Link, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Topic:
     """A group of facts shown as one button under "Learn the facts"."""
@@ -141,6 +179,21 @@ class TalkingPoint:
     paragraphs: Variants
 
 
+# The channels a letter can go through, in the order the guide offers them.
+CHANNEL_NAMES = ("campaign", "email", "postal", "webform")
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignDelivery:
+    """The campaign delivers letters for its supporters (``channels.campaign``): to whom, and how
+    and when, in the organizers' own words."""
+
+    to: Localized  # who receives the letters: the office, never a person
+    how: Localized  # how and when the organizers deliver (no promise they cannot keep)
+    cover_title: Localized  # the batch PDF's cover page: title ...
+    cover: Localized  # ... and text ({count}, {first}, {last}, {campaign}, {office})
+
+
 @dataclass(frozen=True, slots=True)
 class Channels:
     """Where a comment can be sent. Empty e-mail or web form: that channel is not offered."""
@@ -149,6 +202,22 @@ class Channels:
     postal_address: tuple[str, ...]
     postal_note: Localized
     webform_url: str
+    campaign: CampaignDelivery | None = None  # None: the campaign does not deliver letters
+    # What each channel takes, in one honest line for the guide's first step ("we deliver it
+    # for you", "from your own e-mail", "print and post"), by channel name.
+    summaries: dict[str, Localized] = field(default_factory=dict)
+    # Names a compose link that carries the short version of a letter too long for a link.
+    short_label: Localized = field(default_factory=lambda: Localized(en="", es=""))
+
+    def offered(self) -> tuple[str, ...]:
+        """The channels this content offers, in :data:`CHANNEL_NAMES` order."""
+        present = {
+            "campaign": self.campaign is not None,
+            "email": bool(self.email),
+            "postal": bool(self.postal_address),
+            "webform": bool(self.webform_url),
+        }
+        return tuple(name for name in CHANNEL_NAMES if present[name])
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from telegram.request import BaseRequest
 
+from bot.answers import build_index
 from bot.config import Config
 from bot.content import Content, ContentError, load_content
 from bot.search import KnowledgeIndex
@@ -68,7 +69,7 @@ class Services:
     _content: tuple[Content, KnowledgeIndex]
 
     def set_content(self, content: Content) -> None:
-        self._content = (content, KnowledgeIndex(content.facts.values()))
+        self._content = (content, build_index(content))
 
     @property
     def content(self) -> Content:

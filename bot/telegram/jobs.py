@@ -1,5 +1,6 @@
 """Scheduled work whose schedule lives in SQLite: comment reminders, scheduled broadcasts, and
-the retention of drafts and of broadcasts' recipient lists.
+the retention of drafts, of broadcasts' recipient lists and of the letters the campaign
+delivered.
 
 JobQueue jobs are not persisted, so the jobs here only poll the database: a reminder due while
 the bot was down is sent at the next start, and nothing is lost or sent twice (a reminder row is
@@ -14,6 +15,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.callbacks import Callback
+from bot.deliveries import expire_letters
 from bot.telegram.common import button, keyboard
 from bot.telegram.context import BotApp, Ctx, Services
 
@@ -76,6 +78,17 @@ async def expire_old_deliveries(services: Services) -> int:
     return expired
 
 
+async def expire_delivered_letters(services: Services) -> int:
+    """Leave only a count of the letters the campaign delivered longer ago than the retention
+    period: their text, name, place and sender are deleted."""
+    storage = services.storage
+    cutoff = storage.now() - services.config.letter_retention_days * 86400
+    expired = await expire_letters(storage, cutoff)
+    if expired:
+        log.info("%d delivered letter(s) past the retention period kept as counts only", expired)
+    return expired
+
+
 async def _reminders_job(ctx: Ctx) -> None:
     await send_due_reminders(ctx.bot, ctx.services)
 
@@ -83,6 +96,7 @@ async def _reminders_job(ctx: Ctx) -> None:
 async def _purge_job(ctx: Ctx) -> None:
     await purge_old_drafts(ctx.services)
     await expire_old_deliveries(ctx.services)
+    await expire_delivered_letters(ctx.services)
 
 
 async def _scheduled_broadcasts_job(ctx: Ctx) -> None:

@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Callback
 from bot.content import Content, Fact
+from bot.content.models import Answer
 from bot.render import share_bot_url, share_fact_url
 from bot.telegram.common import button, keyboard
 
@@ -119,3 +120,29 @@ def share(content: Content, lang: str, bot_link: str) -> InlineKeyboardMarkup:
 
 def back_to_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
     return keyboard([button(content.text("button.menu", lang), Callback("menu").data())])
+
+
+# The button of each journey an answer can open: its label (a main-menu string) and action.
+# "menu" is the whole main menu. Every name in content.models.ANSWER_JOURNEYS is here.
+JOURNEY_BUTTONS: dict[str, tuple[str, str]] = {
+    "facts": ("menu.facts", "topics"),
+    "comment": ("menu.comment", "cmt"),
+    "pledge": ("menu.pledge", "pledge"),
+    "local": ("menu.local", "local"),
+    "share": ("menu.share", "share"),
+    "updates": ("menu.updates", "updates"),
+    "privacy": ("menu.privacy", "privacy"),
+    "help": ("menu.help", "help"),
+}
+
+
+def journey_answer(content: Content, answer: Answer, lang: str) -> InlineKeyboardMarkup:
+    """Buttons under an answer: one per journey it opens, then the menu (or the whole menu)."""
+    if "menu" in answer.journeys:
+        return main_menu(content, lang)
+    rows = []
+    for journey in answer.journeys:
+        label, action = JOURNEY_BUTTONS[journey]
+        rows.append([button(content.text(label, lang), Callback(action).data())])
+    rows.append([button(content.text("button.menu", lang), Callback("menu").data())])
+    return keyboard(*rows)

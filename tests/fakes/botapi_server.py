@@ -65,6 +65,7 @@ class FakeBotApiServer:
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._released = threading.Event()  # release_held() ends every hold at once
 
     @property
     def url(self) -> str:
@@ -130,6 +131,11 @@ class FakeBotApiServer:
         delivered, updates are confirmed) and only the answer is lost on the way back.
         """
         self._add_fault(_NetworkFault(method.lower(), delay, True, after_call, count))
+
+    def release_held(self) -> None:
+        """End every hold of :meth:`delay_next` now, and answer held calls at once from then on
+        (a test that must act while a call is held holds it long, then releases it)."""
+        self._released.set()
 
     def pending_network_faults(self) -> int:
         """How many injected delays and drops have not happened yet."""
@@ -215,7 +221,13 @@ class FakeBotApiServer:
         """Hold the request, then drop it if asked (a server thread; the test goes on)."""
         if fault.seconds > 0:
             self.delayed.append(method)
-            self._stopping.wait(fault.seconds)  # a stopping server stops holding
+            deadline = time.monotonic() + fault.seconds
+            # A stopping server stops holding, and so does release_held().
+            while not (self._stopping.is_set() or self._released.is_set()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._stopping.wait(min(left, 0.05))
         if fault.drop:
             self.dropped.append(method)
             raise DroppedConnection(method)

@@ -31,7 +31,9 @@ from bot.letters import (
     STORY_MAX,
     DraftChoices,
     Letter,
+    LetterParts,
     compose_links,
+    letter_parts,
     postal_letter,
     render_letter,
     sensitive_mentions,
@@ -89,6 +91,10 @@ def choices(content: Content, draft: Draft) -> DraftChoices:
 
 def letter_for(content: Content, draft: Draft) -> Letter:
     return render_letter(content.letter, choices(content, draft), draft.language)
+
+
+def parts_for(content: Content, draft: Draft) -> LetterParts:
+    return letter_parts(content.letter, choices(content, draft), draft.language)
 
 
 # -- entry ----------------------------------------------------------------------------------------
@@ -336,10 +342,14 @@ async def _send_controls(update: Update, ctx: Ctx, user: User, draft: Draft) -> 
     parts: list[str] = []
     rows: list[list[InlineKeyboardButton]] = []
     if channels.email:
-        links = compose_links(channels.email, letter.subject, letter.body)
-        parts.append(t("guide.send_email", lang, address=escape(channels.email)))
-        if not links.body_included:
-            parts.append(t("guide.send_email_long", lang))
+        links = compose_links(channels.email, parts_for(content, draft))
+        if links.full:
+            parts.append(t("guide.send_email", lang, address=escape(channels.email)))
+        else:  # never "everything filled in" when the links carry the short version
+            label = escape(channels.short_label.get(lang))
+            parts.append(
+                t("guide.send_email_long", lang, address=escape(channels.email), label=label)
+            )
         rows.append(
             [
                 InlineKeyboardButton(t("button.gmail", lang), url=links.gmail),

@@ -1,15 +1,14 @@
-"""Learn the facts: topics, fact cards, and answers to free-text questions."""
+"""Learn the facts: topics, fact cards, and replies to free-text questions."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot import render
+from bot.answers import answer_question
 from bot.telegram import keyboards
 from bot.telegram.common import count, current_user, show
 from bot.telegram.context import Ctx
-
-RELATED_MAX = 3
 
 
 def bot_link(ctx: Ctx, source: str = "share") -> str:
@@ -65,26 +64,34 @@ async def fact(update: Update, ctx: Ctx, fact_id: str) -> bool:
 
 
 async def question(update: Update, ctx: Ctx) -> None:
-    """Answer free text from the knowledge file: the best card and related ones, or say no."""
+    """Answer free text: an answer that opens a journey, or the best card and related ones,
+    or say there is none."""
     message = update.effective_message
     if message is None or message.text is None:
         return
     user = await current_user(update, ctx)
     lang = user.language
     content = ctx.services.content
-    hits = ctx.services.index.search(message.text, lang, limit=1 + RELATED_MAX)
-    if not hits:
+    reply = answer_question(content, ctx.services.index, message.text, lang)
+    if reply.answer is not None:
+        await show(
+            update,
+            ctx,
+            render.journey_answer(reply.answer, lang),
+            keyboards.journey_answer(content, reply.answer, lang),
+        )
+        return
+    if reply.fact is None:
         await count(ctx, "question_unanswered", lang, user.source)
         await show(
             update, ctx, content.text("search.no_match", lang), keyboards.topics(content, lang)
         )
         return
     await count(ctx, "fact", lang, user.source)
-    best = content.facts[hits[0].fact_id]
-    related = [content.facts[hit.fact_id] for hit in hits[1:]]
+    related = list(reply.related)
     await show(
         update,
         ctx,
-        render.search_answer(content, best, related, lang),
-        keyboards.search_answer(content, best, related, lang, bot_link(ctx)),
+        render.search_answer(content, reply.fact, related, lang),
+        keyboards.search_answer(content, reply.fact, related, lang, bot_link(ctx)),
     )

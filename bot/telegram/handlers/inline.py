@@ -38,7 +38,8 @@ def results_language(ctx: Ctx, query: str) -> str:
     if guess or not query.strip():
         return guess or "en"
     index = ctx.services.index
-    english, spanish = index.search(query, "en", 1), index.search(query, "es", 1)
+    english = index.search(query, "en", 1, facts_only=True)
+    spanish = index.search(query, "es", 1, facts_only=True)
     if english and spanish and spanish[0].score > english[0].score:
         return "es"
     return "en"
@@ -59,7 +60,9 @@ async def inline_query(update: Update, ctx: Ctx) -> None:
     content = ctx.services.content
     lang = results_language(ctx, text)
     if text.strip():
-        ids = [hit.fact_id for hit in ctx.services.index.search(text, lang, limit=MAX_FACTS)]
+        # Fact cards only: an answer that opens a journey means nothing in someone else's chat.
+        hits = ctx.services.index.search(text, lang, limit=MAX_FACTS, facts_only=True)
+        ids = [hit.id for hit in hits]
     else:
         ids = [f.id for f in content.facts.values() if f.important][:MAX_FACTS]
     other = "es" if lang == "en" else "en"

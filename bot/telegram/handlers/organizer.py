@@ -412,7 +412,7 @@ def render_report(content: Content, report: Report, lang: str, final: bool) -> s
 
 
 async def stats(update: Update, ctx: Ctx) -> None:
-    """The numbers, and a chart of daily pledges and comments."""
+    """The numbers, and a chart of daily pledges and comments and of each channel's outcomes."""
     from bot.stats import collect_stats, render_chart_png, render_stats_text
 
     chat = update.effective_chat
@@ -421,14 +421,17 @@ async def stats(update: Update, ctx: Ctx) -> None:
     lang = _lang(ctx, update)
     content = ctx.services.content
     numbers = await collect_stats(ctx.services.storage, datetime.now(UTC).date())
-    await ctx.bot.send_message(
-        chat.id, render_stats_text(numbers, lambda key: content.text(f"stats.{key}", lang))
-    )
+
+    def labels(key: str) -> str:
+        return content.text(f"stats.{key}", lang)
+
+    await ctx.bot.send_message(chat.id, render_stats_text(numbers, labels))
     png = render_chart_png(
         numbers,
         content.text("stats.chart_title", lang),
         content.text("stats.chart_pledges", lang),
         content.text("stats.chart_comments", lang),
+        labels,
     )
     await ctx.bot.send_photo(chat.id, png, caption=content.text("stats.chart_title", lang))
 

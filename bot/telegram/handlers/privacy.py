@@ -5,7 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.callbacks import Callback
+from bot.deliveries import standing
 from bot.mydata import Summary, render_my_data
+from bot.render import format_date
 from bot.telegram.common import button, current_user, guess_language, keyboard, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.comment import show_messages
@@ -23,6 +25,7 @@ async def privacy(update: Update, ctx: Ctx) -> None:
             lang,
             days=str(ctx.services.config.draft_retention_days),
             delivery_days=str(ctx.services.config.delivery_retention_days),
+            letter_days=str(ctx.services.config.letter_retention_days),
         ),
         keyboard(
             [
@@ -91,9 +94,15 @@ async def forget(update: Update, ctx: Ctx) -> None:
         if stored
         else guess_language(tg_user.language_code, services.config.default_language)
     )
+    letter = await standing(services.storage, tg_user.id)
     deleted = await services.storage.forget_user(tg_user.id)
     key = "forget.done" if deleted else "forget.nothing"
-    await show(update, ctx, services.content.text(key, lang))
+    text = services.content.text(key, lang)
+    if letter is not None:  # what became of the letter the campaign holds or delivered
+        when = format_date(letter.delivered_on, lang) if letter.delivered_on else ""
+        note = services.content.text(f"forget.letter_{letter.status}", lang, date=when)
+        text = f"{text}\n\n{note}"
+    await show(update, ctx, text)
 
 
 async def keep(update: Update, ctx: Ctx) -> None:
