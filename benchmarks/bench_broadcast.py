@@ -63,6 +63,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from bot.config import load_config
 from bot.content import Content, load_content
 from bot.outbox import Outbox, Report
+from bot.render import check_rendered
 from bot.storage import Storage
 from bot.telegram.context import BotApp
 from bot.telegram.sender import BroadcastSender
@@ -711,7 +712,7 @@ async def main() -> None:
         )
 
     if "3" in parts:
-        content = load_content(CONTENT)
+        content = load_content(CONTENT, render_check=check_rendered)
         results = []
         limit = recipients / rate * 1.5 + 30
         log("part 3: reply latency, the bot's design")

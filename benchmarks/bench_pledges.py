@@ -22,6 +22,7 @@ from telegram import Update
 
 from bot.config import load_config
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.storage import Storage
 from bot.telegram.app import build_application, start_in_process, stop_in_process
 from tests.fakes.local_api import LocalBotApi, OutgoingAction, local_transports
@@ -85,7 +86,7 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    content = load_content(CONTENT)
+    content = load_content(CONTENT, render_check=check_rendered)
     rows = []
     results: dict[str, float] = {}
     for label, per_user in (

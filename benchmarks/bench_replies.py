@@ -34,6 +34,7 @@ from telegram import Update
 
 from bot.config import load_config
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.telegram.app import build_application, start_in_process, stop_in_process
 from bot.telegram.calls import FLOOD_PATIENCE
 from tests.fakes.local_api import LocalBotApi, local_transports
@@ -118,7 +119,7 @@ def machine() -> str:
 
 
 async def run(users: list[int], flood_limit: float) -> list[Result]:
-    content = load_content(CONTENT)
+    content = load_content(CONTENT, render_check=check_rendered)
     results = []
     for count in users:
         for guarded in (True, False):

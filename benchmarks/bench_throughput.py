@@ -69,6 +69,7 @@ from telegram.ext import (
 
 from bot.config import load_config
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.telegram.app import build_application, start_in_process, stop_in_process
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.fakes.local_api import LocalBotApi, LocalRequest, OutgoingAction, local_transports
@@ -670,7 +671,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     in_flights = [int(x) for x in args.in_flight.split(",") if x.strip()]
-    content = load_content(CONTENT)
+    content = load_content(CONTENT, render_check=check_rendered)
 
     print(f"Throughput and start-up benchmark. Machine: {machine()}.")
     print(f"Command: python -m benchmarks.bench_throughput {' '.join(sys.argv[1:])}".rstrip())

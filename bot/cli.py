@@ -25,6 +25,7 @@ from bot.config import (
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
+from bot.render import check_rendered
 from bot.storage import Storage, StorageError, backup_database, check_database
 
 if TYPE_CHECKING:
@@ -246,7 +247,9 @@ def chat_log_file(config: Config) -> Path:
 
 def _check_content(directory: Path, recipient_email: str) -> int:
     """Print every problem; exit 1 on any error, 0 with warnings only."""
-    content, problems = check_content(directory, date.today(), recipient_email, deep=True)
+    content, problems = check_content(
+        directory, date.today(), recipient_email, render_check=check_rendered, deep=True
+    )
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
@@ -383,7 +386,8 @@ def _link(config: Config, bot: str, source: str, journey: str | None, png: Path 
 
 def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
     """Import ICE's spreadsheet into the content directory; on any error nothing is written."""
-    from bot.agreements import ImportProblem, import_agreements, summary
+    from bot.agreements import ImportProblem
+    from bot.agreements.importer import import_agreements, summary
     from bot.content.loader import AGREEMENTS_FILE
 
     target = config.content_dir / AGREEMENTS_FILE
@@ -486,7 +490,9 @@ def _health(config: Config) -> int:
     except StorageError as exc:
         print(f"unhealthy: {exc}")
         healthy = False
-    content, problems = check_content(config.content_dir, date.today(), config.recipient_email)
+    content, problems = check_content(
+        config.content_dir, date.today(), config.recipient_email, render_check=check_rendered
+    )
     if content is None:
         errors = [str(p) for p in problems if p.severity == "error"]
         print(f"unhealthy: {len(errors)} content error(s) in {config.content_dir}")
@@ -513,7 +519,9 @@ def _backup(config: Config, destination: Path) -> int:
 
 def _load_content_or_explain(config: Config) -> Content | None:
     try:
-        content = load_content(config.content_dir, recipient_email=config.recipient_email)
+        content = load_content(
+            config.content_dir, recipient_email=config.recipient_email, render_check=check_rendered
+        )
     except ContentError as exc:
         print(
             f"outreach-bot: invalid content in {config.content_dir}; fix it and start again:",

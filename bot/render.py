@@ -14,9 +14,9 @@ from bot.agreements import Agreement, AgreementList
 from bot.callbacks import MAX_CALLBACK_BYTES, Callback
 from bot.content.loader import Content, Problem
 from bot.content.models import LANGS, MONTHS, Answer, Fact
-from bot.telegram.telegram_html import check_html, telegram_length, visible_text
+from bot.telegram_html import MAX_MESSAGE as MAX_MESSAGE  # renderers' callers use it
+from bot.telegram_html import check_html, telegram_length, visible_text
 
-MAX_MESSAGE = 4096
 SHARE_URL_MAX = 1800  # t.me/share links above this are cut by some clients
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.storage import Storage
 from tests.data import ICE_LIST_TESTS, ICE_LIST_VARIABLE
 from tests.fakes.botapi_server import FakeBotApiServer
@@ -36,7 +37,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session")
 def content() -> Content:
-    return load_content(CONTENT_DIR)
+    return load_content(CONTENT_DIR, render_check=check_rendered)
 
 
 @pytest.fixture

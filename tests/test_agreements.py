@@ -25,15 +25,13 @@ from bot.agreements import (
     Agreement,
     AgreementList,
     ImportProblem,
-    as_of_from_filename,
-    county_key,
     dump_agreements,
-    import_agreements,
     load_agreements,
     parse_agreements,
-    read_ice_xlsx,
-    summary,
 )
+from bot.agreements.importer import import_agreements, read_ice_xlsx, summary
+from bot.datafiles import as_of_from_filename
+from bot.placenames import county_key
 from tests.data import ICE_SAMPLE, data_rows, make_ice_sample
 
 SAMPLE_NAME = make_ice_sample.NAME
@@ -231,7 +229,7 @@ def test_link_pending_is_no_link_and_links_are_https_on_ice_gov(
 
 
 def test_moa_links_equal_the_hyperlinks_openpyxl_reads(sample: Path) -> None:
-    """Links read from the sheet's XML match openpyxl's own reading, safe links unwrapped."""
+    """The MOA links equal the hyperlinks openpyxl reads from the cells, safe links unwrapped."""
     sheet = load_workbook(sample).active
     assert sheet is not None
     expected: list[str | None] = []

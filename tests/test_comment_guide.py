@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.telegram.jobs import purge_old_drafts, send_due_reminders
 from tests.fakes.local_api import StoredMessage
 from tests.harness import (
@@ -30,7 +31,7 @@ ADDRESS = "comments@example.org"
 @pytest.fixture(scope="session")
 def content_email() -> Content:
     """The shipped content with a recipient e-mail address configured."""
-    return load_content(CONTENT_DIR, recipient_email=ADDRESS)
+    return load_content(CONTENT_DIR, recipient_email=ADDRESS, render_check=check_rendered)
 
 
 @pytest.fixture

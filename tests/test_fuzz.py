@@ -47,8 +47,9 @@ from telegram import Update
 
 from bot.callbacks import ACTIONS, ORGANIZER_ACTIONS
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.telegram.app import COMMANDS, ORGANIZER_COMMANDS
-from bot.telegram.telegram_html import telegram_length
+from bot.telegram_html import telegram_length
 from tests.harness import (
     CONTENT_DIR,
     Harness,
@@ -326,7 +327,8 @@ def supporter(user_id: int = SUPPORTER) -> st.SearchStrategy[Who]:
 anyone = st.one_of(supporter(), supporter(FRIEND), supporter(ORGANIZER))
 
 
-SHIPPED = load_content(CONTENT_DIR)  # ids for plausible button data and preludes
+# ids for plausible button data and preludes
+SHIPPED = load_content(CONTENT_DIR, render_check=check_rendered)
 ROLE = next(iter(SHIPPED.letter.roles))
 REASON = next(iter(SHIPPED.letter.talking_points))
 COMMENT_TO_STORY = (

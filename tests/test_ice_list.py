@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from bot.agreements import AgreementList, import_agreements, load_agreements
+from bot.agreements import AgreementList, load_agreements
+from bot.agreements.importer import import_agreements
 from tests.data import ICE_LIST_VARIABLE, data_rows
 
 SHIPPED = Path(__file__).resolve().parents[1] / "content" / "agreements.yaml"

@@ -190,7 +190,7 @@ async def test_organizers_see_lookups_per_state(tmp_path: Path, content: Content
 def test_every_answer_fits_one_message(content: Content) -> None:
     """For every county of every state, in both languages, the answer is valid and fits."""
     from bot.render import local_answer
-    from bot.telegram.telegram_html import check_html, telegram_length, visible_text
+    from bot.telegram_html import check_html, telegram_length, visible_text
 
     for state in content.states:
         for county in content.agreements.counties(state) or ["Nowhere County"]:

@@ -14,8 +14,9 @@ import pytest
 import zipcodes
 
 from bot import places
-from bot.agreements import STATE_NAMES, AgreementList, load_agreements
+from bot.agreements import AgreementList, load_agreements
 from bot.cli import main as cli_main
+from bot.placenames import STATE_NAMES
 from bot.places import (
     FORMAT_LINE,
     PLACES_FILE,

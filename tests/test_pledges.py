@@ -11,7 +11,7 @@ import pytest
 from bot.content import Content
 from bot.mydata import render_my_data
 from bot.render import MAX_MESSAGE, visible_length
-from bot.telegram.telegram_html import check_html
+from bot.telegram_html import check_html
 from tests.harness import Harness, db, make_config, start_harness, stop_harness
 
 

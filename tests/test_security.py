@@ -40,9 +40,10 @@ from bot.callbacks import ORGANIZER_ACTIONS
 from bot.config import RedactSecrets, Secret
 from bot.content import Content, ContentError, load_content
 from bot.outbox import preview_check
+from bot.render import check_rendered
 from bot.storage import Storage
 from bot.telegram.app import ORGANIZER_COMMANDS
-from bot.telegram.telegram_html import visible_text
+from bot.telegram_html import visible_text
 from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.fakes.local_api import StoredMessage
@@ -824,7 +825,7 @@ def test_python_tags_in_content_are_refused_and_never_run(tmp_path: Path) -> Non
         campaign.read_text(encoding="utf-8") + f"\nextra: {evil}\n", encoding="utf-8"
     )
     with pytest.raises(ContentError) as refused:
-        load_content(directory)
+        load_content(directory, render_check=check_rendered)
     problems = [str(p) for p in refused.value.problems]
     assert any("campaign.yaml" in p and "invalid YAML" in p for p in problems), problems
     with pytest.raises(ImportProblem, match="invalid YAML"):

@@ -27,7 +27,7 @@ from bot.stats import (
     render_stats_text,
 )
 from bot.storage import Storage
-from bot.telegram.telegram_html import check_html, telegram_length, visible_text
+from bot.telegram_html import check_html, telegram_length, visible_text
 from tests.harness import Clock
 
 TODAY = date(2026, 5, 15)

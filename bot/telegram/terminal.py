@@ -22,8 +22,8 @@ from typing import Any, TextIO
 from bot.config import Config, Secret
 from bot.content import Content
 from bot.telegram.app import build_application, process, start_in_process, stop_in_process
-from bot.telegram.telegram_html import html_to_terminal
 from bot.telegram.terminal_api import BotAction, TerminalBotApi
+from bot.telegram_html import html_to_terminal
 
 TERMINAL_USER_ID = 1
 TERMINAL_USER_NAME = "You"

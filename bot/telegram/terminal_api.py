@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from telegram.request import BaseRequest, RequestData
 
-from bot.telegram.telegram_html import HtmlParseError, parse_html, telegram_length
+from bot.telegram_html import HtmlParseError, parse_html, telegram_length
 
 JsonDict = dict[str, Any]
 

@@ -16,7 +16,7 @@ The product's terminal chat has its own, much smaller transport
 
 Validation aims to reject exactly what Telegram rejects, so a test fails where production would.
 Markdown parse modes are accepted without checking their syntax; HTML is checked by
-:mod:`bot.telegram.telegram_html`.
+:mod:`bot.telegram_html`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from telegram.request import BaseRequest, RequestData
 
-from bot.telegram.telegram_html import HtmlParseError, parse_html, telegram_length
+from bot.telegram_html import HtmlParseError, parse_html, telegram_length
 
 JsonDict = dict[str, Any]
 

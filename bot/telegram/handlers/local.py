@@ -156,7 +156,7 @@ def _letter_data(state_code: str, county: str) -> str:
 
 def _county_key(state_code: str, county: str) -> str:
     """A short, stable key for a county inside callback data ("tx-harris-county")."""
-    from bot.search import normalize
+    from bot.matching import normalize
 
     slug = "-".join(normalize(county).split())
     return f"{state_code.lower()}-{slug}"[:32].rstrip("-")
