@@ -28,11 +28,10 @@ from urllib.parse import urlsplit
 
 from telegram.request import BaseRequest, RequestData
 
-from bot.telegram_html import HtmlParseError, parse_html, telegram_length
+from bot.telegram_html import MAX_MESSAGE, HtmlParseError, parse_html, telegram_length
 
 JsonDict = dict[str, Any]
 
-MAX_TEXT_LENGTH: Final = 4096
 MAX_CAPTION_LENGTH: Final = 1024
 MAX_CALLBACK_DATA_BYTES: Final = 64
 MAX_CALLBACK_ANSWER_LENGTH: Final = 200
@@ -224,7 +223,7 @@ class TerminalBotApi(BaseRequest):
 
     def _send_message(self, params: JsonDict, files: Mapping[str, str]) -> JsonDict:
         chat_id = _chat_id(params)
-        content = _text(params, "text", MAX_TEXT_LENGTH)
+        content = _text(params, "text", MAX_MESSAGE)
         return self._send(chat_id, content, params, "sendMessage", params.get("text"))
 
     def _send_photo(self, params: JsonDict, files: Mapping[str, str]) -> JsonDict:
@@ -268,7 +267,7 @@ class TerminalBotApi(BaseRequest):
         chat_id, stored = self._message_to_edit(params)
         if "text" not in stored:
             raise _bad_request("there is no text in the message to edit")
-        content = _text(params, "text", MAX_TEXT_LENGTH)
+        content = _text(params, "text", MAX_MESSAGE)
         markup = _inline_markup(params)
         now_shown = {"text": stored["text"], "entities": stored.get("entities", [])}
         if ({"entities": [], **content}, markup) == (now_shown, stored.get("reply_markup")):
