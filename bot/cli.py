@@ -387,7 +387,7 @@ def _link(config: Config, bot: str, source: str, journey: str | None, png: Path 
 def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
     """Import ICE's spreadsheet into the content directory; on any error nothing is written."""
     from bot.agreements import ImportProblem
-    from bot.agreements.importer import import_agreements, summary
+    from bot.agreements.importer import import_agreements, placement_lines, summary
     from bot.content.loader import AGREEMENTS_FILE
 
     target = config.content_dir / AGREEMENTS_FILE
@@ -409,6 +409,8 @@ def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
         print(f"outreach-bot: {target} was not changed", file=sys.stderr)
         return 1
     print(summary(imported))
+    print()
+    print("\n".join(placement_lines(imported)))
     print(f"wrote {len(imported.agreements):,} agreements as of {imported.as_of} to {target}")
     print("run `outreach-bot reload` to serve them from a running bot")
     return 0
