@@ -2,6 +2,11 @@
 
 ``ice-287g-sample-2025-07-18.xlsx`` is written by ``make_ice_sample.py``. ICE's whole list is
 not kept here: ``tests/test_ice_list.py`` reads it from :data:`ICE_LIST_VARIABLE` when set.
+
+``ice-287g-state-counts-2026-06-09.csv`` is the table of agreements per state and model on
+ICE's list of June 9, 2026, as the public repository appelson/Tracking_287g tabulates it in its
+README (:data:`STATE_COUNTS_URL`), copied row by row: 40 states and territories, 1,934
+agreements. The shipped ``content/agreement-totals.yaml`` is this table imported.
 """
 
 from pathlib import Path
@@ -14,6 +19,11 @@ from tests.data.make_ice_sample import NAME as _SAMPLE_NAME
 ICE_SAMPLE = Path(__file__).with_name(_SAMPLE_NAME)
 ICE_LIST_VARIABLE = "OUTREACH_TEST_ICE_XLSX"
 ICE_LIST_TESTS = "test_ice_list.py"
+STATE_COUNTS = Path(__file__).with_name("ice-287g-state-counts-2026-06-09.csv")
+STATE_COUNTS_URL = (
+    "https://github.com/appelson/Tracking_287g/blob/0059543936203e453ac28c7878cae457aa7e4e84/"
+    "README.md#statewide-breakdown"
+)
 
 
 def data_rows(xlsx: Path) -> list[tuple[Any, ...]]:
