@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 
 MAX_CALLBACK_BYTES = 64
+ARGUMENT_MAX = 32  # characters of a-z 0-9 - in an action's argument
 
-_PATTERN = re.compile(r"^(?P<action>[a-z]{1,8})(?::(?P<arg>[a-z0-9-]{1,32}))?$")
+_PATTERN = re.compile(rf"^(?P<action>[a-z]{{1,8}})(?::(?P<arg>[a-z0-9-]{{1,{ARGUMENT_MAX}}}))?$")
 
 # action -> whether it takes an argument
 ACTIONS: dict[str, bool] = {
@@ -67,6 +68,7 @@ ACTIONS: dict[str, bool] = {
     "lst": True,  # a state (arg: lowercase USPS code)
     "lzc": True,  # one county of a ZIP that spans several (arg: ZIP-index)
     "lletter": True,  # use this county in my letter (arg: state-county key)
+    "llist": True,  # a page of the full list behind an answer (arg: bot.local_lists)
     # organizers only (refused like unknown data for anyone else); every one names its
     # broadcast: "ID-…" where ID is the draft's id
     "obaud": True,  # choose the audience (arg: ID-all | ID-lang-en | ID-lang-es | ID-pns |

@@ -187,6 +187,8 @@ async def _route_comment(update: Update, ctx: Ctx, action: str, arg: str | None)
             return await local.zip_county_chosen(update, ctx, choice)
         case "lletter", str(key):
             return await local.use_in_letter(update, ctx, key)
+        case "llist", str(arg):
+            return await local.show_list(update, ctx, arg)
         case _:
             return False
     return True
