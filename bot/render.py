@@ -346,7 +346,13 @@ def _local_answer(
     shown = min(len(local), LOCAL_MAX_LINES)
     while True:
         text = _answer_text(content, agreements, state_code, county, lang, local, shown)
-        if shown <= 1 or visible_length(text) <= MAX_MESSAGE:
+        # The HTML's own length bounds what Telegram counts; parsing it (milliseconds for a
+        # long answer) is needed only above the limit.
+        if (
+            shown <= 1
+            or telegram_length(text) <= MAX_MESSAGE
+            or visible_length(text) <= MAX_MESSAGE
+        ):
             return text, shown
         shown -= 1
 
@@ -500,7 +506,7 @@ def local_list_pages(
                 )
     if not any(lines for _, lines in sections):
         return [f"{title}\n\n{_state_totals(content, agreements, state_code, lang)[0]}"]
-    pages = _pages(sections, LIST_PAGE_BUDGET - visible_length(title))
+    pages = _pages(sections, LIST_PAGE_BUDGET - telegram_length(title))
     out = []
     for number, body in enumerate(pages, start=1):
         text = f"{title}\n\n" + "\n".join(body).strip("\n")
@@ -512,7 +518,9 @@ def local_list_pages(
 
 def _pages(sections: list[tuple[str | None, list[str]]], budget: int) -> list[list[str]]:
     """The sections' lines (a section: its title, then its lines) cut into pages of at most
-    ``budget`` characters; a page that starts inside a section repeats its title."""
+    ``budget`` characters; a page that starts inside a section repeats its title. A line is
+    measured with its markup, which Telegram does not count: a page may be a little short,
+    never too long."""
     pages: list[list[str]] = []
     page: list[str] = []
     used = 0
@@ -522,11 +530,11 @@ def _pages(sections: list[tuple[str | None, list[str]]], budget: int) -> list[li
                 block = [line]
             else:  # a section starts: its title, after a blank line unless the page starts
                 block = ["", heading, line] if page else [heading, line]
-            size = sum(visible_length(b) + 1 for b in block)
+            size = sum(telegram_length(b) + 1 for b in block)
             if page and used + size > budget:
                 pages.append(page)
                 block = [line] if heading is None else [heading, line]
-                size = sum(visible_length(b) + 1 for b in block)
+                size = sum(telegram_length(b) + 1 for b in block)
                 page, used = [], 0
             page += block
             used += size
