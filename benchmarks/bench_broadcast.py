@@ -66,9 +66,9 @@ from bot.outbox import Outbox, Report
 from bot.render import check_rendered
 from bot.storage import Storage
 from bot.telegram.context import BotApp
-from bot.telegram.local_api import LocalBotApi, OutgoingAction
 from bot.telegram.sender import BroadcastSender
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import LocalBotApi, OutgoingAction
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"

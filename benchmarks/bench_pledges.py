@@ -25,7 +25,7 @@ from bot.content import Content, load_content
 from bot.render import check_rendered
 from bot.storage import Storage
 from bot.telegram.app import build_application, start_in_process, stop_in_process
-from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
+from tests.fakes.local_api import LocalBotApi, OutgoingAction, local_transports
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
@@ -43,7 +43,7 @@ async def one_run(content: Content, users: int, per_user: bool) -> tuple[float, 
         )
         api = LocalBotApi()
         app = build_application(
-            config, content, request=LocalRequest(api), per_user_concurrency=per_user
+            config, content, per_user_concurrency=per_user, **local_transports(api)
         )
         await start_in_process(app)
         sent_at: dict[int, float] = {}

@@ -65,9 +65,9 @@ from benchmarks.bench_throughput import (
     stop_process,
 )
 from bot.storage import Storage
-from bot.telegram.local_api import LocalBotApi, OutgoingAction
 from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import LocalBotApi, OutgoingAction
 from tests.harness import STALE_STATE_ERRORS
 
 SAMPLE_EVERY = 0.5  # seconds between RSS samples

@@ -71,9 +71,9 @@ from bot.config import load_config
 from bot.content import Content, load_content
 from bot.render import check_rendered
 from bot.telegram.app import build_application, start_in_process, stop_in_process
-from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.harness import invalid_requests
+from tests.fakes.local_api import LocalBotApi, LocalRequest, OutgoingAction, local_transports
+from tests.harness import bot_environment, invalid_requests, outreach_bot_command
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"
@@ -446,8 +446,7 @@ async def run_in_process(
             app: Any = build_application(
                 bot_config(Path(tmp)),
                 content,
-                request=LocalRequest(api),
-                broadcast_request=LocalRequest(api),
+                **local_transports(api),
             )
         else:
             app = build_echo(api)
@@ -537,8 +536,7 @@ async def in_process_start(content: Content, repeats: int) -> list[float]:
             app = build_application(
                 bot_config(Path(tmp)),
                 content,
-                request=LocalRequest(api),
-                broadcast_request=LocalRequest(api),
+                **local_transports(api),
             )
             await start_in_process(app)
             times.append(time.perf_counter() - started)
@@ -549,23 +547,14 @@ async def in_process_start(content: Content, repeats: int) -> list[float]:
 # -- the real process ---------------------------------------------------------------------------
 
 
-def outreach_bot_command() -> list[str]:
-    """The installed console script, as an operator would run it."""
-    script = Path(sys.executable).with_name("outreach-bot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-
-
-def bot_environment(server_url: str, db: Path, **extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
-    return {
-        **keep,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": server_url,
-        "OUTREACH_DB": str(db),
-        "OUTREACH_CONTENT": str(CONTENT),
-        "OUTREACH_LOG_LEVEL": "WARNING",
-        **extra,
-    }
+def process_environment(server_url: str, db: Path) -> dict[str, str]:
+    return bot_environment(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=server_url,
+        OUTREACH_DB=str(db),
+        OUTREACH_CONTENT=str(CONTENT),
+        OUTREACH_LOG_LEVEL="WARNING",
+    )
 
 
 def proc_status_kib(pid: int, key: str) -> int | None:
@@ -617,7 +606,7 @@ def process_start(idle_seconds: float) -> ProcessStart:
             started = time.perf_counter()
             proc = subprocess.Popen(
                 [*outreach_bot_command(), "run"],
-                env=bot_environment(server.url, Path(tmp) / "bench.sqlite3"),
+                env=process_environment(server.url, Path(tmp) / "bench.sqlite3"),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

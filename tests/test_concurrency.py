@@ -10,7 +10,7 @@ import pytest
 from telegram import Update
 
 from bot.content import Content
-from bot.telegram.local_api import OutgoingAction
+from tests.fakes.local_api import OutgoingAction
 from tests.harness import invalid_requests, make_config, start_harness, stop_harness
 
 USERS = 1000

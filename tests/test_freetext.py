@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any
-
 import pytest
 
 from bot.content import Content
 from bot.freetext import check_free_text
 from bot.letters import STORY_MAX
 from bot.pledges import NAME_MAX
-from tests.harness import Harness
+from tests.harness import Harness, db, to_story
 
 ZERO_WIDTH_ONLY = (
     "\u200b",  # zero-width space
@@ -96,19 +93,6 @@ def test_multiline_text_is_kept_unchanged(typed: str, kept: bool) -> None:
 
 
 # -- the same answer in every place that stores free text -----------------------------------------
-
-
-def db(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-async def to_story(bot: Harness, content: Content) -> None:
-    await bot.send("/comment")
-    await bot.press_data("cgo")
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
-    await bot.press_data("cnext")
 
 
 STORED = {  # field: the SQL of what it stores

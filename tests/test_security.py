@@ -27,7 +27,7 @@ import shutil
 import sqlite3
 import stat
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -43,26 +43,18 @@ from bot.outbox import preview_check
 from bot.render import check_rendered
 from bot.storage import Storage
 from bot.telegram.app import ORGANIZER_COMMANDS
-from bot.telegram.local_api import StoredMessage
 from bot.telegram_html import visible_text
 from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.harness import (
-    CONTENT_DIR,
-    Harness,
-    invalid_requests,
-    make_config,
-    start_harness,
-    stop_harness,
-)
-from tests.test_e2e import BotProcess
+from tests.fakes.local_api import StoredMessage
+from tests.harness import CONTENT_DIR, ORGANIZER, BotProcess, Harness, invalid_requests
 
 REPO = Path(__file__).resolve().parents[1]
 BOT_SOURCES = sorted((REPO / "bot").rglob("*.py"))
 SECRET_PART = "AAHsecret-Part_0123456789abcdefXYZ"
 PROCESS_TOKEN = f"7654321:{SECRET_PART}"
 USER = 5550042
-ORG = 424242
+ORG = ORGANIZER  # org_bot's organizer
 OTHER = 5550043
 
 
@@ -387,18 +379,6 @@ def test_all_sql_is_parameterized() -> None:
 
 
 # -- a bot over the in-memory Bot API, with an organizer --------------------------------------
-
-
-@pytest.fixture
-async def org_bot(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
-    config = make_config(tmp_path, organizers=frozenset({ORG}))
-    harness = await start_harness(config, content)
-    try:
-        yield harness
-    finally:
-        await stop_harness(harness)
-    invalid = invalid_requests(harness.api)
-    assert not invalid, f"Telegram would have rejected: {invalid}"
 
 
 def dump(bot: Harness, *, ignore: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:

@@ -126,15 +126,18 @@ def build_application(
     guard_calls: bool = True,
     instance: InstanceLock | None = None,
 ) -> BotApp:
-    """Build the bot. ``request`` replaces HTTP (tests and the terminal chat).
+    """Build the bot.
+
+    Its three transports are ``request`` (replies and every other call of the Application's
+    bot), ``updates_request`` (``getUpdates``) and ``broadcast_request`` (the broadcast
+    sender's own Bot, so broadcasts never queue in front of replies); each one not given is
+    its own HTTP connection pool to Telegram. The terminal chat and the tests give in-memory
+    ones.
 
     ``per_user_concurrency=False`` processes every update one after another, as
-    python-telegram-bot does by default (the benchmarks' baseline). ``broadcast_request`` is
-    the transport of the broadcast sender's own Bot (by default its own HTTP pool, or the same
-    in-memory Bot API when ``request`` is a ``LocalRequest``), so broadcasts never queue in
-    front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
-    content (``outreach-bot reload``); ``instance``, the lock held on the database, then writes
-    its pid file once SIGHUP does that. Every Bot API call goes through a
+    python-telegram-bot does by default (the benchmarks' baseline). ``reload_on_sighup`` makes
+    SIGHUP re-read the content (``outreach-bot reload``); ``instance``, the lock held on the
+    database, then writes its pid file once SIGHUP does that. Every Bot API call goes through a
     :class:`~bot.telegram.calls.CallGuard` (retries, flood waits) unless ``guard_calls`` is
     False (python-telegram-bot's default: the replies benchmark's baseline).
     """
@@ -159,7 +162,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request)
     # python-telegram-bot's own default for polling: one connection, default timeouts.
-    polling = updates_request or request or HTTPXRequest(connection_pool_size=1)
+    polling = updates_request or HTTPXRequest(connection_pool_size=1)
     builder = builder.get_updates_request(PollingWatch(polling))
     if guard is not None:
         builder = builder.rate_limiter(guard)
@@ -169,12 +172,6 @@ def build_application(
     services.calls = guard
     services.saving = SavingStatus()
     services.set_content(content)
-    if broadcast_request is None and request is not None:
-        from bot.telegram.local_api import LocalRequest  # tests and the terminal chat only
-
-        if isinstance(request, LocalRequest):
-            # No network in, no network out: the sender uses the same in-memory Bot API.
-            broadcast_request = LocalRequest(request.api)
     services.broadcast_request = broadcast_request
     services.reload_on_sighup = reload_on_sighup
     services.instance = instance

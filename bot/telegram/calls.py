@@ -43,7 +43,6 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import httpx
-from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -63,6 +62,7 @@ from telegram.warnings import PTBDeprecationWarning
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+JsonDict = dict[str, Any]  # a Bot API result object, as python-telegram-bot passes it
 FloodListener = Callable[[float], None]
 
 FLOOD_PATIENCE = 30.0  # seconds a call may spend waiting out 429s before it is given up
@@ -191,13 +191,13 @@ class CallGuard(BaseRateLimiter[None]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        callback: Callable[..., Coroutine[Any, Any, bool | JsonDict | list[JsonDict]]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: None,
-    ) -> bool | JSONDict | list[JSONDict]:
+    ) -> bool | JsonDict | list[JsonDict]:
         """Make the call through :meth:`call`."""
         return await self.call(endpoint, lambda: callback(*args, **kwargs))
 
@@ -295,10 +295,10 @@ class PollingWatch(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         try:
             status, payload = await self._inner.do_request(

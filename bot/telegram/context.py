@@ -84,7 +84,7 @@ class Services:
     outbox: Outbox
     broadcasts: BroadcastRunner
     sender_bot: Bot  # the broadcast sender's own Bot, with its own connection pool
-    broadcast_request: BaseRequest | None = None  # its transport (tests replace HTTP)
+    broadcast_request: BaseRequest | None = None  # its transport (None: its own HTTP pool)
     reload_on_sighup: bool = False
     calls: CallGuard | None = None  # the layer every Bot API call goes through (retries)
     instance: InstanceLock | None = None  # the lock on the database (outreach-bot run)
