@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from bot import places
 from bot.agreements import (
@@ -33,7 +33,7 @@ from bot.agreements import (
 from bot.agreements.importer import import_agreements, read_ice_xlsx, summary
 from bot.datafiles import as_of_from_filename
 from bot.placenames import county_key
-from tests.data import ICE_SAMPLE, data_rows, make_ice_sample
+from tests.data import ICE_SAMPLE, data_rows, make_ice_sample, row, write_xlsx
 
 SAMPLE_NAME = make_ice_sample.NAME
 SAMPLE = ICE_SAMPLE
@@ -87,38 +87,6 @@ def imported(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Agreemen
 @pytest.fixture(scope="module")
 def raw_rows(sample: Path) -> list[tuple[Any, ...]]:
     return data_rows(sample)
-
-
-def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
-    """A one-sheet workbook with ``rows``; a cell given as ("text", url) gets a hyperlink."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row, start=1):
-            if isinstance(value, tuple):
-                cell = sheet.cell(row=r, column=c, value=value[0])
-                cell.hyperlink = value[1]
-            else:
-                sheet.cell(row=r, column=c, value=value)
-    book.save(path)
-    return path
-
-
-def row(**changes: Any) -> list[Any]:
-    """A valid data row, with some cells changed."""
-    values = {
-        "state": "TEXAS",
-        "agency": "Example County Sheriff's Office",
-        "kind": "County",
-        "county": "Example County",
-        "model": "Task Force Model",
-        "signed": datetime(2025, 3, 1),
-        "moa": "link pending",
-        "addendum": None,
-    }
-    values.update(changes)
-    return list(values.values())
 
 
 # -- the sample ---------------------------------------------------------------------------------

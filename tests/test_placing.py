@@ -23,7 +23,7 @@ from bot.agreements import (
 )
 from bot.agreements.importer import import_agreements, placement_lines
 from bot.agreements.placing import Placement, place_agencies, place_of
-from tests.test_agreements import HEADER, row, write_xlsx
+from tests.data import make_ice_sample, row, write_xlsx
 
 SHIPPED = Path(__file__).resolve().parents[1] / "content" / "agreements.yaml"
 
@@ -282,7 +282,7 @@ def test_the_importer_places_city_agencies_and_says_which_it_could_not(
     xlsx = write_xlsx(
         tmp_path / "ice-2025-07-18.xlsx",
         [
-            HEADER,
+            make_ice_sample.HEADER,
             row(
                 state="FLORIDA",
                 agency="Tampa Police Department",
@@ -312,7 +312,9 @@ def test_the_importer_places_city_agencies_and_says_which_it_could_not(
 def test_the_importer_needs_the_place_data_beside_the_list(tmp_path: Path) -> None:
     """Without a places.tsv in the content directory the import is refused, saying how to
     make one, and the old file stays."""
-    xlsx = write_xlsx(tmp_path / "ice-2025-07-18.xlsx", [HEADER, row(signed=datetime(2025, 3, 1))])
+    xlsx = write_xlsx(
+        tmp_path / "ice-2025-07-18.xlsx", [make_ice_sample.HEADER, row(signed=datetime(2025, 3, 1))]
+    )
     out = tmp_path / "agreements.yaml"
     out.write_text("old", encoding="utf-8")
     with pytest.raises(ImportProblem, match="outreach-bot import-places"):

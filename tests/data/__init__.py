@@ -9,10 +9,11 @@ README (:data:`STATE_COUNTS_URL`), copied row by row: 40 states and territories,
 agreements. The shipped ``content/agreement-totals.yaml`` is this table imported.
 """
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from tests.data.make_ice_sample import NAME as _SAMPLE_NAME
 
@@ -33,3 +34,35 @@ def data_rows(xlsx: Path) -> list[tuple[Any, ...]]:
     assert sheet is not None
     rows = sheet.iter_rows(min_row=2, values_only=True)
     return [row for row in rows if any(value is not None for value in row)]
+
+
+def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
+    """A one-sheet workbook with ``rows``; a cell given as ("text", url) gets a hyperlink."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, tuple):
+                cell = sheet.cell(row=r, column=c, value=value[0])
+                cell.hyperlink = value[1]
+            else:
+                sheet.cell(row=r, column=c, value=value)
+    book.save(path)
+    return path
+
+
+def row(**changes: Any) -> list[Any]:
+    """A valid data row of ICE's sheet (in the order of its header), some cells changed."""
+    values = {
+        "state": "TEXAS",
+        "agency": "Example County Sheriff's Office",
+        "kind": "County",
+        "county": "Example County",
+        "model": "Task Force Model",
+        "signed": datetime(2025, 3, 1),
+        "moa": "link pending",
+        "addendum": None,
+    }
+    values.update(changes)
+    return list(values.values())
