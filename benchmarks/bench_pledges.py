@@ -58,7 +58,8 @@ async def one_run(content: Content, users: int, per_user: bool) -> tuple[float, 
 
         api.subscribe(on_action)
         updates = [
-            Update.de_json(api.user_press(u, 1, "pyes"), app.bot) for u in range(1, users + 1)
+            Update.de_json(api.user_press(u, 1, "pledge1:take"), app.bot)
+            for u in range(1, users + 1)
         ]
         start = time.perf_counter()
         for user_id, update in enumerate(updates, start=1):

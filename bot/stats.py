@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.deliveries import CHANNEL_OUTCOMES, channel_event
+from bot.flows.guide import FUNNEL
 from bot.storage import Storage
 from bot.telegram_html import MAX_MESSAGE, telegram_length
 
@@ -48,7 +49,7 @@ TOP_STATES = 60  # every state and territory fits; more only if the data holds o
 CODE_MAX = 40  # longer source codes are shortened in the report
 
 # The comment guide's funnel steps, in the order a supporter meets them (``funnel:<step>``).
-FUNNEL_STEPS = ("started", "role", "reasons", "previewed", "send_shown", "sent", "couldnt")
+FUNNEL_STEPS = FUNNEL  # the comment guide's funnel, in order
 
 # The labels render_stats_text needs, with the placeholders each may use. Content holds them as
 # ``stats.<key>`` in both languages; the caller passes them in (see render_stats_text).

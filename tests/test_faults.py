@@ -429,11 +429,11 @@ async def test_read_only_database_still_answers_and_says_so_once(
     assert told.text == t("saving.unavailable", lang), "told right after the answer"
     menu = bot.api.messages(bot.user_id)[-2]
     assert starts_as(menu, t("start.welcome_back", lang, name="Ana", campaign=campaign))
-    await bot.press_data("topics", message_id=menu.message_id)
+    await bot.press_data("facts1:topics", message_id=menu.message_id)
     assert starts_as(screen(bot, menu.message_id), t("topics.title", lang))
-    await bot.press_data(f"topic:{topic.id}", message_id=menu.message_id)
+    await bot.press_data(f"facts1:topic:{topic.id}", message_id=menu.message_id)
     assert topic.title.get(lang) in (screen(bot, menu.message_id).text or "")
-    await bot.press_data(f"fact:{fact.id}", message_id=menu.message_id)
+    await bot.press_data(f"facts1:fact:{fact.id}", message_id=menu.message_id)
     assert fact.title.get(lang) in (screen(bot, menu.message_id).text or "")
     answer = await bot.send("what is 287g" if lang == "en" else "¿qué es 287g?")
     assert starts_as(answer, t("search.answer", lang)), answer.text
@@ -445,7 +445,7 @@ async def test_read_only_database_still_answers_and_says_so_once(
     ), mydata.text
     help_message = await bot.send("/help")
     assert starts_as(help_message, t("help.text", lang, campaign=campaign))
-    await bot.press_data("menu", message_id=help_message.message_id)
+    await bot.press_data("menu1:main", message_id=help_message.message_id)
     assert starts_as(screen(bot, help_message.message_id), t("menu.title", lang))
     assert notices(bot, bot.user_id, lang) == 1
     # Another user, new to the bot, is answered and told once too.
@@ -456,7 +456,7 @@ async def test_read_only_database_still_answers_and_says_so_once(
     assert notices(bot, OTHER, lang) == 1
     # Something that must be saved is refused plainly, with no second notice.
     refused = await bot.send("/language")
-    await bot.press_data("setlang:es", message_id=refused.message_id)
+    await bot.press_data("menu1:set-language:es", message_id=refused.message_id)
     assert CANT_SAVE[lang] in (bot.last().text or "")
     assert notices(bot, bot.user_id, lang) == 1
     assert await snapshot(bot) == before, "nothing written"

@@ -108,13 +108,13 @@ EMPTY = {"en": "looks empty", "es": "Parece vacío"}
 async def reach_field(bot: Harness, content: Content, field: str) -> None:
     if field == "pledge name":
         await bot.send("/pledge")
-        await bot.press_data("pyes")
+        await bot.press_data("pledge1:take")
         return
     await to_story(bot, content)
     if field in ("sign name", "sign place"):
-        await bot.press_data("cskip:story")
+        await bot.press_data("guide1:skip:story")
     if field == "sign place":
-        await bot.press_data("cskip:name")
+        await bot.press_data("guide1:skip:name")
 
 
 @pytest.mark.parametrize("field", sorted(STORED))

@@ -157,12 +157,12 @@ async def test_a_county_with_more_agencies_than_an_answer_shows(
 @pytest.mark.parametrize(
     "data",
     [
-        "llist:s99-fl",  # beyond the last page: the last page
-        "llist:c1-fl-nowhere",
-        "llist:a-zz-harris",
-        "llist:s0-fl",
-        "llist:a1-fl-palmbeach",
-        "llist:x1-fl",
+        "local1:list:s99-fl",  # beyond the last page: the last page
+        "local1:list:c1-fl-nowhere",
+        "local1:list:a-zz-harris",
+        "local1:list:s0-fl",
+        "local1:list:a1-fl-palmbeach",
+        "local1:list:x1-fl",
     ],
 )
 async def test_forged_or_old_list_buttons(bot: Harness, data: str) -> None:
@@ -170,7 +170,7 @@ async def test_forged_or_old_list_buttons(bot: Harness, data: str) -> None:
     "no longer active" notice; a page past the end shows the last page."""
     await bot.send("/start")
     reply = await bot.press_data(data)
-    if data == "llist:s99-fl":
+    if data == "local1:list:s99-fl":
         assert (reply.text or "").startswith("📋 <b>Florida</b>")
         assert "Next ▶" not in bot.button_labels()
     else:

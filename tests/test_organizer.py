@@ -70,7 +70,17 @@ async def test_organizer_commands_look_unknown_to_others(org_bot: Harness, comma
     assert not any(a.method in ("sendPhoto", "sendDocument") for a in org_bot.api.sent)
 
 
-@pytest.mark.parametrize("data", ["obgo", "obaud:all", "obst:tx", "obsch", "obx", "obstop:1"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "bcast1:send",
+        "bcast1:audience:all",
+        "bcast1:state:tx",
+        "bcast1:schedule",
+        "bcast1:discard",
+        "bcast1:stop:1",
+    ],
+)
 async def test_forged_organizer_buttons_do_nothing(org_bot: Harness, data: str) -> None:
     """Organizer callback data from a supporter is refused like any forged data."""
     await org_bot.send("/start")
@@ -89,7 +99,7 @@ async def test_a_forged_stop_cannot_cancel_an_organizers_broadcast(org_bot: Harn
     await org_bot.send("2099-01-01 10:00 UTC", user_id=ORG)
     (broadcast_id,) = db(org_bot, "SELECT id FROM broadcasts")[0]
     await org_bot.send("/start", user_id=5)
-    await org_bot.press_data(f"obstop:{broadcast_id}", user_id=5)
+    await org_bot.press_data(f"bcast1:stop:{broadcast_id}", user_id=5)
     assert db(org_bot, "SELECT status FROM broadcasts") == [("scheduled",)]
 
 
@@ -305,13 +315,13 @@ async def test_an_organizer_cannot_press_another_organizers_draft(
 @pytest.mark.parametrize(
     "data",
     [
-        "obgo:1",
-        "obgo:1-zz",
-        "obgo:x-0123456789ab",
-        "obaud:1",
-        "obaud:1-everyone",
-        "obst:1-zz",
-        "obx:a",
+        "bcast1:send:1",
+        "bcast1:send:1-zz",
+        "bcast1:send:x-0123456789ab",
+        "bcast1:audience:1",
+        "bcast1:audience:1-everyone",
+        "bcast1:state:1-zz",
+        "bcast1:discard:a",
     ],
 )
 async def test_malformed_organizer_buttons_are_stale(org_bot: Harness, data: str) -> None:

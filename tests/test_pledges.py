@@ -73,7 +73,8 @@ async def test_pledging_twice_is_idempotent_but_updates_fields(bot: Harness) -> 
     await bot.send("/pledge")
     first = bot.last()
     await bot.press("I pledge")
-    await bot.press_data("pyes", message_id=first.message_id)  # double tap on the old message
+    # A double tap on the old message:
+    await bot.press_data("pledge1:take", message_id=first.message_id)
     await bot.send("Ana")
     await bot.press("TX")
     await bot.press("No, thanks")
@@ -144,7 +145,7 @@ async def test_forged_state_button(bot: Harness) -> None:
     """A state code that does not exist is a stale button: nothing is stored."""
     await bot.send("/pledge")
     await bot.press("I pledge")
-    await bot.press_data("pstate:zz")
+    await bot.press_data("pledge1:state:zz")
     assert db(bot, "SELECT state FROM pledges") == [(None,)]
     assert "What would you like to do?" in (bot.last().text or "")
 
@@ -152,7 +153,12 @@ async def test_forged_state_button(bot: Harness) -> None:
 async def test_steps_without_a_pledge(bot: Harness) -> None:
     """Old buttons of a withdrawn pledge say there is no pledge instead of writing anything."""
     await bot.send("/start")
-    for data in ("pstate:tx", "pedit", "unply", "pupd:yes"):
+    for data in (
+        "pledge1:state:tx",
+        "pledge1:edit",
+        "pledge1:withdraw-yes",
+        "pledge1:updates:yes",
+    ):
         reply = await bot.press_data(data)
         assert "haven't taken the pledge" in (reply.text or ""), data
     assert db(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
@@ -162,7 +168,7 @@ async def test_another_users_message_acts_for_the_presser(bot: Harness) -> None:
     """Pressing a button of someone else's message acts only for the person pressing."""
     await bot.send("/pledge", user_id=1)
     message_of_user_1 = bot.last(1).message_id
-    await bot.press_data("pyes", message_id=message_of_user_1, user_id=2)
+    await bot.press_data("pledge1:take", message_id=message_of_user_1, user_id=2)
     assert db(bot, "SELECT user_id FROM pledges") == [(2,)]
 
 
@@ -301,21 +307,21 @@ async def pledged_with_everything(bot: Harness, content: Content, name: str = "<
     draft with their own words, and a reminder."""
     await bot.send("/start flyer-mn")
     await bot.send("/pledge")
-    await bot.press_data("pyes")
+    await bot.press_data("pledge1:take")
     await bot.send(name)
-    await bot.press_data("pstate:tx")
-    await bot.press_data("pupd:yes")
+    await bot.press_data("pledge1:state:tx")
+    await bot.press_data("pledge1:updates:yes")
     await bot.send("/comment")
-    await bot.press_data("cgo")
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
-    await bot.press_data("cnext")
+    await bot.press_data("guide1:start")
+    await bot.press_data(f"guide1:role:{next(iter(content.letter.roles))}")
+    await bot.press_data(f"guide1:reason:{next(iter(content.letter.talking_points))}")
+    await bot.press_data("guide1:next")
     await bot.send("We have lived on Elm Street for twenty years.")
-    await bot.press_data("cskip:name")
-    await bot.press_data("cskip:place")
-    await bot.press_data("ccont")
-    await bot.press_data("csafe")
-    await bot.press_data("cout:later")
+    await bot.press_data("guide1:skip:name")
+    await bot.press_data("guide1:skip:place")
+    await bot.press_data("guide1:continue")
+    await bot.press_data("guide1:understood")
+    await bot.press_data("guide1:outcome:later")
 
 
 async def received_updates(bot: Harness, count: int) -> None:
@@ -375,10 +381,10 @@ async def test_mydata_splits_rather_than_cuts(bot: Harness, content: Content) ->
     await pledged_with_everything(bot, content, name="N" * 64)
     story = "😀" * 1000
     await bot.send("/comment")
-    await bot.press_data("cedit:story")
+    await bot.press_data("guide1:edit:story")
     await bot.send(story)
     await bot.send("/comment")
-    await bot.press_data("cedit:sign")
+    await bot.press_data("guide1:edit:sign")
     await bot.send("S" * 64)
     await bot.send("P" * 64)
     assert db(bot, "SELECT story FROM drafts") == [(story,)]
@@ -477,7 +483,7 @@ async def test_forget_deletes_everything(bot: Harness) -> None:
     assert "everything about you is deleted" in (done.text or "")
     assert tables_mentioning(db, bot.user_id) == []
     assert tables_mentioning(db, 2) != []
-    again = await bot.press_data("forgety", message_id=done.message_id)
+    again = await bot.press_data("privacy1:forget-yes", message_id=done.message_id)
     assert "nothing stored about you" in (again.text or "")
     assert tables_mentioning(db, bot.user_id) == []
     greeting = await bot.send("/start")
@@ -498,10 +504,10 @@ async def test_forget_leaves_no_trace_in_the_files(bot: Harness, content: Conten
     await bot.press("I pledge")
     await bot.send(name)
     await bot.send("/comment")
-    await bot.press_data("cgo")
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
-    await bot.press_data("cnext")
+    await bot.press_data("guide1:start")
+    await bot.press_data(f"guide1:role:{next(iter(content.letter.roles))}")
+    await bot.press_data(f"guide1:reason:{next(iter(content.letter.talking_points))}")
+    await bot.press_data("guide1:next")
     await bot.send(story)
     db = bot.app.bot_data.config.db_path
     assert in_files(db, name) and in_files(db, story), "the test needs them on disk first"

@@ -36,13 +36,12 @@ from urllib.parse import quote
 import pytest
 
 from bot.agreements import ImportProblem, parse_agreements
-from bot.callbacks import ORGANIZER_ACTIONS
 from bot.config import RedactSecrets, Secret
 from bot.content import Content, ContentError, load_content
 from bot.outbox import preview_check
 from bot.render import check_rendered
 from bot.storage import Storage
-from bot.telegram.app import ORGANIZER_COMMANDS
+from bot.telegram.app import BUTTONS, ORGANIZER_COMMANDS
 from bot.telegram_html import visible_text
 from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
@@ -408,9 +407,11 @@ INJECTIONS = ("'); DROP TABLE users; --", '" OR 1=1 --')
 async def comment_to_story(bot: Harness, content: Content, user_id: int) -> None:
     await bot.send("/comment", user_id=user_id)
     await bot.press("Start", user_id=user_id)
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}", user_id=user_id)
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}", user_id=user_id)
-    await bot.press_data("cnext", user_id=user_id)
+    await bot.press_data(f"guide1:role:{next(iter(content.letter.roles))}", user_id=user_id)
+    await bot.press_data(
+        f"guide1:reason:{next(iter(content.letter.talking_points))}", user_id=user_id
+    )
+    await bot.press_data("guide1:next", user_id=user_id)
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
@@ -517,7 +518,7 @@ async def test_comment_preview_and_letter_escape_the_story(
 async def test_unknown_county_is_escaped(org_bot: Harness) -> None:
     """Where I live quotes an unknown county or city back escaped."""
     await org_bot.send("/local")
-    await org_bot.press_data("lst:tx")
+    await org_bot.press_data("local1:state:tx")
     assert_only_escaped(org_bot, await org_bot.send(PAYLOAD))
 
 
@@ -553,14 +554,20 @@ ORGANIZER_COMMAND_ARGS = {
 # "{id}" stands for each broadcast's id, "{check}" for its preview's check: the data the
 # organizer's own screens carry.
 ORGANIZER_BUTTON_ARGS: dict[str, tuple[str, ...]] = {
-    "obaud": tuple(
+    "bcast1:audience": tuple(
         f"{{id}}-{c}" for c in ("all", "lang-en", "lang-es", "pns", "state", "source", "menu")
     ),
-    "obst": ("{id}-tx", "{id}-ca"),
-    "obgo": ("{id}-{check}",),
-    "obsch": ("{id}-{check}",),
-    "obx": ("{id}",),
-    "obstop": ("{id}", "1", "2", "3"),
+    "bcast1:state": ("{id}-tx", "{id}-ca"),
+    "bcast1:send": ("{id}-{check}",),
+    "bcast1:schedule": ("{id}-{check}",),
+    "bcast1:discard": ("{id}",),
+    "bcast1:stop": ("{id}", "1", "2", "3"),
+}
+ORGANIZER_ACTIONS = {
+    action.data_prefix
+    for presses in BUTTONS
+    for action, _ in presses
+    if action.feature.organizers_only
 }
 
 

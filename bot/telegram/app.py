@@ -3,7 +3,9 @@
 Handler order (first match wins within group 0):
 
 1. private chats: the commands in ``COMMANDS`` (each first leaves any awaited typed answer)
-2. button presses (one router that parses callback data)
+2. button presses: each feature's presses in ``BUTTONS`` order, one handler per action with
+   its anchored pattern (``bot/callbacks.py``); then any other press → "this button is no
+   longer active" and the menu (``handlers/buttons.py`` says what every press gets first)
 3. any other command → "unknown command"
 4. private text → a stop word unsubscribes; else the awaited answer (pledge name, state);
    else a question answered from the knowledge file
@@ -64,6 +66,7 @@ from bot.telegram.handlers import (
     text,
     updates,
 )
+from bot.telegram.handlers.buttons import Presses
 from bot.telegram.jobs import schedule_jobs
 from bot.telegram.sender import BroadcastSender, build_sender_bot
 
@@ -113,6 +116,19 @@ COMMANDS: dict[str, Handler] = {
     "cancel": menu.cancel,
     "help": menu.help_command,
 }
+
+# The features whose buttons are registered, in this order. Their data never overlap (each
+# feature's own prefix), so the order only decides which handler is tried first.
+BUTTONS: tuple[Presses, ...] = (
+    menu.PRESSES,
+    facts.PRESSES,
+    comment.PRESSES,
+    pledge.PRESSES,
+    local.PRESSES,
+    updates.PRESSES,
+    privacy.PRESSES,
+    organizer.PRESSES,
+)
 
 
 def build_application(
@@ -193,7 +209,10 @@ def _add_handlers(app: BotApp, config: Config) -> None:
         app.add_handler(
             CommandHandler(name, _leaving_steps(callback), filters=private & organizers)
         )
-    app.add_handler(CallbackQueryHandler(buttons.on_button))
+    for presses in BUTTONS:
+        for action, answer in presses:
+            app.add_handler(buttons.handler(action, answer))
+    app.add_handler(CallbackQueryHandler(buttons.stale))
     app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(
         MessageHandler(private & filters.COMMAND, _leaving_steps(fallback.unknown_command))

@@ -13,9 +13,11 @@ from html import escape
 from telegram import InlineKeyboardButton, Update
 
 from bot.agreements import AgreementList
-from bot.callbacks import Callback
+from bot.callbacks import Press
 from bot.content import Content
 from bot.content.ui_keys import BUTTON_TEXT_MAX
+from bot.flows import local
+from bot.flows.menu import MAIN
 from bot.local_lists import View, list_argument, parse_list_argument
 from bot.places import PlaceIndex
 from bot.pledges import find_state
@@ -23,6 +25,8 @@ from bot.render import format_date, local_answer, local_list_pages, local_lists
 from bot.storage import User
 from bot.telegram.common import button, current_user, keyboard, show
 from bot.telegram.context import Ctx
+from bot.telegram.handlers import comment
+from bot.telegram.handlers.buttons import Presses
 
 STEP_WHERE = "local_where"  # waiting for a ZIP code or a state name
 STEP_COUNTY = "local_county:"  # + USPS code: waiting for a county or city in that state
@@ -44,10 +48,10 @@ async def ask_where(update: Update, ctx: Ctx) -> None:
     await ctx.services.storage.set_step(user.user_id, STEP_WHERE)
     codes = list(content.states)
     rows = [
-        [button(c, Callback("lst", c.lower()).data()) for c in codes[i : i + STATES_PER_ROW]]
+        [button(c, local.STATE.press(c.lower())) for c in codes[i : i + STATES_PER_ROW]]
         for i in range(0, len(codes), STATES_PER_ROW)
     ]
-    rows.append([button(content.text("button.menu", lang), Callback("menu").data())])
+    rows.append([button(content.text("button.menu", lang), MAIN.press())])
     text = content.text("local.ask", lang, date=format_date(_agreements(ctx).as_of, lang))
     await show(update, ctx, text, keyboard(*rows))
 
@@ -72,7 +76,7 @@ async def where_typed(update: Update, ctx: Ctx, text: str) -> None:
         return
     if len(places) > 1:
         rows = [
-            [button(f"{p.county}, {p.state}", Callback("lzc", f"{zip_code}-{n}").data())]
+            [button(f"{p.county}, {p.state}", local.ZIP_COUNTY.press(f"{zip_code}-{n}"))]
             for n, p in enumerate(places)
         ]
         await ctx.services.storage.clear_step(user.user_id)
@@ -153,7 +157,7 @@ async def answer(
     rows = []
     if lists.county_agencies is not None:
         label = t("button.local_county_list", lang, count=str(lists.county_agencies))
-        rows.append([button(label, _list_data("county", state_code, county))])
+        rows.append([button(label, _list("county", state_code, county))])
     if lists.state_agreements:
         label = t(
             "button.local_state_list",
@@ -161,16 +165,16 @@ async def answer(
             state=_state_label(content, state_code, lang),
             count=f"{lists.state_agreements:,}",
         )
-        rows.append([button(label, _list_data("state", state_code, county))])
+        rows.append([button(label, _list("state", state_code, county))])
     await show(
         update,
         ctx,
         text,
         keyboard(
             *rows,
-            [button(t("button.local_letter", lang), _letter_data(state_code, county))],
-            [button(t("button.local_again", lang), Callback("local").data())],
-            [button(t("button.menu", lang), Callback("menu").data())],
+            [button(t("button.local_letter", lang), _letter(state_code, county))],
+            [button(t("button.local_again", lang), local.ASK.press())],
+            [button(t("button.menu", lang), MAIN.press())],
         ),
     )
 
@@ -194,20 +198,16 @@ async def show_list(update: Update, ctx: Ctx, arg: str) -> bool:
     turn = []
     if n > 1:
         turn.append(
-            button(
-                t("button.local_prev", lang), _list_data(view.view, view.state, view.county, n - 1)
-            )
+            button(t("button.local_prev", lang), _list(view.view, view.state, view.county, n - 1))
         )
     if n < len(pages):
         turn.append(
-            button(
-                t("button.local_next", lang), _list_data(view.view, view.state, view.county, n + 1)
-            )
+            button(t("button.local_next", lang), _list(view.view, view.state, view.county, n + 1))
         )
     back = []
     if view.county is not None:
         label = t("button.local_back_county", lang, county=view.county)[:BUTTON_TEXT_MAX]
-        back.append(button(label, _list_data("answer", view.state, view.county)))
+        back.append(button(label, _list("answer", view.state, view.county)))
     await show(
         update,
         ctx,
@@ -215,15 +215,15 @@ async def show_list(update: Update, ctx: Ctx, arg: str) -> bool:
         keyboard(
             turn,
             back,
-            [button(t("button.local_again", lang), Callback("local").data())],
-            [button(t("button.menu", lang), Callback("menu").data())],
+            [button(t("button.local_again", lang), local.ASK.press())],
+            [button(t("button.menu", lang), MAIN.press())],
         ),
     )
     return True
 
 
-def _list_data(view: View, state_code: str, county: str | None, page: int = 1) -> str:
-    return Callback("llist", list_argument(view, state_code, county, page)).data()
+def _list(view: View, state_code: str, county: str | None, page: int = 1) -> Press:
+    return local.LIST.press(list_argument(view, state_code, county, page))
 
 
 def _state_label(content: Content, state_code: str, lang: str) -> str:
@@ -231,38 +231,14 @@ def _state_label(content: Content, state_code: str, lang: str) -> str:
     return state.name.get(lang) if state else state_code
 
 
-def _letter_data(state_code: str, county: str) -> str:
-    return Callback("lletter", _county_key(state_code, county)).data()
-
-
-def _county_key(state_code: str, county: str) -> str:
-    """A short, stable key for a county inside callback data ("tx-harris-county")."""
-    from bot.matching import normalize
-
-    slug = "-".join(normalize(county).split())
-    return f"{state_code.lower()}-{slug}"[:32].rstrip("-")
-
-
-def county_from_key(
-    agreements: AgreementList, places: PlaceIndex, key: str, states: set[str]
-) -> tuple[str, str] | None:
-    """The (state, county) a key from :func:`_county_key` names, if it still exists."""
-    code = key[:2].upper()
-    if code not in states:
-        return None
-    for county in agreements.counties(code):
-        if _county_key(code, county) == key:
-            return code, county
-    candidates = places.find_county(code, key[3:].replace("-", " "), agreements.counties(code))
-    return (code, candidates[0]) if candidates else None
+def _letter(state_code: str, county: str) -> Press:
+    return local.LETTER.press(local.county_argument(state_code, county))
 
 
 async def use_in_letter(update: Update, ctx: Ctx, key: str) -> bool:
     """Put the county into the letter draft (starting one if needed), then open the guide."""
-    from bot.telegram.handlers import comment
-
     content = ctx.services.content
-    found = county_from_key(content.agreements, content.places, key, set(content.states))
+    found = local.county_from_argument(content.agreements, content.places, key, set(content.states))
     if found is None:
         return False
     state, county = found
@@ -285,6 +261,15 @@ async def _reply_with_retry(update: Update, ctx: Ctx, user: User, text: str) -> 
 
 def _back_row(content: Content, lang: str) -> list[InlineKeyboardButton]:
     return [
-        button(content.text("button.local_again", lang), Callback("local").data()),
-        button(content.text("button.menu", lang), Callback("menu").data()),
+        button(content.text("button.local_again", lang), local.ASK.press()),
+        button(content.text("button.menu", lang), MAIN.press()),
     ]
+
+
+PRESSES: Presses = (
+    (local.ASK, ask_where),
+    (local.STATE, state_chosen),
+    (local.ZIP_COUNTY, zip_county_chosen),
+    (local.LETTER, use_in_letter),
+    (local.LIST, show_list),
+)
