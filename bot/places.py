@@ -286,6 +286,24 @@ class PlaceIndex:
         ordered = sorted(ranks.values())
         return [name for _tier, _weight, name in ordered[:MAX_RESULTS]]
 
+    def city_counties(self, state: str, city: str) -> list[tuple[str, int]]:
+        """The counties of ``state`` whose ZIP codes bear the city or town name ``city``, with
+        how many of those ZIP codes each holds, most first; [] when none does.
+
+        The exact name only (case, accents, punctuation and "Saint"/"St." aside), never a near
+        one: this places agencies by the city in their name, where a typo would place one in
+        another town's county.
+        """
+        index = self._state(state.strip().upper())
+        pairs = index.cities.get(city_key(city[:MAX_TEXT]), ())
+        return [(index.counties[key], n) for key, n in pairs if key in index.counties]
+
+    def county_named(self, state: str, name: str) -> str | None:
+        """The county of ``state`` that ``name`` names exactly ("Polk County", "polk"), as the
+        data spells it; None for none (no typos, no cities)."""
+        index = self._state(state.strip().upper())
+        return index.counties.get(county_key(name[:MAX_TEXT]))
+
     def _known_counties(self, state: str, names: tuple[str, ...], index: _StateIndex) -> _Known:
         """Key -> name of the agreements list's counties (its spelling wins: the bot shows
         it), and the typo index of those the ZIP data lacks. Cached: callers pass the same few

@@ -537,7 +537,8 @@ def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
         api.user_message(USER, "77002", language_code="es")
         answer = server.wait_for_message(USER, "Harris County, Texas")
         text = answer.text or ""
-        assert "no muestra acuerdos" in text and "18 de julio de 2025" in text
+        assert "<b>Ninguno en la lista de ICE del 18 de julio de 2025</b>" in text
+        assert "El 9 de junio de 2026, ICE registraba <b>416</b> acuerdos en Texas" in text
         assert "ice.gov/287g" in text
         assert invalid_requests(api) == []
     finally:

@@ -4,6 +4,8 @@
   date with the indexes that answer "is there an agreement in my county?";
 * :mod:`bot.agreements.files`: ``content/agreements.yaml``, written and read back, every entry
   checked;
+* :mod:`bot.agreements.placing`: the county of a city agency ICE gives none for, from the
+  place in its name (the importer writes it into the file);
 * :mod:`bot.agreements.importer`: ICE's spreadsheet, tidied, into that file
   (``outreach-bot import-agreements``). Only the importer loads openpyxl, and only the command
   imports the importer: this package's names below are what the bot itself uses.
@@ -13,7 +15,16 @@ Places are named as :mod:`bot.placenames` keys them. This package imports neithe
 """
 
 from bot.agreements.files import ImportProblem, dump_agreements, load_agreements, parse_agreements
-from bot.agreements.model import KINDS, MODELS, Agreement, AgreementList, Kind, Model
+from bot.agreements.model import (
+    KINDS,
+    MODELS,
+    Agreement,
+    AgreementList,
+    Inferred,
+    Kind,
+    Model,
+    by_agency,
+)
 
 __all__ = [
     "KINDS",
@@ -21,8 +32,10 @@ __all__ = [
     "Agreement",
     "AgreementList",
     "ImportProblem",
+    "Inferred",
     "Kind",
     "Model",
+    "by_agency",
     "dump_agreements",
     "load_agreements",
     "parse_agreements",

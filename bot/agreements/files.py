@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import yaml
 
-from bot.agreements.model import KINDS, MODELS, Agreement, AgreementList, Kind, Model
+from bot.agreements.model import KINDS, MODELS, Agreement, AgreementList, Inferred, Kind, Model
 from bot.datafiles import KeyPath, check_keys, iso_date, load_yaml, problems_message, read_text
 from bot.placenames import STATE_NAMES
 
@@ -47,6 +47,10 @@ YAML_HEADER = """\
 #             Warrant Service Officer, Jail Enforcement Model)
 #   signed    the date the agreement was signed (YYYY-MM-DD), or null
 #   moa_url   the signed memorandum of agreement on ice.gov (https), or null ("link pending")
+#   inferred  not ICE's: where the importer placed a local agency ICE gives no county for,
+#             from the place in its name (bot/agreements/placing.py), or null:
+#     place     the city or town read from the name: Tampa
+#     counties  the counties whose ZIP codes bear that name (content/places.tsv), most first
 """
 
 
@@ -64,6 +68,11 @@ def dump_agreements(lst: AgreementList) -> str:
                 "model": a.model,
                 "signed": a.signed,
                 "moa_url": a.moa_url,
+                "inferred": (
+                    {"place": a.inferred.place, "counties": list(a.inferred.counties)}
+                    if a.inferred is not None
+                    else None
+                ),
             }
             for a in lst.agreements
         ],
@@ -91,7 +100,7 @@ def parse_agreements(raw: str, name: str = "agreements.yaml") -> AgreementList:
 
 _KIND_BY_ID: Final[dict[str, Kind]] = {k: k for k in KINDS}
 _MODEL_BY_ID: Final[dict[str, Model]] = {m: m for m in MODELS}
-_FIELDS: Final = ("state", "agency", "kind", "county", "model", "signed", "moa_url")
+_FIELDS: Final = ("state", "agency", "kind", "county", "model", "signed", "moa_url", "inferred")
 
 
 def _validate(data: Any, problems: list[tuple[KeyPath, str]]) -> AgreementList | None:
@@ -122,7 +131,9 @@ def _validate(data: Any, problems: list[tuple[KeyPath, str]]) -> AgreementList |
 
 def _agreement(item: Any, at: KeyPath, problems: list[tuple[KeyPath, str]]) -> Agreement | None:
     before = len(problems)
-    if not check_keys(item, at, _FIELDS, problems):
+    # Files imported before agencies were placed from their name have no "inferred": none.
+    older = isinstance(item, dict) and "inferred" not in item
+    if not check_keys(item, at, _FIELDS[:-1] if older else _FIELDS, problems):
         return None
 
     def text(key: str, optional: bool = False) -> str | None:
@@ -154,6 +165,11 @@ def _agreement(item: Any, at: KeyPath, problems: list[tuple[KeyPath, str]]) -> A
             problems.append(((*at, "signed"), "expected a date, YYYY-MM-DD, or null"))
     if moa_url is not None and not re.fullmatch(r"https://[^\s/]+\.[^\s/]+/\S*", moa_url):
         problems.append(((*at, "moa_url"), f"{moa_url!r} is not an https link"))
+    inferred = _inferred(item.get("inferred"), (*at, "inferred"), problems)
+    if inferred is not None and (county is not None or kind_value == "state"):
+        problems.append(
+            ((*at, "inferred"), "only a local agency without ICE's county can be placed")
+        )
     if (
         len(problems) > before
         or state is None
@@ -170,4 +186,22 @@ def _agreement(item: Any, at: KeyPath, problems: list[tuple[KeyPath, str]]) -> A
         model=model_value,
         signed=signed,
         moa_url=moa_url,
+        inferred=inferred,
     )
+
+
+def _inferred(value: Any, at: KeyPath, problems: list[tuple[KeyPath, str]]) -> Inferred | None:
+    if value is None or not check_keys(value, at, ("place", "counties"), problems):
+        return None
+    place, counties = value.get("place"), value.get("counties")
+    if not isinstance(place, str) or not place.strip():
+        problems.append(((*at, "place"), "expected the place read from the agency's name"))
+        return None
+    if (
+        not isinstance(counties, list)
+        or not counties
+        or not all(isinstance(c, str) and c.strip() for c in counties)
+    ):
+        problems.append(((*at, "counties"), "expected a non-empty list of county names"))
+        return None
+    return Inferred(place=place.strip(), counties=tuple(c.strip() for c in counties))

@@ -45,14 +45,25 @@ from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
 from bot.agreements.files import ImportProblem, dump_agreements, parse_agreements
-from bot.agreements.model import MODEL_TITLES, MODELS, Agreement, AgreementList, Kind, Model
+from bot.agreements.model import (
+    MODEL_TITLES,
+    MODELS,
+    Agreement,
+    AgreementList,
+    Kind,
+    Model,
+    by_agency,
+)
+from bot.agreements.placing import UNPLACED_REASONS, PlacesLookup, place_agencies
 from bot.datafiles import as_of_from_filename, write_atomically
 from bot.placenames import STATE_NAMES, county_key, place_tokens, state_code, strip_designator
+from bot.places import PlacesError
 
 __all__ = [
     "COLUMNS",
     "COUNTY_CORRECTIONS",
     "import_agreements",
+    "placement_lines",
     "read_ice_xlsx",
     "summary",
 ]
@@ -392,12 +403,17 @@ def _tidy_url(link: str) -> str | None:
 # -- import ------------------------------------------------------------------------------------
 
 
-def import_agreements(xlsx: Path, out: Path, as_of: date | None) -> AgreementList:
+def import_agreements(
+    xlsx: Path, out: Path, as_of: date | None, places: PlacesLookup | None = None
+) -> AgreementList:
     """Read ICE's spreadsheet ``xlsx`` and write the agreements to ``out`` (YAML).
 
-    The list's date is ``as_of``, else the date in the file's name. The file is replaced in
-    one step (a temporary file in the same directory, then :func:`os.replace`): on any error
-    the old ``out`` is left exactly as it was.
+    The list's date is ``as_of``, else the date in the file's name. Local agencies ICE gives no
+    county for are placed from the place in their name (:mod:`bot.agreements.placing`) with
+    ``places``, by default the place data beside ``out`` (``places.tsv`` of the same content
+    directory); each one left unplaced is logged with the reason. The file is replaced in one
+    step (a temporary file in the same directory, then :func:`os.replace`): on any error the
+    old ``out`` is left exactly as it was.
     """
     when = as_of or as_of_from_filename(xlsx)
     if when is None:
@@ -406,6 +422,7 @@ def import_agreements(xlsx: Path, out: Path, as_of: date | None) -> AgreementLis
             "the date ICE published the list"
         )
     agreements = read_ice_xlsx(xlsx, not_after=when)
+    agreements = _placed(agreements, places or _places_beside(out))
     lst = AgreementList(
         as_of=when.isoformat(),
         source=f"ICE, 287(g) participating agencies ({xlsx.name}), {ICE_PAGE}",
@@ -416,6 +433,40 @@ def import_agreements(xlsx: Path, out: Path, as_of: date | None) -> AgreementLis
         raise ImportProblem(f"{out.name}: the written list would not read back the same")
     _write_atomically(out, text)
     return lst
+
+
+def _places_beside(out: Path) -> PlacesLookup:
+    """The place data of the content directory ``out`` is in, checked to be there."""
+    from bot.places import PLACES_FILE, PlaceIndex, PlacesError
+
+    index = PlaceIndex(out.parent / PLACES_FILE)
+    try:
+        index.check_format()
+    except PlacesError as exc:
+        raise ImportProblem(
+            f"{exc}: the place data places city agencies in their county; make it with "
+            "`outreach-bot import-places`"
+        ) from exc
+    return index
+
+
+def _placed(agreements: list[Agreement], places: PlacesLookup) -> list[Agreement]:
+    """``agreements`` with city agencies placed from their name; each one not placed logged."""
+    try:
+        placed, found = place_agencies(agreements, places)
+    except PlacesError as exc:  # a broken line of the place data, met while placing
+        raise ImportProblem(
+            f"{exc}: make the place data again with `outreach-bot import-places`"
+        ) from exc
+    for (state, agency), placement in sorted(found.items()):
+        if placement.unplaced is not None:
+            log.warning(
+                "%s %s: no county in ICE's list, and not placed: %s",
+                state,
+                agency,
+                UNPLACED_REASONS[placement.unplaced],
+            )
+    return placed
 
 
 def _write_atomically(out: Path, text: str) -> None:
@@ -456,3 +507,21 @@ def summary(lst: AgreementList) -> str:
     models = lst.counts_by_model()
     lines.append(line("All", [len(lst), *(models[m] for m in MODELS)]))
     return "\n".join(lines)
+
+
+def placement_lines(lst: AgreementList) -> list[str]:
+    """How many local agencies ICE gives no county for were placed from their name, and
+    which were not."""
+    without = [
+        group[0]
+        for group in by_agency(a for a in lst.agreements if a.kind != "state" and a.county is None)
+    ]
+    placed = [a for a in without if a.inferred is not None]
+    several = sum(len(a.counties) > 1 for a in placed)
+    lines = [
+        f"{len(without):,} local agencies have no county in ICE's list: {len(placed):,} placed "
+        f"from the place in their name ({several:,} in more than one county), "
+        f"{len(without) - len(placed):,} not placed"
+    ]
+    lines += [f"  not placed: {a.state} {a.agency}" for a in without if a.inferred is None]
+    return lines

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 from bot.placenames import county_key
 
-__all__ = ["KINDS", "MODELS", "MODEL_TITLES", "Agreement", "AgreementList", "Kind", "Model"]
+__all__ = [
+    "KINDS",
+    "MODELS",
+    "MODEL_TITLES",
+    "Agreement",
+    "AgreementList",
+    "Inferred",
+    "Kind",
+    "Model",
+    "by_agency",
+]
 
 Kind = Literal["county", "municipality", "state"]
 Model = Literal["task_force", "warrant_service", "jail"]
@@ -23,26 +34,60 @@ MODEL_TITLES: Final[dict[Model, str]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Inferred:
+    """Where an agency ICE gives no county for was placed: from the place in its name.
+
+    "Tampa Police Department" in Florida: ``place`` "Tampa", ``counties`` ("Hillsborough
+    County",). A city whose ZIP codes lie in several counties is placed in each of them, the
+    county with the most first; the answer says so.
+    """
+
+    place: str  # the city, town or county read from the agency's name
+    counties: tuple[str, ...]  # at least one, as the place data names them
+
+
+@dataclass(frozen=True, slots=True)
 class Agreement:
     """One 287(g) agreement: an agency and one of the three models."""
 
     state: str  # USPS code, "TX"
     agency: str  # "Harris County Sheriff's Office"
     kind: Kind
-    county: str | None  # "Harris County"; None for state agencies and unplaced city agencies
+    county: str | None  # ICE's county: "Harris County"; None for state agencies and most cities
     model: Model
     signed: str | None  # ISO date, "2025-02-26"
     moa_url: str | None  # https link to the signed memorandum of agreement
+    inferred: Inferred | None = None  # the counties found from its name, where ICE gives none
+
+    @property
+    def counties(self) -> tuple[str, ...]:
+        """The counties the agency is in: ICE's, else those inferred from its name, else ()."""
+        if self.county is not None:
+            return (self.county,)
+        return self.inferred.counties if self.inferred is not None else ()
+
+
+def by_agency(agreements: Iterable[Agreement]) -> list[list[Agreement]]:
+    """``agreements`` grouped by agency (one agency with two models is one group), in the order
+    each agency first appears."""
+    groups: dict[tuple[str, str], list[Agreement]] = {}
+    for a in agreements:
+        groups.setdefault((a.state, a.agency.casefold()), []).append(a)
+    return list(groups.values())
 
 
 def _sort_key(a: Agreement) -> tuple[str, str, str, int, str]:
     return (
         a.state,
-        (a.county or "").casefold(),
+        (a.counties[0] if a.counties else "").casefold(),
         a.agency.casefold(),
         MODELS.index(a.model),
         a.signed or "",
     )
+
+
+def _inferred_last(a: Agreement) -> bool:
+    return a.inferred is not None
 
 
 @dataclass(frozen=True)
@@ -77,15 +122,19 @@ class AgreementList:
             by_state.setdefault(a.state, []).append(a)
             if a.kind == "state":
                 statewide.setdefault(a.state, []).append(a)
-            elif a.county is None:
+            elif not a.counties:
                 unplaced.setdefault(a.state, []).append(a)
-            if a.county is not None:
-                key = county_key(a.county)
-                names.setdefault(a.state, {}).setdefault(key, a.county)
+            for county in a.counties:
+                key = county_key(county)
+                names.setdefault(a.state, {}).setdefault(key, county)
                 if a.kind != "state":
                     by_county.setdefault((a.state, key), []).append(a)
         object.__setattr__(self, "agreements", ordered)
-        object.__setattr__(self, "_by_county", {k: tuple(v) for k, v in by_county.items()})
+        object.__setattr__(
+            self,
+            "_by_county",
+            {k: tuple(sorted(v, key=_inferred_last)) for k, v in by_county.items()},
+        )
         object.__setattr__(self, "_by_state", {k: tuple(v) for k, v in by_state.items()})
         object.__setattr__(self, "_statewide", {k: tuple(v) for k, v in statewide.items()})
         object.__setattr__(self, "_unplaced", {k: tuple(v) for k, v in unplaced.items()})
@@ -99,15 +148,21 @@ class AgreementList:
         return len(self.agreements)
 
     def in_county(self, state: str, county: str) -> list[Agreement]:
-        """The county's and its cities' agreements (state agencies are in :meth:`statewide`)."""
+        """The county's and its cities' agreements, ICE's placing first, then those placed
+        from the city in their name (state agencies are in :meth:`statewide`)."""
         return list(self._by_county.get((state.strip().upper(), county_key(county)), ()))
+
+    def in_state(self, state: str) -> list[Agreement]:
+        """Every agreement of ``state``, sorted by county (those in none first) and agency."""
+        return list(self._by_state.get(state.strip().upper(), ()))
 
     def statewide(self, state: str) -> list[Agreement]:
         """The agreements of state agencies (state police, corrections, ...) in ``state``."""
         return list(self._statewide.get(state.strip().upper(), ()))
 
     def unplaced(self, state: str) -> list[Agreement]:
-        """Local agencies of ``state`` for which ICE gives no county (most city police)."""
+        """Local agencies of ``state`` in no county: ICE gives none, and none was found from
+        their name."""
         return list(self._unplaced.get(state.strip().upper(), ()))
 
     def state_total(self, state: str) -> int:

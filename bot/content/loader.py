@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.agreements import AgreementList
+from bot.agreements.totals import StateTotals
 from bot.congress.files import CongressFiles
 from bot.content.models import (
     ANSWER_JOURNEYS,
@@ -60,6 +61,7 @@ __all__ = [
     "RenderCheck",
     "check_content",
     "load_content",
+    "source_rules",
 ]
 
 # Lengths that keep rendered texts and buttons within Telegram's limits.
@@ -100,6 +102,7 @@ class Content:
     places: PlaceIndex  # read on its first lookup
     congress: CongressFiles  # read in full on first use: see CongressFiles.load
     targets: tuple[LocalTarget, ...]
+    totals: StateTotals | None = None  # ICE's newer per-state totals, if any
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -928,6 +931,61 @@ def _read_agreements(directory: Path, today: date, problems: list[Problem]) -> A
     return agreements
 
 
+def _read_totals(
+    directory: Path,
+    today: date,
+    rules: tuple[IndexPage, ...],
+    agreements: AgreementList | None,
+    problems: list[Problem],
+) -> StateTotals | None:
+    """ICE's newer per-state totals, as imported by ``import-agreements TOTALS.csv``; None
+    when the content has none (the answers then give the county list's totals only)."""
+    from bot.agreements import ImportProblem
+    from bot.agreements.totals import TOTALS_FILE, load_totals
+
+    path = directory / TOTALS_FILE
+    if not path.exists():
+        return None
+    try:
+        totals = load_totals(path)
+    except ImportProblem as exc:
+        problems.append(Problem("error", TOTALS_FILE, None, "", str(exc)))
+        return None
+    problem = index_page_problem(totals.url, rules)
+    if problem is not None:
+        problems.append(Problem("error", TOTALS_FILE, None, "url", problem))
+        return None
+    if agreements is not None and not totals.newer_than(agreements.as_of):
+        problems.append(
+            Problem(
+                "warning",
+                TOTALS_FILE,
+                None,
+                "as_of",
+                f"the totals ({totals.as_of}) are not newer than the county list "
+                f"({agreements.as_of}): answers do not show them",
+            )
+        )
+    elif (age := (today - date.fromisoformat(totals.as_of)).days) > AGREEMENTS_MAX_AGE_DAYS:
+        problems.append(
+            Problem(
+                "warning",
+                TOTALS_FILE,
+                None,
+                "as_of",
+                f"the totals are {age} days old ({totals.as_of}): import a newer table with "
+                "`outreach-bot import-agreements TOTALS.csv`",
+            )
+        )
+    return totals
+
+
+def source_rules(directory: Path) -> tuple[IndexPage, ...]:
+    """The home and section pages no source may link to, as the content in ``directory``
+    lists them (``source_rules`` in facts.yaml); () when it cannot be read."""
+    return _read_source_rules(ContentFile(directory, "facts.yaml", []))
+
+
 def _read_places(directory: Path, problems: list[Problem], deep: bool) -> PlaceIndex | None:
     """The ZIP codes and place names of "Where I live", as made by ``import-places``.
 
@@ -1033,6 +1091,7 @@ def check_content(
     synonyms = _read_synonyms(answers_file)
     _check_synonym_targets(answers_file, synonyms, facts, answers)
     agreements = _read_agreements(directory, today, problems)
+    totals = _read_totals(directory, today, rules, agreements, problems)
     places = _read_places(directory, problems, deep)
     congress = _read_congress(directory, today, problems, deep)
     targets_file = ContentFile(directory, TARGETS_FILE, problems)
@@ -1063,6 +1122,7 @@ def check_content(
         places=places,
         congress=congress,
         targets=targets,
+        totals=totals,
     )
     problems.extend(render_check(content))
     if any(p.severity == "error" for p in problems):

@@ -11,6 +11,9 @@ ASK = LOCAL.action("ask")  # ask for a ZIP code or a state
 STATE = LOCAL.action("state", argument=True)  # a state (lowercase USPS code)
 ZIP_COUNTY = LOCAL.action("zip", argument=True)  # one county of a ZIP that spans several (ZIP-n)
 LETTER = LOCAL.action("letter", argument=True)  # use this county in my letter (county key)
+LIST = LOCAL.action(
+    "list", argument=True
+)  # a page of a full list behind an answer (bot.local_lists)
 
 
 def county_argument(state_code: str, county: str) -> str:

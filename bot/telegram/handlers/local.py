@@ -15,11 +15,13 @@ from telegram import InlineKeyboardButton, Update
 from bot.agreements import AgreementList
 from bot.callbacks import Press
 from bot.content import Content
+from bot.content.ui_keys import BUTTON_TEXT_MAX
 from bot.flows import local
 from bot.flows.menu import MAIN
+from bot.local_lists import View, list_argument, parse_list_argument
 from bot.places import PlaceIndex
 from bot.pledges import find_state
-from bot.render import format_date, local_answer
+from bot.render import format_date, local_answer, local_list_pages, local_lists
 from bot.storage import User
 from bot.telegram.common import button, current_user, keyboard, show
 from bot.telegram.context import Ctx
@@ -131,27 +133,102 @@ async def county_typed(update: Update, ctx: Ctx, state_code: str, text: str) -> 
 
 
 async def answer(
-    update: Update, ctx: Ctx, state_code: str, county: str, also: list[str] | None = None
+    update: Update,
+    ctx: Ctx,
+    state_code: str,
+    county: str,
+    also: list[str] | None = None,
+    *,
+    counted: bool = True,
 ) -> None:
-    """The agreements in the county, statewide ones, the state's total — with the list's date."""
+    """The agreements in the county, statewide ones, the state's totals — with the lists'
+    dates, and buttons to the full lists. ``counted``: a lookup for /stats (not a return to
+    the answer from a list)."""
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     await storage.clear_step(user.user_id)
-    await storage.count_event(f"lookup:{state_code}", lang, None)
+    if counted:
+        await storage.count_event(f"lookup:{state_code}", lang, None)
     text = local_answer(content, _agreements(ctx), state_code, county, lang)
     if also:
         text += "\n\n" + content.text("local.also", lang, counties=escape(", ".join(also)))
     t = content.text
+    lists = local_lists(content, _agreements(ctx), state_code, county, lang)
+    rows = []
+    if lists.county_agencies is not None:
+        label = t("button.local_county_list", lang, count=str(lists.county_agencies))
+        rows.append([button(label, _list("county", state_code, county))])
+    if lists.state_agreements:
+        label = t(
+            "button.local_state_list",
+            lang,
+            state=_state_label(content, state_code, lang),
+            count=f"{lists.state_agreements:,}",
+        )
+        rows.append([button(label, _list("state", state_code, county))])
     await show(
         update,
         ctx,
         text,
         keyboard(
+            *rows,
             [button(t("button.local_letter", lang), _letter(state_code, county))],
             [button(t("button.local_again", lang), local.ASK.press())],
             [button(t("button.menu", lang), MAIN.press())],
         ),
     )
+
+
+async def show_list(update: Update, ctx: Ctx, arg: str) -> bool:
+    """A page of a full list behind an answer (the county's, or the state's), or the answer
+    again; pages beyond the last show the last (the list may have shrunk since)."""
+    content = ctx.services.content
+    view = parse_list_argument(arg, _agreements(ctx), _places(ctx), set(content.states))
+    if view is None:
+        return False
+    if view.view == "answer":
+        assert view.county is not None  # an answer's argument always names its county
+        await answer(update, ctx, view.state, view.county, counted=False)
+        return True
+    user = await current_user(update, ctx)
+    t, lang = content.text, user.language
+    county = view.county if view.view == "county" else None
+    pages = local_list_pages(content, _agreements(ctx), view.state, county, lang)
+    n = min(view.page, len(pages))
+    turn = []
+    if n > 1:
+        turn.append(
+            button(t("button.local_prev", lang), _list(view.view, view.state, view.county, n - 1))
+        )
+    if n < len(pages):
+        turn.append(
+            button(t("button.local_next", lang), _list(view.view, view.state, view.county, n + 1))
+        )
+    back = []
+    if view.county is not None:
+        label = t("button.local_back_county", lang, county=view.county)[:BUTTON_TEXT_MAX]
+        back.append(button(label, _list("answer", view.state, view.county)))
+    await show(
+        update,
+        ctx,
+        pages[n - 1],
+        keyboard(
+            turn,
+            back,
+            [button(t("button.local_again", lang), local.ASK.press())],
+            [button(t("button.menu", lang), MAIN.press())],
+        ),
+    )
+    return True
+
+
+def _list(view: View, state_code: str, county: str | None, page: int = 1) -> Press:
+    return local.LIST.press(list_argument(view, state_code, county, page))
+
+
+def _state_label(content: Content, state_code: str, lang: str) -> str:
+    state = content.states.get(state_code)
+    return state.name.get(lang) if state else state_code
 
 
 def _letter(state_code: str, county: str) -> Press:
@@ -194,4 +271,5 @@ PRESSES: Presses = (
     (local.STATE, state_chosen),
     (local.ZIP_COUNTY, zip_county_chosen),
     (local.LETTER, use_in_letter),
+    (local.LIST, show_list),
 )
