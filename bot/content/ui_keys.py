@@ -6,6 +6,11 @@ missing here or there, and a placeholder a string uses that the code does not fi
 
 from __future__ import annotations
 
+from bot.congress.model import ROLES as CONGRESS_ROLES
+
+# What a supporter can say they did about a member of Congress (counted, with no user id).
+CONGRESS_OUTCOMES = ("called", "wrote", "noanswer")
+
 UI_KEYS: dict[str, frozenset[str]] = {
     # start and menu
     "start.greeting": frozenset({"name", "campaign"}),
@@ -414,6 +419,53 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "command.cancel": frozenset(),
     "command.comment": frozenset(),
     "command.local": frozenset(),
+    "command.congress": frozenset(),
+    # who represents me (members of Congress)
+    "menu.congress": frozenset(),
+    "button.local_congress": frozenset(),
+    "congress.ask": frozenset(),
+    "congress.not_zip": frozenset(),
+    "congress.unknown_zip": frozenset({"zip"}),
+    "congress.unavailable": frozenset(),
+    "congress.header": frozenset({"zip", "place"}),
+    "congress.split": frozenset({"districts"}),
+    "congress.district_unknown": frozenset(),
+    "congress.vacant": frozenset({"district"}),
+    "congress.no_senators": frozenset({"place"}),
+    "congress.pick": frozenset(),
+    "congress.as_of": frozenset({"date"}),
+    "congress.outdated": frozenset({"date"}),
+    "congress.at_large": frozenset({"state"}),
+    **{f"congress.title_{role}": frozenset() for role in CONGRESS_ROLES},
+    **{f"congress.member_{role}": frozenset({"name", "seat"}) for role in CONGRESS_ROLES},
+    "congress.phone_dc": frozenset({"phone"}),
+    "congress.phone_office": frozenset({"city", "phone"}),
+    "congress.no_phone": frozenset(),
+    "congress.write_link": frozenset({"url"}),
+    "congress.term_ended": frozenset({"date"}),
+    "congress.the_ask": frozenset(),
+    "congress.what_to_say": frozenset(),
+    "congress.script": frozenset({"title", "name", "city", "ask"}),
+    "congress.script_no_city": frozenset({"title", "name", "ask"}),
+    "congress.outcome_ask": frozenset(),
+    **{f"congress.counted_{outcome}": frozenset() for outcome in CONGRESS_OUTCOMES},
+    "congress.letter_intro": frozenset({"name"}),
+    "congress.letter_short_intro": frozenset({"name"}),
+    "letter.congress_salutation": frozenset({"title", "name"}),
+    "letter.congress_ask": frozenset(),
+    "letter.congress_short": frozenset(),
+    "letter.congress_closing": frozenset(),
+    "letter.congress_signoff": frozenset(),
+    "button.congress_member": frozenset({"name"}),
+    "button.congress_again": frozenset(),
+    "button.congress_copy_dc": frozenset(),
+    "button.congress_copy_office": frozenset({"city"}),
+    "button.congress_write_online": frozenset(),
+    "button.congress_letter": frozenset(),
+    **{f"button.congress_{outcome}": frozenset() for outcome in CONGRESS_OUTCOMES},
+    "button.congress_back": frozenset(),
+    "button.congress_back_member": frozenset(),
+    "button.congress_start_guide": frozenset(),
     "command.broadcast": frozenset(),
     "command.stats": frozenset(),
     "command.export": frozenset(),
@@ -439,6 +491,9 @@ PLAIN_PREFIXES: tuple[str, ...] = (
     "inline.flag",
     "inline.open_bot",
     "inline.button",
+    "congress.title_",
+    "congress.the_ask",
+    "congress.script",
 )
 
 # Telegram limits that apply to particular kinds of string.

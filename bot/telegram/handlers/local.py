@@ -16,7 +16,7 @@ from bot.agreements import AgreementList
 from bot.callbacks import Press
 from bot.content import Content
 from bot.content.ui_keys import BUTTON_TEXT_MAX
-from bot.flows import local
+from bot.flows import congress, local
 from bot.flows.menu import MAIN
 from bot.local_lists import View, list_argument, parse_list_argument
 from bot.places import PlaceIndex
@@ -83,7 +83,7 @@ async def where_typed(update: Update, ctx: Ctx, text: str) -> None:
         text = content.text("local.which_county", lang, zip=escape(zip_code))
         await show(update, ctx, text, keyboard(*rows))
         return
-    await answer(update, ctx, places[0].state, places[0].county)
+    await answer(update, ctx, places[0].state, places[0].county, zip_code=zip_code)
 
 
 async def zip_county_chosen(update: Update, ctx: Ctx, arg: str) -> bool:
@@ -93,7 +93,7 @@ async def zip_county_chosen(update: Update, ctx: Ctx, arg: str) -> bool:
     if not index.isdigit() or int(index) >= len(places):
         return False
     place = places[int(index)]
-    await answer(update, ctx, place.state, place.county)
+    await answer(update, ctx, place.state, place.county, zip_code=zip_code)
     return True
 
 
@@ -140,10 +140,12 @@ async def answer(
     also: list[str] | None = None,
     *,
     counted: bool = True,
+    zip_code: str | None = None,
 ) -> None:
     """The agreements in the county, statewide ones, the state's totals — with the lists'
     dates, and buttons to the full lists. ``counted``: a lookup for /stats (not a return to
-    the answer from a list)."""
+    the answer from a list). ``zip_code``: the ZIP code asked about, for the button to its
+    members of Congress (without one, that button asks for a ZIP code)."""
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     await storage.clear_step(user.user_id)
@@ -173,10 +175,16 @@ async def answer(
         keyboard(
             *rows,
             [button(t("button.local_letter", lang), _letter(state_code, county))],
+            [button(t("button.local_congress", lang), _congress(zip_code))],
             [button(t("button.local_again", lang), local.ASK.press())],
             [button(t("button.menu", lang), MAIN.press())],
         ),
     )
+
+
+def _congress(zip_code: str | None) -> Press:
+    """The members of Congress of the ZIP code asked about, else the question for one."""
+    return congress.ZIP.press(zip_code) if zip_code else congress.ASK.press()
 
 
 async def show_list(update: Update, ctx: Ctx, arg: str) -> bool:
