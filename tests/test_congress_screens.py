@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import pytest
 
 from bot.content import Content
 from bot.telegram.app import PUBLIC_COMMANDS
-from tests.harness import Clock, Harness, db
+from tests.harness import ORGANIZER, Clock, Harness, db
 
 JUNE_20 = date(2026, 6, 20)  # after the data's date, before any term in it ended
 
@@ -214,3 +216,39 @@ async def test_after_january_3_2027_the_screen_says_a_new_congress_took_office(
     bot.language_code, bot.user_id = "es", 2002  # a new user, who speaks Spanish
     text = await ask_zip(bot, "33602", date(2027, 2, 1))
     assert "Un nuevo Congreso asumió el 3 de enero de 2027" in text
+
+
+async def test_stats_and_export_show_outcomes_per_member(org_bot: Harness) -> None:
+    bot = org_bot
+    await ask_zip(bot, "33602")
+    await bot.press("Kathy Castor")
+    await bot.press("I called")
+    await bot.press("I wrote")
+    await bot.press("All my members")
+    await bot.press("Rick Scott")
+    await bot.press("No answer")
+    bot.api.clear()
+    await bot.send("/stats", user_id=ORGANIZER)
+    report = next(a for a in bot.api.sent if a.method == "sendMessage").text or ""
+    assert "House: called 1 · wrote 1 · no answer 0" in report
+    assert "Senate: called 0 · wrote 0 · no answer 1" in report
+    assert "Kathy Castor (FL-14): called 1 · wrote 1 · no answer 0" in report
+    bot.api.clear()
+    await bot.send("/export", user_id=ORGANIZER)
+    documents = [a for a in bot.api.sent if a.method == "sendDocument"]
+    assert len(documents) == 2
+    data = documents[1].params["document"]
+    assert isinstance(data, bytes)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["day", "member_id", "member", "chamber", "outcome", "count"]
+    assert sorted(rows[1:]) == [
+        ["2026-06-20", "C001066", "Kathy Castor (FL-14)", "house", "called", "1"],
+        ["2026-06-20", "C001066", "Kathy Castor (FL-14)", "house", "wrote", "1"],
+        ["2026-06-20", "S001217", "Rick Scott (FL)", "senate", "noanswer", "1"],
+    ]
+    assert str(ORGANIZER) not in data.decode() and str(bot.user_id) not in data.decode()
+
+
+async def test_export_without_outcomes_sends_only_the_pledges(org_bot: Harness) -> None:
+    await org_bot.send("/export", user_id=ORGANIZER)
+    assert [a.method for a in org_bot.api.sent].count("sendDocument") == 1
