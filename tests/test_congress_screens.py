@@ -1,16 +1,29 @@
-"""Who represents me: the screens after a ZIP code, with the shipped Congress data (issue 16)."""
+"""Who represents me: the screens after a ZIP code, with the shipped Congress data; and the
+local targets organizers add, on Where I live's answer."""
 
 from __future__ import annotations
 
 import csv
 import io
+import shutil
+from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from bot.content import Content
+from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.telegram.app import PUBLIC_COMMANDS
-from tests.harness import ORGANIZER, Clock, Harness, db
+from tests.harness import (
+    CONTENT_DIR,
+    ORGANIZER,
+    Clock,
+    Harness,
+    db,
+    make_config,
+    running_bot,
+)
 
 JUNE_20 = date(2026, 6, 20)  # after the data's date, before any term in it ended
 
@@ -252,3 +265,57 @@ async def test_stats_and_export_show_outcomes_per_member(org_bot: Harness) -> No
 async def test_export_without_outcomes_sends_only_the_pledges(org_bot: Harness) -> None:
     await org_bot.send("/export", user_id=ORGANIZER)
     assert [a.method for a in org_bot.api.sent].count("sendDocument") == 1
+
+
+# -- local targets on Where I live's answer ----------------------------------------------------
+
+
+@pytest.fixture
+async def targets_bot(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot with the shipped content and the fixture targets (tests/data/targets.yaml)."""
+    directory = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, directory)
+    shutil.copy(Path(__file__).parent / "data" / "targets.yaml", directory / "targets.yaml")
+    content = load_content(directory, date(2026, 12, 1), render_check=check_rendered)
+    async with running_bot(make_config(tmp_path, content_dir=directory), content) as harness:
+        yield harness
+
+
+async def test_where_i_live_shows_the_local_targets_most_local_first(targets_bot: Harness) -> None:
+    bot = targets_bot
+    await bot.send("/local")
+    text = (await bot.send("77002")).text or ""
+    council = text.index("<b>Houston City Council</b>")
+    court = text.index("<b>Harris County Commissioners Court</b>")
+    governor = text.index("<b>Office of the Governor of Texas</b>")
+    assert text.index("Harris County, Texas") < council < court < governor
+    assert "Ask the council to speak against 287(g)." in text
+    assert "☎️ (713) 555-2001 ext. 4" in text
+    assert '<a href="https://governor.texas.invalid/contact">' in text
+    reply = await bot.press("Harris County Commissioners Court")
+    assert "I ask the court to end the 287(g) agreement." in (reply.text or "")
+    assert "☎️ 713-555-2000" in (reply.text or "")
+    assert copy_texts(bot) == ["713-555-2000"]
+    assert urls(bot) == ["https://commissioners.harris.invalid/contact"]
+
+
+async def test_targets_in_spanish_and_none_elsewhere(targets_bot: Harness) -> None:
+    bot = targets_bot
+    bot.language_code = "es"
+    await bot.send("/local")
+    text = (await bot.send("33602")).text or ""
+    assert "<b>Oficina del Sheriff del Condado de Hillsborough</b>" in text
+    assert "Pida al sheriff que ponga fin al acuerdo." in text
+    reply = await bot.press("qué decir")
+    assert "Buenos días, vivo en el condado de Hillsborough." in (reply.text or "")
+    await bot.send("/local")
+    text = (await bot.send("55401")).text or ""  # Minneapolis: Saint Paul's council is not here
+    assert "📣" not in text
+    reply = await bot.press_data("local1:target:no-such-target")
+    assert "Este botón ya no está activo" in (reply.text or "")
+
+
+async def test_shipped_content_shows_no_targets(bot: Harness) -> None:
+    await bot.send("/local")
+    text = (await bot.send("77002")).text or ""
+    assert "📣" not in text

@@ -428,6 +428,11 @@ UI_KEYS: dict[str, frozenset[str]] = {
     # who represents me (members of Congress)
     "menu.congress": frozenset(),
     "button.local_congress": frozenset(),
+    "local.targets": frozenset(),
+    "local.target": frozenset({"name", "ask", "script", "checked"}),
+    "button.local_target": frozenset({"name"}),
+    "button.local_copy_phone": frozenset(),
+    "button.local_target_site": frozenset(),
     "congress.ask": frozenset(),
     "congress.not_zip": frozenset(),
     "congress.unknown_zip": frozenset({"zip"}),
