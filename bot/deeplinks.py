@@ -6,7 +6,7 @@ to the bot as ``/start PAYLOAD``. This module owns what those characters mean:
 .. code-block:: text
 
     payload  = JOURNEY | JOURNEY "--" SOURCE | SOURCE        (64 characters at most in all)
-    JOURNEY  = "facts" | "pledge" | "comment" | "local" | "fact-" FACT_ID
+    JOURNEY  = "facts" | "pledge" | "comment" | "local" | "congress" | "fact-" FACT_ID
     SOURCE   = 1*64 of [A-Za-z0-9_-]                         (a source code: which flyer or post)
     FACT_ID  = [a-z0-9][a-z0-9-]{0,31}                       (an id in the loaded content)
 
@@ -42,7 +42,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-JOURNEYS = ("facts", "pledge", "comment", "local")
+JOURNEYS = ("facts", "pledge", "comment", "local", "congress")
 """Journeys a link can open by name. A single fact is ``fact-<id>`` (see FACT_JOURNEY)."""
 
 FACT_JOURNEY = "fact"

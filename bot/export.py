@@ -17,7 +17,7 @@ import csv
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.storage import Storage
+from bot.storage import CongressOutcome, Storage
 
 CSV_COLUMNS = ("number", "pledged_at", "first_name", "state", "language", "source", "subscribed")
 BATCH_SIZE = 500
@@ -75,3 +75,30 @@ async def export_pledges_csv(storage: Storage, out: TextIO, *, bom: bool = True)
         if len(rows) < BATCH_SIZE:
             return written
         after = int(rows[-1][0])
+
+
+CONGRESS_COLUMNS = ("day", "member_id", "member", "chamber", "outcome", "count")
+
+
+def export_congress_outcomes_csv(
+    outcomes: list[CongressOutcome], names: dict[str, str], out: TextIO, *, bom: bool = True
+) -> int:
+    """Write what supporters said they did about members of Congress ("I called", "I wrote",
+    "No answer"), one row per day, member and outcome, to ``out`` as CSV; return the rows.
+    There is no user id to export: the counts never had one."""
+    if bom:
+        out.write(BOM)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(CONGRESS_COLUMNS)
+    for row in outcomes:
+        writer.writerow(
+            (
+                row.day,
+                csv_safe(row.member_id),
+                csv_safe(names.get(row.member_id, "")),
+                row.chamber,
+                row.outcome,
+                str(row.count),
+            )
+        )
+    return len(outcomes)

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from bot.congress.model import CHAMBERS
+from bot.content.ui_keys import CONGRESS_OUTCOMES
 from bot.deliveries import CHANNEL_OUTCOMES, channel_event
 from bot.flows.guide import FUNNEL
 from bot.storage import Storage
@@ -86,7 +88,11 @@ STATS_LABELS: dict[str, frozenset[str]] = {
         for outcomes in CHANNEL_OUTCOMES.values()
         for outcome in outcomes
     },
+    "congress": frozenset(),
+    **{f"congress_{chamber}": frozenset() for chamber in CHAMBERS},
+    **{f"congress_{outcome}": frozenset() for outcome in CONGRESS_OUTCOMES},
 }
+TOP_MEMBERS = 10  # members of Congress listed by name in the report
 
 
 # The text of a label key in the reader's language (see render_stats_text).
@@ -148,6 +154,26 @@ class Stats:
     # last 30 days (the chart)
     channels: tuple[tuple[str, str, int], ...] = ()
     channels_30_days: tuple[tuple[str, str, int], ...] = ()
+    # What supporters did about members of Congress, all time: (member id, chamber, outcome,
+    # count), the member with the most outcomes first
+    congress: tuple[tuple[str, str, str, int], ...] = ()
+
+    def congress_by_chamber(self) -> dict[str, dict[str, int]]:
+        """Outcome counts per chamber (CHAMBERS order), each outcome in CONGRESS_OUTCOMES order."""
+        out: dict[str, dict[str, int]] = {c: dict.fromkeys(CONGRESS_OUTCOMES, 0) for c in CHAMBERS}
+        for _, chamber, outcome, count in self.congress:
+            row = out.setdefault(chamber, dict.fromkeys(CONGRESS_OUTCOMES, 0))
+            row[outcome] = row.get(outcome, 0) + count
+        return out
+
+    def congress_members(self) -> list[tuple[str, str, dict[str, int]]]:
+        """(member id, chamber, counts per outcome), the most outcomes first."""
+        members: dict[tuple[str, str], dict[str, int]] = {}
+        for member_id, chamber, outcome, count in self.congress:
+            row = members.setdefault((member_id, chamber), dict.fromkeys(CONGRESS_OUTCOMES, 0))
+            row[outcome] = row.get(outcome, 0) + count
+        ranked = sorted(members.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+        return [(member_id, chamber, counts) for (member_id, chamber), counts in ranked]
 
     @property
     def comments_started(self) -> int:
@@ -206,6 +232,10 @@ async def collect_stats(storage: Storage, today: date) -> Stats:
         " WHERE day >= ? AND day <= ? AND event LIKE 'channel:%' GROUP BY event",
         (first_day.isoformat(), today.isoformat()),
     )
+    congress_rows = await storage.fetchall(
+        "SELECT member_id, chamber, outcome, SUM(count) FROM congress_outcomes"
+        " GROUP BY member_id, chamber, outcome ORDER BY member_id, chamber, outcome"
+    )
     comment_days = await storage.fetchall(
         "SELECT day, SUM(count) FROM daily_counts"
         " WHERE day >= ? AND day <= ? AND event = 'comment_sent' GROUP BY day",
@@ -251,6 +281,7 @@ async def collect_stats(storage: Storage, today: date) -> Stats:
         funnel=_funnel(events),
         channels=_channels(events),
         channels_30_days=_channels({row[0]: int(row[1]) for row in channel_rows}),
+        congress=tuple((str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in congress_rows),
         last_7_days=_period(daily[-7:], int(users[2])),
         last_30_days=_period(daily, int(users[3])),
         daily=daily,
@@ -327,7 +358,9 @@ def _percent(part: int, whole: int) -> str:
     return f" ({round(100 * part / whole)}%)" if whole else ""
 
 
-def render_stats_text(stats: Stats, labels: Labels) -> str:
+def render_stats_text(
+    stats: Stats, labels: Labels, member_names: Mapping[str, str] | None = None
+) -> str:
     """The organizer's report as Telegram HTML, always within one message (4,096 characters).
 
     ``labels`` gives the text of each key of :data:`STATS_LABELS` in the reader's language: a
@@ -335,6 +368,7 @@ def render_stats_text(stats: Stats, labels: Labels) -> str:
     Placeholders (``{date}``, ``{n}``) are filled in here. Labels are content, so they are
     inserted as they are (Telegram HTML, validated by check-content); every value that comes from
     data is escaped. Numbers use comma grouping in both languages, as everywhere in the bot.
+    ``member_names`` names members of Congress by their id ("Kathy Castor (FL-14)").
     """
     lookup = labels.__getitem__ if isinstance(labels, Mapping) else labels
 
@@ -401,6 +435,27 @@ def render_stats_text(stats: Stats, labels: Labels) -> str:
         )
         lines.append(f"{html.escape(label(f'channel_{channel}'), quote=False)}: {outcomes}")
     if not used:
+        lines.append(label("none"))
+
+    lines += ["", f"<b>{html.escape(label('congress'), quote=False)}</b>"]
+    if stats.congress:
+        names = member_names or {}
+
+        def did(counts: Mapping[str, int]) -> str:
+            return " · ".join(
+                f"{html.escape(label(f'congress_{o}'), quote=False)} {_n(n)}"
+                for o, n in counts.items()
+            )
+
+        for chamber, counts in stats.congress_by_chamber().items():
+            chamber_label = html.escape(label(f"congress_{chamber}"), quote=False)
+            lines.append(f"{chamber_label}: {did(counts)}")
+        members = stats.congress_members()
+        for member_id, _, counts in members[:TOP_MEMBERS]:
+            name = html.escape(names.get(member_id, member_id), quote=False)
+            lines.append(f"{name}: {did(counts)}")
+        lines += more(len(members) - TOP_MEMBERS)
+    else:
         lines.append(label("none"))
 
     lines += ["", f"<b>{label('by_language')}</b>"]
@@ -498,6 +553,14 @@ def format_stats_cli(stats: Stats) -> str:
         [
             (f"{channel}: {outcome}", _n(count), _n(recent.get((channel, outcome), 0)))
             for channel, outcome, count in stats.channels
+        ],
+    )
+    out.append("")
+    out += table(
+        ("Member of Congress", "chamber", *CONGRESS_OUTCOMES),
+        [
+            (member_id, chamber, *(_n(counts.get(o, 0)) for o in CONGRESS_OUTCOMES))
+            for member_id, chamber, counts in stats.congress_members()
         ],
     )
     out.append("")

@@ -314,6 +314,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX campaign_letters_by_consent ON campaign_letters (status, consent_at)",
         ),
     ),
+    Migration(
+        "0010_congress_outcomes",
+        (
+            # What supporters said they did about a member of Congress ("I called", "I wrote",
+            # "No answer"), counted per day, member and chamber: no user id, no ZIP code.
+            """
+            CREATE TABLE congress_outcomes (
+                day       TEXT    NOT NULL,  -- YYYY-MM-DD, UTC
+                member_id TEXT    NOT NULL,  -- Bioguide id
+                chamber   TEXT    NOT NULL,  -- senate | house
+                outcome   TEXT    NOT NULL,  -- called | wrote | noanswer
+                count     INTEGER NOT NULL,
+                PRIMARY KEY (day, member_id, chamber, outcome)
+            ) STRICT, WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 
@@ -410,6 +427,24 @@ COUNT_EVENT = (
     "INSERT INTO daily_counts (day, event, lang, source, count) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (day, event, lang, source) DO UPDATE SET count = count + excluded.count"
 )
+
+
+# Adds one to today's count of an outcome for a member: (day, member_id, chamber, outcome).
+COUNT_CONGRESS_OUTCOME = (
+    "INSERT INTO congress_outcomes (day, member_id, chamber, outcome, count) VALUES (?, ?, ?, ?, 1)"
+    " ON CONFLICT (day, member_id, chamber, outcome) DO UPDATE SET count = count + 1"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CongressOutcome:
+    """One day's count of one outcome for one member of Congress."""
+
+    day: str  # YYYY-MM-DD, UTC
+    member_id: str
+    chamber: str
+    outcome: str
+    count: int
 
 
 def utc_day(ts: float) -> str:
@@ -908,6 +943,22 @@ class Storage:
             (event,),
         )
         return {row[0]: int(row[1]) for row in rows}
+
+    async def count_congress_outcome(self, member_id: str, chamber: str, outcome: str) -> None:
+        """Add one to today's count of ``outcome`` for a member of Congress; no user id."""
+        await self._write(
+            COUNT_CONGRESS_OUTCOME, (utc_day(self.now()), member_id, chamber, outcome)
+        )
+
+    async def congress_outcomes(self) -> list[CongressOutcome]:
+        """Every day's outcome counts, oldest day first, then by member and outcome."""
+        rows = await self._fetchall(
+            "SELECT day, member_id, chamber, outcome, count FROM congress_outcomes"
+            " ORDER BY day, member_id, chamber, outcome"
+        )
+        return [
+            CongressOutcome(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in rows
+        ]
 
 
 def _user(row: sqlite3.Row) -> User:

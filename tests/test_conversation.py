@@ -26,6 +26,7 @@ async def test_start_greets_in_english_with_the_menu(bot: Harness) -> None:
         "✉️ Send your comment",
         "✊ Take the pledge",
         "📍 Where I live",
+        "🏛 Who represents me",
         "🔔 Get updates",
         "📣 Share",
         "🔒 Privacy",

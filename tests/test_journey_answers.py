@@ -92,7 +92,17 @@ async def opened(bot: Harness, content: Content, journey: str, lang: str) -> Non
 
 
 def menu_labels(content: Content, lang: str) -> list[str]:
-    keys = ["facts", "comment", "pledge", "local", "updates", "share", "privacy", "language"]
+    keys = [
+        "facts",
+        "comment",
+        "pledge",
+        "local",
+        "congress",
+        "updates",
+        "share",
+        "privacy",
+        "language",
+    ]
     return [content.text(f"menu.{key}", lang) for key in [*keys, "help"]]
 
 

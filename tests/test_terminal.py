@@ -410,7 +410,7 @@ async def test_organizer_sees_the_broadcast_preview(tmp_path: Path, content: Con
     """An organizer composing a broadcast in the terminal sees its preview (a copy of their
     message) above the question what to do with it."""
     config = make_config(tmp_path, organizers=frozenset({TERMINAL_USER_ID}))
-    typed = "5\n1\n/broadcast\nHello supporters\n1\n/quit\n"  # subscribe; compose; everyone
+    typed = "6\n1\n/broadcast\nHello supporters\n1\n/quit\n"  # subscribe; compose; everyone
     out = io.StringIO()
     await run_terminal_chat(config, content, io.StringIO(typed), out, "en")
     text = out.getvalue()

@@ -14,6 +14,8 @@ LETTER = LOCAL.action("letter", argument=True)  # use this county in my letter (
 LIST = LOCAL.action(
     "list", argument=True
 )  # a page of a full list behind an answer (bot.local_lists)
+TARGET = LOCAL.action("target", argument=True)  # a local target organizers added (its id)
+TARGETS_SHOWN = 3  # local targets named under one answer, the most local first
 
 
 def county_argument(state_code: str, county: str) -> str:

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import Action
 from bot.content import Content, Fact
 from bot.content.models import Answer
-from bot.flows import guide, local, pledge
+from bot.flows import congress, guide, local, pledge
 from bot.flows.menu import (
     FACT,
     HELP,
@@ -34,6 +34,7 @@ def main_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
             button(t("menu.pledge", lang), pledge.SHOW.press()),
             button(t("menu.local", lang), local.ASK.press()),
         ],
+        [button(t("menu.congress", lang), congress.ASK.press())],
         [
             button(t("menu.updates", lang), STATUS.press()),
             button(t("menu.share", lang), SHARE.press()),

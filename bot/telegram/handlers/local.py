@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, Update
+from telegram import CopyTextButton, InlineKeyboardButton, Update
 
 from bot.agreements import AgreementList
 from bot.callbacks import Press
 from bot.content import Content
+from bot.content.models import LocalTarget
 from bot.content.ui_keys import BUTTON_TEXT_MAX
-from bot.flows import local
+from bot.flows import congress, local
 from bot.flows.menu import MAIN
 from bot.local_lists import View, list_argument, parse_list_argument
+from bot.local_targets import targets_for_place
 from bot.places import PlaceIndex
 from bot.pledges import find_state
 from bot.render import format_date, local_answer, local_list_pages, local_lists
@@ -83,7 +85,8 @@ async def where_typed(update: Update, ctx: Ctx, text: str) -> None:
         text = content.text("local.which_county", lang, zip=escape(zip_code))
         await show(update, ctx, text, keyboard(*rows))
         return
-    await answer(update, ctx, places[0].state, places[0].county)
+    place = places[0]
+    await answer(update, ctx, place.state, place.county, zip_code=zip_code, city=place.city)
 
 
 async def zip_county_chosen(update: Update, ctx: Ctx, arg: str) -> bool:
@@ -93,7 +96,7 @@ async def zip_county_chosen(update: Update, ctx: Ctx, arg: str) -> bool:
     if not index.isdigit() or int(index) >= len(places):
         return False
     place = places[int(index)]
-    await answer(update, ctx, place.state, place.county)
+    await answer(update, ctx, place.state, place.county, zip_code=zip_code, city=place.city)
     return True
 
 
@@ -140,10 +143,14 @@ async def answer(
     also: list[str] | None = None,
     *,
     counted: bool = True,
+    zip_code: str | None = None,
+    city: str | None = None,
 ) -> None:
     """The agreements in the county, statewide ones, the state's totals — with the lists'
     dates, and buttons to the full lists. ``counted``: a lookup for /stats (not a return to
-    the answer from a list)."""
+    the answer from a list). ``zip_code``: the ZIP code asked about, for the button to its
+    members of Congress (without one, that button asks for a ZIP code). ``city``: the ZIP
+    code's city, for the local targets organizers added for it (besides the county's)."""
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     await storage.clear_step(user.user_id)
@@ -152,6 +159,9 @@ async def answer(
     text = local_answer(content, _agreements(ctx), state_code, county, lang)
     if also:
         text += "\n\n" + content.text("local.also", lang, counties=escape(", ".join(also)))
+    targets = targets_for_place(content.targets, state_code, county, city)[: local.TARGETS_SHOWN]
+    if targets:
+        text += "\n\n" + _targets_text(content, targets, lang)
     t = content.text
     lists = local_lists(content, _agreements(ctx), state_code, county, lang)
     rows = []
@@ -166,6 +176,9 @@ async def answer(
             count=f"{lists.state_agreements:,}",
         )
         rows.append([button(label, _list("state", state_code, county))])
+    for target in targets:
+        label = t("button.local_target", lang, name=target.name.get(lang))[:BUTTON_TEXT_MAX]
+        rows.append([button(label, local.TARGET.press(target.id))])
     await show(
         update,
         ctx,
@@ -173,10 +186,65 @@ async def answer(
         keyboard(
             *rows,
             [button(t("button.local_letter", lang), _letter(state_code, county))],
+            [button(t("button.local_congress", lang), _congress(zip_code))],
             [button(t("button.local_again", lang), local.ASK.press())],
             [button(t("button.menu", lang), MAIN.press())],
         ),
     )
+
+
+def _targets_text(content: Content, targets: list[LocalTarget], lang: str) -> str:
+    """The local targets organizers added for this place: name, ask, phone and link."""
+    blocks = [content.text("local.targets", lang)]
+    for target in targets:
+        lines = [f"<b>{escape(target.name.get(lang))}</b>", escape(target.ask.get(lang))]
+        if target.phone:
+            lines.append(f"☎️ {escape(target.phone)}")
+        if target.url:
+            lines.append(f'🔗 <a href="{escape(target.url)}">{escape(target.url)}</a>')
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+async def show_target(update: Update, ctx: Ctx, target_id: str) -> bool:
+    """A local target: its ask and call script, its phone to copy, its address."""
+    content = ctx.services.content
+    target = next((x for x in content.targets if x.id == target_id), None)
+    if target is None:
+        return False
+    user = await current_user(update, ctx)
+    t, lang = content.text, user.language
+    text = t(
+        "local.target",
+        lang,
+        name=escape(target.name.get(lang)),
+        ask=escape(target.ask.get(lang)),
+        script=escape(target.script.get(lang)),
+        checked=format_date(target.checked, lang),
+    )
+    rows = []
+    if target.phone:
+        text += f"\n☎️ {escape(target.phone)}"
+        label = t("button.local_copy_phone", lang)
+        rows.append([InlineKeyboardButton(label, copy_text=CopyTextButton(target.phone))])
+    if target.url:
+        rows.append([InlineKeyboardButton(t("button.local_target_site", lang), url=target.url)])
+    await show(
+        update,
+        ctx,
+        text,
+        keyboard(
+            *rows,
+            [button(t("button.local_again", lang), local.ASK.press())],
+            [button(t("button.menu", lang), MAIN.press())],
+        ),
+    )
+    return True
+
+
+def _congress(zip_code: str | None) -> Press:
+    """The members of Congress of the ZIP code asked about, else the question for one."""
+    return congress.ZIP.press(zip_code) if zip_code else congress.ASK.press()
 
 
 async def show_list(update: Update, ctx: Ctx, arg: str) -> bool:
@@ -272,4 +340,5 @@ PRESSES: Presses = (
     (local.ZIP_COUNTY, zip_county_chosen),
     (local.LETTER, use_in_letter),
     (local.LIST, show_list),
+    (local.TARGET, show_target),
 )

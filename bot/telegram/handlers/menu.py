@@ -37,7 +37,7 @@ async def start(update: Update, ctx: Ctx) -> None:
 
 
 async def open_journey(update: Update, ctx: Ctx, journey: str, fact_id: str | None) -> None:
-    from bot.telegram.handlers import comment, facts, local, pledge
+    from bot.telegram.handlers import comment, congress, facts, local, pledge
 
     if journey == "fact" and fact_id is not None:
         await facts.fact(update, ctx, fact_id)
@@ -49,6 +49,8 @@ async def open_journey(update: Update, ctx: Ctx, journey: str, fact_id: str | No
         await facts.topics(update, ctx)
     elif journey == "local":
         await local.ask_where(update, ctx)
+    elif journey == "congress":
+        await congress.ask_zip(update, ctx)
     else:
         await menu(update, ctx)
 

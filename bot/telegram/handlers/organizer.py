@@ -281,7 +281,8 @@ async def stats(update: Update, ctx: Ctx) -> None:
     def labels(key: str) -> str:
         return content.text(f"stats.{key}", lang)
 
-    await ctx.bot.send_message(chat.id, render_stats_text(numbers, labels))
+    names = await _member_names(ctx) if numbers.congress else {}
+    await ctx.bot.send_message(chat.id, render_stats_text(numbers, labels, names))
     png = render_chart_png(
         numbers,
         content.text("stats.chart_title", lang),
@@ -292,9 +293,24 @@ async def stats(update: Update, ctx: Ctx) -> None:
     await ctx.bot.send_photo(chat.id, png, caption=content.text("stats.chart_title", lang))
 
 
+async def _member_names(ctx: Ctx) -> dict[str, str]:
+    """Members of Congress by id, "Kathy Castor (FL-14)", for the organizers' reports; {} if
+    the Congress data cannot be read (the reports then show ids)."""
+    import asyncio
+
+    from bot.congress import CongressFileError
+
+    try:
+        data = await asyncio.to_thread(ctx.services.content.congress.load)
+    except CongressFileError:
+        return {}
+    return {m.id: f"{m.name} ({m.seat or m.state})" for m in data.members}
+
+
 async def export(update: Update, ctx: Ctx) -> None:
-    """The pledges as a CSV document."""
-    from bot.export import export_pledges_csv
+    """The pledges as a CSV document, and the outcomes of calls and letters to members of
+    Congress as another (when there are any)."""
+    from bot.export import export_congress_outcomes_csv, export_pledges_csv
 
     chat = update.effective_chat
     if chat is None:
@@ -305,6 +321,17 @@ async def export(update: Update, ctx: Ctx) -> None:
     name = f"pledges-{datetime.now(UTC).date().isoformat()}.csv"
     caption = ctx.services.content.text("export.caption", _lang(ctx, update), count=f"{rows:,}")
     await ctx.bot.send_document(chat.id, data, filename=name, caption=caption)
+    outcomes = await ctx.services.storage.congress_outcomes()
+    if outcomes:
+        text = io.StringIO()
+        export_congress_outcomes_csv(outcomes, await _member_names(ctx), text)
+        name = f"congress-outcomes-{datetime.now(UTC).date().isoformat()}.csv"
+        caption = ctx.services.content.text(
+            "export.congress_caption", _lang(ctx, update), count=f"{len(outcomes):,}"
+        )
+        await ctx.bot.send_document(
+            chat.id, text.getvalue().encode("utf-8"), filename=name, caption=caption
+        )
 
 
 async def reload(update: Update, ctx: Ctx) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.flows import guide, pledge
+from bot.flows import congress, guide, pledge
 from bot.pledges import is_stop_message
 from bot.telegram.context import Ctx
 from bot.telegram.handlers import comment, facts, local, updates
+from bot.telegram.handlers import congress as representatives
 from bot.telegram.handlers import pledge as pledging
 
 
@@ -32,6 +33,8 @@ async def on_text(update: Update, ctx: Ctx) -> None:
         await pledging.state_typed(update, ctx, text)
     elif step == local.STEP_WHERE:
         await local.where_typed(update, ctx, text)
+    elif step == congress.STEP_ZIP:
+        await representatives.zip_typed(update, ctx, text)
     elif step is not None and step.startswith(local.STEP_COUNTY):
         await local.county_typed(update, ctx, step.removeprefix(local.STEP_COUNTY), text)
     elif step is not None and guide.awaits_text(step):
