@@ -11,9 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.content import Content, load_content
-from bot.render import check_rendered
+from bot.content.models import LANGS
+from bot.content.targets import ASK_MAX
+from bot.render import MAX_MESSAGE, check_rendered, visible_length
 from bot.telegram.app import PUBLIC_COMMANDS
 from tests.harness import (
     CONTENT_DIR,
@@ -319,3 +322,28 @@ async def test_shipped_content_shows_no_targets(bot: Harness) -> None:
     await bot.send("/local")
     text = (await bot.send("77002")).text or ""
     assert "📣" not in text
+
+
+async def test_targets_with_the_longest_asks_still_fit_one_answer(tmp_path: Path) -> None:
+    """Three targets with asks of the longest length content allows, under a long county
+    answer: the answer still fits one message, naming every target, each a button away —
+    nothing is cut off with "…"."""
+    directory = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, directory)
+    path = directory / "targets.yaml"
+    shutil.copy(Path(__file__).parent / "data" / "targets.yaml", path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for target in data["targets"]:
+        target["ask"] = {lang: ("Please end 287(g). " * 40)[:ASK_MAX].strip() for lang in LANGS}
+        target["url"] = "https://example.invalid/" + "a" * 900
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    content = load_content(directory, date(2026, 12, 1), render_check=check_rendered)
+    async with running_bot(make_config(tmp_path, content_dir=directory), content) as bot:
+        await bot.send("/local")
+        reply = await bot.send("77002")
+        text = reply.text or ""
+        assert visible_length(text) <= MAX_MESSAGE and not text.endswith("…")
+        for name in ("Houston City Council", "Harris County Commissioners Court"):
+            assert f"<b>{name}</b>" in text
+            assert any(name in label for label in bot.button_labels())
+        assert "Please end 287(g)." not in text  # the asks are one tap away, on each screen

@@ -23,7 +23,14 @@ from bot.local_lists import View, list_argument, parse_list_argument
 from bot.local_targets import targets_for_place
 from bot.places import PlaceIndex
 from bot.pledges import find_state
-from bot.render import format_date, local_answer, local_list_pages, local_lists
+from bot.render import (
+    MAX_MESSAGE,
+    format_date,
+    local_answer,
+    local_list_pages,
+    local_lists,
+    visible_length,
+)
 from bot.storage import User
 from bot.telegram.common import button, current_user, keyboard, show
 from bot.telegram.context import Ctx
@@ -161,7 +168,7 @@ async def answer(
         text += "\n\n" + content.text("local.also", lang, counties=escape(", ".join(also)))
     targets = targets_for_place(content.targets, state_code, county, city)[: local.TARGETS_SHOWN]
     if targets:
-        text += "\n\n" + _targets_text(content, targets, lang)
+        text = _with_targets(content, text, targets, lang)
     t = content.text
     lists = local_lists(content, _agreements(ctx), state_code, county, lang)
     rows = []
@@ -193,15 +200,27 @@ async def answer(
     )
 
 
-def _targets_text(content: Content, targets: list[LocalTarget], lang: str) -> str:
-    """The local targets organizers added for this place: name, ask, phone and link."""
+def _with_targets(content: Content, text: str, targets: list[LocalTarget], lang: str) -> str:
+    """The answer followed by the local targets organizers added for this place: name, ask,
+    phone and link; when that would not fit one message, their names only (each target's
+    button opens its whole screen)."""
+    full = text + "\n\n" + _targets_text(content, targets, lang, whole=True)
+    if visible_length(full) <= MAX_MESSAGE:
+        return full
+    short = text + "\n\n" + _targets_text(content, targets, lang, whole=False)
+    return short if visible_length(short) <= MAX_MESSAGE else text
+
+
+def _targets_text(content: Content, targets: list[LocalTarget], lang: str, *, whole: bool) -> str:
     blocks = [content.text("local.targets", lang)]
     for target in targets:
-        lines = [f"<b>{escape(target.name.get(lang))}</b>", escape(target.ask.get(lang))]
-        if target.phone:
-            lines.append(f"☎️ {escape(target.phone)}")
-        if target.url:
-            lines.append(f'🔗 <a href="{escape(target.url)}">{escape(target.url)}</a>')
+        lines = [f"<b>{escape(target.name.get(lang))}</b>"]
+        if whole:
+            lines.append(escape(target.ask.get(lang)))
+            if target.phone:
+                lines.append(f"☎️ {escape(target.phone)}")
+            if target.url:
+                lines.append(f'🔗 <a href="{escape(target.url)}">{escape(target.url)}</a>')
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
