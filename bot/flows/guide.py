@@ -33,7 +33,7 @@ make, or no longer offers: "this button is no longer active").
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 
@@ -358,7 +358,8 @@ def _deliver(content: Content, draft: Draft, today: date) -> tuple[Screen, ...]:
     letter = letter_for(content, draft)
     header = content.text("guide.letter", lang, subject=escape(letter.subject))
     texts = split_letter(header, letter.body, _pre)
-    return Screen(lang, tuple(texts), fresh=True), confirm_screen(content, draft, notify=False)
+    confirm = confirm_screen(content, draft, notify=False)
+    return Screen(lang, tuple(texts), fresh=True), replace(confirm, fresh=True)
 
 
 def confirm_screen(content: Content, draft: Draft, notify: bool) -> Screen:

@@ -58,6 +58,7 @@ from bot.telegram.handlers import (
     facts,
     fallback,
     inline,
+    letters,
     local,
     menu,
     organizer,
@@ -99,6 +100,7 @@ ORGANIZER_COMMANDS: dict[str, Handler] = {
     "export": organizer.export,
     "reload": organizer.reload,
     "link": organizer.link,
+    "letters": letters.letters,
 }
 
 COMMANDS: dict[str, Handler] = {
@@ -128,6 +130,7 @@ BUTTONS: tuple[Presses, ...] = (
     updates.PRESSES,
     privacy.PRESSES,
     organizer.PRESSES,
+    letters.PRESSES,
 )
 
 
@@ -231,7 +234,7 @@ def _add_handlers(app: BotApp, config: Config) -> None:
 
 
 async def _organizer_input(update: Update, ctx: Ctx) -> None:
-    if await organizer.organizer_input(update, ctx):
+    if await organizer.organizer_input(update, ctx) or await letters.day_typed(update, ctx):
         raise ApplicationHandlerStop
 
 

@@ -250,7 +250,9 @@ async def postal_pdf(update: Update, ctx: Ctx) -> None:
     letter = guide.letter_for(content, draft)
     data = await asyncio.to_thread(make_pdf, content.letter, letter, lang, _today())
     caption = content.text("guide.postal_pdf", lang)
-    await ctx.bot.send_document(chat.id, data, filename=PDF_NAME.get(lang, PDF_NAME["en"]), caption=caption)
+    await ctx.bot.send_document(
+        chat.id, data, filename=PDF_NAME.get(lang, PDF_NAME["en"]), caption=caption
+    )
     await record_outcome(ctx.services.storage, user.user_id, "postal", "pdf", lang, user.source)
 
 
