@@ -126,6 +126,8 @@ STEPS = (
     "preview",
     "safety",
     "send",
+    "quick_reason",
+    "deliver",
     "started",
     "previewed",
     "send_shown",

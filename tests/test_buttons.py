@@ -12,7 +12,7 @@ import pytest
 from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import ARGUMENT_MAX, MAX_CALLBACK_BYTES, Action, Feature
-from bot.flows import broadcast, congress, guide, local, menu, pledge
+from bot.flows import broadcast, congress, guide, letters, local, menu, pledge
 from bot.telegram.app import BUTTONS
 from tests.harness import Harness
 
@@ -26,6 +26,7 @@ FEATURES = (
     local.LOCAL,
     congress.CONGRESS,
     broadcast.BCAST,
+    letters.LETTERS,
 )
 REGISTERED = [action for presses in BUTTONS for action, _ in presses]
 

@@ -102,7 +102,6 @@ async def test_full_guide_by_email(mail_bot: Harness, content_email: Content) ->
     assert "Ana\nHouston, TX" in text
     safety = await bot.press("Continue")
     assert "identifies you to DHS" in (safety.text or "")
-    await bot.press("I understand")
     letter, send = bot.api.messages(bot.user_id)[-2:]
     assert "<pre>" in (letter.text or "") and "twenty years" in (letter.text or "")
     buttons = {b["text"]: b for b in bot.buttons(send)}
@@ -161,9 +160,9 @@ async def test_the_send_screen_says_which_letter_the_links_carry(
     seed = next(seed for seed in range(1000) if whole_fits(seed) is whole)
     await bot.storage.write("UPDATE drafts SET seed = ? WHERE user_id = ?", (seed, bot.user_id))
     await bot.press("Continue")
-    await bot.press("I understand")
     send = bot.api.messages(bot.user_id)[-1]
-    body = parse_qs(urlparse(bot.buttons(send)[0]["url"]).query)["body"][0]
+    gmail = next(b["url"] for b in bot.buttons(send) if "url" in b)
+    body = parse_qs(urlparse(gmail).query)["body"][0]
     text = send.text or ""
     assert ("everything filled in" in text) is whole
     assert ("Short version of your letter:" in text) is not whole
@@ -187,9 +186,8 @@ async def test_guide_in_spanish_by_post(bot: Harness, content: Content) -> None:
     preview = await bot.press("Omitir")
     assert "Su carta" in (preview.text or "")
     await bot.press("Continuar")
-    await bot.press("Entiendo")
     letter, send = bot.api.messages(bot.user_id)[-2:]
-    assert "Washington, DC 20528" in (letter.text or "") and "Re: " in (letter.text or "")
+    assert "<pre>" in (letter.text or "") and "Washington, DC 20528" in (send.text or "")
     assert "correo postal" in (send.text or "")
     assert not any("Gmail" in label for label in bot.button_labels(send))
     reply = await bot.press("Ya la envié")
@@ -449,7 +447,6 @@ async def test_remind_me_later_is_durable_and_sent_once(bot: Harness, content: C
     """ "Remind me later" stores one reminder; when due it is sent once, then gone."""
     await walk_to_preview(bot, content)
     await bot.press("Continue")
-    await bot.press("I understand")
     reply = await bot.press("Remind me later")
     assert "in 24 hours" in (reply.text or "")
     (due,) = db(bot, "SELECT due_at FROM reminders")[0]
@@ -471,7 +468,6 @@ async def test_reminder_to_a_blocked_user(bot: Harness, content: Content) -> Non
     """A reminder to someone who blocked the bot marks them unreachable and is dropped."""
     await walk_to_preview(bot, content)
     await bot.press("Continue")
-    await bot.press("I understand")
     await bot.press("Remind me later")
     bot.api.block_chat(bot.user_id)
     bot.storage._clock = lambda: 4_000_000_000.0
@@ -485,7 +481,6 @@ async def test_sent_cancels_the_reminder(bot: Harness, content: Content) -> None
     """After "I sent it", no reminder remains."""
     await walk_to_preview(bot, content)
     await bot.press("Continue")
-    await bot.press("I understand")
     await bot.press("Remind me later")
     await bot.send("/comment")
     await bot.press_data("guide1:outcome:sent")
@@ -508,7 +503,6 @@ async def test_forged_presses_cannot_inflate_comments_sent(bot: Harness, content
     assert db(bot, "SELECT COUNT(*) FROM drafts") == [(0,)]
     await walk_to_preview(bot, content)
     await bot.press("Continue")
-    await bot.press("I understand")
     await bot.press("I sent it")
     for _ in range(10):
         await bot.press_data("guide1:new")  # offered after a sent letter: a new draft, at the start
@@ -548,7 +542,6 @@ async def test_couldnt_keeps_the_draft(bot: Harness, content: Content) -> None:
     """ "I couldn't" is counted, and the letter stays for later."""
     await walk_to_preview(bot, content)
     await bot.press("Continue")
-    await bot.press("I understand")
     reply = await bot.press("I couldn't")
     assert "/comment" in (reply.text or "")
     assert db(bot, "SELECT outcome, completed_at FROM drafts") == [("couldnt", None)]
@@ -559,7 +552,6 @@ async def test_retention_purges_old_drafts(bot: Harness, content: Content) -> No
     """Drafts are deleted after the retention period; recent ones stay."""
     await walk_to_preview(bot, content)
     await bot.press("Continue")
-    await bot.press("I understand")
     await bot.press("I sent it")
     assert await purge_old_drafts(bot.app.bot_data) == 0
     bot.storage._clock = lambda: 4_000_000_000.0  # far beyond 30 days
@@ -579,7 +571,6 @@ async def test_forget_removes_drafts_and_reminders(bot: Harness, content: Conten
     """/forget deletes the draft and the reminder with everything else."""
     await walk_to_preview(bot, content)
     await bot.press("Continue")
-    await bot.press("I understand")
     await bot.press("Remind me later")
     await bot.send("/forget")
     await bot.press("Yes, delete everything")
@@ -608,6 +599,5 @@ async def test_longest_story_in_emoji_is_shown_whole(bot: Harness, content: Cont
     assert shown.count("🌵") == 1000
     assert "Continuar ▶" in bot.button_labels(messages[-1])
     await bot.press("Continuar")
-    await bot.press("Entiendo")
     letter_messages = "".join(m.text or "" for m in bot.api.messages(bot.user_id)[-4:])
     assert letter_messages.count("🌵") >= 1000

@@ -338,9 +338,9 @@ def comment_steps(content: Content) -> list[Step]:
             1,
             at("preview", sign_name="Ana", sign_place="Austin, TX", **chosen),
         ),
-        Step("continue", tap(USER, "Continue"), "identifies you to DHS", 0, at("safety")),
-        # The letter replaces the safety note; the ways to send it come as a new message.
-        Step("understood", tap(USER, "I understand"), "Send it by e-mail", 1, at("send")),
+        # The letter replaces the preview; the safety note and the ways to send it come as a
+        # new message.
+        Step("continue", tap(USER, "Continue"), "Send it by e-mail", 1, at("send")),
         Step("I sent it", tap(USER, "I sent it"), "Thank you for speaking up", 0, sent),
     ]
 

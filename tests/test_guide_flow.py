@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from html import escape
 
 import pytest
 
@@ -16,7 +17,7 @@ from bot.flows.guide import ENTRY, Check, Move
 from bot.letters import STORY_MAX
 from bot.mydata import STEPS as LABELLED_IN_MYDATA
 from bot.render import check_rendered
-from bot.screens import Button, Screen, say, says
+from bot.screens import Button, Say, Screen, say, says
 from bot.storage import Draft
 from tests.harness import CONTENT_DIR
 
@@ -68,17 +69,18 @@ def actions(screen: Screen) -> list[str]:
 
 
 def test_the_steps_in_order() -> None:
-    """Nine steps; five numbered; three await typed text, each with its conversation step."""
+    """Ten steps; five numbered; three await typed text, each with its conversation step."""
     assert [s.name for s in guide.STEPS] == [
         "intro",
+        "quick_reason",
         "role",
         "reasons",
         "story",
         "sign_name",
         "sign_place",
         "preview",
-        "safety",
         "send",
+        "deliver",
     ]
     assert guide.NUMBERED == ("role", "reasons", "story", "sign_name", "sign_place")
     assert guide.TYPED == {
@@ -123,9 +125,55 @@ def test_steps_and_funnel_events_are_named_for_people(content: Content) -> None:
 
 
 def test_intro_has_no_back(content: Content) -> None:
-    """The introduction offers Start and Leave, nothing to go back to."""
+    """The introduction offers the roles (write it for me), Step by step and Leave, nothing
+    to go back to."""
     (screen,) = guide.screens(content, draft(), TODAY)
-    assert actions(screen) == ["guide1:start", "guide1:leave"]
+    roles = [f"guide1:quick:{role}" for role in content.letter.roles]
+    assert actions(screen) == [*roles, "guide1:start", "guide1:leave"]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_intro_says_which_channels_and_what_each_takes(
+    content: Content, mail_content: Content, lang: str
+) -> None:
+    """Step 1 lists the channels the content offers, each with what it takes, in the
+    sender's language — and promises no "two minutes" that printing would contradict."""
+    channels = content.letter.channels
+    for shown, offered in ((content, ("campaign", "postal")), (mail_content, None)):
+        offered = offered or shown.letter.channels.offered()
+        (screen,) = guide.screens(shown, draft(language=lang), TODAY)
+        text = screen.texts[0]
+        assert isinstance(text, Say) and text.key == "guide.intro"
+        lines = text.values["channels"].split("\n")
+        assert lines == [f"• {escape(channels.summaries[name].get(lang))}" for name in offered]
+        written = shown.text("guide.intro", lang, **text.values)
+        assert "two minutes" not in written and "dos minutos" not in written
+    assert "email" not in content.letter.channels.offered()
+    assert "email" in mail_content.letter.channels.offered()
+
+
+def test_write_it_for_me_is_a_role_and_one_reason(content: Content) -> None:
+    """A role from the introduction, then one reason, and the letter is in the preview;
+    each counts its funnel event; Back from the reason goes to the introduction."""
+    role = next(iter(content.letter.roles))
+    reason = list(content.letter.talking_points)[2]
+    assert guide.quick_role(content, draft(), role) == Move(
+        "quick_reason", {"role": role, "editing": 0}, reached="role"
+    )
+    chosen = draft("quick_reason", role=role)
+    assert guide.pick_reason(content, chosen, reason) == Move(
+        "preview", {"reasons": (reason,), "editing": 0}, reached="reasons"
+    )
+    assert guide.pick_reason(content, draft("quick_reason"), reason) == Move("intro")
+    assert guide.quick_role(content, draft(), "no-such-role") is None
+    assert guide.pick_reason(content, chosen, "no-such-reason") is None
+    assert guide.back(chosen) == Move("intro", {"editing": 0})
+    (screen,) = guide.screens(content, chosen, TODAY)
+    points = [f"guide1:pick:{point}" for point in content.letter.talking_points]
+    assert actions(screen) == [*points, "guide1:back", "guide1:leave"]
+    (preview,) = guide.screens(content, draft("preview", role=role, reasons=(reason,)), TODAY)
+    assert "<b>Your letter is ready.</b>" in content.text("guide.preview_optional", "en")
+    assert content.text("guide.preview_optional", "en") in str(preview.texts[0])
 
 
 def test_role_screen_ticks_the_chosen_role(content: Content) -> None:
@@ -176,8 +224,7 @@ def test_forward_through_the_steps(content: Content) -> None:
     assert guide.answer(content, draft("sign_place"), "comment_place", "Austin") == Move(
         "preview", {"sign_place": "Austin", "editing": 0}
     )
-    assert guide.to_safety(draft("preview")) == Move("safety")
-    assert guide.to_send(draft("safety")) == Move("send")
+    assert guide.to_send(draft("preview")) == Move("send")
 
 
 @pytest.mark.parametrize(
@@ -238,8 +285,9 @@ def test_writing_the_story_again_from_its_check(content: Content) -> None:
         ("sign_name", "story"),
         ("sign_place", "sign_name"),
         ("preview", "sign_place"),
-        ("safety", "preview"),
-        ("send", "safety"),
+        ("send", "preview"),
+        ("deliver", "send"),
+        ("quick_reason", "intro"),
         ("no-such-step", "intro"),
     ],
 )
@@ -310,35 +358,112 @@ def test_the_preview_reaches_previewed_and_offers_every_change(mail_content: Con
 
 
 def test_the_send_step_is_the_letter_then_how_to_send(mail_content: Content) -> None:
-    """Two screens: the letter to copy, then — in a new message — the e-mail links, the copy
-    buttons, the printable letter, and the three outcomes; it counts "send_shown"."""
+    """Two screens: the letter to copy, then — in a new message — the safety note, the
+    campaign's delivery, the e-mail links, the copy buttons (address, subject, envelope), the
+    postal PDF, and the three outcomes; it counts "send_shown"."""
     assert guide.STEP["send"].reaches == "send_shown"
     sending = complete(mail_content, "send")
     letter, how = guide.screens(mail_content, sending, TODAY)
     assert not letter.rows and not letter.fresh
     assert "<pre>" in str(letter.texts[0])
     assert how.fresh
+    assert mail_content.text("guide.safety", "en") in str(how.texts[0])
     buttons = [b for row in how.rows for b in row]
     assert [b.label for b in buttons if b.url] == [say("button.gmail"), say("button.outlook")]
     subject = guide.letter_for(mail_content, sending).subject
-    assert [b.copy for b in buttons if b.copy] == ["comments@example.org", subject]
+    envelope = "U.S. Department of Homeland Security\nWashington, DC 20528"
+    assert [b.copy for b in buttons if b.copy] == ["comments@example.org", subject, envelope]
     assert actions(how) == [
+        "guide1:deliver",
         "guide1:postal",
         "guide1:outcome:sent",
         "guide1:outcome:couldnt",
         "guide1:outcome:later",
+        "guide1:back",
+        "guide1:leave",
     ]
 
 
-def test_the_send_step_by_post_prints_the_date(content: Content) -> None:
-    """Without an e-mail address the letter is the printable postal one, dated today."""
+def test_the_send_step_with_the_shipped_content(content: Content) -> None:
+    """No e-mail address: the letter, then the campaign's delivery and the postal PDF with the
+    envelope's address to copy (at most 256 characters); no text to print by hand."""
     letter, how = guide.screens(content, complete(content, "send"), TODAY)
-    assert "March 1, 2026" in str(letter.texts)
-    assert actions(how) == [
-        "guide1:outcome:sent",
-        "guide1:outcome:couldnt",
-        "guide1:outcome:later",
-    ]
+    assert "March 1, 2026" not in str(letter.texts)
+    assert "<pre>" in str(letter.texts[0])
+    assert actions(how)[:2] == ["guide1:deliver", "guide1:postal"]
+    copies = [b.copy for row in how.rows for b in row if b.copy]
+    assert copies == [guide.envelope(content)] and len(copies[0]) <= 256
+    assert "guide1:outcome:sent" in actions(how)  # post is sent by the supporter
+
+
+def test_the_campaign_confirm_screen(content: Content) -> None:
+    """From the send screen of a previewed draft: the letter exactly as handed over, then to
+    whom, the name and place it is signed with, the organizers' words, one tap to confirm and
+    an unticked "tell me" that the confirm button carries once ticked."""
+    previewed = frozenset({"started", "previewed"})
+    sending = complete(content, "send", reached=previewed, sign_name="Ana", sign_place="Waco")
+    assert guide.to_deliver(content, sending) == Move("deliver")
+    assert guide.to_deliver(content, complete(content, "send")) is None  # not previewed
+    assert guide.to_deliver(content, complete(content, "preview", reached=previewed)) is None
+    at = replace(sending, step="deliver")
+    letter, confirm = guide.screens(content, at, TODAY)
+    assert letter.fresh and "<pre>" in str(letter.texts[0])
+    assert guide.letter_for(content, at).subject in str(letter.texts[0])
+    text = confirm.texts[0]
+    assert isinstance(text, Say) and text.key == "guide.deliver"
+    campaign = content.letter.channels.campaign
+    assert campaign is not None
+    assert text.values["to"] == escape(campaign.to.en)
+    assert text.values["how"] == escape(campaign.how.en)
+    assert (text.values["name"], text.values["place"]) == ("Ana", "Waco")
+    assert actions(confirm)[:2] == ["guide1:confirm:0", "guide1:notify:1"]
+    assert confirm.rows[1][0].label == say("button.notify_off")
+    ticked = guide.toggle_notify(content, at, "1")
+    assert isinstance(ticked, Screen) and not ticked.fresh
+    assert actions(ticked)[:2] == ["guide1:confirm:1", "guide1:notify:0"]
+    assert ticked.rows[1][0].label == say("button.notify_on")
+    assert guide.toggle_notify(content, at, "2") is None
+    assert guide.toggle_notify(content, sending, "1") is None  # not on the confirm screen
+    unsigned = guide.confirm_screen(content, replace(at, sign_name=None), notify=False)
+    unsigned_text = unsigned.texts[0]
+    assert isinstance(unsigned_text, Say)
+    assert unsigned_text.values["name"] == content.text("guide.deliver_no_name", "en")
+
+
+def test_the_sensitive_word_check_runs_before_the_confirm_screen(content: Content) -> None:
+    """Own words, name or place that mention immigration status: no confirm screen, but why
+    and the buttons to change them."""
+    previewed = frozenset({"started", "previewed"})
+    for field in ("story", "sign_name", "sign_place"):
+        own: dict[str, object] = {"story": None, field: "I have DACA"}
+        sending = complete(content, "send", reached=previewed)
+        sending = replace(sending, **own)  # type: ignore[arg-type]
+        refused = guide.to_deliver(content, sending)
+        assert isinstance(refused, Screen)
+        text = refused.texts[0]
+        assert isinstance(text, Say) and text.key == "guide.deliver_sensitive"
+        assert "DACA" in text.values["words"]
+        assert "guide1:edit:story" in actions(refused)
+
+
+def test_without_a_campaign_channel_its_buttons_are_stale(content: Content) -> None:
+    """Content that does not let the campaign deliver: no *Deliver* button, and its presses
+    are not recognised."""
+    letter = replace(content.letter, channels=replace(content.letter.channels, campaign=None))
+    bare = replace(content, letter=letter)
+    previewed = frozenset({"started", "previewed"})
+    _, how = guide.screens(bare, complete(bare, "send"), TODAY)
+    assert "guide1:deliver" not in actions(how)
+    assert guide.to_deliver(bare, complete(bare, "send", reached=previewed)) is None
+    assert guide.toggle_notify(bare, complete(bare, "deliver", reached=previewed), "1") is None
+
+
+def test_an_outcome_names_its_channel(content: Content, mail_content: Content) -> None:
+    """ "I sent it" is about e-mail when offered, else post; post once its PDF was taken."""
+    assert guide.outcome_channel(mail_content, complete(mail_content, "send")) == "email"
+    assert guide.outcome_channel(content, complete(content, "send")) == "postal"
+    took_pdf = complete(mail_content, "send", reached=frozenset({"postal_pdf"}))
+    assert guide.outcome_channel(mail_content, took_pdf) == "postal"
 
 
 def test_a_notice_goes_above_the_first_screen(content: Content) -> None:
@@ -378,7 +503,10 @@ def every_screen(content: Content) -> list[Screen]:
     assert isinstance(sensitive, Check)
     shown += [
         sensitive.screen,
-        guide.printable(content, complete(content, "send"), TODAY),
+        guide.confirm_screen(content, complete(content, "deliver"), notify=True),
+        guide.deliver_refused("es", ["DACA"]),
+        guide.deliver_exported("en"),
+        guide.queued(content, "es", True, link, pledged=False, subscribed=False),
         guide.finished_before("en"),
         guide.left("en"),
         guide.discarded("en"),

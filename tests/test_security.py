@@ -509,7 +509,6 @@ async def test_comment_preview_and_letter_escape_the_story(
     preview = await org_bot.send(PAYLOAD)
     assert_only_escaped(org_bot, preview)
     await org_bot.press("Continue")
-    await org_bot.press("I understand")
     letter = [m for m in org_bot.api.messages(org_bot.user_id) if "<pre>" in (m.text or "")]
     assert letter
     assert_only_escaped(org_bot, letter[-1])
@@ -550,6 +549,7 @@ ORGANIZER_COMMAND_ARGS = {
     "export": "",
     "reload": "",
     "link": " flyer-mn pledge",
+    "letters": "",
 }
 # "{id}" stands for each broadcast's id, "{check}" for its preview's check: the data the
 # organizer's own screens carry.
@@ -562,6 +562,10 @@ ORGANIZER_BUTTON_ARGS: dict[str, tuple[str, ...]] = {
     "bcast1:schedule": ("{id}-{check}",),
     "bcast1:discard": ("{id}",),
     "bcast1:stop": ("{id}", "1", "2", "3"),
+    "letters1:download": ("new", "1"),
+    "letters1:mark": ("1",),
+    "letters1:how": ("1-hand", "1-mail"),
+    "letters1:day": ("1-hand-2026-05-15",),
 }
 ORGANIZER_ACTIONS = {
     action.data_prefix

@@ -115,10 +115,11 @@ def test_run_without_token_on_a_terminal_opens_the_chat(tmp_path: Path) -> None:
 async def test_chat_walks_the_comment_guide(tmp_path: Path, content: Content) -> None:
     """The whole comment guide works in the terminal: numbers for buttons, text for answers."""
     reasons = len(content.letter.talking_points)
+    roles = len(content.letter.roles)
     typed = "\n".join(
         [
             "2",  # ✉️ Send your comment
-            "1",  # Start
+            str(roles + 1),  # Start step by step (after the roles of "write it for me")
             "1",  # the first role
             "1",  # the first reason
             str(reasons + 1),  # Next ▶
@@ -126,8 +127,7 @@ async def test_chat_walks_the_comment_guide(tmp_path: Path, content: Content) ->
             "Ana",
             "Austin, TX",
             "6",  # Continue ▶ (after four edit buttons and "other wording")
-            "1",  # I understand
-            "1",  # I sent it
+            "4",  # I sent it (after the campaign, the postal PDF and the envelope)
             "/quit",
         ]
     )

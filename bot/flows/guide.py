@@ -3,7 +3,15 @@ says and offers — plain data, no Telegram.
 
 The steps, in order (:data:`STEPS`)::
 
-    intro → role → reasons → story → sign_name → sign_place → preview → safety → send
+    intro → role → reasons → story → sign_name → sign_place → preview → send → deliver
+
+- *Write it for me* (:data:`QUICK`): the introduction offers the roles at once; a role, then one
+  reason (``quick_reason``), and the letter is in the preview, where the sender's own words, more
+  reasons and a signature stay one optional tap away. *Step by step* (:data:`START`) goes
+  through every part.
+- ``deliver`` is the campaign's confirm screen (``channels.campaign`` in content): exactly what
+  is handed over and to whom, the organizers' words, one tap to confirm, and a separate,
+  unticked "tell me when it's delivered".
 
 - *Back* goes to the step before; *Leave* keeps the draft for ``/comment``, which resumes it.
 - The five numbered steps ("Step n of 5") each ask for one part of the letter; the preview can
@@ -24,8 +32,8 @@ make, or no longer offers: "this button is no longer active").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 
@@ -40,7 +48,6 @@ from bot.letters import (
     LetterParts,
     compose_links,
     letter_parts,
-    postal_letter,
     render_letter,
     sensitive_mentions,
 )
@@ -53,6 +60,8 @@ GUIDE = Feature("guide", 1)
 OPEN = GUIDE.action("open")  # open the guide: resume the draft, or start one
 NEW = GUIDE.action("new")  # a new letter, offered after a finished one
 START = GUIDE.action("start")  # from the introduction to the first step
+QUICK = GUIDE.action("quick", argument=True)  # write it for me: a role from the introduction
+PICK = GUIDE.action("pick", argument=True)  # write it for me: the one reason (talking point id)
 ROLE = GUIDE.action("role", argument=True)  # choose a role (role id)
 REASON = GUIDE.action("reason", argument=True)  # toggle a reason (talking point id)
 NEXT = GUIDE.action("next")  # reasons chosen: the next step
@@ -62,8 +71,11 @@ EDIT = GUIDE.action("edit", argument=True)  # change a part: role | reasons | st
 BACK = GUIDE.action("back")  # the step before
 WORDING = GUIDE.action("wording")  # another wording of the same letter
 CONTINUE = GUIDE.action("continue")  # the preview is right: the safety note
-UNDERSTOOD = GUIDE.action("understood")  # the safety note is read: how to send
-POSTAL = GUIDE.action("postal")  # the printable postal letter
+UNDERSTOOD = GUIDE.action("understood")  # an older safety note's button: how to send
+POSTAL = GUIDE.action("postal")  # the supporter's own letter as a PDF to print and post
+DELIVER = GUIDE.action("deliver")  # the campaign's confirm screen
+CONFIRM = GUIDE.action("confirm", argument=True)  # queue it for the campaign: notify 1 | 0
+NOTIFY = GUIDE.action("notify", argument=True)  # tick or untick "tell me": 1 | 0
 OUTCOME = GUIDE.action("outcome", argument=True)  # sent | couldnt | later
 LEAVE = GUIDE.action("leave")  # leave the guide, keeping the draft
 DISCARD = GUIDE.action("discard")  # delete the draft
@@ -140,14 +152,43 @@ def _one(
 
 
 def _intro(content: Content, draft: Draft) -> Screen:
-    """Who receives the letter, and why it matters."""
+    """Who receives the letter, why it matters, the ways this campaign offers to get it there
+    and what each takes; then *Write it for me* (a role at once) or *Step by step*."""
     lang = draft.language
     text = say(
         "guide.intro",
         office=escape(content.letter.office.get(lang)),
         why=escape(content.letter.why.get(lang)),
+        channels=channel_lines(content, lang),
     )
-    return Screen(lang, (text,), ((Button(say("button.start_guide"), START.press()),), _nav(False)))
+    roles = tuple(
+        (Button(role.label.get(lang), QUICK.press(role.id)),)
+        for role in content.letter.roles.values()
+    )
+    step_by_step = (Button(say("button.start_guide"), START.press()),)
+    return Screen(lang, (text,), (*roles, step_by_step, _nav(False)))
+
+
+def channel_lines(content: Content, lang: str) -> str:
+    """One line per channel the content offers, saying what it takes ("we deliver it for
+    you", "from your own e-mail", "print and post")."""
+    channels = content.letter.channels
+    lines = [
+        f"• {escape(channels.summaries[name].get(lang))}"
+        for name in channels.offered()
+        if name in channels.summaries and channels.summaries[name].get(lang)
+    ]
+    return "\n".join(lines)
+
+
+def _quick_reason(content: Content, draft: Draft) -> Screen:
+    """Write it for me: the one reason that matters most; the letter is ready after it."""
+    lang = draft.language
+    rows = tuple(
+        (Button(point.label.get(lang), PICK.press(point.id)),)
+        for point in content.letter.talking_points.values()
+    )
+    return Screen(lang, (say("guide.quick_reason"),), (*rows, _nav()))
 
 
 def _role(content: Content, draft: Draft) -> Screen:
@@ -200,6 +241,8 @@ def _preview(content: Content, draft: Draft) -> Screen:
     lang = draft.language
     letter = letter_for(content, draft)
     header = content.text("guide.preview", lang, subject=escape(letter.subject))
+    if not (draft.story or draft.sign_name or draft.sign_place):  # the quick path's letter
+        header = content.text("guide.preview_optional", lang) + "\n\n" + header
     texts = split_letter(header, letter.body, lambda body: body)
     county = ((Button(say("button.no_county_sentence"), NO_COUNTY.press()),),)
     return Screen(
@@ -225,25 +268,13 @@ def _preview(content: Content, draft: Draft) -> Screen:
     )
 
 
-def _safety(content: Content, draft: Draft) -> Screen:
-    """Writing to DHS identifies the sender to DHS."""
-    return Screen(
-        draft.language,
-        (say("guide.safety"),),
-        ((Button(say("button.understood"), UNDERSTOOD.press()),), _nav()),
-    )
-
-
 def _send(content: Content, draft: Draft, today: date) -> tuple[Screen, ...]:
-    """The letter itself, ready to copy (or to print when there is no e-mail channel); then,
-    in a new message, how to send it and the outcome buttons."""
+    """The letter itself, ready to copy; then, in a new message, the safety note and each way
+    this campaign offers to send it (with the outcome buttons when the sender sends it)."""
     lang = draft.language
     letter = letter_for(content, draft)
-    if content.letter.channels.email:
-        header = content.text("guide.letter", lang, subject=escape(letter.subject))
-        texts = split_letter(header, letter.body, _pre)
-    else:
-        texts = split_letter("", postal_letter(content.letter, letter, lang, today), _pre)
+    header = content.text("guide.letter", lang, subject=escape(letter.subject))
+    texts = split_letter(header, letter.body, _pre)
     return Screen(lang, tuple(texts)), _how_to_send(content, draft, letter)
 
 
@@ -251,8 +282,16 @@ def _how_to_send(content: Content, draft: Draft, letter: Letter) -> Screen:
     lang = draft.language
     channels = content.letter.channels
     t = content.text
-    parts: list[str] = []
+    parts: list[str] = [t("guide.safety", lang)]
     rows: list[Row] = []
+    if channels.campaign is not None:
+        summary = (
+            escape(channels.summaries["campaign"].get(lang))
+            if "campaign" in channels.summaries
+            else ""
+        )
+        parts.append(t("guide.send_campaign", lang, summary=summary))
+        rows.append((Button(say("button.deliver"), DELIVER.press()),))
     if channels.email:
         links = compose_links(channels.email, parts_for(content, draft))
         if links.full:
@@ -278,18 +317,77 @@ def _how_to_send(content: Content, draft: Draft, letter: Letter) -> Screen:
         address = "\n".join(escape(line) for line in channels.postal_address)
         note = escape(channels.postal_note.get(lang))
         parts.append(t("guide.send_postal", lang, address=address, note=note))
-        if channels.email:
-            rows.append((Button(say("button.postal"), POSTAL.press()),))
+        rows.append(
+            (
+                Button(say("button.postal"), POSTAL.press()),
+                Button(say("button.copy_envelope"), copy=envelope(content)),
+            )
+        )
     if channels.webform_url:
         parts.append(t("guide.send_webform", lang))
         rows.append((Button(say("button.webform"), url=channels.webform_url),))
-    parts.append(t("guide.outcome", lang))
-    rows += [
-        (Button(say("button.sent"), OUTCOME.press("sent")),),
-        (Button(say("button.couldnt"), OUTCOME.press("couldnt")),),
-        (Button(say("button.later"), OUTCOME.press("later")),),
-    ]
+    if self_sent(content):
+        parts.append(t("guide.outcome", lang))
+        rows += [
+            (Button(say("button.sent"), OUTCOME.press("sent")),),
+            (Button(say("button.couldnt"), OUTCOME.press("couldnt")),),
+            (Button(say("button.later"), OUTCOME.press("later")),),
+        ]
+    rows.append(_nav())
     return Screen(lang, ("\n\n".join(parts),), tuple(rows), fresh=True)
+
+
+ENVELOPE_MAX = 256  # what a CopyTextButton carries at most
+
+
+def envelope(content: Content) -> str:
+    """The office's postal address as written on an envelope, for one copy button."""
+    return "\n".join(content.letter.channels.postal_address)[:ENVELOPE_MAX]
+
+
+def self_sent(content: Content) -> bool:
+    """Whether a channel the sender sends themselves is offered (then the send screen asks
+    how it went): e-mail, post or the web form."""
+    return any(name != "campaign" for name in content.letter.channels.offered())
+
+
+def _deliver(content: Content, draft: Draft, today: date) -> tuple[Screen, ...]:
+    """The campaign's confirm screen: the letter exactly as handed over, then to whom, the
+    signature, the organizers' words, one tap to confirm and the unticked "tell me"."""
+    lang = draft.language
+    letter = letter_for(content, draft)
+    header = content.text("guide.letter", lang, subject=escape(letter.subject))
+    texts = split_letter(header, letter.body, _pre)
+    confirm = confirm_screen(content, draft, notify=False)
+    return Screen(lang, tuple(texts), fresh=True), replace(confirm, fresh=True)
+
+
+def confirm_screen(content: Content, draft: Draft, notify: bool) -> Screen:
+    """What is handed over, to whom and how, and the buttons: confirm (carrying the "tell me"
+    choice as it is ticked), tick or untick "tell me", change the signature."""
+    lang = draft.language
+    campaign = content.letter.channels.campaign
+    assert campaign is not None
+    t = content.text
+    text = say(
+        "guide.deliver",
+        to=escape(campaign.to.get(lang)),
+        how=escape(campaign.how.get(lang)),
+        name=escape(draft.sign_name) if draft.sign_name else t("guide.deliver_no_name", lang),
+        place=escape(draft.sign_place) if draft.sign_place else t("guide.deliver_no_place", lang),
+    )
+    tick = say("button.notify_on") if notify else say("button.notify_off")
+    flag = "1" if notify else "0"
+    return Screen(
+        lang,
+        (text,),
+        (
+            (Button(say("button.confirm_delivery"), CONFIRM.press(flag)),),
+            (Button(tick, NOTIFY.press("0" if notify else "1")),),
+            (Button(say("button.edit_signature"), EDIT.press("sign")),),
+            _nav(),
+        ),
+    )
 
 
 # -- typed answers ---------------------------------------------------------------------------------
@@ -340,6 +438,7 @@ def _signature(draft: Draft | None, text: str, step: str) -> Outcome:
 
 STEPS: tuple[Step, ...] = (
     Step("intro", _one(_intro)),
+    Step("quick_reason", _one(_quick_reason)),
     Step("role", _one(_role), part="role"),
     Step("reasons", _one(_reasons), part="reasons"),
     Step("story", _one(_story), part="story", awaits="comment_story", answer=story_typed),
@@ -352,8 +451,8 @@ STEPS: tuple[Step, ...] = (
         answer=sign_place_typed,
     ),
     Step("preview", _one(_preview), reaches="previewed"),
-    Step("safety", _one(_safety)),
     Step("send", _send, reaches="send_shown"),
+    Step("deliver", _deliver),
 )
 STEP = {step.name: step for step in STEPS}
 NUMBERED = tuple(step.name for step in STEPS if step.part)
@@ -395,9 +494,15 @@ def screens(
     return (noticed, *shown[1:])
 
 
+# Where *Back* goes when it is not the step before: both paths start at the introduction.
+BACK_TO = {"quick_reason": "intro", "role": "intro"}
+
+
 def previous(step: str) -> str:
     """The step *Back* goes to (the introduction from the first step, or an unknown one)."""
     names = [s.name for s in STEPS]
+    if step in BACK_TO:
+        return BACK_TO[step]
     return names[names.index(step) - 1] if step in names[1:] else names[0]
 
 
@@ -447,12 +552,6 @@ def parts_for(content: Content, draft: Draft) -> LetterParts:
     return letter_parts(content.letter, choices(content, draft), draft.language)
 
 
-def printable(content: Content, draft: Draft, today: date) -> Screen:
-    """The ready-to-print postal letter, in new messages."""
-    text = postal_letter(content.letter, letter_for(content, draft), draft.language, today)
-    return Screen(draft.language, tuple(split_letter("", text, _pre)), fresh=True)
-
-
 # -- moving between steps --------------------------------------------------------------------------
 
 
@@ -474,6 +573,26 @@ def forward(draft: Draft, after: str, reached: str | None = None, **changes: obj
 def begin(draft: Draft | None) -> Move | Entry:
     """From the introduction to the first step."""
     return Move("role") if is_open(draft) else ENTRY
+
+
+def quick_role(content: Content, draft: Draft | None, role_id: str) -> Outcome:
+    """Write it for me: the role chosen on the introduction; then the one reason."""
+    if role_id not in content.letter.roles:
+        return None
+    if draft is None or not is_open(draft):
+        return ENTRY
+    return Move("quick_reason", {"role": role_id, "editing": 0}, reached="role")
+
+
+def pick_reason(content: Content, draft: Draft | None, reason_id: str) -> Outcome:
+    """Write it for me: the one reason; the letter is then ready in the preview."""
+    if reason_id not in content.letter.talking_points:
+        return None
+    if draft is None or not is_open(draft):
+        return ENTRY
+    if draft.role is None:  # a press from an older screen: the role first
+        return Move("intro")
+    return Move("preview", {"reasons": (reason_id,), "editing": 0}, reached="reasons")
 
 
 def choose_role(content: Content, draft: Draft | None, role_id: str) -> Outcome:
@@ -572,20 +691,96 @@ def without_county(draft: Draft | None) -> Outcome:
     return Move("preview", {"local_state": None, "local_county": None})
 
 
-def to_safety(draft: Draft | None) -> Outcome:
-    """The preview is right: the safety note."""
-    return Move("safety") if is_open(draft) else ENTRY
-
-
 def to_send(draft: Draft | None) -> Outcome:
-    """The safety note is read: the letter and how to send it."""
+    """The preview is right: the letter and how to send it (with the safety note)."""
     return Move("send") if is_open(draft) else ENTRY
+
+
+def to_deliver(content: Content, draft: Draft | None) -> Outcome:
+    """The campaign's confirm screen — once the sender's own words, name and place pass the
+    sensitive-word check (else why not, and the buttons to change them); None when the content
+    does not let the campaign deliver."""
+    if content.letter.channels.campaign is None:
+        return None
+    if draft is None or not is_open(draft):
+        return ENTRY
+    if not may_deliver(draft, "send"):
+        return None
+    words = own_sensitive_words(content, draft)
+    if words:
+        return deliver_refused(draft.language, words)
+    return Move("deliver")
+
+
+def toggle_notify(content: Content, draft: Draft | None, flag: str) -> Outcome:
+    """Tick or untick "tell me when it's delivered": the confirm screen again, its confirm
+    button carrying the choice (nothing is stored before the letter is)."""
+    if flag not in ("0", "1") or content.letter.channels.campaign is None:
+        return None
+    if draft is None or not is_open(draft):
+        return ENTRY
+    if not may_deliver(draft, "deliver"):
+        return None
+    return confirm_screen(content, draft, notify=flag == "1")
+
+
+def may_deliver(draft: Draft, step: str) -> bool:
+    """The campaign's buttons follow the letter's preview, at their own step: from anywhere
+    else a press is stale or forged."""
+    return draft.step == step and "previewed" in draft.reached
+
+
+def own_sensitive_words(content: Content, draft: Draft) -> list[str]:
+    """Sensitive words (immigration status and the like) in the sender's own words, name or
+    place: a letter with them is never handed over by the campaign."""
+    own = "\n".join(p for p in (draft.story, draft.sign_name, draft.sign_place) if p)
+    return sensitive_mentions(own, content.letter.sensitive_words.all())
+
+
+def deliver_refused(lang: str, words: Sequence[str]) -> Screen:
+    """Why the campaign will not hand this letter over, and the ways to change it."""
+    return Screen(
+        lang,
+        (say("guide.deliver_sensitive", words=escape(", ".join(words))),),
+        (
+            (
+                Button(say("button.edit_story"), EDIT.press("story")),
+                Button(say("button.edit_signature"), EDIT.press("sign")),
+            ),
+            _nav(),
+        ),
+    )
+
+
+def queued(
+    content: Content, lang: str, notify: bool, link: str, pledged: bool, subscribed: bool
+) -> Screen:
+    """The letter is queued for the campaign to deliver; sharing, and the pledge and updates
+    if not given yet."""
+    told = "guide.queued_notify" if notify else "guide.queued_no_notify"
+    parts = [content.text("guide.queued", lang), content.text(told, lang)]
+    thanked = thanks(content, lang, link, pledged, subscribed)
+    return Screen(lang, ("\n\n".join(parts),), thanked.rows)
+
+
+def deliver_exported(lang: str) -> Screen:
+    """A letter of the sender's is already printed for delivery: this one cannot replace it."""
+    return Screen(lang, (say("guide.deliver_exported"),), ((menu.menu_button(),),))
 
 
 def may_record_outcome(draft: Draft | None) -> bool:
     """The outcome buttons follow the letter, after its preview: from anywhere else a press is
     stale or forged, and counting it would show more "sent" than "previewed"."""
     return draft is not None and draft.step == "send" and "previewed" in draft.reached
+
+
+def outcome_channel(content: Content, draft: Draft) -> str:
+    """The channel an "I sent it" or "I couldn't" is about: post once the sender took its PDF,
+    else e-mail, the web form or post, whichever the content offers first."""
+    offered = [name for name in content.letter.channels.offered() if name != "campaign"]
+    if "postal" in offered and "postal_pdf" in draft.reached:
+        return "postal"
+    return offered[0] if offered else "postal"
 
 
 def may_start_new(draft: Draft | None) -> bool:

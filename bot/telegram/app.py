@@ -59,6 +59,7 @@ from bot.telegram.handlers import (
     facts,
     fallback,
     inline,
+    letters,
     local,
     menu,
     organizer,
@@ -101,6 +102,7 @@ ORGANIZER_COMMANDS: dict[str, Handler] = {
     "export": organizer.export,
     "reload": organizer.reload,
     "link": organizer.link,
+    "letters": letters.letters,
 }
 
 COMMANDS: dict[str, Handler] = {
@@ -132,6 +134,7 @@ BUTTONS: tuple[Presses, ...] = (
     updates.PRESSES,
     privacy.PRESSES,
     organizer.PRESSES,
+    letters.PRESSES,
 )
 
 
@@ -235,7 +238,7 @@ def _add_handlers(app: BotApp, config: Config) -> None:
 
 
 async def _organizer_input(update: Update, ctx: Ctx) -> None:
-    if await organizer.organizer_input(update, ctx):
+    if await organizer.organizer_input(update, ctx) or await letters.day_typed(update, ctx):
         raise ApplicationHandlerStop
 
 

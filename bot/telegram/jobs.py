@@ -14,8 +14,9 @@ import logging
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.deliveries import expire_letters
+from bot.deliveries import expire_letters, mark_notified, pending_notices
 from bot.flows import guide
+from bot.flows.letters import delivered_notice
 from bot.screens import messages
 from bot.telegram.context import BotApp, Ctx, Services
 from bot.telegram.screens import markup
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 REMINDER_INTERVAL = 60  # seconds between looks for due reminders
 PURGE_INTERVAL = 3600  # seconds between retention purges
 SCHEDULE_INTERVAL = 15  # seconds between looks for scheduled broadcasts that are due
+NOTICE_INTERVAL = 10  # seconds between looks for senders to tell their letter was delivered
+NOTICE_BATCH = 50  # senders told per look at most: 5 messages a second, far below the budget
 
 
 async def send_due_reminders(bot: Bot, services: Services) -> int:
@@ -51,6 +54,33 @@ async def send_due_reminders(bot: Bot, services: Services) -> int:
             # A network error: the reminder may or may not have arrived; never send it twice.
             log.warning("reminder delivery unknown: %s", type(exc).__name__)
     return sent
+
+
+async def send_delivery_notices(bot: Bot, services: Services, limit: int = NOTICE_BATCH) -> int:
+    """Tell up to ``limit`` senders who asked that their letter was delivered; return how many
+    were told. Each is marked told in SQLite *before* the message goes out, so nobody is told
+    twice, even across a crash (a sender caught mid-send is not told again); the others wait
+    in SQLite for the next look, so a restart loses none."""
+    storage, content = services.storage, services.content
+    told = 0
+    for notice in await pending_notices(storage, limit):
+        if not await mark_notified(storage, notice.letter_id):
+            continue  # told meanwhile
+        user = await storage.get_user(notice.user_id)
+        if user is None or not user.reachable:
+            continue
+        screen = delivered_notice(content, notice)
+        (text,) = messages(content, screen)
+        try:
+            await bot.send_message(notice.user_id, text)
+            told += 1
+        except Forbidden:
+            await storage.set_reachable(notice.user_id, False)
+        except BadRequest as exc:
+            log.warning("delivery notice not sent: %s", exc.message)
+        except TelegramError as exc:
+            log.warning("delivery notice outcome unknown: %s", type(exc).__name__)
+    return told
 
 
 async def purge_old_drafts(services: Services) -> int:
@@ -95,6 +125,10 @@ async def _purge_job(ctx: Ctx) -> None:
     await expire_delivered_letters(ctx.services)
 
 
+async def _notices_job(ctx: Ctx) -> None:
+    await send_delivery_notices(ctx.bot, ctx.services)
+
+
 async def _scheduled_broadcasts_job(ctx: Ctx) -> None:
     await ctx.services.broadcasts.start_due()
 
@@ -109,3 +143,4 @@ def schedule_jobs(app: BotApp) -> None:
     queue.run_repeating(
         _scheduled_broadcasts_job, interval=SCHEDULE_INTERVAL, first=3, name="scheduled-broadcasts"
     )
+    queue.run_repeating(_notices_job, interval=NOTICE_INTERVAL, first=7, name="delivery-notices")

@@ -15,6 +15,7 @@ writing again or leaving discards it, and a restart keeps the choice open.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, date, datetime
 
@@ -22,6 +23,7 @@ from telegram import Message, Update
 from telegram.constants import MessageEntityType
 
 from bot.deeplinks import bot_link
+from bot.deliveries import queue_letter, record_outcome
 from bot.flows import guide
 from bot.screens import Screen, Text
 from bot.storage import Draft, User
@@ -30,6 +32,7 @@ from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
 
 QUOTES = (MessageEntityType.BLOCKQUOTE, MessageEntityType.EXPANDABLE_BLOCKQUOTE)
+PDF_NAME = {"en": "my-letter.pdf", "es": "mi-carta.pdf"}
 
 
 # -- entry ----------------------------------------------------------------------------------------
@@ -138,6 +141,19 @@ async def begin(update: Update, ctx: Ctx) -> None:
     await _follow(update, ctx, user, guide.begin(draft))
 
 
+async def quick_role(update: Update, ctx: Ctx, role_id: str) -> bool:
+    """Write it for me: the role from the introduction, then the one reason."""
+    user, draft = await _draft(update, ctx)
+    return await _follow(update, ctx, user, guide.quick_role(ctx.services.content, draft, role_id))
+
+
+async def pick_reason(update: Update, ctx: Ctx, reason_id: str) -> bool:
+    """Write it for me: the one reason, and the letter is ready in the preview."""
+    user, draft = await _draft(update, ctx)
+    content = ctx.services.content
+    return await _follow(update, ctx, user, guide.pick_reason(content, draft, reason_id))
+
+
 async def choose_role(update: Update, ctx: Ctx, role_id: str) -> bool:
     """Store the role; stale for a role content no longer has."""
     user, draft = await _draft(update, ctx)
@@ -214,25 +230,82 @@ async def without_county(update: Update, ctx: Ctx) -> None:
     await _follow(update, ctx, user, guide.without_county(draft))
 
 
-async def to_safety(update: Update, ctx: Ctx) -> None:
-    """The preview is right: the safety note."""
-    user, draft = await _draft(update, ctx)
-    await _follow(update, ctx, user, guide.to_safety(draft))
-
-
 async def to_send(update: Update, ctx: Ctx) -> None:
-    """The safety note is read: the letter and how to send it."""
+    """The preview is right: the letter and how to send it."""
     user, draft = await _draft(update, ctx)
     await _follow(update, ctx, user, guide.to_send(draft))
 
 
-async def printable(update: Update, ctx: Ctx) -> None:
-    """The ready-to-print postal letter, as new messages."""
-    _, draft = await _draft(update, ctx)
-    if draft is None or not guide.is_open(draft):
+async def postal_pdf(update: Update, ctx: Ctx) -> None:
+    """The supporter's own letter as a PDF to print, sign and post, sent from memory; counted
+    once per draft ("postal PDF downloaded")."""
+    from bot.letter_pdf import postal_pdf as make_pdf
+
+    user, draft = await _draft(update, ctx)
+    chat = update.effective_chat
+    if draft is None or chat is None:
         await entry(update, ctx)
         return
-    await render(update, ctx, guide.printable(ctx.services.content, draft, _today()))
+    content, lang = ctx.services.content, draft.language
+    letter = guide.letter_for(content, draft)
+    data = await asyncio.to_thread(make_pdf, content.letter, letter, lang, _today())
+    caption = content.text("guide.postal_pdf", lang)
+    await ctx.bot.send_document(
+        chat.id, data, filename=PDF_NAME.get(lang, PDF_NAME["en"]), caption=caption
+    )
+    await record_outcome(ctx.services.storage, user.user_id, "postal", "pdf", lang, user.source)
+
+
+async def to_deliver(update: Update, ctx: Ctx) -> bool:
+    """The campaign's confirm screen, once the sender's own words pass the check."""
+    user, draft = await _draft(update, ctx)
+    return await _follow(update, ctx, user, guide.to_deliver(ctx.services.content, draft))
+
+
+async def toggle_notify(update: Update, ctx: Ctx, flag: str) -> bool:
+    """Tick or untick "tell me when it's delivered" on the confirm screen."""
+    user, draft = await _draft(update, ctx)
+    content = ctx.services.content
+    return await _follow(update, ctx, user, guide.toggle_notify(content, draft, flag))
+
+
+async def confirm_delivery(update: Update, ctx: Ctx, flag: str) -> bool:
+    """Queue the letter, exactly as shown, for the campaign to deliver, with the time of this
+    consent and the "tell me" choice; the draft counts as sent, once."""
+    content = ctx.services.content
+    if flag not in ("0", "1") or content.letter.channels.campaign is None:
+        return False
+    user, draft = await _draft(update, ctx)
+    if draft is None or not guide.is_open(draft):
+        await entry(update, ctx)
+        return True
+    if not guide.may_deliver(draft, "deliver"):
+        return False
+    storage, lang, notify = ctx.services.storage, draft.language, flag == "1"
+    result = await queue_letter(
+        storage,
+        content.letter,
+        user_id=user.user_id,
+        language=lang,
+        choices=guide.choices(content, draft),
+        notify=notify,
+        source=user.source,
+    )
+    if result.result == "sensitive":
+        await render(update, ctx, guide.deliver_refused(lang, result.words))
+        return True
+    if result.result == "exported":
+        await render(update, ctx, guide.deliver_exported(lang))
+        return True
+    await storage.finish_draft(user.user_id, "sent")
+    if await storage.reach(user.user_id, "sent", lang, user.source):
+        await storage.count_event("comment_sent", lang, user.source)
+    await storage.cancel_reminder(user.user_id)
+    pledged = await storage.get_pledge(user.user_id) is not None
+    subscribed = await storage.is_subscribed(user.user_id)
+    link = bot_link(ctx.bot.username)
+    await render(update, ctx, guide.queued(content, lang, notify, link, pledged, subscribed))
+    return True
 
 
 async def outcome(update: Update, ctx: Ctx, result: str) -> bool:
@@ -243,11 +316,13 @@ async def outcome(update: Update, ctx: Ctx, result: str) -> bool:
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     if draft is None or not guide.may_record_outcome(draft):
         return False
+    channel = guide.outcome_channel(content, draft)
     if result == "sent":
         if draft.completed_at is None:
             await storage.finish_draft(user.user_id, "sent")
             if await storage.reach(user.user_id, "sent", lang, user.source):
                 await storage.count_event("comment_sent", lang, user.source)
+            await record_outcome(storage, user.user_id, channel, "sent", lang, user.source)
         await storage.cancel_reminder(user.user_id)
         pledged = await storage.get_pledge(user.user_id) is not None
         subscribed = await storage.is_subscribed(user.user_id)
@@ -260,6 +335,7 @@ async def outcome(update: Update, ctx: Ctx, result: str) -> bool:
     if result == "couldnt":
         await storage.finish_draft(user.user_id, "couldnt")
         await storage.reach(user.user_id, "couldnt", lang, user.source)
+        await record_outcome(storage, user.user_id, channel, "couldnt", lang, user.source)
         await storage.cancel_reminder(user.user_id)
         await render(update, ctx, guide.couldnt(lang))
         return True
@@ -297,6 +373,8 @@ PRESSES: Presses = (
     (guide.OPEN, entry),
     (guide.NEW, start_after_finished),
     (guide.START, begin),
+    (guide.QUICK, quick_role),
+    (guide.PICK, pick_reason),
     (guide.ROLE, choose_role),
     (guide.REASON, toggle_reason),
     (guide.NEXT, reasons_done),
@@ -305,9 +383,12 @@ PRESSES: Presses = (
     (guide.EDIT, edit),
     (guide.BACK, back),
     (guide.WORDING, another_wording),
-    (guide.CONTINUE, to_safety),
+    (guide.CONTINUE, to_send),
     (guide.UNDERSTOOD, to_send),
-    (guide.POSTAL, printable),
+    (guide.POSTAL, postal_pdf),
+    (guide.DELIVER, to_deliver),
+    (guide.NOTIFY, toggle_notify),
+    (guide.CONFIRM, confirm_delivery),
     (guide.OUTCOME, outcome),
     (guide.LEAVE, leave),
     (guide.DISCARD, discard),

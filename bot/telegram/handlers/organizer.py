@@ -35,6 +35,9 @@ def _lang(ctx: Ctx, update: Update) -> str:
     return "es" if code.lower().startswith("es") else ctx.services.config.default_language
 
 
+organizer_language = _lang  # an organizer's screens' language, for the other organizer tools
+
+
 # -- /broadcast -----------------------------------------------------------------------------------
 
 
