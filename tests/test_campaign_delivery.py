@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
 
 from bot.content import Content, load_content
-from bot.deliveries import channel_event, pending_notices
+from bot.deliveries import channel_event, mark_delivered, pending_notices
 from bot.render import check_rendered
 from bot.telegram.jobs import send_delivery_notices
 from tests.fakes.local_api import StoredMessage
@@ -166,7 +167,30 @@ async def test_mark_delivered_with_today_and_buttons_of_a_closed_batch(org_bot: 
     assert shows(marked, "delivered on")
     data = next(b["callback_data"] for b in bot.buttons(day_button) if "Today" in b["text"])
     again = await bot.press_data(data, user_id=ORGANIZER)
-    assert shows(again, "not marked") or shows(again, "Not marked")
+    assert shows(again, "was already marked delivered on")
+    assert db(bot, "SELECT how FROM letter_batches") == [("mail",)]
+
+
+async def test_a_batch_marked_meanwhile_is_said_in_the_organizers_language(
+    org_bot: Harness,
+) -> None:
+    """The batch is marked delivered (by another organizer, or the command line) while this
+    one is typing the day: the answer says so in Spanish, not in the domain's own words."""
+    bot, content = org_bot, org_bot.content
+    chat = Counted(bot, content)
+    await chat.write_it_for_me()
+    await chat.press_key("button.deliver")
+    await chat.press_key("button.confirm_delivery")
+    bot.language_code = "es"
+    await bot.send("/letters", user_id=ORGANIZER)
+    await bot.press("Descargar", user_id=ORGANIZER)
+    await bot.press("En mano", user_id=ORGANIZER)
+    (batch_id,) = db(bot, "SELECT id FROM letter_batches")[0]
+    today = datetime.fromtimestamp(bot.storage.now(), UTC).date()
+    await mark_delivered(bot.storage, batch_id, today, "mail")
+    answer = await bot.send(today.isoformat(), user_id=ORGANIZER)
+    assert shows(answer, "ya se marcó como entregada")
+    assert not shows(answer, "already")
     assert db(bot, "SELECT how FROM letter_batches") == [("mail",)]
 
 

@@ -157,7 +157,10 @@ async def _mark(update: Update, ctx: Ctx, batch_id: int, how: str, day: date) ->
     try:
         delivery = await mark_delivered(storage, batch_id, day, how)
     except DeliveryError as exc:
-        await render(update, ctx, flow.notice(lang, "not_marked", reason=str(exc)))
+        # Marked meanwhile (another organizer, a double tap) or gone: say so in the
+        # organizer's language; anything else the domain refused, in its own words.
+        if await _open_batch(update, ctx, batch_id, lang) is not None:
+            await render(update, ctx, flow.notice(lang, "not_marked", reason=str(exc)))
         return
     told = len(delivery.notices)
     await render(update, ctx, flow.marked(lang, delivery.batch, told, delivery.withdrawn))
