@@ -12,7 +12,8 @@ Handler order (first match wins within group 0):
 7. ``my_chat_member`` (the user blocked or unblocked the bot) → reachable or not
 
 After every update (group 1): when the database cannot be written, the user is told so, once.
-Edited messages are ignored: the answer to the original already stands.
+Edited messages are ignored: the answer to the original already stands. Each update's writes are
+one transaction (``bot.telegram.application``), committed before each Bot API call.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from bot.config import Config
 from bot.content import LANGS, Content
 from bot.outbox import Outbox
 from bot.storage import Storage
+from bot.telegram.application import BotApplication
 from bot.telegram.broadcasting import Broadcasts
 from bot.telegram.calls import CallGuard, PollingWatch
 from bot.telegram.common import leave_step
@@ -135,13 +137,14 @@ def build_application(
     front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
     content (``outreach-bot reload``); ``instance``, the lock held on the database, then writes
     its pid file once SIGHUP does that. Every Bot API call goes through a
-    :class:`~bot.telegram.calls.CallGuard` (retries, flood waits) unless ``guard_calls`` is
-    False (python-telegram-bot's default: the replies benchmark's baseline).
+    :class:`~bot.telegram.calls.CallGuard`, which retries them (flood waits, 5xx) unless
+    ``guard_calls`` is False (python-telegram-bot's default: the replies benchmark's baseline).
     """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
-    guard = CallGuard() if guard_calls else None
+    guard = CallGuard(retries=guard_calls)
     builder = (
         ApplicationBuilder()
+        .application_class(BotApplication)
         .token(config.token.value)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
@@ -160,9 +163,7 @@ def build_application(
         builder = builder.request(request)
     # python-telegram-bot's own default for polling: one connection, default timeouts.
     polling = updates_request or request or HTTPXRequest(connection_pool_size=1)
-    builder = builder.get_updates_request(PollingWatch(polling))
-    if guard is not None:
-        builder = builder.rate_limiter(guard)
+    builder = builder.get_updates_request(PollingWatch(polling)).rate_limiter(guard)
     application: BotApp = builder.build()  # type: ignore[assignment]
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
@@ -238,6 +239,11 @@ async def _post_init(app: Any) -> None:
     config = services.config
     services.storage = await Storage.open(config.db_path)
     services.outbox = Outbox(services.storage)
+    saving = services.saving
+    services.storage.on_write(lambda ok: saving.works() if ok else saving.failed())
+    if services.calls is not None:
+        # What a reply tells the user is saved before the reply goes out.
+        services.calls.before_each_call(services.storage.commit_pending)
     if not await services.storage.writable():
         services.saving.failed()
         log.warning(

@@ -1,6 +1,6 @@
 """Scheduled work whose schedule lives in SQLite: comment reminders, scheduled broadcasts, and
 the retention of drafts, of broadcasts' recipient lists and of the letters the campaign
-delivered.
+delivered; and every few seconds, writing the last_seen times and counters batched in memory.
 
 JobQueue jobs are not persisted, so the jobs here only poll the database: a reminder due while
 the bot was down is sent at the next start, and nothing is lost or sent twice (a reminder row is
@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.callbacks import Callback
 from bot.deliveries import expire_letters
+from bot.storage import CannotWrite, StorageError
 from bot.telegram.common import button, keyboard
 from bot.telegram.context import BotApp, Ctx, Services
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 REMINDER_INTERVAL = 60  # seconds between looks for due reminders
 PURGE_INTERVAL = 3600  # seconds between retention purges
 SCHEDULE_INTERVAL = 15  # seconds between looks for scheduled broadcasts that are due
+FLUSH_INTERVAL = 5  # seconds between writes of the last_seen times and counters kept in memory
 
 
 async def send_due_reminders(bot: Bot, services: Services) -> int:
@@ -89,6 +91,30 @@ async def expire_delivered_letters(services: Services) -> int:
     return expired
 
 
+async def flush_batched(services: Services) -> int:
+    """Write the last_seen times and counters batched in memory; return how many.
+
+    When the database cannot be written they stay batched, and saving is unavailable (the
+    storage says so to ``services.saving``). While it is, with nothing to write, this looks
+    whether the database takes writes again.
+    """
+    storage = services.storage
+    try:
+        written = await storage.flush()
+        if not written and services.saving.unavailable and await storage.writable():
+            services.saving.works()
+    except CannotWrite:
+        return 0
+    except StorageError as exc:
+        log.warning("last_seen times and counters not written yet: %s", exc)
+        return 0
+    return written
+
+
+async def _flush_job(ctx: Ctx) -> None:
+    await flush_batched(ctx.services)
+
+
 async def _reminders_job(ctx: Ctx) -> None:
     await send_due_reminders(ctx.bot, ctx.services)
 
@@ -112,4 +138,7 @@ def schedule_jobs(app: BotApp) -> None:
     queue.run_repeating(_purge_job, interval=PURGE_INTERVAL, first=10, name="retention")
     queue.run_repeating(
         _scheduled_broadcasts_job, interval=SCHEDULE_INTERVAL, first=3, name="scheduled-broadcasts"
+    )
+    queue.run_repeating(
+        _flush_job, interval=FLUSH_INTERVAL, first=FLUSH_INTERVAL, name="flush-batched"
     )

@@ -162,6 +162,8 @@ async def show_step(update: Update, ctx: Ctx, user: User, draft: Draft, notice: 
     if notice:  # a UI string from content: already Telegram HTML
         noticed = f"<i>{notice}</i>\n\n{texts[0]}"
         texts[0:1] = [noticed] if visible_length(noticed) <= MAX_MESSAGE else [notice, texts[0]]
+    if draft.step == "send":  # counted with this update's other writes, before any reply
+        await ctx.services.storage.reach(user.user_id, "send_shown", draft.language, user.source)
     await show_messages(update, ctx, texts, markup)
     if draft.step == "send":
         await _send_controls(update, ctx, user, draft)
@@ -334,8 +336,6 @@ SCREENS = {
 async def _send_controls(update: Update, ctx: Ctx, user: User, draft: Draft) -> None:
     """After the letter: how to send it, and the outcome buttons."""
     content, lang = ctx.services.content, draft.language
-    storage = ctx.services.storage
-    await storage.reach(user.user_id, "send_shown", lang, user.source)
     letter = letter_for(content, draft)
     channels = content.letter.channels
     t = content.text
