@@ -48,6 +48,7 @@ from bot.outbox import Outbox
 from bot.storage import Storage
 from bot.telegram.application import BotApplication
 from bot.telegram.broadcasting import Broadcasts
+from bot.telegram.budget import SendBudget
 from bot.telegram.calls import CallGuard, PollingWatch
 from bot.telegram.common import leave_step
 from bot.telegram.concurrency import PerUserUpdateProcessor
@@ -141,7 +142,9 @@ def build_application(
     ``guard_calls`` is False (python-telegram-bot's default: the replies benchmark's baseline).
     """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
-    guard = CallGuard(retries=guard_calls)
+    # Telegram's limit counts replies and broadcasts together: one budget for both.
+    budget = SendBudget(config.send_limit)
+    guard = CallGuard(retries=guard_calls, budget=budget if guard_calls else None)
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
@@ -168,6 +171,7 @@ def build_application(
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
     services.calls = guard
+    services.budget = budget
     services.saving = SavingStatus()
     services.set_content(content)
     if broadcast_request is None and request is not None:
@@ -265,7 +269,9 @@ async def _post_init(app: Any) -> None:
         await services.calls.call("getMe", sender_bot.initialize)
     else:
         await sender_bot.initialize()
-    sender = BroadcastSender(sender_bot, services.outbox, rate=config.broadcast_rate)
+    sender = BroadcastSender(
+        sender_bot, services.outbox, rate=config.broadcast_rate, budget=services.budget
+    )
     if services.calls is not None:
         services.calls.on_flood(sender.hold)  # replies told to wait go before broadcasts
     services.broadcasts = Broadcasts(app.bot, services, sender)

@@ -26,7 +26,9 @@ call fails:
 
 Before each call, the hooks given to :meth:`CallGuard.before_each_call` run: the update's
 pending database writes are committed there, so that what the user is told is saved first.
-Every interactive send passes here, so a send budget shared with broadcasts belongs here too.
+Every interactive send passes here, and takes its slot in the bot's send budget
+(:class:`~bot.telegram.budget.SendBudget`, shared with broadcasts, replies first) for each
+attempt: at Telegram's limit a reply waits for the next free slot instead of meeting a 429.
 Logs name the method and the error class (and Telegram's description of a 5xx), never a
 message text.
 """
@@ -61,6 +63,8 @@ from telegram.error import (
 from telegram.ext import BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBDeprecationWarning
+
+from bot.telegram.budget import SENDING_METHODS, SendBudget
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +175,7 @@ class CallGuard(BaseRateLimiter[None]):
     ``clock`` and ``sleep`` are replaceable for tests. :meth:`call` runs any call under the same
     rules (e.g. the broadcast sender's own ``getMe`` at start-up). ``retries=False`` makes each
     call once, as python-telegram-bot does by default (a benchmark's baseline); the hooks still
-    run.
+    run. Sends take slots of ``budget`` when there is one.
     """
 
     def __init__(
@@ -180,10 +184,12 @@ class CallGuard(BaseRateLimiter[None]):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         *,
         retries: bool = True,
+        budget: SendBudget | None = None,
     ) -> None:
         self._clock = clock
         self._sleep = sleep
         self._retries = retries
+        self.budget = budget
         self._flooded_until = 0.0
         self._listeners: list[FloodListener] = []
         self._before: list[CallHook] = []
@@ -221,6 +227,8 @@ class CallGuard(BaseRateLimiter[None]):
         message that may have arrived)."""
         for hook in self._before:
             await hook()
+        if self.budget is not None and method in SENDING_METHODS:
+            attempt = self._budgeted(attempt, self.budget)
         if not self._retries:
             return await attempt()
         policy = STARTUP if method in STARTUP_METHODS else SERVING
@@ -254,6 +262,18 @@ class CallGuard(BaseRateLimiter[None]):
                 retries += 1
                 log.info("%s failed (%s); retry %d in %.1f s", method, _reason(exc), retries, delay)
                 await self._sleep(delay)
+
+    @staticmethod
+    def _budgeted(
+        attempt: Callable[[], Awaitable[T]], budget: SendBudget
+    ) -> Callable[[], Awaitable[T]]:
+        """``attempt``, each time holding a slot of the send budget."""
+
+        async def budgeted() -> T:
+            async with budget.reply():
+                return await attempt()
+
+        return budgeted
 
     def _flooded(self, seconds: float) -> None:
         self._flooded_until = max(self._flooded_until, self._clock() + seconds)

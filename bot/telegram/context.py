@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.instance import InstanceLock
     from bot.outbox import Outbox
     from bot.telegram.broadcasting import Broadcasts
+    from bot.telegram.budget import SendBudget
     from bot.telegram.calls import CallGuard
 
 
@@ -64,6 +65,7 @@ class Services:
     broadcast_request: BaseRequest | None = None  # its transport (tests replace HTTP)
     reload_on_sighup: bool = False
     calls: CallGuard | None = None  # the layer every Bot API call goes through (retries)
+    budget: SendBudget  # Telegram's send limit, shared by replies and broadcasts
     instance: InstanceLock | None = None  # the lock on the database (outreach-bot run)
     saving: SavingStatus  # whether the database takes writes (set by build_application)
     _content: tuple[Content, KnowledgeIndex]

@@ -1,0 +1,249 @@
+"""One send budget for the whole bot (bot/telegram/budget.py) and the broadcast's adaptive rate
+(bot/telegram/sender.py): replies first, the broadcast gets what is left, and slows down on a
+429 and climbs back slowly.
+
+The budget and the rate are driven by a manual clock: time moves only when a test says so, so
+nothing here depends on how fast the machine is. The last tests run the real Application and
+sender over the in-memory Bot API, whose flood limit counts every send as Telegram does; they
+assert what was sent and refused, never how long it took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from pathlib import Path
+
+import pytest
+from telegram import Bot
+
+from bot.content import Content
+from bot.outbox import Outbox, Report
+from bot.telegram.budget import SendBudget
+from bot.telegram.calls import CallGuard
+from bot.telegram.local_api import LocalBotApi, LocalRequest
+from bot.telegram.sender import DECREASE, INCREASE, MIN_RATE, PROBE, AdaptiveRate, BroadcastSender
+from tests.harness import make_config, start_harness, stop_harness
+
+ORG = 5000
+
+
+class ManualClock:
+    """Time that moves only by :meth:`advance`; :meth:`sleep` waits until then."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._ids = itertools.count()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + seconds, next(self._ids), future))
+        await future
+
+    async def advance(self, seconds: float) -> None:
+        """Move time on, waking every sleeper due by then (in order), and let them run."""
+        end = self.now + seconds
+        while self._sleepers and self._sleepers[0][0] <= end:
+            due, _, future = heapq.heappop(self._sleepers)
+            self.now = max(self.now, due)
+            future.set_result(None)
+            await settle()
+        self.now = end
+        await settle()
+
+
+async def settle() -> None:
+    """Let every task that can run, run (a few loop turns)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def fill(budget: SendBudget, count: int) -> None:
+    """``count`` broadcast sends taken and answered now."""
+    for _ in range(count):
+        await budget.take_broadcast()
+        budget.release(sent=True)
+
+
+async def test_a_send_holds_its_slot_until_a_second_after_its_answer() -> None:
+    """Three a second: the fourth send waits until a second after the first was answered."""
+    clock = ManualClock()
+    budget = SendBudget(3, clock=clock, sleep=clock.sleep)
+    await fill(budget, 3)
+    fourth = asyncio.create_task(budget.take_broadcast())
+    await clock.advance(0.999)
+    assert not fourth.done()
+    await clock.advance(0.001)
+    assert fourth.done()
+    assert budget.in_use() == 1, "the first three left the window; the fourth is in flight"
+
+
+async def test_a_send_in_flight_holds_its_slot() -> None:
+    """A send not answered yet counts, however long it takes: Telegram may count it any time."""
+    clock = ManualClock()
+    budget = SendBudget(2, clock=clock, sleep=clock.sleep)
+    await budget.take_broadcast()
+    await budget.take_broadcast()
+    third = asyncio.create_task(budget.take_broadcast())
+    await clock.advance(5)
+    assert not third.done()
+    budget.release(sent=True)  # answered now: its second starts now
+    await clock.advance(0.5)
+    assert not third.done()
+    await clock.advance(0.5)
+    assert third.done()
+
+
+async def test_a_send_never_made_gives_its_slot_back_at_once() -> None:
+    clock = ManualClock()
+    budget = SendBudget(1, clock=clock, sleep=clock.sleep)
+    await budget.take_broadcast()
+    second = asyncio.create_task(budget.take_broadcast())
+    await settle()
+    budget.release(sent=False)
+    await settle()
+    assert second.done() and clock.now == 0
+
+
+async def test_replies_go_first_and_the_broadcast_gets_what_is_left() -> None:
+    """At the limit, a reply and a broadcast send both wait: the freed slot goes to the reply,
+    even though the broadcast send was waiting first."""
+    clock = ManualClock()
+    budget = SendBudget(2, clock=clock, sleep=clock.sleep)
+    await fill(budget, 2)
+    order: list[str] = []
+
+    async def broadcast() -> None:
+        await budget.take_broadcast()
+        order.append("broadcast")
+        budget.release(sent=True)
+
+    async def reply() -> None:
+        async with budget.reply():
+            order.append("reply")
+
+    waiting_broadcast = asyncio.create_task(broadcast())
+    await settle()
+    waiting_reply = asyncio.create_task(reply())
+    await settle()
+    await clock.advance(1.0)  # both slots free up
+    await asyncio.gather(waiting_broadcast, waiting_reply)
+    assert order == ["reply", "broadcast"]
+    assert budget.stats.reply_waits == 1 and budget.stats.replies == 1
+
+
+async def test_a_reply_with_room_does_not_wait() -> None:
+    clock = ManualClock()
+    budget = SendBudget(30, clock=clock, sleep=clock.sleep)
+    await fill(budget, 29)
+    async with budget.reply():
+        pass
+    assert budget.stats.reply_waits == 0
+
+
+async def test_the_call_guard_budgets_sends_only(content: Content, tmp_path: Path) -> None:
+    """Every message the Application's bot sends takes a slot; edits and button answers do not
+    (Telegram's limit counts messages)."""
+    bot = await start_harness(make_config(tmp_path), content)
+    try:
+        budget = bot.app.bot_data.budget
+        before = budget.stats.replies
+        await bot.send("/start")  # one new message
+        await bot.press_data("topics")  # an answer to the press, and an edit
+        assert budget.stats.replies - before == 1
+    finally:
+        await stop_harness(bot)
+
+
+def test_the_rate_drops_on_a_429_and_climbs_back() -> None:
+    """Down to 80 % of what was sent, then up 1 message/s each second, and ten times slower
+    close to where the 429 came; several 429s of one flood count once."""
+    clock = ManualClock()
+    pace = AdaptiveRate(45, clock=clock)
+    assert pace.current() == 45
+    pace.flooded(sent_last_second=30, retry_after=1)
+    pace.flooded(sent_last_second=30, retry_after=1)  # the same flood
+    assert pace.floods == 1 and pace.rate == pytest.approx(30 * DECREASE)
+    clock.now += 2
+    assert pace.current() == pytest.approx(30 * DECREASE + 2 * INCREASE)  # 26
+    clock.now += 10  # 1 s more to 90 % of 30, then 9 s of probing
+    assert pace.current() == pytest.approx(27 + 9 * PROBE)
+    clock.now += 60  # past 30 / 0.9 without a 429: the limit moved, the climb is fast again
+    climbed = pace.current()
+    assert climbed == pytest.approx(27.9 + 60 * PROBE)
+    clock.now += 1
+    assert pace.current() == pytest.approx(climbed + INCREASE)
+    pace.flooded(sent_last_second=0.1, retry_after=1)
+    assert pace.rate == MIN_RATE
+
+
+# -- against a Telegram that counts every send ----------------------------------------------------
+
+
+async def test_replies_and_a_broadcast_share_telegrams_limit(
+    content: Content, tmp_path: Path
+) -> None:
+    """The in-memory Telegram allows 30 messages a second, all together. Forty users ask at
+    once while a broadcast to 60 runs at a configured 45/s: nobody meets a 429, every user is
+    answered once, every recipient gets one copy."""
+    api = LocalBotApi(flood_limit=30)
+    config = make_config(tmp_path, send_limit=30.0, broadcast_rate=45.0)
+    bot = await start_harness(config, content, api)
+    try:
+        storage, broadcasts = bot.storage, bot.app.bot_data.broadcasts
+        for user_id in range(1, 61):
+            await storage.touch_user(user_id, "en")
+            await storage.subscribe(user_id)
+        outbox = Outbox(storage)
+        message_id = api.user_message(ORG, "The hearing is on Tuesday")["message"]["message_id"]
+        broadcast_id = await outbox.create_broadcast(ORG, ORG, message_id, "text", "all")
+        check = await outbox.record_preview(broadcast_id, "all")
+        assert check is not None and await outbox.confirm(broadcast_id, None, check)
+        broadcasts.finished.clear()
+        broadcasts.start(broadcast_id)
+        askers = [500 + n for n in range(40)]
+        await asyncio.gather(*(bot.send("/help", user_id=user_id) for user_id in askers))
+        await broadcasts.finished.wait()
+        report = await outbox.report(broadcast_id)
+    finally:
+        await stop_harness(bot)
+    assert api.flooded == 0
+    assert report == Report(total=60, delivered=60)
+    assert api.duplicates() == 0
+    assert all(len(api.messages(user_id)) == 1 for user_id in askers)
+
+
+async def test_without_the_budget_the_same_traffic_meets_429s(tmp_path: Path) -> None:
+    """The same broadcast on a sender with no budget (each part keeping to its own rate, as
+    before) runs into the limit as soon as replies share it."""
+    from bot.storage import Storage
+
+    api = LocalBotApi(flood_limit=20)
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    try:
+        for user_id in range(1, 61):
+            await storage.touch_user(user_id, "en")
+            await storage.subscribe(user_id)
+        outbox = Outbox(storage)
+        message_id = api.user_message(ORG, "The hearing is on Tuesday")["message"]["message_id"]
+        broadcast_id = await outbox.create_broadcast(ORG, ORG, message_id, "text", "all")
+        check = await outbox.record_preview(broadcast_id, "all")
+        assert check is not None and await outbox.confirm(broadcast_id, None, check)
+        async with Bot("123:budget", request=LocalRequest(api)) as bot:
+            sender = BroadcastSender(bot, outbox, rate=15)
+            guard = CallGuard(retries=False)
+            running = sender.launch(broadcast_id)
+            replies = [
+                guard.call("sendMessage", lambda n=n: bot.send_message(700 + n, "answer"))
+                for n in range(15)
+            ]
+            await asyncio.gather(*replies, return_exceptions=True)
+            await running
+    finally:
+        await storage.close()
+    assert api.flooded > 0
