@@ -20,10 +20,10 @@ from telegram import Bot
 
 from bot.content import Content
 from bot.outbox import Outbox, Report
-from bot.telegram.budget import SendBudget
+from bot.telegram.budget import DECREASE, INCREASE, MIN_RATE, PROBE, AdaptiveRate, SendBudget
 from bot.telegram.calls import CallGuard
 from bot.telegram.local_api import LocalBotApi, LocalRequest
-from bot.telegram.sender import DECREASE, INCREASE, MIN_RATE, PROBE, AdaptiveRate, BroadcastSender
+from bot.telegram.sender import BroadcastSender
 from tests.harness import make_config, start_harness, stop_harness
 
 ORG = 5000
@@ -64,10 +64,10 @@ async def settle() -> None:
 
 
 async def fill(budget: SendBudget, count: int) -> None:
-    """``count`` broadcast sends taken and answered now."""
+    """``count`` sends made and answered now."""
     for _ in range(count):
-        await budget.take_broadcast()
-        budget.release(sent=True)
+        async with budget.reply():
+            pass
 
 
 async def test_a_send_holds_its_slot_until_a_second_after_its_answer() -> None:
@@ -88,6 +88,7 @@ async def test_a_send_in_flight_holds_its_slot() -> None:
     clock = ManualClock()
     budget = SendBudget(2, clock=clock, sleep=clock.sleep)
     await budget.take_broadcast()
+    await clock.advance(0.5)
     await budget.take_broadcast()
     third = asyncio.create_task(budget.take_broadcast())
     await clock.advance(5)
@@ -103,11 +104,32 @@ async def test_a_send_never_made_gives_its_slot_back_at_once() -> None:
     clock = ManualClock()
     budget = SendBudget(1, clock=clock, sleep=clock.sleep)
     await budget.take_broadcast()
-    second = asyncio.create_task(budget.take_broadcast())
+    reply = asyncio.create_task(fill(budget, 1))
     await settle()
-    budget.release(sent=False)
+    assert not reply.done()
+    budget.release(sent=False)  # the broadcast send was cancelled before its call
     await settle()
-    assert second.done() and clock.now == 0
+    assert reply.done() and clock.now == 0
+
+
+async def test_broadcast_sends_are_spaced_evenly() -> None:
+    """Room for 30 at once: broadcast sends still go one every 1/30 s, so their slots free up
+    evenly and a reply never waits for the end of a burst."""
+    clock = ManualClock()
+    budget = SendBudget(30, clock=clock, sleep=clock.sleep)
+    taken: list[float] = []
+
+    async def send() -> None:
+        await budget.take_broadcast()
+        taken.append(clock.now)
+        budget.release(sent=True)
+
+    sends = [asyncio.create_task(send()) for _ in range(4)]
+    await settle()
+    for _ in range(8):
+        await clock.advance(1 / 60)
+    await asyncio.gather(*sends)
+    assert taken == pytest.approx([0, 1 / 30, 2 / 30, 3 / 30])
 
 
 async def test_replies_go_first_and_the_broadcast_gets_what_is_left() -> None:
@@ -134,7 +156,25 @@ async def test_replies_go_first_and_the_broadcast_gets_what_is_left() -> None:
     await clock.advance(1.0)  # both slots free up
     await asyncio.gather(waiting_broadcast, waiting_reply)
     assert order == ["reply", "broadcast"]
-    assert budget.stats.reply_waits == 1 and budget.stats.replies == 1
+    assert budget.stats.reply_waits == 1 and budget.stats.replies == 3  # 2 filled the second
+
+
+async def test_a_429_lowers_the_budgets_limit_and_it_climbs_back() -> None:
+    """Telegram's limit turned out lower than the budget's: after a 429 nothing is sent until
+    its retry_after is over; the budget then allows 90 % of what it had counted in that second,
+    and a little more each second."""
+    clock = ManualClock()
+    budget = SendBudget(45, clock=clock, sleep=clock.sleep)
+    await fill(budget, 31)
+    budget.flooded(1.0)
+    assert budget.capacity == int(31 * DECREASE)
+    reply = asyncio.create_task(fill(budget, 1))
+    await clock.advance(0.999)
+    assert not reply.done(), "Telegram said to wait a second"
+    await clock.advance(0.001)
+    assert reply.done()
+    await clock.advance(9)
+    assert budget.capacity == int(31 * DECREASE + 10 * PROBE)
 
 
 async def test_a_reply_with_room_does_not_wait() -> None:
@@ -161,23 +201,22 @@ async def test_the_call_guard_budgets_sends_only(content: Content, tmp_path: Pat
 
 
 def test_the_rate_drops_on_a_429_and_climbs_back() -> None:
-    """Down to 80 % of what was sent, then up 1 message/s each second, and ten times slower
-    close to where the 429 came; several 429s of one flood count once."""
+    """Down to 90 % of what was sent, then up 0.1 message/s each second; several 429s of one
+    flood count once; well past the rate of the 429, the climb is fast again."""
     clock = ManualClock()
     pace = AdaptiveRate(45, clock=clock)
     assert pace.current() == 45
     pace.flooded(sent_last_second=30, retry_after=1)
     pace.flooded(sent_last_second=30, retry_after=1)  # the same flood
     assert pace.floods == 1 and pace.rate == pytest.approx(30 * DECREASE)
-    clock.now += 2
-    assert pace.current() == pytest.approx(30 * DECREASE + 2 * INCREASE)  # 26
-    clock.now += 10  # 1 s more to 90 % of 30, then 9 s of probing
-    assert pace.current() == pytest.approx(27 + 9 * PROBE)
+    clock.now += 10
+    assert pace.current() == pytest.approx(27 + 10 * PROBE)
     clock.now += 60  # past 30 / 0.9 without a 429: the limit moved, the climb is fast again
     climbed = pace.current()
-    assert climbed == pytest.approx(27.9 + 60 * PROBE)
+    assert climbed == pytest.approx(27 + 70 * PROBE)
     clock.now += 1
     assert pace.current() == pytest.approx(climbed + INCREASE)
+    clock.now += 2  # then another 429, at the ceiling
     pace.flooded(sent_last_second=0.1, retry_after=1)
     assert pace.rate == MIN_RATE
 

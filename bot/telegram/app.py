@@ -274,6 +274,7 @@ async def _post_init(app: Any) -> None:
     )
     if services.calls is not None:
         services.calls.on_flood(sender.hold)  # replies told to wait go before broadcasts
+        services.calls.on_flood(services.budget.flooded)  # and the limit is lower than thought
     services.broadcasts = Broadcasts(app.bot, services, sender)
     services.sender_bot = sender_bot
     await set_commands(app)

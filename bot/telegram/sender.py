@@ -13,11 +13,11 @@ It owns *how* a broadcast goes out; what goes out to whom is :class:`bot.outbox.
   send also takes a slot of the bot's :class:`~bot.telegram.budget.SendBudget`, which gives
   replies to users the first free slots: the broadcast runs at what the replies leave, however
   high its configured rate.
-* **It adapts.** Telegram's real limit is not published and may be lower than the budget's
-  (:class:`AdaptiveRate`): on a 429 — the broadcast's own, or a reply's, which also holds the
-  broadcast back a little longer than the reply (:meth:`hold`) — the rate drops to 80% of what
-  was sent over the last second, then climbs back by 1 message/s each second, ten times slower
-  close to where the 429 came, probing for the limit rather than running into it again.
+* **It adapts.** Telegram's real limit is not published and may be lower than the budget's.
+  A 429 — the broadcast's own, or a reply's, which also holds the broadcast back a little
+  longer than the reply (:meth:`hold`) — lowers the rate multiplicatively, and it probes back
+  up additively (:class:`~bot.telegram.budget.AdaptiveRate`): the budget's limit, which the
+  broadcast shares with the replies, or without a budget the sender's own rate.
 * **Durability.** Each row is claimed (``sending``) in a committed transaction right before its
   Telegram call and marked with the outcome right after; recipients are read in keyset pages,
   so memory does not grow with the audience. After a crash, ``Outbox.recover`` turns the rows
@@ -56,7 +56,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Config
 from bot.outbox import Broadcast, Outbox, Report
-from bot.telegram.budget import SendBudget
+from bot.telegram.budget import AdaptiveRate, SendBudget
 from bot.telegram.calls import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,6 @@ MAX_FLOOD_RETRIES = 5  # 429s for one recipient before the row is given up as fa
 STOP_GRACE = 5.0  # seconds stop() lets sends already on the wire finish before cancelling
 REPLY_LEAD = 1.0  # seconds broadcasts wait beyond a reply's flood wait, so the reply goes first
 FATAL_ERRORS = (InvalidToken, EndPointNotFound, Conflict)  # the bot, not the recipient, is wrong
-MIN_RATE = 1.0  # messages per second the adaptive rate never goes below
-DECREASE = 0.8  # on a 429: this share of what was sent over the last second
-INCREASE = 1.0  # messages per second added each second without a 429 ...
-PROBE = 0.1  # ... and this much when within PROBE_BAND of the rate the last 429 came at
-PROBE_BAND = 0.9
 
 
 def build_sender_bot(config: Config, *, pool_size: int | None = None) -> Bot:
@@ -135,55 +130,6 @@ class TokenBucket:
     def pause(self, seconds: float) -> None:
         """Nobody acquires for ``seconds`` from now (after a 429's ``retry_after``)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-
-class AdaptiveRate:
-    """The broadcast's own pace: multiplicatively down on a 429, additively back up.
-
-    It starts at the configured rate, its ceiling. :meth:`flooded` (a 429) sets it to
-    :data:`DECREASE` times what was sent over the last second, once per ``retry_after``;
-    :meth:`current` then adds :data:`INCREASE` messages/s per second, and :data:`PROBE` once
-    within :data:`PROBE_BAND` of the rate the last 429 came at, so that it spends its time just
-    below Telegram's limit and meets it seldom. Well past that rate, the limit has moved: it is
-    forgotten and the climb is fast again.
-    """
-
-    def __init__(self, ceiling: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ceiling = ceiling
-        self.rate = ceiling
-        self.floods = 0
-        self._clock = clock
-        self._updated = clock()
-        self._flood_rate: float | None = None  # what was sent when the last 429 came
-        self._calm_after = 0.0  # 429s before this time belong to the same flood
-
-    def current(self) -> float:
-        """The rate now, having climbed since the last call."""
-        now = self._clock()
-        elapsed, self._updated = max(now - self._updated, 0.0), now
-        rate, limit = self.rate, self._flood_rate
-        if rate >= self.ceiling:
-            return rate
-        if limit is not None and rate < limit * PROBE_BAND:
-            fast = min(elapsed, (limit * PROBE_BAND - rate) / INCREASE)
-            rate += INCREASE * fast
-            elapsed -= fast
-        rate += (PROBE if limit is not None else INCREASE) * elapsed
-        if limit is not None and rate > limit / PROBE_BAND:
-            self._flood_rate = None  # well past it without a 429: the limit moved
-        self.rate = min(self.ceiling, rate)
-        return self.rate
-
-    def flooded(self, sent_last_second: float, retry_after: float) -> None:
-        """Telegram answered 429: slow down (once for all the 429s of one flood)."""
-        now = self._clock()
-        if now < self._calm_after:
-            return
-        self._calm_after = now + max(retry_after, 1.0)
-        self.floods += 1
-        reached = max(min(self.current(), sent_last_second), MIN_RATE)
-        self._flood_rate = reached
-        self.rate = max(MIN_RATE, reached * DECREASE)
 
 
 class _PerChatSpacing:
@@ -375,9 +321,11 @@ class BroadcastSender:
 
     def hold(self, seconds: float) -> None:
         """Telegram told a reply to wait ``seconds``: send nothing until a little after that,
-        so that the waiting replies go out before the broadcast continues, and slow down."""
+        so that the waiting replies go out before the broadcast continues, and slow down (a
+        budget hears of the 429 from the call guard itself)."""
         self._bucket.pause(seconds + REPLY_LEAD)
-        self.pace.flooded(self._sent_last_second(), seconds)
+        if self._budget is None:
+            self.pace.flooded(self._sent_last_second(), seconds)
 
     async def stop(self) -> None:
         """Stop sending (at shutdown): no new send starts, sends on the wire get ``stop_grace``
@@ -550,7 +498,10 @@ class BroadcastSender:
         """Pause this sender for Telegram's ``retry_after`` and put the row back, a few times."""
         seconds = retry_after_seconds(exc)
         self._bucket.pause(seconds)
-        self.pace.flooded(self._sent_last_second(), seconds)
+        if self._budget is not None:
+            self._budget.flooded(seconds)
+        else:
+            self.pace.flooded(self._sent_last_second(), seconds)
         self.stats.flood_waits += 1
         self.stats.paused_seconds += seconds
         tries = state.flood_retries.get(user_id, 0) + 1
