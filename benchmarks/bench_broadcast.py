@@ -407,6 +407,9 @@ async def measure_latency(
                     "OUTREACH_CONTENT": str(CONTENT),
                     "TELEGRAM_API_URL": server.url,
                     "OUTREACH_BROADCAST_RATE": str(rate),
+                    # The fake limits copies only here (see the module docstring): so does
+                    # the bot; part 5 measures the limit shared with replies.
+                    "OUTREACH_SEND_LIMIT": "1000",
                 }
             )
             # Imported here: parts 1 and 2 need only the sender, not the whole bot.
