@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot
+from telegram.error import RetryAfter
 
 from bot.content import Content
 from bot.outbox import Outbox, Report
+from bot.storage import Storage
 from bot.telegram.budget import DECREASE, INCREASE, MIN_RATE, PROBE, AdaptiveRate, SendBudget
 from bot.telegram.calls import CallGuard
 from bot.telegram.local_api import LocalBotApi, LocalRequest
@@ -200,6 +202,123 @@ async def test_the_call_guard_budgets_sends_only(content: Content, tmp_path: Pat
         await stop_harness(bot)
 
 
+async def test_a_replys_429_holds_every_send_and_lowers_the_budget() -> None:
+    """A reply told to wait by Telegram: the call guard tells the budget, which gives no slot
+    to anyone (this reply's retry, another reply, a broadcast send) until retry_after is over,
+    and then allows 90 % of what it had counted in that second."""
+    clock = ManualClock()
+    budget = SendBudget(30, clock=clock, sleep=clock.sleep)
+    guard = CallGuard(clock, clock.sleep, budget=budget)
+    guard.on_flood(budget.flooded)  # as the bot wires them (bot/telegram/app.py)
+    await fill(budget, 19)
+    attempts: list[float] = []
+
+    async def answer() -> str:
+        attempts.append(clock.now)
+        if len(attempts) == 1:
+            raise RetryAfter(2)
+        return "sent"
+
+    reply = asyncio.create_task(guard.call("sendMessage", answer))
+    await settle()
+    assert attempts == [0.0] and budget.pace.floods == 1
+    assert budget.capacity == int(20 * DECREASE)  # 19 answered and the refused one
+    broadcast_send = asyncio.create_task(budget.take_broadcast())
+    await clock.advance(1.999)
+    assert not reply.done() and not broadcast_send.done()
+    await clock.advance(0.001)
+    assert await reply == "sent" and attempts == [0.0, 2.0]
+    await clock.advance(1.0)
+    assert broadcast_send.done(), "the broadcast goes on after the reply"
+
+
+async def test_the_call_guard_leaves_calls_that_send_nothing_out_of_the_budget() -> None:
+    clock = ManualClock()
+    budget = SendBudget(1, clock=clock, sleep=clock.sleep)
+    guard = CallGuard(clock, clock.sleep, budget=budget)
+    await fill(budget, 1)  # the budget is full for a second
+
+    async def edited() -> bool:
+        return True
+
+    assert await guard.call("editMessageText", edited)
+    assert await guard.call("answerCallbackQuery", edited)
+    assert budget.stats.replies == 1 and budget.stats.reply_waits == 0
+
+
+async def test_a_429_to_a_reply_of_the_bot_lowers_its_budget(
+    content: Content, tmp_path: Path
+) -> None:
+    """The Application's call guard and the bot's budget are wired together: Telegram refusing a
+    reply lowers the budget the broadcast draws from, and the reply still goes out, once."""
+    api = LocalBotApi()
+    bot = await start_harness(make_config(tmp_path, send_limit=30.0), content, api)
+    try:
+        budget = bot.app.bot_data.budget
+        api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        await bot.send("/help")
+        assert budget.pace.floods == 1
+        assert budget.pace.rate < 30
+        assert len(api.messages(bot.user_id)) == 1
+    finally:
+        await stop_harness(bot)
+
+
+async def test_broadcast_sends_take_slots_and_a_429_lowers_the_budget(tmp_path: Path) -> None:
+    """Each broadcast send holds a slot of the budget (so replies can see it), a refused one
+    too; Telegram's 429 to a copy lowers the budget's limit, not only the sender's pace."""
+    api = LocalBotApi()
+    outbox, storage, broadcast_id = await _broadcast_to(tmp_path, api, 10)
+    budget = SendBudget(500)
+    try:
+        api.fail_next("copyMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        async with Bot("123:budget", request=LocalRequest(api)) as bot:
+            sender = BroadcastSender(bot, outbox, rate=500, budget=budget)
+            report = await sender.run(broadcast_id)
+    finally:
+        await storage.close()
+    assert report == Report(total=10, delivered=10)
+    assert budget.stats.broadcast == 11  # ten copies and the refused one
+    assert budget.stats.replies == 0
+    assert budget.pace.floods == 1 and budget.pace.rate < 500
+    assert budget.in_use() <= 11  # every slot was given back (answered ones age out)
+    assert api.duplicates() == 0
+
+
+async def test_without_a_budget_the_sender_slows_down_on_a_429(tmp_path: Path) -> None:
+    """A sender of its own (no budget) lowers its own rate on a 429 and probes back up slowly:
+    it does not go back to its configured rate for the rest of this short broadcast."""
+    api = LocalBotApi()
+    outbox, storage, broadcast_id = await _broadcast_to(tmp_path, api, 10)
+    try:
+        api.fail_next("copyMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        async with Bot("123:budget", request=LocalRequest(api)) as bot:
+            sender = BroadcastSender(bot, outbox, rate=500)
+            report = await sender.run(broadcast_id)
+    finally:
+        await storage.close()
+    assert report == Report(total=10, delivered=10)
+    assert sender.pace.floods == 1
+    assert sender.pace.rate < 500 * DECREASE
+
+
+async def test_a_reply_told_to_wait_slows_a_sender_without_a_budget(tmp_path: Path) -> None:
+    """The call guard's 429 reaches a sender of its own through hold(): it holds, and lowers
+    its rate; with a budget the budget hears of the 429 instead, and the sender's pace stays."""
+    api = LocalBotApi()
+    outbox, storage, _ = await _broadcast_to(tmp_path, api, 1)
+    try:
+        async with Bot("123:budget", request=LocalRequest(api)) as bot:
+            alone = BroadcastSender(bot, outbox, rate=25)
+            alone.hold(1.0)
+            shared = BroadcastSender(bot, outbox, rate=25, budget=SendBudget(30))
+            shared.hold(1.0)
+    finally:
+        await storage.close()
+    assert alone.pace.floods == 1 and alone.pace.rate < 25
+    assert shared.pace.floods == 0 and shared.pace.rate == 25
+
+
 def test_the_rate_drops_on_a_429_and_climbs_back() -> None:
     """Down to 90 % of what was sent, then up 0.1 message/s each second; several 429s of one
     flood count once; well past the rate of the 429, the climb is fast again."""
@@ -257,22 +376,28 @@ async def test_replies_and_a_broadcast_share_telegrams_limit(
     assert all(len(api.messages(user_id)) == 1 for user_id in askers)
 
 
+async def _broadcast_to(
+    tmp_path: Path, api: LocalBotApi, recipients: int
+) -> tuple[Outbox, Storage, int]:
+    """A database of ``recipients`` subscribers and a confirmed broadcast to all of them."""
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    for user_id in range(1, recipients + 1):
+        await storage.touch_user(user_id, "en")
+        await storage.subscribe(user_id)
+    outbox = Outbox(storage)
+    message_id = api.user_message(ORG, "The hearing is on Tuesday")["message"]["message_id"]
+    broadcast_id = await outbox.create_broadcast(ORG, ORG, message_id, "text", "all")
+    check = await outbox.record_preview(broadcast_id, "all")
+    assert check is not None and await outbox.confirm(broadcast_id, None, check)
+    return outbox, storage, broadcast_id
+
+
 async def test_without_the_budget_the_same_traffic_meets_429s(tmp_path: Path) -> None:
     """The same broadcast on a sender with no budget (each part keeping to its own rate, as
     before) runs into the limit as soon as replies share it."""
-    from bot.storage import Storage
-
     api = LocalBotApi(flood_limit=20)
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+    outbox, storage, broadcast_id = await _broadcast_to(tmp_path, api, 60)
     try:
-        for user_id in range(1, 61):
-            await storage.touch_user(user_id, "en")
-            await storage.subscribe(user_id)
-        outbox = Outbox(storage)
-        message_id = api.user_message(ORG, "The hearing is on Tuesday")["message"]["message_id"]
-        broadcast_id = await outbox.create_broadcast(ORG, ORG, message_id, "text", "all")
-        check = await outbox.record_preview(broadcast_id, "all")
-        assert check is not None and await outbox.confirm(broadcast_id, None, check)
         async with Bot("123:budget", request=LocalRequest(api)) as bot:
             sender = BroadcastSender(bot, outbox, rate=15)
             guard = CallGuard(retries=False)
