@@ -75,11 +75,12 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from bot.config import load_config
 from bot.content import Content, load_content
 from bot.outbox import Outbox, Report
+from bot.render import check_rendered
 from bot.storage import Storage
 from bot.telegram.context import BotApp
-from bot.telegram.local_api import SENDING_METHODS, LocalBotApi, OutgoingAction
 from bot.telegram.sender import BroadcastSender
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import SENDING_METHODS, LocalBotApi, OutgoingAction
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"
@@ -1027,7 +1028,7 @@ async def main() -> None:
         )
 
     if "3" in parts:
-        content = load_content(CONTENT)
+        content = load_content(CONTENT, render_check=check_rendered)
         results = []
         limit = recipients / rate * 1.5 + 30
         log("part 3: reply latency, the bot's design")

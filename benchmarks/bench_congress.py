@@ -109,8 +109,9 @@ def one_run(lookups: int) -> dict[str, float]:
     from bot import places
     from bot.congress import representatives_for_zip
     from bot.content import load_content
+    from bot.render import check_rendered
 
-    content = load_content(CONTENT)
+    content = load_content(CONTENT, render_check=check_rendered)
     gc.collect()
     before, peak_before = rss_mib(), peak_mib()
     t0 = time.perf_counter()

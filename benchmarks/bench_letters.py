@@ -26,6 +26,7 @@ from pathlib import Path
 from bot.content import Content, load_content
 from bot.deliveries import CampaignLetter
 from bot.letters import DraftChoices, render_letter
+from bot.render import check_rendered
 
 LATIN = ("José Núñez", "Ana López", "Mary O'Brien")
 SCRIPTS = ("José Núñez", "Nguyễn Thị Hà", "李小龙", "Анна Иванова", "محمد علي")
@@ -79,7 +80,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", default="100,500", help="batch sizes, comma-separated")
     args = parser.parse_args()
-    content = load_content(Path("content"))
+    content = load_content(Path("content"), render_check=check_rendered)
     name = {"en": content.campaign.name.en, "es": content.campaign.name.es}
     from bot.letter_pdf import batch_pdf, postal_pdf
 

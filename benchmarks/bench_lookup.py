@@ -34,7 +34,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from bot.agreements import MODELS, STATE_NAMES, Agreement, AgreementList, load_agreements
+from bot.agreements import MODELS, Agreement, AgreementList, load_agreements
+from bot.placenames import STATE_NAMES
 from bot.places import PLACES_FILE, Place, PlaceIndex
 
 AGREEMENTS_FILE = Path("content") / "agreements.yaml"

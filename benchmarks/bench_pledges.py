@@ -22,9 +22,10 @@ from telegram import Update
 
 from bot.config import load_config
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.storage import Storage
 from bot.telegram.app import build_application, start_in_process, stop_in_process
-from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
+from tests.fakes.local_api import LocalBotApi, OutgoingAction, local_transports
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
@@ -44,7 +45,7 @@ async def one_run(content: Content, users: int, per_user: bool) -> tuple[float, 
         )
         api = LocalBotApi()
         app = build_application(
-            config, content, request=LocalRequest(api), per_user_concurrency=per_user
+            config, content, per_user_concurrency=per_user, **local_transports(api)
         )
         await start_in_process(app)
         sent_at: dict[int, float] = {}
@@ -59,7 +60,8 @@ async def one_run(content: Content, users: int, per_user: bool) -> tuple[float, 
 
         api.subscribe(on_action)
         updates = [
-            Update.de_json(api.user_press(u, 1, "pyes"), app.bot) for u in range(1, users + 1)
+            Update.de_json(api.user_press(u, 1, "pledge1:take"), app.bot)
+            for u in range(1, users + 1)
         ]
         start = time.perf_counter()
         for user_id, update in enumerate(updates, start=1):
@@ -87,7 +89,7 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    content = load_content(CONTENT)
+    content = load_content(CONTENT, render_check=check_rendered)
     rows = []
     results: dict[str, float] = {}
     for label, per_user in (

@@ -34,9 +34,10 @@ from telegram import Update
 
 from bot.config import load_config
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.telegram.app import build_application, start_in_process, stop_in_process
 from bot.telegram.calls import FLOOD_PATIENCE
-from bot.telegram.local_api import LocalBotApi, LocalRequest
+from tests.fakes.local_api import LocalBotApi, local_transports
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"
@@ -70,7 +71,7 @@ async def measure(content: Content, users: int, flood_limit: float, guarded: boo
             }
         )
         api = LocalBotApi(flood_limit=flood_limit)
-        app = build_application(config, content, request=LocalRequest(api), guard_calls=guarded)
+        app = build_application(config, content, guard_calls=guarded, **local_transports(api))
         await start_in_process(app)
         try:
             api.clear()
@@ -118,7 +119,7 @@ def machine() -> str:
 
 
 async def run(users: list[int], flood_limit: float) -> list[Result]:
-    content = load_content(CONTENT)
+    content = load_content(CONTENT, render_check=check_rendered)
     results = []
     for count in users:
         for guarded in (True, False):

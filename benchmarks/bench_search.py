@@ -27,7 +27,9 @@ from typing import Any
 import yaml
 
 from bot.content.models import Answer, Citation, Fact, Localized, LocalizedList
-from bot.search import KnowledgeIndex, normalize
+from bot.matching import normalize
+from bot.render import check_rendered
+from bot.search import KnowledgeIndex
 
 CONTENT_DIR = Path("content")
 SEED = 287
@@ -116,7 +118,8 @@ def shipped_facts(directory: Path = CONTENT_DIR) -> tuple[list[Fact], str]:
     try:
         from bot.content.loader import load_content
 
-        return list(load_content(directory).facts.values()), "load_content"
+        facts = load_content(directory, render_check=check_rendered).facts
+        return list(facts.values()), "load_content"
     except Exception as exc:  # content being edited, or the loader missing: fall back
         print(f"note: load_content failed ({type(exc).__name__}); reading YAML directly")
     path = directory / "facts.yaml"
@@ -131,7 +134,7 @@ def shipped_answers(directory: Path = CONTENT_DIR) -> tuple[list[Answer], dict[s
     try:
         from bot.content.loader import load_content
 
-        content = load_content(directory)
+        content = load_content(directory, render_check=check_rendered)
     except Exception:  # content being edited: measure the facts alone
         return [], {}
     return list(content.answers.values()), content.synonyms

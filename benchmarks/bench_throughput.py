@@ -69,10 +69,11 @@ from telegram.ext import (
 
 from bot.config import load_config
 from bot.content import Content, load_content
+from bot.render import check_rendered
 from bot.telegram.app import build_application, start_in_process, stop_in_process
-from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.harness import invalid_requests
+from tests.fakes.local_api import LocalBotApi, LocalRequest, OutgoingAction, local_transports
+from tests.harness import bot_environment, invalid_requests, outreach_bot_command
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"
@@ -149,14 +150,15 @@ STORIES = {
     ),
 }
 PLACES = ("Houston, TX", "Atlanta, GA", "Phoenix, AZ", "Charlotte, NC", "Miami, FL")
+MENU = "menu1:main"  # the callback data of the main menu's button
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     """One planned action: type ``value``, or press a button.
 
-    A press of ``"topic:"`` (a prefix ending in ":") takes the ``index``-th such button on the
-    screen (modulo their number); any other press needs exactly that button on the screen.
+    A press of ``"facts1:topic:"`` (a prefix ending in ":") takes the ``index``-th such button on
+    the screen (modulo their number); any other press needs exactly that button on the screen.
     """
 
     kind: str  # "text" | "press"
@@ -174,11 +176,11 @@ def _press(value: str, index: int = 0) -> Step:
 
 def _facts(rng: random.Random, lang: str) -> list[Step]:
     return [
-        _press("topics"),
-        _press("topic:", rng.randrange(16)),
-        _press("fact:", rng.randrange(8)),
-        _press("fact:", 0),  # the first fact button on a fact card is "Next"
-        _press("fact:", 0),
+        _press("facts1:topics"),
+        _press("facts1:topic:", rng.randrange(16)),
+        _press("facts1:fact:", rng.randrange(8)),
+        _press("facts1:fact:", 0),  # the first fact button on a fact card is "Next"
+        _press("facts1:fact:", 0),
     ]
 
 
@@ -187,34 +189,34 @@ def _questions(rng: random.Random, lang: str) -> list[Step]:
 
 
 def _local(rng: random.Random, lang: str) -> list[Step]:
-    return [_press("local"), _text(rng.choice(ZIPS))]
+    return [_press("local1:ask"), _text(rng.choice(ZIPS))]
 
 
 def _pledge(rng: random.Random, lang: str) -> list[Step]:
     return [
-        _press("pledge"),
-        _press("pyes"),
+        _press("pledge1:show"),
+        _press("pledge1:take"),
         _text(rng.choice(NAMES)),
-        _press("pstate:", rng.randrange(64)),
-        _press("pupd:", 0 if rng.random() < 0.7 else 1),
+        _press("pledge1:state:", rng.randrange(64)),
+        _press("pledge1:updates:", 0 if rng.random() < 0.7 else 1),
     ]
 
 
 def _comment(rng: random.Random, lang: str) -> list[Step]:
     first, second = rng.sample(range(8), 2)
     return [
-        _press("cmt"),
-        _press("cgo"),
-        _press("crole:", rng.randrange(6)),
-        _press("crsn:", first),
-        _press("crsn:", second),
-        _press("cnext"),
+        _press("guide1:open"),
+        _press("guide1:start"),
+        _press("guide1:role:", rng.randrange(6)),
+        _press("guide1:reason:", first),
+        _press("guide1:reason:", second),
+        _press("guide1:next"),
         _text(rng.choice(STORIES[lang])),
         _text(rng.choice(NAMES)),
         _text(rng.choice(PLACES)),
-        _press("ccont"),
-        _press("csafe"),
-        _press("cout:", 0),
+        _press("guide1:continue"),
+        _press("guide1:understood"),
+        _press("guide1:outcome:", 0),
     ]
 
 
@@ -227,7 +229,7 @@ LATER_ROUNDS = (_facts, _questions, _local)
 class Session:
     """One simulated supporter: the next update they send, given what is on their screen.
 
-    A planned press whose button is not on the latest message goes through "menu" first, as a
+    A planned press whose button is not on the latest message goes through the menu first, as a
     person would; ``off_script`` counts presses that were not on screen even then. ``recorded``
     is what was actually sent, for replaying the same stream elsewhere.
     """
@@ -260,12 +262,12 @@ class Session:
         on_screen = [str(b["callback_data"]) for b in buttons if b.get("callback_data")]
         data = _choose(step, on_screen)
         if data is None:
-            if not retried and "menu" in on_screen:
+            if not retried and MENU in on_screen:
                 self._retry = step
-                data = "menu"
+                data = MENU
             else:
                 self.off_script += 1
-                data = step.value if not step.value.endswith(":") else "menu"
+                data = step.value if not step.value.endswith(":") else MENU
         return self._send("press", data, api)
 
     def _send(self, kind: str, value: str, api: LocalBotApi) -> dict[str, Any]:
@@ -318,18 +320,15 @@ def mix(streams: list[list[tuple[str, str]]]) -> str:
 
 
 def _press_group(data: str) -> str:
-    action = data.split(":", 1)[0]
-    if action in {"menu"}:
-        return "menu presses"
-    if action in {"topics", "topic", "fact"}:
-        return "topic/fact presses"
-    if action.startswith("p"):
-        return "pledge presses"
-    if action.startswith("c"):
-        return "comment-guide presses"
-    if action.startswith("l"):
-        return "where-I-live presses"
-    return "other presses"
+    groups = {
+        "menu1:main": "menu presses",
+        "facts1": "topic/fact presses",
+        "pledge1": "pledge presses",
+        "guide1": "comment-guide presses",
+        "local1": "where-I-live presses",
+    }
+    action = ":".join(data.split(":")[:2])
+    return groups.get(action) or groups.get(data.split(":", 1)[0], "other presses")
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -451,8 +450,7 @@ async def run_in_process(
             app: Any = build_application(
                 bot_config(Path(tmp)),
                 content,
-                request=LocalRequest(api),
-                broadcast_request=LocalRequest(api),
+                **local_transports(api),
             )
         else:
             app = build_echo(api)
@@ -542,8 +540,7 @@ async def in_process_start(content: Content, repeats: int) -> list[float]:
             app = build_application(
                 bot_config(Path(tmp)),
                 content,
-                request=LocalRequest(api),
-                broadcast_request=LocalRequest(api),
+                **local_transports(api),
             )
             await start_in_process(app)
             times.append(time.perf_counter() - started)
@@ -554,24 +551,15 @@ async def in_process_start(content: Content, repeats: int) -> list[float]:
 # -- the real process ---------------------------------------------------------------------------
 
 
-def outreach_bot_command() -> list[str]:
-    """The installed console script, as an operator would run it."""
-    script = Path(sys.executable).with_name("outreach-bot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-
-
-def bot_environment(server_url: str, db: Path, **extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
-    return {
-        **keep,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": server_url,
-        "OUTREACH_DB": str(db),
-        "OUTREACH_CONTENT": str(CONTENT),
-        "OUTREACH_LOG_LEVEL": "WARNING",
+def process_environment(server_url: str, db: Path) -> dict[str, str]:
+    return bot_environment(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=server_url,
+        OUTREACH_DB=str(db),
+        OUTREACH_CONTENT=str(CONTENT),
+        OUTREACH_LOG_LEVEL="WARNING",
         **UNLIMITED,
-        **extra,
-    }
+    )
 
 
 def proc_status_kib(pid: int, key: str) -> int | None:
@@ -623,7 +611,7 @@ def process_start(idle_seconds: float) -> ProcessStart:
             started = time.perf_counter()
             proc = subprocess.Popen(
                 [*outreach_bot_command(), "run"],
-                env=bot_environment(server.url, Path(tmp) / "bench.sqlite3"),
+                env=process_environment(server.url, Path(tmp) / "bench.sqlite3"),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -688,7 +676,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     in_flights = [int(x) for x in args.in_flight.split(",") if x.strip()]
-    content = load_content(CONTENT)
+    content = load_content(CONTENT, render_check=check_rendered)
 
     print(f"Throughput and start-up benchmark. Machine: {machine()}.")
     print(f"Command: python -m benchmarks.bench_throughput {' '.join(sys.argv[1:])}".rstrip())

@@ -14,7 +14,6 @@ No figure is asserted; the table is the result.
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.harness import CONTENT_DIR, TOKEN
+from tests.harness import CONTENT_DIR, TOKEN, bot_environment, free_port, outreach_bot_command
 
 SECRET = "bench_webhook_secret"  # noqa: S105 - a test secret for a local process
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - Telegram's header name
@@ -48,12 +47,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def post(port: int, size: int, secret: bool, answers: list[tuple[str, int]]) -> None:
@@ -105,8 +98,7 @@ def main() -> None:
     print(f"Command: python -m benchmarks.bench_webhook {' '.join(sys.argv[1:])}".rstrip())
     port = free_port()
     with FakeBotApiServer() as server, tempfile.TemporaryDirectory() as folder:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
-        env.update(
+        env = bot_environment(
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_URL=server.url,
             OUTREACH_DB=str(Path(folder) / "bench.sqlite3"),
@@ -115,10 +107,11 @@ def main() -> None:
             OUTREACH_WEBHOOK_PORT=str(port),
             OUTREACH_WEBHOOK_SECRET=SECRET,
         )
-        script = Path(sys.executable).with_name("outreach-bot")
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
         bot = subprocess.Popen(
-            [*command, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [*outreach_bot_command(), "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             server.wait_for(lambda api: bool(api.webhook_url), timeout=120, what="setWebhook")

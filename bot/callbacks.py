@@ -1,108 +1,122 @@
-"""Callback data of inline buttons: how it is built and how it is parsed.
+"""Callback data of inline buttons: each feature's actions, the data a press carries, and the
+pattern that recognises it.
 
-Callback data comes back from Telegram as untrusted text (a client can send anything), so it is
-parsed with anchored patterns into a small closed set of actions; anything else is ``None``.
-Every value fits Telegram's 64-byte limit because ids are at most 32 ASCII characters.
+Callback data reads ``<feature><version>:<action>[:<argument>]`` — ``guide1:role:faith``,
+``pledge1:skip:name``, ``bcast1:send:12-0123456789ab``. A feature declares its actions once,
+next to its flow (``GUIDE = Feature("guide", 1)``, ``ROLE = GUIDE.action("role",
+argument=True)``); a screen offers ``ROLE.press(role_id)``; the Telegram layer registers one
+handler per action, with :attr:`Action.pattern`.
+
+Callback data comes back from Telegram as untrusted text (a client can send anything, or the
+data of a message sent long ago), so every pattern is anchored at both ends and matches only
+what its action makes: an argument is 1-32 characters of ``a-z 0-9 -``, and the longest data
+fits Telegram's 64 bytes (a feature name of at most 8 letters, an action of at most 12
+characters: checked when they are declared). Data no pattern matches — forged, or from an
+older version — gets the polite "this button is no longer active".
+
+The version belongs to the feature: when the meaning of a feature's data changes, its version
+goes up, and the buttons of older messages stop matching instead of doing something else.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-MAX_CALLBACK_BYTES = 64
+MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback data
+ARGUMENT_MAX = 32
+ARGUMENT = rf"[a-z0-9-]{{1,{ARGUMENT_MAX}}}"
+_ARGUMENT_RE = re.compile(rf"{ARGUMENT}\Z")
+_FEATURE_RE = re.compile(r"[a-z]{1,8}\Z")
+_ACTION_RE = re.compile(r"[a-z][a-z-]{0,11}\Z")
 
-_PATTERN = re.compile(r"^(?P<action>[a-z]{1,8})(?::(?P<arg>[a-z0-9-]{1,32}))?$")
 
-# action -> whether it takes an argument
-ACTIONS: dict[str, bool] = {
-    "menu": False,  # main menu
-    "topics": False,  # list of topics
-    "topic": True,  # facts of one topic
-    "fact": True,  # one fact card
-    "lang": False,  # language menu
-    "setlang": True,  # set the language (arg: en | es)
-    "help": False,
-    "share": False,  # the share screen
-    # the pledge
-    "pledge": False,  # the pledge screen (or "you already pledged")
-    "pyes": False,  # take the pledge
-    "pskip": True,  # skip an optional step (arg: name | state)
-    "pstate": True,  # choose a state (arg: lowercase USPS code)
-    "pupd": True,  # answer "send me updates?" (arg: yes | no)
-    "pedit": False,  # change the optional name and state
-    "unpl": False,  # ask to withdraw the pledge
-    "unply": False,  # withdraw it
-    # updates
-    "updates": False,
-    "sub": False,
-    "unsub": False,
-    # privacy
-    "privacy": False,
-    "mydata": False,
-    "forget": False,  # ask to delete everything
-    "forgety": False,  # delete everything
-    "forgetn": False,  # keep everything
-    # the comment guide
-    "cmt": False,  # open the guide (resume, or start)
-    "cnew": False,  # start a new letter after a finished one
-    "cgo": False,  # from the introduction to the first step
-    "crole": True,  # choose a role (arg: role id)
-    "crsn": True,  # toggle a reason (arg: talking point id)
-    "cnext": False,  # reasons chosen: next step
-    "cskip": True,  # skip an optional step (arg: story | name | place)
-    "ckeep": False,  # keep a story that mentions sensitive words
-    "cedit": True,  # change a part from the preview (arg: role | reasons | story | sign)
-    "cback": False,  # previous step
-    "cword": False,  # another wording of the same letter
-    "ccont": False,  # preview accepted: the safety note
-    "csafe": False,  # safety note read: how to send
-    "cpost": False,  # the printable postal letter
-    "cout": True,  # the outcome (arg: sent | couldnt | later)
-    "cleave": False,  # leave the guide, keeping the draft
-    "cdel": False,  # delete the draft
-    "cnoloc": False,  # leave the county sentence out of the letter
-    # where I live
-    "local": False,  # ask for a ZIP code or a state
-    "lst": True,  # a state (arg: lowercase USPS code)
-    "lzc": True,  # one county of a ZIP that spans several (arg: ZIP-index)
-    "lletter": True,  # use this county in my letter (arg: state-county key)
-    # organizers only (refused like unknown data for anyone else); every one names its
-    # broadcast: "ID-…" where ID is the draft's id
-    "obaud": True,  # choose the audience (arg: ID-all | ID-lang-en | ID-lang-es | ID-pns |
-    #                 ID-state | ID-source | ID-menu)
-    "obst": True,  # choose the state of a state audience (arg: ID-lowercase USPS code)
-    "obgo": True,  # send the previewed draft now (arg: ID-the preview's check)
-    "obsch": True,  # schedule it; the date is typed (arg: ID-the preview's check)
-    "obx": True,  # discard the draft (arg: ID)
-    "obstop": True,  # cancel a running or scheduled broadcast (arg: ID)
-}
+def is_argument(text: str) -> bool:
+    """Whether ``text`` can be a button's argument (and so fits any action's data)."""
+    return _ARGUMENT_RE.match(text) is not None
 
-ORGANIZER_ACTIONS = frozenset(action for action in ACTIONS if action.startswith("ob"))
+
+class Feature:
+    """A feature's family of buttons: ``name`` and ``version`` make the prefix of their data.
+
+    ``organizers_only``: presses are refused, like forged data, from anyone who is not an
+    organizer.
+    """
+
+    def __init__(self, name: str, version: int, *, organizers_only: bool = False) -> None:
+        if not _FEATURE_RE.match(name) or not 1 <= version <= 9:
+            raise ValueError(f"invalid feature {name!r} version {version!r}")
+        self.name = name
+        self.version = version
+        self.organizers_only = organizers_only
+        self.actions: list[Action] = []
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.name}{self.version}"
+
+    def action(self, name: str, *, argument: bool = False, keeps_step: bool = False) -> Action:
+        """Declare one of the feature's actions (see :class:`Action`)."""
+        if not _ACTION_RE.match(name) or any(a.name == name for a in self.actions):
+            raise ValueError(f"invalid or repeated action {name!r} of {self.prefix}")
+        action = Action(self, name, argument, keeps_step)
+        self.actions.append(action)
+        return action
+
+    def __repr__(self) -> str:
+        return f"Feature({self.prefix})"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Action:
+    """One kind of press, such as ``guide1:role:<id>``.
+
+    ``argument``: the data carries an argument (1-32 characters of ``a-z 0-9 -``).
+    ``keeps_step``: the press answers a step awaiting typed input (or sets the step again
+    itself), so it does not end it; any other press ends it, and the next text the user types
+    is read as a question.
+    """
+
+    feature: Feature
+    name: str
+    argument: bool = False
+    keeps_step: bool = False
+    pattern: re.Pattern[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        tail = f":(?P<arg>{ARGUMENT})" if self.argument else ""
+        pattern = re.compile(rf"{re.escape(self.data_prefix)}{tail}\Z")
+        object.__setattr__(self, "pattern", pattern)
+
+    @property
+    def data_prefix(self) -> str:
+        """``guide1:role``: the data without its argument."""
+        return f"{self.feature.prefix}:{self.name}"
+
+    @property
+    def longest(self) -> int:
+        """The length in bytes of this action's longest data (at most 55: see the module)."""
+        return len(self.data_prefix) + (1 + ARGUMENT_MAX if self.argument else 0)
+
+    def press(self, argument: str | None = None) -> Press:
+        """The press of this action with ``argument``; ValueError if the data would not be
+        recognised (a missing, unexpected or malformed argument)."""
+        if (argument is not None) != self.argument or (
+            argument is not None and not is_argument(argument)
+        ):
+            raise ValueError(f"invalid argument {argument!r} for {self.data_prefix}")
+        return Press(self, argument)
 
 
 @dataclass(frozen=True, slots=True)
-class Callback:
-    action: str
-    arg: str | None = None
+class Press:
+    """What pressing a button does: an action and its argument. Build it with
+    :meth:`Action.press`."""
+
+    action: Action
+    argument: str | None = None
 
     def data(self) -> str:
-        """The callback data string for this action."""
-        text = self.action if self.arg is None else f"{self.action}:{self.arg}"
-        if parse(text) != self:
-            raise ValueError(f"invalid callback {self!r}")
-        return text
-
-
-def parse(data: str | None) -> Callback | None:
-    """Parse callback data; ``None`` for anything the bot did not produce."""
-    if not data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
-        return None
-    match = _PATTERN.match(data)
-    if match is None:
-        return None
-    action, arg = match.group("action"), match.group("arg")
-    takes_arg = ACTIONS.get(action)
-    if takes_arg is None or takes_arg != (arg is not None):
-        return None
-    return Callback(action, arg)
+        """The callback data this press carries."""
+        prefix = self.action.data_prefix
+        return prefix if self.argument is None else f"{prefix}:{self.argument}"

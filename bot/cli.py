@@ -25,6 +25,7 @@ from bot.config import (
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
+from bot.render import check_rendered
 from bot.storage import Storage, StorageError, backup_database, check_database
 
 if TYPE_CHECKING:
@@ -75,13 +76,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     agreements = sub.add_parser(
         "import-agreements",
-        help="import ICE's participating-agencies spreadsheet into content/agreements.yaml",
+        help="import ICE's participating-agencies spreadsheet into content/agreements.yaml, "
+        "or a table of per-state totals into content/agreement-totals.yaml",
     )
-    agreements.add_argument("file", type=Path, help="ICE's spreadsheet (.xlsx)")
+    agreements.add_argument(
+        "file",
+        type=Path,
+        help="ICE's spreadsheet (.xlsx), or a table of per-state totals (.csv: "
+        "state,task_force,warrant_service,jail,total)",
+    )
     agreements.add_argument(
         "--as-of",
         type=date.fromisoformat,
         help="the list's date, YYYY-MM-DD (default: from the file name)",
+    )
+    agreements.add_argument(
+        "--source-url",
+        help="for a table of totals: the page it comes from (https, the document itself)",
+    )
+    agreements.add_argument(
+        "--source-name",
+        help="for a table of totals: who tabulated it, as answers name it "
+        "(default: the repository or site of --source-url)",
     )
     congress = sub.add_parser(
         "import-congress",
@@ -185,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "letters":
         return _letters(config, args)
     if args.command == "import-agreements":
+        if args.file.suffix.lower() == ".csv":
+            return _import_totals(config, args.file, args.as_of, args.source_url, args.source_name)
         return _import_agreements(config, args.file, args.as_of)
     if args.command == "import-places":
         return _import_places(config)
@@ -246,7 +264,9 @@ def chat_log_file(config: Config) -> Path:
 
 def _check_content(directory: Path, recipient_email: str) -> int:
     """Print every problem; exit 1 on any error, 0 with warnings only."""
-    content, problems = check_content(directory, date.today(), recipient_email, deep=True)
+    content, problems = check_content(
+        directory, date.today(), recipient_email, render_check=check_rendered, deep=True
+    )
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
@@ -381,21 +401,29 @@ def _link(config: Config, bot: str, source: str, journey: str | None, png: Path 
     return 0
 
 
+def _refuse_installed_content(config: Config) -> bool:
+    """Say so and return True when the content in use was installed with the bot."""
+    if installed_location(config.content_dir) is None:
+        return False
+    print(
+        f"outreach-bot: the content in use, {config.content_dir}, was installed with the "
+        "bot: an upgrade replaces it, so nothing is written there.\n"
+        "  Copy it to a directory of your own, point OUTREACH_CONTENT at the copy and "
+        "import again:\n"
+        f'    cp -r "{config.content_dir}" content && export OUTREACH_CONTENT="$PWD/content"',
+        file=sys.stderr,
+    )
+    return True
+
+
 def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
     """Import ICE's spreadsheet into the content directory; on any error nothing is written."""
-    from bot.agreements import ImportProblem, import_agreements, summary
+    from bot.agreements import ImportProblem
+    from bot.agreements.importer import import_agreements, placement_lines, summary
     from bot.content.loader import AGREEMENTS_FILE
 
     target = config.content_dir / AGREEMENTS_FILE
-    if installed_location(config.content_dir) is not None:
-        print(
-            f"outreach-bot: the content in use, {config.content_dir}, was installed with the "
-            "bot: an upgrade replaces it, so nothing is written there.\n"
-            "  Copy it to a directory of your own, point OUTREACH_CONTENT at the copy and "
-            "import again:\n"
-            f'    cp -r "{config.content_dir}" content && export OUTREACH_CONTENT="$PWD/content"',
-            file=sys.stderr,
-        )
+    if _refuse_installed_content(config):
         return EXIT_USAGE
     print(f"importing into the content directory in use: {config.content_dir}")
     try:
@@ -405,7 +433,60 @@ def _import_agreements(config: Config, xlsx: Path, as_of: date | None) -> int:
         print(f"outreach-bot: {target} was not changed", file=sys.stderr)
         return 1
     print(summary(imported))
+    print()
+    print("\n".join(placement_lines(imported)))
     print(f"wrote {len(imported.agreements):,} agreements as of {imported.as_of} to {target}")
+    print("run `outreach-bot reload` to serve them from a running bot")
+    return 0
+
+
+def _import_totals(
+    config: Config, table: Path, as_of: date | None, url: str | None, name: str | None
+) -> int:
+    """Import a table of per-state totals into the content directory; on any error nothing
+    is written."""
+    from bot.agreements import ImportProblem, load_agreements
+    from bot.agreements.totals import TOTALS_FILE, import_totals
+    from bot.content.loader import AGREEMENTS_FILE, source_rules
+    from bot.content.sources import index_page_problem
+    from bot.placenames import STATE_NAMES
+
+    target = config.content_dir / TOTALS_FILE
+    if not url:
+        print(
+            "outreach-bot: give --source-url URL: the page the totals come from (the document "
+            "itself, at a fixed version), which every answer cites",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if _refuse_installed_content(config):
+        return EXIT_USAGE
+    print(f"importing into the content directory in use: {config.content_dir}")
+    rules = source_rules(config.content_dir)
+    try:
+        totals = import_totals(
+            table, target, as_of, url, name, lambda u: index_page_problem(u, rules)
+        )
+    except ImportProblem as exc:
+        print(f"outreach-bot: {exc}", file=sys.stderr)
+        print(f"outreach-bot: {target} was not changed", file=sys.stderr)
+        return 1
+    for code in sorted(totals.counts, key=lambda c: (-totals.total(c), c)):
+        print(f"{code}  {STATE_NAMES[code]:<26} {totals.total(code):>6,}")
+    print(
+        f"wrote {totals.grand_total():,} agreements in {len(totals.counts)} states and "
+        f"territories as of {totals.as_of} (source: {totals.source}) to {target}"
+    )
+    try:
+        county_list = load_agreements(config.content_dir / AGREEMENTS_FILE).as_of
+    except ImportProblem:
+        county_list = None
+    if county_list is not None and not totals.newer_than(county_list):
+        print(
+            f"outreach-bot: these totals are not newer than the county list ({county_list}): "
+            "answers will not show them",
+            file=sys.stderr,
+        )
     print("run `outreach-bot reload` to serve them from a running bot")
     return 0
 
@@ -486,7 +567,9 @@ def _health(config: Config) -> int:
     except StorageError as exc:
         print(f"unhealthy: {exc}")
         healthy = False
-    content, problems = check_content(config.content_dir, date.today(), config.recipient_email)
+    content, problems = check_content(
+        config.content_dir, date.today(), config.recipient_email, render_check=check_rendered
+    )
     if content is None:
         errors = [str(p) for p in problems if p.severity == "error"]
         print(f"unhealthy: {len(errors)} content error(s) in {config.content_dir}")
@@ -513,7 +596,9 @@ def _backup(config: Config, destination: Path) -> int:
 
 def _load_content_or_explain(config: Config) -> Content | None:
     try:
-        content = load_content(config.content_dir, recipient_email=config.recipient_email)
+        content = load_content(
+            config.content_dir, recipient_email=config.recipient_email, render_check=check_rendered
+        )
     except ContentError as exc:
         print(
             f"outreach-bot: invalid content in {config.content_dir}; fix it and start again:",

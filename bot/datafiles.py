@@ -1,11 +1,13 @@
 """Helpers for the data files importers write and the bot reads back (agreements, Congress).
 
 * Messages that say where a problem is: :func:`format_key` writes a key path as
-  ``members[3].phone``; :class:`KeyLines` finds the line a key path starts on, composing the
-  YAML only when a problem is reported (the files are read with the C loader, which is fast but
-  keeps no line numbers); :func:`problems_message` puts the two together.
+  ``members[3].phone``; :class:`KeyLines` finds the line a key path is written on, composing
+  the YAML only when a problem is reported (the files are read with the C loader, which is fast
+  but keeps no line numbers); :func:`problems_message` puts the two together. The content
+  loader uses the same two for its own files.
 * :func:`read_text` and :func:`load_yaml` read a file and its YAML (with the C loader where
   PyYAML has it), raising the caller's own error with a message that names the file;
+* :func:`as_of_from_filename` finds the date a downloaded data file is of in its name;
 * :func:`write_atomically` replaces one or several files so that a failure leaves every old
   file exactly as it was.
 
@@ -15,6 +17,7 @@ This module imports neither ``telegram`` nor the content package.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -24,9 +27,11 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "HTTPS_URL_RE",
     "MAX_SHOWN",
     "KeyLines",
     "KeyPath",
+    "as_of_from_filename",
     "check_keys",
     "format_key",
     "iso_date",
@@ -41,6 +46,9 @@ __all__ = [
 KeyPath = tuple[str | int, ...]
 MAX_SHOWN = 20  # problems listed in one message; the rest are counted
 
+# A link the bot may show: https, a host with a dot, no spaces (content, targets, Congress).
+HTTPS_URL_RE = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
+
 
 def format_key(key: KeyPath) -> str:
     """``("members", 3, "phone")`` -> ``members[3].phone``."""
@@ -51,29 +59,55 @@ def format_key(key: KeyPath) -> str:
 
 
 class KeyLines:
-    """Line numbers of key paths in a YAML text."""
+    """The lines key paths are written on in a YAML text, found when first asked.
+
+    The files are read with the C loader, which is fast but keeps no line numbers; the text is
+    composed (PyYAML's node tree, which does) only on the first :meth:`line` call, that is
+    when a problem is reported. The content loader and the data files share this one mapper.
+    """
 
     def __init__(self, raw: str) -> None:
-        try:
-            self.root: yaml.Node | None = yaml.compose(raw, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            self.root = None
+        self._raw: str | None = raw
+        self._root: yaml.Node | None = None
 
-    def line(self, key: KeyPath) -> int:
-        """The 1-based line of ``key``, or of its closest existing parent."""
-        node = self.root
+    def _composed(self) -> yaml.Node | None:
+        if self._raw is not None:
+            try:
+                loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+                self._root = yaml.compose(self._raw, Loader=loader)
+            except yaml.YAMLError:
+                self._root = None
+            self._raw = None
+        return self._root
+
+    def line(self, key: KeyPath) -> int | None:
+        """The 1-based line ``key`` is written on, else that of its closest existing parent;
+        None for a text with no YAML document.
+
+        A mapping's key is found on the line of the key itself (where its value begins may be
+        the next line); of two equal keys the last counts, as it does for the value.
+        """
+        node = self._composed()
         if node is None:
-            return 1
+            return None
         line = node.start_mark.line + 1
         for part in key:
             child: yaml.Node | None = None
             if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-                child = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                child = node.value[part] if part < len(node.value) else None
+                for key_node, value_node in reversed(node.value):
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
+                        child, line = value_node, key_node.start_mark.line + 1
+                        break
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                child = node.value[part]
+                line = child.start_mark.line + 1
             if child is None:
                 break
-            node, line = child, child.start_mark.line + 1
+            node = child
         return line
 
 
@@ -117,7 +151,7 @@ def problems_message(
         name,
         what,
         [
-            f"{name}:{lines.line(key)}: {format_key(key) + ': ' if key else ''}{message}"
+            f"{name}:{lines.line(key) or 1}: {format_key(key) + ': ' if key else ''}{message}"
             for key, message in problems
         ],
     )
@@ -159,6 +193,19 @@ def iso_date(value: Any) -> str | None:
             return date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             return None
+    return None
+
+
+_FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def as_of_from_filename(path: Path) -> date | None:
+    """The date (YYYY-MM-DD) in a file's name: "...agencies-2025-07-18.xlsx" -> 2025-07-18."""
+    for m in _FILE_DATE.finditer(path.name):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
     return None
 
 

@@ -189,6 +189,11 @@ def deep_link(bot_username: str, payload: str | None) -> str:
     return f"{base}?start={payload}"
 
 
+def bot_link(bot_username: str, source: str = "share") -> str:
+    """The bot's t.me link, tagged with a source code so organizers can count shares."""
+    return f"https://t.me/{bot_username}?start={source}"
+
+
 def link_for(bot_username: str, source: str, journey: str | None, fact_ids: Collection[str]) -> str:
     """The deep link for ``source`` and an optional journey written as in a link (``pledge``,
     ``fact-<id>``); ValueError says what is wrong with them."""

@@ -18,7 +18,7 @@ from datetime import date
 from urllib.parse import quote
 
 from bot.content.models import LetterContent
-from bot.search import normalize
+from bot.matching import fold
 
 STORY_MAX = 1000
 NAME_MAX_IN_LETTER = 64  # each signature part (name, place)
@@ -260,15 +260,15 @@ def sensitive_mentions(story: str, words: tuple[str, ...]) -> list[str]:
     "visage"). An entry ending in ``*`` matches every ending of its last word
     ("indocumentad*": indocumentado, indocumentadas…) and is reported as the story wrote it.
     """
-    text = normalize(story)
+    text = fold(story)
     padded = f" {text} "
     found: list[str] = []
     for word in words:
         if word.endswith("*"):
-            stem = normalize(word[:-1])
+            stem = fold(word[:-1])
             matches = re.findall(rf"(?<![^ ]){re.escape(stem)}[^ ]*", text) if stem else []
         else:
-            wanted = normalize(word)
+            wanted = fold(word)
             matches = [word] if wanted and f" {wanted} " in padded else []
         for match in matches:
             if match not in found:
@@ -278,4 +278,4 @@ def sensitive_mentions(story: str, words: tuple[str, ...]) -> list[str]:
 
 
 def _within(word: str, phrase: str) -> bool:
-    return f" {normalize(word)} " in f" {normalize(phrase)} "
+    return f" {fold(word)} " in f" {fold(phrase)} "

@@ -2,7 +2,7 @@
 
 The targets themselves are content (``content/targets.yaml``, read and checked by
 :mod:`bot.content.targets`); this module only matches them to a place. Names are compared
-as :func:`bot.agreements.county_key` and :func:`bot.agreements.place_tokens` compare them, so
+as :func:`bot.placenames.county_key` and :func:`bot.placenames.city_key` compare them, so
 "Harris", "harris county" and "Harris County" are one county and "St. Paul" is "Saint Paul".
 
 This module imports neither ``telegram`` nor the content loader.
@@ -12,14 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.agreements import county_key, place_tokens
 from bot.content.models import LocalTarget
+from bot.placenames import city_key, county_key
 
 __all__ = ["targets_for_place"]
-
-
-def _city_key(name: str) -> str:
-    return "".join(place_tokens(name))
 
 
 def targets_for_place(
@@ -33,7 +29,7 @@ def targets_for_place(
     """
     code = state.strip().upper()
     ckey = county_key(county) if county else ""
-    tkey = _city_key(city) if city else ""
+    tkey = city_key(city) if city else ""
     by_city: list[LocalTarget] = []
     by_county: list[LocalTarget] = []
     statewide: list[LocalTarget] = []
@@ -43,7 +39,7 @@ def targets_for_place(
         target_county = county_key(target.county) if target.county else ""
         if target.city is not None:
             same_county = not (ckey and target_county) or ckey == target_county
-            if tkey and _city_key(target.city) == tkey and same_county:
+            if tkey and city_key(target.city) == tkey and same_county:
                 by_city.append(target)
         elif target.county is not None:
             if ckey and target_county == ckey:

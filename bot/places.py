@@ -8,10 +8,10 @@ the US ZIP codes (:func:`import_places`); the bot never imports that package. A
 ZIP codes into a table from each code to where its line is, each state's names as text that is
 indexed the first time someone names a place in that state.
 
-Keys come from :func:`bot.agreements.county_key` and :func:`bot.agreements.place_tokens`: case,
+Keys come from :func:`bot.placenames.county_key` and :func:`bot.placenames.city_key`: case,
 accents, punctuation, spacing, "Saint"/"St." and "Fort"/"Ft." do not matter, nor does the
-"County"/"Parish"/"Borough" suffix. Typos are tolerated as in :mod:`bot.search`: one edit
-(Damerau-Levenshtein) in names of 4-7 letters, two in longer ones.
+"County"/"Parish"/"Borough" suffix. Typos are tolerated as everywhere (:mod:`bot.matching`):
+one edit (Damerau-Levenshtein) in names of 4-7 letters, two in longer ones.
 
 Limitations of the data, not hidden: a ZIP code has **one** county in it (the one most of its
 addresses are in), so a ZIP that spans two counties answers with one of them; military ZIP
@@ -31,7 +31,7 @@ first line (:data:`FORMAT_LINE`) and comments (``#``) come three sections:
   Other accepted names of a ZIP code's city count as cities too.
 
 The keys are written so that the bot does not normalize 80,000 names at start; change
-:func:`~bot.agreements.place_tokens` or :func:`~bot.agreements.county_key` and the file must be
+:func:`~bot.placenames.city_key` or :func:`~bot.placenames.county_key` and the file must be
 made again (a test compares the shipped file with a fresh import).
 """
 
@@ -45,9 +45,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
-from bot.agreements import STATE_NAMES, county_key, fold, place_tokens, strip_designator
 from bot.config import bundled_content
-from bot.search import _osa_distance
+from bot.datafiles import write_atomically
+from bot.matching import fold, osa_distance, typos_allowed
+from bot.placenames import STATE_NAMES, city_key, county_key, place_tokens, strip_designator, zip5
 
 __all__ = [
     "FORMAT_LINE",
@@ -208,14 +209,14 @@ class PlaceIndex:
         has one county per ZIP code, so the list has one place; callers should still offer a
         choice when it has more.
         """
-        zip5 = _zip5(text)
-        if zip5 is None:
+        code = zip5(text)
+        if code is None:
             return None
         data = self._get()
         text, starts = data.text, data.starts
         found: list[Place] = []
-        n = data.first[int(zip5)]
-        while 0 <= n < len(starts) and text.startswith(zip5, starts[n]):  # its lines in a row
+        n = data.first[int(code)]
+        while 0 <= n < len(starts) and text.startswith(code, starts[n]):  # its lines in a row
             found.append(_zip_place(self.path.name, text, starts[n]))
             n += 1
         return found
@@ -271,12 +272,12 @@ class PlaceIndex:
         if not designated and qkey in cities:
             for key, n in cities[qkey]:
                 add(key, 0, n)
-        if not ranks and (max_d := _allowance(len(ckey))):
+        if not ranks and (max_d := typos_allowed(len(ckey))):
             near: list[tuple[int, str, int]] = []  # (distance, county key, weight)
             for grams in (index.county_grams, extra):
                 near += [(d, key, zips_in.get(key, 1)) for d, key in _near(ckey, grams, max_d)]
             if not designated:
-                for d, key in _near(qkey, index.city_grams, _allowance(len(qkey))):
+                for d, key in _near(qkey, index.city_grams, typos_allowed(len(qkey))):
                     near += [(d, county, n) for county, n in cities[key]]
             best = min((d for d, _, _ in near), default=0)
             for d, key, weight in near:
@@ -284,6 +285,24 @@ class PlaceIndex:
                     add(key, 1, weight)
         ordered = sorted(ranks.values())
         return [name for _tier, _weight, name in ordered[:MAX_RESULTS]]
+
+    def city_counties(self, state: str, city: str) -> list[tuple[str, int]]:
+        """The counties of ``state`` whose ZIP codes bear the city or town name ``city``, with
+        how many of those ZIP codes each holds, most first; [] when none does.
+
+        The exact name only (case, accents, punctuation and "Saint"/"St." aside), never a near
+        one: this places agencies by the city in their name, where a typo would place one in
+        another town's county.
+        """
+        index = self._state(state.strip().upper())
+        pairs = index.cities.get(city_key(city[:MAX_TEXT]), ())
+        return [(index.counties[key], n) for key, n in pairs if key in index.counties]
+
+    def county_named(self, state: str, name: str) -> str | None:
+        """The county of ``state`` that ``name`` names exactly ("Polk County", "polk"), as the
+        data spells it; None for none (no typos, no cities)."""
+        index = self._state(state.strip().upper())
+        return index.counties.get(county_key(name[:MAX_TEXT]))
 
     def _known_counties(self, state: str, names: tuple[str, ...], index: _StateIndex) -> _Known:
         """Key -> name of the agreements list's counties (its spelling wins: the bot shows
@@ -302,7 +321,7 @@ class PlaceIndex:
         """The (state, county) pairs whose county the ZIP data does not have in that state.
 
         For checking an imported list: such a county is a misspelling in ICE's list (add it to
-        :data:`bot.agreements.COUNTY_CORRECTIONS`) or a county in the wrong state.
+        :data:`bot.agreements.importer.COUNTY_CORRECTIONS`) or a county in the wrong state.
         """
         return [
             (state, county)
@@ -518,21 +537,7 @@ def _lines(
 # -- ZIP codes ---------------------------------------------------------------------------------
 
 
-def _zip5(text: str) -> str | None:
-    """The 5-digit ZIP in "77002", " 77002 " or "77002-1234"; None for anything else."""
-    s = text.strip()
-    if len(s) == 10 and s[5] == "-" and s[6:].isdigit():
-        s = s[:5]
-    if len(s) == 5 and s.isascii() and s.isdigit():
-        return s
-    return None
-
-
 # -- county and city names ---------------------------------------------------------------------
-
-
-def _city_key(name: str) -> str:
-    return "".join(place_tokens(name))
 
 
 def _bigrams(key: str) -> set[str]:
@@ -547,13 +552,6 @@ def _gram_index(keys: Iterable[str]) -> dict[str, tuple[str, ...]]:
         for gram in _bigrams(key):
             out.setdefault(gram, []).append(key)
     return {gram: tuple(v) for gram, v in out.items()}
-
-
-def _allowance(n: int) -> int:
-    """Typos tolerated in a key of ``n`` letters (as in :mod:`bot.search`)."""
-    if n < 4:
-        return 0
-    return 1 if n <= 7 else 2
 
 
 def _near(key: str, grams: dict[str, tuple[str, ...]], max_d: int) -> list[tuple[int, str]]:
@@ -572,7 +570,7 @@ def _near(key: str, grams: dict[str, tuple[str, ...]], max_d: int) -> list[tuple
     for candidate, count in shared.items():
         if count < needed or abs(len(candidate) - len(key)) > max_d:
             continue
-        d = _osa_distance(key, candidate, max_d)
+        d = osa_distance(key, candidate, max_d)
         if d <= max_d:
             out.append((d, candidate))
     return out
@@ -637,7 +635,7 @@ def _build_tables(records: list[dict[str, Any]]) -> _Tables:
         key = county_key(county)
         spellings.setdefault((state, key), Counter())[county] += 1
         for city in (r["city"], *r.get("acceptable_cities", ())):
-            city_counties.setdefault((state, _city_key(city)), Counter())[key] += 1
+            city_counties.setdefault((state, city_key(city)), Counter())[key] += 1
 
     def name_of(state: str, key: str) -> str:
         # The usual spelling; among equals, "DeKalb" over "Dekalb" and "Richmond city" over
@@ -661,7 +659,7 @@ def _build_tables(records: list[dict[str, Any]]) -> _Tables:
         found: str | None = county_key(county) if county else None
         if found is None:
             # No county in the data: take the one the city's other ZIP codes agree on.
-            around = city_counties.get((state, _city_key(r["city"])), Counter())
+            around = city_counties.get((state, city_key(r["city"])), Counter())
             found = next(iter(around)) if len(around) == 1 else None
         if found is None or (state, found) not in counties:
             unresolved += 1
@@ -741,8 +739,6 @@ def import_places(
 
     The file is replaced in one step; on any error the old one is left as it was.
     """
-    from bot.agreements import ImportProblem, _write_atomically
-
     if records is None:
         records, source = zipcodes_records()
     tables = _build_tables(records)
@@ -750,9 +746,9 @@ def import_places(
     if not _reads_back(text, tables):  # what is written must load as it is meant
         raise PlacesError("the written places would not read back the same", out.name)
     try:
-        _write_atomically(out, text)
-    except ImportProblem as exc:
-        raise PlacesError(str(exc)) from exc
+        write_atomically({out: text})
+    except OSError as exc:
+        raise PlacesError(f"{out}: cannot write: {exc}") from exc
     return ImportedPlaces(
         source=source,
         records=tables.records,

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot.content.models import USState
-from bot.search import normalize
+from bot.matching import fold
 
 NAME_MAX = 64  # a first name, and each part of a letter's signature
 
 
 def find_state(text: str, states: Mapping[str, USState]) -> USState | None:
     """The state or territory ``text`` names: code, English or Spanish name, or an alias."""
-    wanted = normalize(text)
+    wanted = fold(text)
     if not wanted:
         return None
     for state in states.values():
@@ -27,10 +27,10 @@ def find_state(text: str, states: Mapping[str, USState]) -> USState | None:
 
 def _names(state: USState) -> set[str]:
     names = {state.code, state.name.en, state.name.es, *state.aliases}
-    return {normalize(name) for name in names}
+    return {fold(name) for name in names}
 
 
 def is_stop_message(text: str, stop_words: Iterable[str]) -> bool:
     """True if the whole message is one stop word (any case, spaces and punctuation around it)."""
-    wanted = normalize(text)
-    return bool(wanted) and wanted in {normalize(word) for word in stop_words}
+    wanted = fold(text)
+    return bool(wanted) and wanted in {fold(word) for word in stop_words}

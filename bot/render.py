@@ -7,16 +7,17 @@ or from a user is HTML-escaped here; UI strings from ``ui.yaml`` are already Tel
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
-from bot.agreements import Agreement, AgreementList
-from bot.callbacks import MAX_CALLBACK_BYTES, Callback
+from bot.agreements import MODELS, Agreement, AgreementList, by_agency
+from bot.callbacks import is_argument
 from bot.content.loader import Content, Problem
 from bot.content.models import LANGS, MONTHS, Answer, Fact
-from bot.telegram.telegram_html import check_html, telegram_length, visible_text
+from bot.telegram_html import MAX_MESSAGE as MAX_MESSAGE  # renderers' callers use it
+from bot.telegram_html import check_html, telegram_length, visible_text
 
-MAX_MESSAGE = 4096
 SHARE_URL_MAX = 1800  # t.me/share links above this are cut by some clients
 
 
@@ -274,99 +275,304 @@ def check_rendered(content: Content) -> list[Problem]:
                         "error", "answers.yaml", None, f"answers[{i}]", f"{lang}: {html_problem}"
                     )
                 )
-    for action, ids in (("fact", content.facts), ("topic", content.topics)):
+    for ids in (content.facts, content.topics):
         for item_id in ids:
-            data = Callback(action, item_id).data()
-            if len(data.encode()) > MAX_CALLBACK_BYTES:  # ids are validated; this guards changes
-                problems.append(Problem("error", "facts.yaml", None, item_id, "id too long"))
+            # Buttons carry these ids: any valid argument fits in a button's 64 bytes. The
+            # loader validates ids already; this guards changes to either rule.
+            if not is_argument(item_id):
+                problems.append(
+                    Problem("error", "facts.yaml", None, item_id, "id not fit for buttons")
+                )
     return problems
 
 
 # -- where I live ------------------------------------------------------------------------------
 
-LOCAL_MAX_LINES = 12  # agreements listed per section of one answer; the rest are counted
-UNPLACED_NAMES = 12  # agencies without a county in ICE's list, named in one answer
+LOCAL_MAX_LINES = 12  # the county's agencies named in one answer; its full list has the rest
+STATEWIDE_LINES = 6  # state agencies named in one answer; the state's full list has the rest
+UNPLACED_NAMES = 12  # agencies in no county, named in one answer
+LIST_PAGE_BUDGET = MAX_MESSAGE - 300  # a page of a full list: room for its title and number
+
+
+@dataclass(frozen=True, slots=True)
+class LocalLists:
+    """The full lists an answer offers as buttons: the county's agencies, when the answer
+    leaves some out (their number, else None), and the state's agreements (their number)."""
+
+    county_agencies: int | None
+    state_agreements: int
+
+
+def local_lists(
+    content: Content, agreements: AgreementList, state_code: str, county: str, lang: str
+) -> LocalLists:
+    """Which full lists the answer for ``county`` offers (see :class:`LocalLists`)."""
+    _, shown = _local_answer(content, agreements, state_code, county, lang)
+    agencies = len(by_agency(agreements.in_county(state_code, county)))
+    return LocalLists(
+        county_agencies=agencies if agencies > shown else None,
+        state_agreements=agreements.state_total(state_code),
+    )
+
+
+def county_phrase(content: Content, county: str, lang: str) -> str:
+    """A county as a sentence names it: "Hillsborough County", "el condado de Hillsborough"."""
+    for suffix, key in ((" County", "place.county"), (" Parish", "place.parish"),
+                        (" Borough", "place.borough")):  # fmt: skip
+        if county.endswith(suffix) and len(county) > len(suffix):
+            return content.text(key, lang, name=county.removesuffix(suffix))
+    return county
+
+
+def _joined(content: Content, items: list[str], lang: str) -> str:
+    """ "a", "a and b", "a, b and c" (or "y")."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {content.text('local.and', lang)} {items[-1]}"
+
+
+def _state_name(content: Content, state_code: str, lang: str) -> str:
+    state = content.states.get(state_code)
+    return state.name.get(lang) if state else state_code
 
 
 def local_answer(
     content: Content, agreements: AgreementList, state_code: str, county: str, lang: str
 ) -> str:
-    """Where I live: the county's agreements, statewide ones, the state's total, the source."""
+    """Where I live: the county's agencies (ICE's placing and those placed from their name),
+    the state's agencies in no county and statewide ones, the state's totals on the county
+    list and on ICE's newer list, and the sources with their dates. What one message cannot
+    hold is counted ("… and 12 more") and in the full lists (:func:`local_list_pages`)."""
+    return _local_answer(content, agreements, state_code, county, lang)[0]
+
+
+def _local_answer(
+    content: Content, agreements: AgreementList, state_code: str, county: str, lang: str
+) -> tuple[str, int]:
+    """The answer, and how many of the county's agencies it names: up to
+    :data:`LOCAL_MAX_LINES`, fewer if that many would not fit one message."""
+    local = by_agency(agreements.in_county(state_code, county))
+    shown = min(len(local), LOCAL_MAX_LINES)
+    while True:
+        text = _answer_text(content, agreements, state_code, county, lang, local, shown)
+        # The HTML's own length bounds what Telegram counts; parsing it (milliseconds for a
+        # long answer) is needed only above the limit.
+        if (
+            shown <= 1
+            or telegram_length(text) <= MAX_MESSAGE
+            or visible_length(text) <= MAX_MESSAGE
+        ):
+            return text, shown
+        shown -= 1
+
+
+def _answer_text(
+    content: Content,
+    agreements: AgreementList,
+    state_code: str,
+    county: str,
+    lang: str,
+    local: list[list[Agreement]],
+    shown: int,
+) -> str:
     t = content.text
-    state = content.states.get(state_code)
-    state_name = state.name.get(lang) if state else state_code
+    state_name = escape(_state_name(content, state_code, lang))
     date = format_date(agreements.as_of, lang)
-    lines = [t("local.header", lang, county=escape(county), state=escape(state_name))]
-    local = agreements.in_county(state_code, county)
+    lines = [t("local.header", lang, county=escape(county), state=state_name)]
     if local:
-        lines.append(t("local.found", lang, count=str(len(local)), date=date))
-        lines += [_agreement_line(content, a, lang) for a in local[:LOCAL_MAX_LINES]]
-        if len(local) > LOCAL_MAX_LINES:
-            lines.append(t("local.more", lang, n=str(len(local) - LOCAL_MAX_LINES)))
+        found = "local.found_one" if len(local) == 1 else "local.found"
+        lines.append(t(found, lang, count=str(len(local)), date=date))
+        lines += [_agency_line(content, group, lang) for group in local[:shown]]
+        if len(local) > shown:
+            lines.append(t("local.more", lang, n=str(len(local) - shown)))
     else:
         lines.append(t("local.none", lang, date=date))
-    unplaced = list(dict.fromkeys(a.agency for a in agreements.unplaced(state_code)))
+    unplaced = [group[0].agency for group in by_agency(agreements.unplaced(state_code))]
     if unplaced:
         names = ", ".join(escape(name) for name in unplaced[:UNPLACED_NAMES])
         if len(unplaced) > UNPLACED_NAMES:
             names += " " + t("local.more", lang, n=str(len(unplaced) - UNPLACED_NAMES))
-        lines.append("")
-        lines.append(t("local.unplaced", lang, state=escape(state_name), agencies=names))
-    statewide = agreements.statewide(state_code)
+        lines += ["", t("local.unplaced", lang, state=state_name, agencies=names)]
+    statewide = by_agency(agreements.statewide(state_code))
     if statewide:
-        lines.append("")
-        lines.append(t("local.statewide", lang, state=escape(state_name)))
-        lines += [_agreement_line(content, a, lang) for a in statewide[:LOCAL_MAX_LINES]]
-        if len(statewide) > LOCAL_MAX_LINES:
-            lines.append(t("local.more", lang, n=str(len(statewide) - LOCAL_MAX_LINES)))
-    shown = [*local[:LOCAL_MAX_LINES], *statewide[:LOCAL_MAX_LINES]]
-    models = [
-        m for m in ("task_force", "warrant_service", "jail") if any(a.model == m for a in shown)
-    ]
+        lines += ["", t("local.statewide", lang, state=state_name)]
+        lines += [_agency_line(content, group, lang) for group in statewide[:STATEWIDE_LINES]]
+        if len(statewide) > STATEWIDE_LINES:
+            lines.append(t("local.more", lang, n=str(len(statewide) - STATEWIDE_LINES)))
+    named = [a for group in (*local[:shown], *statewide[:STATEWIDE_LINES]) for a in group]
+    models = [m for m in MODELS if any(a.model == m for a in named)]
     if models:
         lines.append("")
         lines += [t(f"local.model_{m}", lang) for m in models]
-    lines.append("")
-    lines.append(
-        t(
-            "local.state_total",
-            lang,
-            state=escape(state_name),
-            total=f"{agreements.state_total(state_code):,}",
-            date=date,
-        )
-    )
-    lines.append(t("local.source", lang, date=date))
+    lines += ["", *_state_totals(content, agreements, state_code, lang)]
     return "\n".join(lines)
 
 
-def _agreement_line(content: Content, agreement: Agreement, lang: str) -> str:
-    signed = format_date(agreement.signed, lang) if agreement.signed else "—"
-    return content.text(
-        "local.agreement",
-        lang,
-        agency=escape(agreement.agency),
-        model=content.text(f"local.model_name_{agreement.model}", lang),
-        signed=signed,
+def _state_totals(
+    content: Content, agreements: AgreementList, state_code: str, lang: str
+) -> list[str]:
+    """The state's total on the county list and, when newer, on ICE's later list; then the
+    sources of both, dated."""
+    t = content.text
+    state_name = escape(_state_name(content, state_code, lang))
+    date = format_date(agreements.as_of, lang)
+    total = agreements.state_total(state_code)
+    key = {0: "local.state_total_none", 1: "local.state_total_one"}.get(total, "local.state_total")
+    lines = [t(key, lang, state=state_name, total=f"{total:,}", date=date)]
+    sources = [t("local.source", lang, date=date)]
+    newer = content.totals
+    if newer is not None and newer.newer_than(agreements.as_of):
+        newer_date = format_date(newer.as_of, lang)
+        count = newer.total(state_code)
+        if count:
+            key = "local.newer_total_one" if count == 1 else "local.newer_total"
+        else:
+            key = "local.newer_none_ended" if total else "local.newer_none"
+        lines.append(
+            t(key, lang, state=state_name, total=f"{count:,}", date=newer_date, list_date=date)
+        )
+        sources.append(
+            t(
+                "local.newer_source",
+                lang,
+                date=newer_date,
+                url=escape(newer.url),
+                source=escape(newer.source),
+            )
+        )
+    return [*lines, *sources]
+
+
+def _agency_line(
+    content: Content, group: list[Agreement], lang: str, *, under_county: bool = False
+) -> str:
+    """One agency: its agreements (model and date signed), and where it was placed from its
+    name when ICE's list gives no county (briefly ``under_county``, that names it)."""
+    parts = [
+        content.text(
+            "local.model_signed" if a.signed else "local.model_undated",
+            lang,
+            model=content.text(f"local.model_name_{a.model}", lang),
+            signed=format_date(a.signed, lang) if a.signed else "",
+        )
+        for a in group
+    ]
+    first = group[0]
+    line = content.text(
+        "local.agency", lang, agency=escape(first.agency), agreements="; ".join(parts)
     )
+    inferred = first.inferred
+    if inferred is None:
+        return line
+    if under_county:
+        return f"{line} {content.text('local.inferred_short', lang)}"
+    counties = [escape(county_phrase(content, c, lang)) for c in inferred.counties]
+    if len(counties) == 1:
+        note = content.text(
+            "local.inferred", lang, county=counties[0], place=escape(inferred.place)
+        )
+    else:
+        note = content.text(
+            "local.inferred_several",
+            lang,
+            counties=_joined(content, counties, lang),
+            place=escape(inferred.place),
+        )
+    return f"{line} {note}"
+
+
+def local_list_pages(
+    content: Content, agreements: AgreementList, state_code: str, county: str | None, lang: str
+) -> list[str]:
+    """The full list behind an answer, in pages that each fit a message: the county's
+    agencies (``county``), or every agreement of the state by county (``county`` None), then
+    the agencies in no county and the state agencies. Each page has the list's title, and
+    the section it continues; "Page n of m" ends it when there are several."""
+    t = content.text
+    state_name = escape(_state_name(content, state_code, lang))
+    date = format_date(agreements.as_of, lang)
+    # (section title or None, lines)
+    sections: list[tuple[str | None, list[str]]] = []
+    if county is not None:
+        title = t("local.list_county", lang, county=escape(county), state=state_name, date=date)
+        groups = by_agency(agreements.in_county(state_code, county))
+        sections.append((None, [_agency_line(content, g, lang) for g in groups]))
+    else:
+        total = f"{agreements.state_total(state_code):,}"
+        title = t("local.list_state", lang, state=state_name, total=total, date=date)
+        for name in agreements.counties(state_code):
+            groups = by_agency(agreements.in_county(state_code, name))
+            if groups:
+                lines = [_agency_line(content, g, lang, under_county=True) for g in groups]
+                sections.append((f"<b>{escape(name)}</b>", lines))
+        for heading, found in (
+            (t("local.list_unplaced", lang), agreements.unplaced(state_code)),
+            (t("local.list_statewide", lang), agreements.statewide(state_code)),
+        ):
+            if found:
+                sections.append(
+                    (heading, [_agency_line(content, g, lang) for g in by_agency(found)])
+                )
+    if not any(lines for _, lines in sections):
+        return [f"{title}\n\n{_state_totals(content, agreements, state_code, lang)[0]}"]
+    pages = _pages(sections, LIST_PAGE_BUDGET - telegram_length(title))
+    out = []
+    for number, body in enumerate(pages, start=1):
+        text = f"{title}\n\n" + "\n".join(body).strip("\n")
+        if len(pages) > 1:
+            text += "\n\n<i>" + t("local.page", lang, n=str(number), total=str(len(pages))) + "</i>"
+        out.append(text)
+    return out
+
+
+def _pages(sections: list[tuple[str | None, list[str]]], budget: int) -> list[list[str]]:
+    """The sections' lines (a section: its title, then its lines) cut into pages of at most
+    ``budget`` characters; a page that starts inside a section repeats its title. A line is
+    measured with its markup, which Telegram does not count: a page may be a little short,
+    never too long."""
+    pages: list[list[str]] = []
+    page: list[str] = []
+    used = 0
+    for heading, lines in sections:
+        for n, line in enumerate(lines):
+            if heading is None or n:
+                block = [line]
+            else:  # a section starts: its title, after a blank line unless the page starts
+                block = ["", heading, line] if page else [heading, line]
+            size = sum(telegram_length(b) + 1 for b in block)
+            if page and used + size > budget:
+                pages.append(page)
+                block = [line] if heading is None else [heading, line]
+                size = sum(telegram_length(b) + 1 for b in block)
+                page, used = [], 0
+            page += block
+            used += size
+    pages.append(page)
+    return pages
 
 
 def local_letter_sentence(
     content: Content, agreements: AgreementList, state: str, county: str, lang: str
 ) -> str | None:
-    """The sentence the comment guide offers for the supporter's county (None: no agreement)."""
-    local = agreements.in_county(state, county)
-    if not local:
+    """The sentence the comment guide offers for the supporter's county (None: no agreement).
+
+    It counts agencies, not agreements (a sheriff with two agreements is one agency), says in
+    plain words what their agreements let officers do, and dates ICE's list.
+    """
+    groups = by_agency(agreements.in_county(state, county))
+    if not groups:
         return None
-    first = local[0]
+    first = groups[0]
+    models = [m for m in MODELS if any(a.model == m for group in groups for a in group)]
     values = {
-        "county": county,
-        "agency": first.agency,
-        "model": content.text(f"local.model_name_{first.model}", lang),
-        "date": format_date(first.signed, lang) if first.signed else "",
-        "count": str(len(local)),
+        "list_date": format_date(agreements.as_of, lang),
+        "agency": first[0].agency,
+        "county": county_phrase(content, county, lang),
+        "count": str(len(groups)),
+        "powers": _joined(content, [content.text(f"letter.power_{m}", lang) for m in models], lang),
     }
-    key = "letter.local_one" if len(local) == 1 else "letter.local_many"
-    if len(local) == 1 and not first.signed:
-        key = "letter.local_one_undated"
+    if len(groups) > 1:
+        key = "letter.local_many"
+    else:
+        key = "letter.local_one" if len(first) == 1 else "letter.local_one_several"
     return content.text(key, lang, **values)

@@ -6,13 +6,14 @@ related ones, or with an answer that opens a journey ("what can i do" → the co
 pledge, share). Cards and answers compete in one index, so the best match wins; an answer is
 found by its keywords alone. The engine is small, dependency-free and deterministic:
 
-* **Normalisation** (:func:`normalize`): lower case, accents stripped, punctuation to spaces,
-  ``287(g)`` / ``287 g`` / ``287-g`` joined into ``287g``. In a query, chat spellings of
-  function words are read as the words ("q"/"ke" → "que", "xq" → "porque", "u" → "you").
-* **Tokens**: stop words of both languages are dropped (a Spanish speaker may use the English
-  interface), the rest are lightly stemmed (plural ``s``/``es``/``ies``, Spanish ``-ciones``,
-  English ``-ing``/``-ed``/``-ly``, a final ``a``/``e``/``o``), so ``costs``/``costo``/``cost``
-  and ``profiling``/``profile`` meet.
+* **Normalisation** (:func:`bot.matching.normalize`): lower case, accents stripped,
+  punctuation to spaces, ``287(g)`` / ``287 g`` / ``287-g`` joined into ``287g``. In a query,
+  chat spellings of function words are read as the words ("q"/"ke" → "que", "xq" → "porque",
+  "u" → "you").
+* **Tokens** (:mod:`bot.matching`): stop words of both languages are dropped (a Spanish
+  speaker may use the English interface), the rest are lightly stemmed (plural
+  ``s``/``es``/``ies``, Spanish ``-ciones``, English ``-ing``/``-ed``/``-ly``, a final
+  ``a``/``e``/``o``), so ``costs``/``costo``/``cost`` and ``profiling``/``profile`` meet.
 * **Scoring**: BM25F over each fact's keywords (weighted highest), title, text and why, in both
   languages; fields in the user's language weigh a little more. Keyword and title bigrams found
   in order in the query add a phrase bonus, and so does a keyword typed word for word with its
@@ -48,7 +49,6 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -57,17 +57,21 @@ from functools import lru_cache
 from itertools import pairwise
 
 from bot.content.models import Answer, Fact, Localized
+from bot.matching import (
+    STOP_WORDS_EN,
+    STOP_WORDS_ES,
+    normalize,
+    osa_distance,
+    stem,
+    typos_allowed,
+)
 
 __all__ = [
     "ANSWER",
     "FACT",
-    "STOP_WORDS_EN",
-    "STOP_WORDS_ES",
     "KnowledgeIndex",
     "SearchHit",
-    "normalize",
     "sound_key",
-    "stem",
 ]
 
 FACT = "fact"
@@ -130,42 +134,8 @@ MIN_FACT_COVERAGE = 0.25  # ... every returned fact at least this much ...
 MIN_RELATIVE_SCORE = 0.2  # ... and score at least this fraction of the best one.
 
 # --------------------------------------------------------------------------------------------
-# Stop words
+# Stop words and chat spellings
 # --------------------------------------------------------------------------------------------
-
-_EN_WORDS = """
-    a about above after again against all also am an and any are as at be because been before
-    being below between both but by can cannot could did do does doing done down during each
-    either else ever few for from further get gets getting give go goes going got had has have
-    having he her here hers herself him himself his how i if in into is it its itself just let
-    lets like me mean means meant more most much must my myself no nor not of off on once
-    only or other our ours ourselves out over own please same say says said shall she should
-    so some such tell telling than that thats the their theirs them themselves then there these
-    they this those through to too under until up upon us very was we were what whats when
-    where which while who whom whose why will with would yes yet you your yours yourself
-    yourselves im ive id youre dont doesnt didnt isnt arent wasnt cant wont hi hello hey hiya
-    thanks thank thx ok okay pls plz know want wanna need explain explanation info information
-    question questions answer really actually something anything thing things way whether
-    many lot lots kind sort regarding re even anyway btw lol um uh hmm
-"""
-STOP_WORDS_EN: frozenset[str] = frozenset(_EN_WORDS.split())
-"""English stop words: function words, question words, greetings and filler."""
-
-_ES_WORDS = """
-    a al algo algun alguna algunas alguno algunos ante antes aqui asi aun bien cada como con
-    contra cual cuales cualquier cuando cuanto cuanta cuantos cuantas de del desde donde dos
-    durante e el ella ellas ello ellos en entre era eran es esa esas ese eso esos esta estaba
-    estan estar estas este esto estos fue fueron ha haber hace hacen hacer han has hay he hemos
-    la las le les lo los mas me mi mis mucho muchos muy nada ni no nos nosotros nuestra nuestro
-    o os otra otro otros para pero poco por porque puede pueden pues que quien quienes se sea
-    ser si sido sin sobre solo son su sus tal tambien tan tanto te tiene tienen toda todo todos
-    tu tus u un una unas uno unos usted ustedes vos y ya yo hola buenas buenos dias tardes
-    noches gracias favor dime dinos digame decir quiero quisiera saber sabes significa
-    significado explica explicame informacion info pregunta preguntas respuesta oye vale cosa
-    cosas acerca respecto bueno osea
-"""
-STOP_WORDS_ES: frozenset[str] = frozenset(_ES_WORDS.split())
-"""Spanish stop words (accents stripped): function words, question words, greetings, filler."""
 
 _STOP_WORDS: frozenset[str] = STOP_WORDS_EN | STOP_WORDS_ES
 
@@ -186,67 +156,8 @@ _CHAT_SPELLINGS: dict[str, str] = {
 }  # fmt: skip
 
 # --------------------------------------------------------------------------------------------
-# Normalisation and stemming
+# Words spelled by ear
 # --------------------------------------------------------------------------------------------
-
-_NON_WORD = re.compile(r"[\W_]+")
-_COMBINING_LATIN = re.compile("[\u0300-\u036f]+")  # the accents of Latin letters, after NFKD
-# A number followed by a lone consonant: "287 g" (from "287(g)", "287-g", "287 g") -> "287g".
-# Vowels and "y" are left alone: they are words in Spanish/English ("de 5 a 10", "3 y 4").
-_NUMBER_LETTER = re.compile(r"(\d) ([b-df-hj-np-tv-xz])(?= |$)")
-
-
-def normalize(text: str) -> str:
-    """Lower-case ``text``, strip accents, turn punctuation into spaces and collapse spaces.
-
-    ``287(g)``, ``287 (G)``, ``287-g`` and ``287 g`` all become ``287g``.
-    """
-    if text.isascii():
-        folded = text.lower()
-    else:
-        # Compatibility forms first (fullwidth, math letters), then case, then accents.
-        folded = unicodedata.normalize("NFKD", text).casefold()
-        folded = _COMBINING_LATIN.sub("", unicodedata.normalize("NFKD", folded))
-        if not folded.isascii():
-            folded = "".join(c for c in folded if not unicodedata.combining(c))
-    spaced = _NON_WORD.sub(" ", folded).strip()
-    return _NUMBER_LETTER.sub(r"\1\2", spaced)
-
-
-# A pronoun joined to a Spanish infinitive: "involucrarme", "compartirlo" (plural "s" gone).
-_ENCLITIC = re.compile(r"([aei]r)(?:me|te|se|lo|la|le|no)$")
-
-
-@lru_cache(maxsize=16384)
-def stem(token: str) -> str:
-    """A light, language-agnostic stem of a normalised token (same rules for index and query).
-
-    Plurals (``s``, ``es``, ``ies``), Spanish ``-ciones``, a pronoun joined to a Spanish
-    infinitive and its ``-ar``/``-ir`` ("compartirlo", "compartir", "comparto" meet), English
-    ``-ing``, ``-ed`` and ``-ly`` and a final ``a``/``e``/``o`` are removed, never below three
-    characters; tokens containing anything but letters (``287g``) are left alone.
-    """
-    if len(token) <= 3 or not token.isalpha():
-        return token
-    t = token
-    if t.endswith("ciones"):
-        t = t[:-6] + "cion"
-    elif t.endswith("ies") and len(t) > 4:
-        t = t[:-3] + "y"
-    elif t.endswith("s") and not t.endswith(("ss", "us", "is")):
-        t = t[:-1]
-    if len(t) >= 7 and _ENCLITIC.search(t):
-        t = _ENCLITIC.sub(r"\1", t)
-    if t.endswith(("ar", "ir")) and len(t) >= 6:
-        return t[:-2]
-    if t.endswith("ing") and len(t) >= 6:
-        t = t[:-3]
-    elif t.endswith(("ed", "ly")) and len(t) >= 6:
-        t = t[:-2]
-    if len(t) >= 4 and t[-1] in "aeo":
-        t = t[:-1]
-    return t
-
 
 # The Spanish sound key: digraphs first ("ch", and "sh" as often typed for it, are kept; "qu"
 # and "gu" before e/i are a hard k and g), then soft c and g, "ll" as "y", "y" before no vowel
@@ -292,49 +203,8 @@ def _positional_trigrams(word: str) -> list[tuple[str, int]]:
     return [(padded[i : i + 3], i) for i in range(len(padded) - 2)]
 
 
-def _osa_distance(a: str, b: str, max_d: int) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, or ``max_d + 1`` if larger."""
-    if abs(len(a) - len(b)) > max_d:
-        return max_d + 1
-    # A common prefix and suffix cost nothing; strip them to keep the table small.
-    start = 0
-    end = min(len(a), len(b))
-    while start < end and a[start] == b[start]:
-        start += 1
-    a, b = a[start:], b[start:]
-    while a and b and a[-1] == b[-1]:
-        a, b = a[:-1], b[:-1]
-    la, lb = len(a), len(b)
-    if la == 0 or lb == 0:
-        return la + lb if la + lb <= max_d else max_d + 1
-    if max_d == 1:  # both ends now differ: one edit is a substitution or a transposition
-        one = (la == lb == 1) or (la == lb == 2 and a == b[::-1])
-        return 1 if one else 2
-    prev2: list[int] = []
-    prev = list(range(lb + 1))
-    for i in range(1, la + 1):
-        ai = a[i - 1]
-        cur = [i] + [0] * lb
-        row_min = i
-        for j in range(1, lb + 1):
-            bj = b[j - 1]
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ai != bj))
-            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == bj:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            if v < row_min:
-                row_min = v
-        if row_min > max_d:
-            return max_d + 1
-        prev2, prev = prev, cur
-    return prev[lb]
-
-
 def _max_typos(token: str) -> int:
-    n = len(token)
-    if n < 4 or n > MAX_FUZZY_LEN:
-        return 0
-    return 1 if n <= 7 else 2
+    return 0 if len(token) > MAX_FUZZY_LEN else typos_allowed(len(token))
 
 
 _STOP_BY_LEN: dict[int, tuple[str, ...]] = {}
@@ -363,7 +233,7 @@ def _stop_typos(token: str) -> tuple[str, ...]:
         for word in _STOP_BY_LEN.get(n, ()):
             if len(word) < 3 or (len(token) == 3 and word[0] != token[0]):
                 continue
-            if _osa_distance(token, word, 1) <= 1:
+            if osa_distance(token, word, 1) <= 1:
                 found.append(word)
     return tuple(found[:8])
 
@@ -872,7 +742,7 @@ class KnowledgeIndex:
             for surface, count in shared.items():
                 if count < needed:
                     continue
-                d = _osa_distance(token, surface, min(max_d, best_d))
+                d = osa_distance(token, surface, min(max_d, best_d))
                 if d < best_d:
                     best_d, best = d, [surface]
                 elif d == best_d:

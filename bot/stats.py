@@ -33,7 +33,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.deliveries import CHANNEL_OUTCOMES, channel_event
+from bot.flows.guide import FUNNEL
 from bot.storage import Storage
+from bot.telegram_html import MAX_MESSAGE, telegram_length
 
 if TYPE_CHECKING:
     from PIL import ImageDraw, ImageFont
@@ -41,14 +43,13 @@ if TYPE_CHECKING:
     Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 SERIES_DAYS = 30
-MESSAGE_LIMIT = 4096  # Telegram's limit for one text message
 TOP_SOURCES = 15
 TOP_LANGUAGES = 10
 TOP_STATES = 60  # every state and territory fits; more only if the data holds odd codes
 CODE_MAX = 40  # longer source codes are shortened in the report
 
 # The comment guide's funnel steps, in the order a supporter meets them (``funnel:<step>``).
-FUNNEL_STEPS = ("started", "role", "reasons", "previewed", "send_shown", "sent", "couldnt")
+FUNNEL_STEPS = FUNNEL  # the comment guide's funnel, in order
 
 # The labels render_stats_text needs, with the placeholders each may use. Content holds them as
 # ``stats.<key>`` in both languages; the caller passes them in (see render_stats_text).
@@ -326,11 +327,6 @@ def _percent(part: int, whole: int) -> str:
     return f" ({round(100 * part / whole)}%)" if whole else ""
 
 
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units): an emoji counts as two."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def render_stats_text(stats: Stats, labels: Labels) -> str:
     """The organizer's report as Telegram HTML, always within one message (4,096 characters).
 
@@ -437,7 +433,7 @@ def render_stats_text(stats: Stats, labels: Labels) -> str:
     ] or [label("none")]
     lines += more(len(stats.by_source) - TOP_SOURCES)
 
-    return _fit(lines, MESSAGE_LIMIT)
+    return _fit(lines, MAX_MESSAGE)
 
 
 def _fit(lines: list[str], limit: int) -> str:

@@ -1,24 +1,50 @@
-"""Drive the real Application over the in-memory Bot API, as a Telegram user would."""
+"""What the tests share: the real bot, driven as a Telegram user would, in-process or as a
+process; a settable clock; the repository's own files.
+
+* :class:`Harness` runs the real Application over the in-memory Bot API
+  (``tests/fakes/local_api.py``); :func:`running_bot` starts and stops one, and checks that it
+  sent nothing Telegram would have rejected.
+* :class:`BotProcess` runs the real ``outreach-bot run`` process against the fake Bot API
+  server (``tests/fakes/botapi_server.py``).
+* :class:`Clock` is a clock the database can be given, set by hand.
+
+Fixtures built on these are in ``conftest.py``. No test imports another test module: what two
+need lives here.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from bot.config import Config, Secret, load_config
+import pytest
+
+from bot.config import Config, load_config
 from bot.content import Content
 from bot.deliveries import Queued, queue_letter
 from bot.letters import DraftChoices
 from bot.storage import Storage
 from bot.telegram.app import build_application, process, start_in_process, stop_in_process
 from bot.telegram.context import BotApp
-from bot.telegram.local_api import LocalBotApi, LocalRequest, StoredMessage
+from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import LocalBotApi, StoredMessage, local_transports
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT_DIR = REPO / "content"
 TOKEN = "123456:TEST-token_value"
+ORGANIZER = 424242  # the organizer of ``org_bot`` (conftest.py)
+CLOCK_START = 1_778_846_400  # 2026-05-15T12:00:00Z, where a Clock starts
 
 
 # Telegram answers these for a double tap or an old message; the bot handles them by design
@@ -33,8 +59,8 @@ STALE_STATE_ERRORS = (
 class Clock:
     """A settable clock for the database: ``now`` in unix seconds, ``at(day)`` noon UTC."""
 
-    def __init__(self, now: float = 1_778_846_400.0) -> None:  # 2026-05-15 12:00 UTC
-        self.now = now
+    def __init__(self, now: float = CLOCK_START) -> None:
+        self.now = float(now)
 
     def __call__(self) -> float:
         return self.now
@@ -133,7 +159,7 @@ async def start_harness(
     config: Config, content: Content, api: LocalBotApi | None = None
 ) -> Harness:
     api = api or LocalBotApi()
-    app = build_application(config, content, request=LocalRequest(api))
+    app = build_application(config, content, **local_transports(api))
     await start_in_process(app)
     harness = Harness(app=app, api=api, startup_actions=list(api.sent))
     api.clear()  # tests look at what the bot says to users
@@ -144,7 +170,161 @@ async def stop_harness(harness: Harness) -> None:
     await stop_in_process(harness.app)
 
 
-__all__ = ["CONTENT_DIR", "TOKEN", "Harness", "Secret", "make_config", "start_harness"]
+@asynccontextmanager
+async def running_bot(
+    config: Config, content: Content, api: LocalBotApi | None = None
+) -> AsyncIterator[Harness]:
+    """A started bot, stopped afterwards; then it must not have sent anything Telegram would
+    have rejected (unless the block failed already)."""
+    harness = await start_harness(config, content, api)
+    try:
+        yield harness
+    finally:
+        await stop_harness(harness)
+    invalid = invalid_requests(harness.api)
+    assert not invalid, f"Telegram would have rejected: {invalid}"
+
+
+def db(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Rows of the bot's database, read beside the bot's own connection."""
+    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def to_story(bot: Harness, content: Content) -> None:
+    """Walk the comment guide to the story step, in the user's language: the first role, the
+    first reason."""
+    lang = bot.language_code or "en"
+    await bot.send("/comment")
+    await bot.press(content.text("button.start_guide", lang))
+    await bot.press(next(iter(content.letter.roles.values())).label.get(lang))
+    await bot.press(next(iter(content.letter.talking_points.values())).label.get(lang))
+    await bot.press(content.text("button.next_step", lang))
+
+
+# -- the bot's screens, whichever way it runs ------------------------------------------------------
+
+
+def shows(message: StoredMessage | None, text: str) -> bool:
+    """Whether ``message`` contains ``text``, as sent (HTML) or as the user reads it."""
+    return message is not None and (text in (message.text or "") or text in message.visible_text)
+
+
+def press_button(api: LocalBotApi, user_id: int, message: StoredMessage, label_part: str) -> None:
+    """Queue the update of ``user_id`` pressing the first button of ``message`` whose label
+    contains ``label_part``."""
+    data = next(b["callback_data"] for b in message.buttons if label_part in b["text"])
+    api.user_press(user_id, message.message_id, data)
+
+
+# -- the real process ------------------------------------------------------------------------------
+
+
+def outreach_bot_command() -> list[str]:
+    """The installed console script, as a user would run it."""
+    script = Path(sys.executable).with_name("outreach-bot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+BOT_SETTINGS = ("OUTREACH_", "TELEGRAM_")  # what the bot's settings are named
+
+
+def bot_environment(**settings: str) -> dict[str, str]:
+    """This process's environment without the bot's settings the machine may have, plus
+    ``settings``: for a process of the bot."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(BOT_SETTINGS)}
+    return {**kept, **settings}
+
+
+def clear_bot_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove the bot's settings the machine may have from this process's environment, for
+    the length of a test: for the bot run in-process."""
+    for name in list(os.environ):
+        if name.startswith(BOT_SETTINGS):
+            monkeypatch.delenv(name)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class BotProcess:
+    """``outreach-bot run`` against the fake Bot API ``server``, its database and log in
+    ``tmp_path``, logging at DEBUG; ``env`` adds or overrides settings."""
+
+    def __init__(self, server: FakeBotApiServer, tmp_path: Path, **env: str) -> None:
+        self.log_path = tmp_path / "bot.log"
+        settings = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": server.url,
+            "OUTREACH_DB": str(tmp_path / "e2e.sqlite3"),
+            "OUTREACH_CONTENT": str(CONTENT_DIR),
+            "OUTREACH_LOG_LEVEL": "DEBUG",
+        }
+        environment = bot_environment(**{**settings, **env})
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [*outreach_bot_command(), "run"],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, as in a crash."""
+        self.proc.kill()
+        self.proc.wait(timeout=20)
+        self._log.close()
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self._log.close()
+        return code
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+# -- the repository --------------------------------------------------------------------------------
+
+
+def dockerfile_stages(path: Path) -> list[list[tuple[str, str]]]:
+    """A Dockerfile's instructions, stage by stage: (KEYWORD, arguments), continuations joined,
+    comments dropped."""
+    text = re.sub(r"\\\n", " ", path.read_text(encoding="utf-8"))
+    found: list[list[tuple[str, str]]] = []
+    for line in map(str.strip, text.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        keyword, _, rest = line.partition(" ")
+        if keyword.upper() == "FROM":
+            found.append([])
+        found[-1].append((keyword.upper(), " ".join(rest.split())))
+    return found
+
+
+def copied_sources() -> list[str]:
+    """The paths of the repository the image is built from (its COPY instructions)."""
+    return [
+        source
+        for stage in dockerfile_stages(REPO / "Dockerfile")
+        for keyword, arguments in stage
+        if keyword == "COPY" and not arguments.startswith("--from")
+        for source in arguments.split()[:-1]
+    ]
+
+
+# -- letters ---------------------------------------------------------------------------------------
 
 
 def letter_choices(content: Content, seed: int = 7, **changes: Any) -> DraftChoices:

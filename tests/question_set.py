@@ -20,6 +20,7 @@ import yaml
 
 from bot.answers import answer_question, build_index
 from bot.content import Content, load_content
+from bot.render import check_rendered
 
 DATA = Path(__file__).resolve().parent / "data" / "questions.yaml"
 CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
@@ -121,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=Path, default=CONTENT_DIR)
     parser.add_argument("--misses", action="store_true", help="list the questions answered wrong")
     args = parser.parse_args(argv)
-    outcomes = ask(load_content(args.content), load_questions())
+    content = load_content(args.content, render_check=check_rendered)
+    outcomes = ask(content, load_questions())
     print(table(outcomes))
     if args.misses:
         print()

@@ -19,22 +19,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from bot import places
 from bot.agreements import (
     Agreement,
     AgreementList,
     ImportProblem,
-    as_of_from_filename,
-    county_key,
     dump_agreements,
-    import_agreements,
     load_agreements,
     parse_agreements,
-    read_ice_xlsx,
-    summary,
 )
-from tests.data import ICE_SAMPLE, data_rows, make_ice_sample
+from bot.agreements.importer import import_agreements, read_ice_xlsx, summary
+from bot.datafiles import as_of_from_filename
+from bot.placenames import county_key
+from tests.data import ICE_SAMPLE, data_rows, make_ice_sample, row, write_xlsx
 
 SAMPLE_NAME = make_ice_sample.NAME
 SAMPLE = ICE_SAMPLE
@@ -82,44 +81,12 @@ def sample() -> Path:
 @pytest.fixture(scope="module")
 def imported(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> AgreementList:
     out = tmp_path_factory.mktemp("content") / "agreements.yaml"
-    return import_agreements(sample, out, None)
+    return import_agreements(sample, out, None, places.bundled())
 
 
 @pytest.fixture(scope="module")
 def raw_rows(sample: Path) -> list[tuple[Any, ...]]:
     return data_rows(sample)
-
-
-def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
-    """A one-sheet workbook with ``rows``; a cell given as ("text", url) gets a hyperlink."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row, start=1):
-            if isinstance(value, tuple):
-                cell = sheet.cell(row=r, column=c, value=value[0])
-                cell.hyperlink = value[1]
-            else:
-                sheet.cell(row=r, column=c, value=value)
-    book.save(path)
-    return path
-
-
-def row(**changes: Any) -> list[Any]:
-    """A valid data row, with some cells changed."""
-    values = {
-        "state": "TEXAS",
-        "agency": "Example County Sheriff's Office",
-        "kind": "County",
-        "county": "Example County",
-        "model": "Task Force Model",
-        "signed": datetime(2025, 3, 1),
-        "moa": "link pending",
-        "addendum": None,
-    }
-    values.update(changes)
-    return list(values.values())
 
 
 # -- the sample ---------------------------------------------------------------------------------
@@ -231,7 +198,7 @@ def test_link_pending_is_no_link_and_links_are_https_on_ice_gov(
 
 
 def test_moa_links_equal_the_hyperlinks_openpyxl_reads(sample: Path) -> None:
-    """Links read from the sheet's XML match openpyxl's own reading, safe links unwrapped."""
+    """The MOA links equal the hyperlinks openpyxl reads from the cells, safe links unwrapped."""
     sheet = load_workbook(sample).active
     assert sheet is not None
     expected: list[str | None] = []
@@ -278,7 +245,9 @@ def test_state_agencies_are_statewide_never_a_countys(imported: AgreementList) -
     ]
     assert all(a.kind == "state" for s in ("FL", "VA", "ID") for a in imported.statewide(s))
     assert [a.county for a in imported.statewide("IA")] == [None]
-    assert [a.county for a in imported.unplaced("LA")] == [None]  # "#NA"
+    (greenwood,) = imported.in_county("LA", "Caddo Parish")  # "#NA", placed from its name
+    assert (greenwood.agency, greenwood.county) == ("Greenwood Police Department", None)
+    assert imported.unplaced("LA") == []
 
 
 def test_sample_untidiness_is_tidied(imported: AgreementList) -> None:
@@ -319,9 +288,11 @@ def test_lookups_on_the_sample(imported: AgreementList) -> None:
 
 
 def test_agreements_are_sorted_by_state_county_agency(imported: AgreementList) -> None:
-    """The list is ordered by state, then county, then agency."""
+    """The list is ordered by state, then county (ICE's, else the one found from the name),
+    then agency."""
     keys = [
-        (a.state, (a.county or "").casefold(), a.agency.casefold()) for a in imported.agreements
+        (a.state, (a.counties[0] if a.counties else "").casefold(), a.agency.casefold())
+        for a in imported.agreements
     ]
     assert keys == sorted(keys)
 
@@ -429,7 +400,7 @@ def test_nothing_is_overwritten_on_error(tmp_path: Path) -> None:
     not_xlsx.write_text("hello", encoding="utf-8")
     for path in (broken, not_xlsx):
         with pytest.raises(ImportProblem):
-            import_agreements(path, out, None)
+            import_agreements(path, out, None, places.bundled())
         assert out.read_bytes() == b"as_of: '2025-01-01'\n# the old list\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "agreements.yaml",
@@ -503,9 +474,9 @@ def test_as_of_from_the_option_then_the_file_name(tmp_path: Path) -> None:
     """--as-of wins over the file's name; the file's name is used without it."""
     xlsx = write_xlsx(tmp_path / "ice-2025-07-18.xlsx", [HEADER, row()])
     out = tmp_path / "agreements.yaml"
-    assert import_agreements(xlsx, out, date(2025, 8, 1)).as_of == "2025-08-01"
+    assert import_agreements(xlsx, out, date(2025, 8, 1), places.bundled()).as_of == "2025-08-01"
     assert load_agreements(out).as_of == "2025-08-01"
-    assert import_agreements(xlsx, out, None).as_of == "2025-07-18"
+    assert import_agreements(xlsx, out, None, places.bundled()).as_of == "2025-07-18"
 
 
 def test_no_date_anywhere_is_refused(tmp_path: Path) -> None:
@@ -513,14 +484,14 @@ def test_no_date_anywhere_is_refused(tmp_path: Path) -> None:
     xlsx = write_xlsx(tmp_path / "participating-agencies.xlsx", [HEADER, row()])
     out = tmp_path / "agreements.yaml"
     with pytest.raises(ImportProblem, match="give --as-of"):
-        import_agreements(xlsx, out, None)
+        import_agreements(xlsx, out, None, places.bundled())
     assert not out.exists()
 
 
 def test_signed_after_the_lists_date_is_dropped(tmp_path: Path) -> None:
     """An agreement cannot be signed after the date of the list that names it."""
     xlsx = write_xlsx(tmp_path / "ice-2025-07-18.xlsx", [HEADER, row(signed=datetime(2025, 7, 19))])
-    lst = import_agreements(xlsx, tmp_path / "agreements.yaml", None)
+    lst = import_agreements(xlsx, tmp_path / "agreements.yaml", None, places.bundled())
     assert lst.agreements[0].signed is None
 
 
@@ -540,7 +511,9 @@ def test_yaml_round_trip(imported: AgreementList, tmp_path: Path) -> None:
         "model",
         "signed",
         "moa_url",
+        "inferred",
     }
+    assert "inferred" in text.split("\n\n")[0]
     assert parse_agreements(text) == imported
     path = tmp_path / "agreements.yaml"
     path.write_text(text, encoding="utf-8")

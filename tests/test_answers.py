@@ -18,10 +18,10 @@ from bot.answers import NO_REPLY, answer_question, build_index
 from bot.content import Content, check_content
 from bot.content.loader import Problem
 from bot.content.models import ANSWER_JOURNEYS, LANGS, Answer, Link, Localized, LocalizedList
-from bot.render import journey_answer
+from bot.render import check_rendered, journey_answer
 from bot.search import KnowledgeIndex
 from bot.telegram.keyboards import JOURNEY_BUTTONS
-from bot.telegram.telegram_html import check_html
+from bot.telegram_html import check_html
 from tests.harness import CONTENT_DIR
 
 TODAY = date(2026, 11, 30)
@@ -185,7 +185,7 @@ def edit_answers(directory: Path, change: Callable[[Any], None]) -> None:
 def problems_of(directory: Path, accepted: bool = True) -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) that check-content reports for ``answers.yaml``; ``accepted`` says
     whether the content as a whole must be usable."""
-    content, problems = check_content(directory, TODAY)
+    content, problems = check_content(directory, TODAY, render_check=check_rendered)
     assert (content is not None) == accepted, problems
     mine = [p for p in problems if p.file == "answers.yaml"]
     return [p for p in mine if p.severity == "error"], [p for p in mine if p.severity == "warning"]

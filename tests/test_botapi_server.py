@@ -8,7 +8,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,12 +19,6 @@ from tests.fakes.botapi_server import FakeBotApiServer
 
 TOKEN = "123:abc"
 CHAT = 1001
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotApiServer]:
-    with FakeBotApiServer() as running:
-        yield running
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from bot.outbox import Outbox, Report
 from bot.storage import Storage
 from bot.telegram.budget import DECREASE, INCREASE, MIN_RATE, PROBE, AdaptiveRate, SendBudget
 from bot.telegram.calls import CallGuard
-from bot.telegram.local_api import LocalBotApi, LocalRequest
 from bot.telegram.sender import BroadcastSender
+from tests.fakes.local_api import LocalBotApi, LocalRequest
 from tests.harness import make_config, start_harness, stop_harness
 
 ORG = 5000
@@ -196,7 +196,7 @@ async def test_the_call_guard_budgets_sends_only(content: Content, tmp_path: Pat
         budget = bot.app.bot_data.budget
         before = budget.stats.replies
         await bot.send("/start")  # one new message
-        await bot.press_data("topics")  # an answer to the press, and an edit
+        await bot.press_data("facts1:topics")  # an answer to the press, and an edit
         assert budget.stats.replies - before == 1
     finally:
         await stop_harness(bot)

@@ -41,7 +41,7 @@ from bot.telegram.calls import (
     PollingWatch,
     classify,
 )
-from bot.telegram.local_api import LocalBotApi, LocalRequest
+from tests.fakes.local_api import LocalBotApi, LocalRequest
 from tests.harness import make_config, start_harness, stop_harness
 
 TOKEN = "123456:TEST-calls"

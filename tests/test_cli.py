@@ -19,15 +19,13 @@ import pytest
 from bot.cli import main
 from bot.storage import Storage
 from tests.data import ICE_SAMPLE
-from tests.harness import CONTENT_DIR
+from tests.harness import CONTENT_DIR, clear_bot_settings
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean environment with the database in ``tmp_path``; returns the database's path."""
-    for name in list(os.environ):
-        if name.startswith(("OUTREACH_", "TELEGRAM_")):
-            monkeypatch.delenv(name)
+    clear_bot_settings(monkeypatch)
     db = tmp_path / "bot.sqlite3"
     monkeypatch.setenv("OUTREACH_DB", str(db))
     return db

@@ -10,7 +10,7 @@ import pytest
 from telegram import Update
 
 from bot.content import Content
-from bot.telegram.local_api import OutgoingAction
+from tests.fakes.local_api import OutgoingAction
 from tests.harness import invalid_requests, make_config, start_harness, stop_harness
 
 USERS = 1000
@@ -35,7 +35,7 @@ async def test_thousand_simultaneous_pledges(
     try:
         for user_id in range(1, USERS + 1):
             # A press on a message the bot no longer has: the reply is a new message.
-            press = api.user_press(user_id, 1, "pyes")
+            press = api.user_press(user_id, 1, "pledge1:take")
             await app.update_queue.put(Update.de_json(press, app.bot))
         await asyncio.wait_for(all_replied.wait(), timeout=120)
     finally:
@@ -59,7 +59,7 @@ async def test_one_users_updates_stay_in_order(tmp_path: Path, content: Content)
     api.subscribe(lambda a: done.set() if "Which US state" in (a.text or "") else None)
     try:
         for update in (
-            api.user_press(7, 1, "pyes"),
+            api.user_press(7, 1, "pledge1:take"),
             api.user_message(8, "/start"),
             api.user_message(7, "Ana"),
         ):

@@ -12,6 +12,7 @@ import pytest
 from bot.cli import main as cli_main
 from bot.congress import MEMBERS_FILE, ZIPS_FILE, CongressFileError
 from bot.content import check_content, load_content
+from bot.render import check_rendered
 from tests.harness import CONTENT_DIR
 
 LOADED_ON = date(2026, 12, 1)  # a day the shipped content is valid (its cards were checked before)
@@ -25,13 +26,13 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 def congress_problems(directory: Path, today: date, deep: bool = False) -> list[str]:
-    _, problems = check_content(directory, today, deep=deep)
+    _, problems = check_content(directory, today, deep=deep, render_check=check_rendered)
     return [str(p) for p in problems if p.file in (MEMBERS_FILE, ZIPS_FILE)]
 
 
 def test_loading_the_content_does_not_read_the_members_or_zip_codes() -> None:
     """The bot's start reads only the data's date; the first lookup reads the rest."""
-    content = load_content(CONTENT_DIR, LOADED_ON)
+    content = load_content(CONTENT_DIR, LOADED_ON, render_check=check_rendered)
     assert (content.congress.as_of, content.congress.congress) == ("2026-06-15", 119)
     assert not content.congress.loaded
     assert len(content.congress.load().members) == 537
@@ -46,7 +47,7 @@ def test_a_new_congress_is_a_warning_until_reimported() -> None:
         "members of the 119th Congress (as of 2026-06-15) may be out of date; import the "
         "dataset's newer files with `outreach-bot import-congress`"
     ]
-    content = load_content(CONTENT_DIR, date(2027, 3, 1))
+    content = load_content(CONTENT_DIR, date(2027, 3, 1), render_check=check_rendered)
     assert any("a new Congress took office" in str(w) for w in content.warnings)
 
 
@@ -66,7 +67,7 @@ def test_check_content_names_members_whose_term_ended() -> None:
 def test_a_missing_file_is_an_error(content_dir: Path, name: str) -> None:
     """Without either file the content is refused, saying how to create it."""
     (content_dir / name).unlink()
-    content, problems = check_content(content_dir, LOADED_ON)
+    content, problems = check_content(content_dir, LOADED_ON, render_check=check_rendered)
     assert content is None
     assert [(p.file, p.message) for p in problems if p.severity == "error"] == [
         (name, f"{name}: file is missing: create it with `outreach-bot import-congress`")
@@ -80,7 +81,7 @@ def test_a_broken_zip_file_is_found_by_check_content(
     will, with a clear error); check-content does, and exits 1."""
     zips = content_dir / ZIPS_FILE
     zips.write_text(zips.read_text("utf-8") + "77002 TX-7 nonsense\n", "utf-8")
-    content = load_content(content_dir, LOADED_ON)
+    content = load_content(content_dir, LOADED_ON, render_check=check_rendered)
     with pytest.raises(CongressFileError, match=r"congress-zips\.txt:33786: expected a ZIP code"):
         content.congress.load()
     errors = congress_problems(content_dir, LOADED_ON, deep=True)

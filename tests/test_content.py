@@ -19,14 +19,16 @@ from bot.content.loader import ContentError, Problem
 from bot.content.models import LANGS
 from bot.content.sources import IndexPage, figures_in, index_page_problem
 from bot.content.ui_keys import UI_KEYS
-from tests.harness import CONTENT_DIR
+from bot.render import check_rendered
+from bot.telegram.context import Services
+from tests.harness import CONTENT_DIR, make_config
 
 TODAY = date(2026, 11, 30)
 
 
 def test_shipped_content_is_valid(content: Content) -> None:
     """The bundled content loads with no error, and has enough topics and facts."""
-    _, problems = check_content(CONTENT_DIR, TODAY)
+    _, problems = check_content(CONTENT_DIR, TODAY, render_check=check_rendered)
     assert [p for p in problems if p.severity == "error"] == []
     assert len(content.topics) >= 5
     assert len(content.facts) >= 20
@@ -163,7 +165,7 @@ def edit_yaml(directory: Path, name: str, change: Callable[[Any], None]) -> None
 
 
 def errors_of(directory: Path) -> list[Problem]:
-    content, problems = check_content(directory, TODAY)
+    content, problems = check_content(directory, TODAY, render_check=check_rendered)
     errors = [p for p in problems if p.severity == "error"]
     assert content is None and errors, "the broken content was accepted"
     return errors
@@ -280,15 +282,31 @@ def test_html_in_button_text(content_copy: Path) -> None:
     assert any("without formatting" in p.message for p in errors_of(content_copy))
 
 
+def many_long_sources(data: Any) -> None:
+    """Fourteen sources with long titles: a card too long for one Telegram message."""
+    source = first_fact(data)["sources"][0]
+    first_fact(data)["sources"] = [dict(source, title="T" * 290) for _ in range(14)]
+
+
 def test_rendered_card_over_telegram_limit(content_copy: Path) -> None:
     """A fact whose rendered card exceeds 4,096 characters is an error."""
-
-    def many_sources(data: Any) -> None:
-        source = first_fact(data)["sources"][0]
-        first_fact(data)["sources"] = [dict(source, title="T" * 290) for _ in range(14)]
-
-    edit_yaml(content_copy, "facts.yaml", many_sources)
+    edit_yaml(content_copy, "facts.yaml", many_long_sources)
     assert any("over Telegram's 4096" in p.message for p in errors_of(content_copy))
+
+
+def test_check_content_and_reload_check_the_rendered_cards(
+    content_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line and the bot's reload each hand the loader the render check: a card
+    too long for Telegram is refused by both."""
+    edit_yaml(content_copy, "facts.yaml", many_long_sources)
+    assert cli_main(["check-content", str(content_copy)]) == 1
+    assert "over Telegram's 4096" in capsys.readouterr().out
+    services = Services()
+    services.config = make_config(tmp_path, content_dir=content_copy)
+    ok, problems = services.reload_content()
+    assert not ok
+    assert any("over Telegram's 4096" in problem for problem in problems)
 
 
 def test_field_over_length_limit(content_copy: Path) -> None:
@@ -301,7 +319,7 @@ def test_field_over_length_limit(content_copy: Path) -> None:
 def test_past_review_date_is_only_a_warning(content_copy: Path) -> None:
     """A review date in the past is a warning: the content still loads."""
     edit_yaml(content_copy, "facts.yaml", lambda d: first_fact(d).update(review_by="2020-01-01"))
-    content, problems = check_content(content_copy, TODAY)
+    content, problems = check_content(content_copy, TODAY, render_check=check_rendered)
     assert content is not None
     assert [p.severity for p in problems if "review date" in p.message] == ["warning"]
 
@@ -329,7 +347,7 @@ def test_home_page_with_a_document_query_is_accepted(content_copy: Path) -> None
     edit_yaml(
         content_copy, "facts.yaml", set_first_url("https://www.phoenixnewtimes.com/?p=40636041")
     )
-    content, problems = check_content(content_copy, TODAY)
+    content, problems = check_content(content_copy, TODAY, render_check=check_rendered)
     assert content is not None, [str(p) for p in problems if p.severity == "error"]
 
 
@@ -366,7 +384,7 @@ def test_a_document_under_an_index_page_is_accepted(content_copy: Path) -> None:
         "facts.yaml",
         set_first_url("https://www.dhs.gov/news/2021/05/20/ice-close-two-detention-centers"),
     )
-    content, _ = check_content(content_copy, TODAY)
+    content, _ = check_content(content_copy, TODAY, render_check=check_rendered)
     assert content is not None
 
 
@@ -475,7 +493,7 @@ def test_card_with_figures_past_its_review_interval_warns(content_copy: Path) ->
         first_fact(data)["checked"] = "2026-08-01"  # no figures: reviewed after 365 days
 
     edit_yaml(content_copy, "facts.yaml", age)
-    content, problems = check_content(content_copy, TODAY)
+    content, problems = check_content(content_copy, TODAY, render_check=check_rendered)
     assert content is not None
     stale = [p for p in problems if "days ago" in p.message]
     assert [p.severity for p in stale] == ["warning"]
@@ -491,7 +509,7 @@ def test_review_interval_is_a_content_setting(content_copy: Path) -> None:
         data["review"]["figures_days"] = 200
 
     edit_yaml(content_copy, "facts.yaml", settings)
-    _, problems = check_content(content_copy, TODAY)
+    _, problems = check_content(content_copy, TODAY, render_check=check_rendered)
     assert not [p for p in problems if "days ago" in p.message]
 
 
@@ -522,7 +540,7 @@ def test_load_content_refuses_invalid_content(content_copy: Path) -> None:
     """load_content raises with every error listed."""
     edit_yaml(content_copy, "facts.yaml", lambda d: first_fact(d).update(sources=[]))
     with pytest.raises(ContentError, match="at least one citation"):
-        load_content(content_copy)
+        load_content(content_copy, render_check=check_rendered)
 
 
 def test_check_content_command_exit_codes(
@@ -567,7 +585,7 @@ def test_places_file_is_read_on_first_use_and_checked_in_full_by_the_command(
     number = next(n for n, line in enumerate(lines, 1) if line.startswith("77002\t"))
     lines[number - 1] = "77002\tTX"
     places.write_text("\n".join(lines), encoding="utf-8")
-    content = load_content(content_copy, TODAY)
+    content = load_content(content_copy, TODAY, render_check=check_rendered)
     with pytest.raises(PlacesError, match=f"line {number}: expected ZIP code, state"):
         content.places.places_for_zip("77002")
     assert cli_main(["check-content", str(content_copy)]) == 1
@@ -615,7 +633,7 @@ def test_role_missing_spanish_label(content_copy: Path) -> None:
 
 def test_no_email_address_is_a_warning(content: Content) -> None:
     """Without a recipient address the e-mail channel is hidden and check-content warns."""
-    _, problems = check_content(CONTENT_DIR, TODAY)
+    _, problems = check_content(CONTENT_DIR, TODAY, render_check=check_rendered)
     warning = next(p for p in problems if p.key == "channels.email.address")
     assert warning.severity == "warning" and "never guess" in warning.message
     assert content.letter.channels.email == ""
@@ -623,7 +641,9 @@ def test_no_email_address_is_a_warning(content: Content) -> None:
 
 def test_configured_email_is_used(content_copy: Path) -> None:
     """OUTREACH_RECIPIENT_EMAIL fills in the e-mail channel; a malformed one is an error."""
-    content = load_content(content_copy, TODAY, recipient_email="comments@example.org")
+    content = load_content(
+        content_copy, TODAY, recipient_email="comments@example.org", render_check=check_rendered
+    )
     assert content.letter.channels.email == "comments@example.org"
     edit_yaml(
         content_copy,
@@ -709,7 +729,7 @@ def test_campaign_delivery_can_be_switched_off(content_copy: Path) -> None:
     edit_yaml(
         content_copy, "letter.yaml", lambda d: d["channels"]["campaign"].update(enabled=False)
     )
-    content = load_content(content_copy, TODAY)
+    content = load_content(content_copy, TODAY, render_check=check_rendered)
     assert content.letter.channels.campaign is None
     assert content.letter.channels.offered() == ("postal",)
     edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["campaign"].update(enabled="no"))
@@ -725,7 +745,8 @@ def test_campaign_delivery_alone_is_a_channel(content_copy: Path) -> None:
         data["channels"]["webform"] = {"url": ""}
 
     edit_yaml(content_copy, "letter.yaml", campaign_only)
-    assert load_content(content_copy, TODAY).letter.channels.offered() == ("campaign",)
+    content = load_content(content_copy, TODAY, render_check=check_rendered)
+    assert content.letter.channels.offered() == ("campaign",)
 
 
 def test_an_offered_channel_needs_its_summary(content_copy: Path) -> None:
@@ -736,17 +757,18 @@ def test_an_offered_channel_needs_its_summary(content_copy: Path) -> None:
     assert problem.line == line_of(content_copy, "letter.yaml", "postal:", after="channels:")
     edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["postal"].update(address=[]))
     edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["webform"].pop("summary"))
-    assert load_content(content_copy, TODAY).letter.channels.summaries.keys() == {
-        "campaign",
-        "email",
-    }
+    content = load_content(content_copy, TODAY, render_check=check_rendered)
+    assert content.letter.channels.summaries.keys() == {"campaign", "email"}
 
 
 def test_configured_email_needs_the_short_label(content_copy: Path) -> None:
     """With an e-mail address, the label of a link carrying the short letter is required."""
     edit_yaml(content_copy, "letter.yaml", lambda d: d["channels"]["email"].pop("short_label"))
-    assert load_content(content_copy, TODAY).letter.channels.short_label.en == ""
-    content, problems = check_content(content_copy, TODAY, recipient_email="c@example.org")
+    loaded = load_content(content_copy, TODAY, render_check=check_rendered)
+    assert loaded.letter.channels.short_label.en == ""
+    content, problems = check_content(
+        content_copy, TODAY, recipient_email="c@example.org", render_check=check_rendered
+    )
     assert content is None
     problem = next(p for p in problems if "short_label" in p.message)
     assert problem.key == "channels.email" and problem.severity == "error"

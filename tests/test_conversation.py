@@ -167,7 +167,9 @@ async def test_free_text_question_gets_a_card_and_related(bot: Harness, content:
     reply = await bot.send("does 287g cause racial profiling?")
     assert reply.text is not None and "Here is what I found" in reply.text
     assert "Sources" in reply.text
-    fact_buttons = [b for b in bot.buttons(reply) if b.get("callback_data", "").startswith("fact:")]
+    fact_buttons = [
+        b for b in bot.buttons(reply) if b.get("callback_data", "").startswith("facts1:fact:")
+    ]
     assert 1 <= len(fact_buttons) <= 3
     related = await bot.press(fact_buttons[0]["text"].removeprefix("🔎 "))
     assert related.text is not None and "Why it matters" in related.text
@@ -233,13 +235,13 @@ async def test_edited_message_is_ignored(bot: Harness) -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        "fact:no-such-fact",
-        "topic:no-such-topic",
-        "setlang:fr",
-        "menu:extra",
+        "facts1:fact:no-such-fact",
+        "facts1:topic:no-such-topic",
+        "menu1:set-language:fr",
+        "menu1:main:extra",
         "admin",
         "x" * 64,
-        "fact:" + "a" * 59,
+        "facts1:fact:" + "a" * 53,
         "'; DROP TABLE users; --",
         "ñ",
     ],
@@ -259,15 +261,15 @@ async def test_button_from_an_old_unknown_message(bot: Harness, content: Content
     """A press on a message the bot no longer has still gets an answer."""
     await bot.send("/start")
     fact_id = next(iter(content.facts))
-    reply = await bot.press_data(f"fact:{fact_id}", message_id=9999)
+    reply = await bot.press_data(f"facts1:fact:{fact_id}", message_id=9999)
     assert reply.text is not None and content.facts[fact_id].title.en in reply.text
 
 
 async def test_double_tap_is_harmless(bot: Harness) -> None:
     """Pressing the same button twice leaves one correct screen and no error message."""
     start = await bot.send("/start")
-    await bot.press_data("topics", message_id=start.message_id)
-    again = await bot.press_data("topics", message_id=start.message_id)
+    await bot.press_data("facts1:topics", message_id=start.message_id)
+    again = await bot.press_data("facts1:topics", message_id=start.message_id)
     assert again.text is not None and "Learn the facts" in again.text
     assert not any("went wrong" in (a.text or "") for a in bot.api.sent)
 

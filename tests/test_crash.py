@@ -22,10 +22,9 @@ import pytest
 
 from bot.content import Content
 from bot.storage import Storage
-from bot.telegram.local_api import LocalBotApi, StoredMessage
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.harness import invalid_requests
-from tests.test_e2e import BotProcess
+from tests.fakes.local_api import LocalBotApi, StoredMessage
+from tests.harness import BotProcess, invalid_requests, shows
 
 pytestmark = pytest.mark.slow  # every test restarts the real process several times
 
@@ -33,12 +32,6 @@ USER = 5550001
 ORGANIZER = 777000
 SUBSCRIBERS = range(1, 31)
 START_TIMEOUT = 30.0  # a process start takes 1.5-2 s on an idle machine; CI may be slower
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotApiServer]:
-    with FakeBotApiServer() as fake:
-        yield fake
 
 
 class CrashingBot:
@@ -160,10 +153,6 @@ def button_data(message: StoredMessage, label: str) -> str:
     chosen = [t for t in labels if t == label] or [t for t in labels if label in t]
     assert chosen, f"no button {label!r} in {labels}"
     return str(next(b["callback_data"] for b in message.buttons if b["text"] == chosen[0]))
-
-
-def shows(message: StoredMessage | None, text: str) -> bool:
-    return message is not None and (text in (message.text or "") or text in message.visible_text)
 
 
 def wait_for_answer(server: FakeBotApiServer, chat: int, text: str) -> StoredMessage:

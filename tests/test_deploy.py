@@ -11,32 +11,17 @@ import json
 import re
 import shlex
 import tomllib
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 import yaml
 
 from bot.cli import _parser
 from bot.config import SETTINGS
+from tests.harness import REPO, copied_sources, dockerfile_stages
 
-REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 SETTING_NAMES = {s.name for s in SETTINGS}
-
-
-def stages(path: Path) -> list[list[tuple[str, str]]]:
-    """A Dockerfile's instructions, stage by stage: (KEYWORD, arguments), continuations joined,
-    comments dropped."""
-    text = re.sub(r"\\\n", " ", path.read_text(encoding="utf-8"))
-    found: list[list[tuple[str, str]]] = []
-    for line in map(str.strip, text.splitlines()):
-        if not line or line.startswith("#"):
-            continue
-        keyword, _, rest = line.partition(" ")
-        if keyword.upper() == "FROM":
-            found.append([])
-        found[-1].append((keyword.upper(), " ".join(rest.split())))
-    return found
 
 
 def exec_form(arguments: str) -> list[str]:
@@ -58,7 +43,7 @@ def env_of(final: list[tuple[str, str]]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def final() -> list[tuple[str, str]]:
-    return stages(REPO / "Dockerfile")[-1]
+    return dockerfile_stages(REPO / "Dockerfile")[-1]
 
 
 def subcommand_exists(argv: list[str]) -> None:
@@ -112,17 +97,6 @@ def test_runs_as_a_user_who_owns_only_the_data_directory(final: list[tuple[str, 
     assert keywords.index("USER") < keywords.index("ENTRYPOINT")
     run = " ".join(a for k, a in final if k == "RUN")
     assert f"chown {users[-1]}:{users[-1]} /data" in run
-
-
-def copied_sources() -> list[str]:
-    """The paths of the repository the image is built from (its COPY instructions)."""
-    return [
-        source
-        for stage in stages(REPO / "Dockerfile")
-        for keyword, arguments in stage
-        if keyword == "COPY" and not arguments.startswith("--from")
-        for source in arguments.split()[:-1]
-    ]
 
 
 def test_build_copies_only_what_exists_and_is_not_ignored() -> None:

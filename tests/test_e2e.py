@@ -3,84 +3,28 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.content import Content
-from bot.telegram.local_api import LocalBotApi, StoredMessage
 from tests.data import ICE_SAMPLE
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.harness import CONTENT_DIR, TOKEN, invalid_requests
+from tests.harness import (
+    CONTENT_DIR,
+    TOKEN,
+    BotProcess,
+    bot_environment,
+    free_port,
+    invalid_requests,
+    outreach_bot_command,
+    press_button,
+)
 
 USER = 5550001
-
-
-def outreach_bot_command() -> list[str]:
-    """The installed console script, as a user would run it."""
-    script = Path(sys.executable).with_name("outreach-bot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotApiServer]:
-    with FakeBotApiServer() as fake:
-        yield fake
-
-
-class BotProcess:
-    def __init__(self, server: FakeBotApiServer, tmp_path: Path, **env: str) -> None:
-        self.log_path = tmp_path / "bot.log"
-        environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))},
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": server.url,
-            "OUTREACH_DB": str(tmp_path / "e2e.sqlite3"),
-            "OUTREACH_CONTENT": str(CONTENT_DIR),
-            "OUTREACH_LOG_LEVEL": "DEBUG",
-            **env,
-        }
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [*outreach_bot_command(), "run"],
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        """SIGKILL: no clean shutdown, as in a crash."""
-        self.proc.kill()
-        self.proc.wait(timeout=20)
-        self._log.close()
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        self._log.close()
-        return code
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def press(api: LocalBotApi, message: StoredMessage, label_part: str) -> None:
-    buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
-    data = next(b["callback_data"] for b in buttons if label_part in b["text"])
-    api.user_press(USER, message.message_id, data)
 
 
 def test_start_topic_fact_and_question(
@@ -92,13 +36,13 @@ def test_start_topic_fact_and_question(
         api = server.api
         api.user_message(USER, "/start flyer-e2e")
         menu = server.wait_for_message(USER, "Hi Ana!", timeout=30)
-        press(api, menu, "Learn the facts")
+        press_button(api, USER, menu, "Learn the facts")
         topic = next(iter(content.topics.values()))
         topics = server.wait_for_message(USER, "Choose a topic")
-        press(api, topics, topic.title.en)
+        press_button(api, USER, topics, topic.title.en)
         page = server.wait_for_message(USER, "Choose a fact")
         fact = content.topic_facts(topic.id)[0]
-        press(api, page, fact.title.en)
+        press_button(api, USER, page, fact.title.en)
         card = server.wait_for_message(USER, "Why it matters")
         assert fact.title.en in (card.text or "")
         assert fact.sources[0].url in (card.text or "")
@@ -120,7 +64,7 @@ def test_start_topic_fact_and_question(
 def test_run_without_token_and_terminal_exits_2(tmp_path: Path) -> None:
     """Without a token and without a terminal, `run` exits 2 and says what to do in three
     lines: set the token, or try the terminal chat."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env = bot_environment()
     env["OUTREACH_DB"] = str(tmp_path / "x.sqlite3")
     result = subprocess.run(
         [*outreach_bot_command(), "run"],
@@ -162,7 +106,7 @@ def test_token_telegram_refuses_is_one_line(
 
 def test_bad_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:
     """A bad configuration value exits 2 and names the variable."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env = bot_environment()
     env["OUTREACH_DEFAULT_LANGUAGE"] = "klingon"
     result = subprocess.run(
         [*outreach_bot_command(), "run"],
@@ -183,7 +127,7 @@ def test_bad_configuration_exits_2_naming_the_variable(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["run", "chat"])
 def test_database_under_proc_or_sys_is_a_clear_error(command: str, db: str) -> None:
     """OUTREACH_DB on a kernel file system gets one clear line and status 1, no traceback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env = bot_environment()
     env.update(
         OUTREACH_DB=db,
         OUTREACH_CONTENT=str(CONTENT_DIR),
@@ -212,7 +156,7 @@ def test_invalid_content_refuses_to_start(tmp_path: Path) -> None:
     for path in CONTENT_DIR.glob("*.yaml"):
         (broken / path.name).write_text(path.read_text("utf-8"), "utf-8")
     (broken / "ui.yaml").write_text("strings: {}\n", "utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env = bot_environment()
     env.update(
         OUTREACH_CONTENT=str(broken),
         TELEGRAM_BOT_TOKEN=TOKEN,
@@ -240,13 +184,13 @@ def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> 
         api = server.api
         api.user_message(USER, "/pledge", language_code="es")
         intro = server.wait_for_message(USER, "El compromiso", timeout=30)
-        press(api, intro, "Me comprometo")
+        press_button(api, USER, intro, "Me comprometo")
         server.wait_for_message(USER, "nombre de pila")
         api.user_message(USER, "Ana", language_code="es")
         states = server.wait_for_message(USER, "estado o territorio")
-        press(api, states, "TX")
+        press_button(api, USER, states, "TX")
         consent = server.wait_for_message(USER, "novedades de la campaña")
-        press(api, consent, "Sí, envíenme novedades")
+        press_button(api, USER, consent, "Sí, envíenme novedades")
         server.wait_for_message(USER, "Usted es la persona #1")
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT first_name, state FROM pledges").fetchall() == [
@@ -262,7 +206,7 @@ def test_pledge_mydata_stop_forget(server: FakeBotApiServer, tmp_path: Path) -> 
             assert conn.execute("SELECT COUNT(*) FROM subscriptions").fetchone() == (0,)
         api.user_message(USER, "/forget", language_code="es")
         confirm = server.wait_for_message(USER, "No se puede deshacer")
-        press(api, confirm, "Sí, borrar todo")
+        press_button(api, USER, confirm, "Sí, borrar todo")
         server.wait_for_message(USER, "se borró todo lo suyo")
         with sqlite3.connect(db) as conn:
             for table in ("users", "pledges", "subscriptions", "conversations"):
@@ -290,15 +234,15 @@ def test_comment_guide_survives_sigkill(
     try:
         api.user_message(USER, "/comment")
         intro = server.wait_for_message(USER, "Send your comment to", timeout=30)
-        press(api, intro, "Start")
+        press_button(api, USER, intro, "Start")
         roles = server.wait_for_message(USER, "Step 1 of 5")
         role = next(iter(content.letter.roles.values()))
-        press(api, roles, role.label.en)
+        press_button(api, USER, roles, role.label.en)
         reasons = server.wait_for_message(USER, "Step 2 of 5")
         point = next(iter(content.letter.talking_points.values()))
-        press(api, reasons, point.label.en)
+        press_button(api, USER, reasons, point.label.en)
         chosen = server.wait_for_message(USER, "chosen: 1")
-        press(api, chosen, "Next")
+        press_button(api, USER, chosen, "Next")
         server.wait_for_message(USER, "Step 3 of 5")
         api.user_message(USER, "Our town needs trust & safety.")
         server.wait_for_message(USER, "Step 4 of 5")
@@ -315,9 +259,9 @@ def test_comment_guide_survives_sigkill(
         api.user_message(USER, "Austin, TX")
         preview = server.wait_for_message(USER, "Your letter")
         assert "Our town needs trust &amp; safety." in (preview.text or "")
-        press(api, preview, "Continue")
+        press_button(api, USER, preview, "Continue")
         safety = server.wait_for_message(USER, "identifies you to DHS")
-        press(api, safety, "I understand")
+        press_button(api, USER, safety, "I understand")
         send = server.wait_for_message(USER, "Send it by e-mail")
         buttons = {b["text"]: b for row in send.reply_markup["inline_keyboard"] for b in row}
         gmail = buttons["Open in Gmail"]["url"]
@@ -328,7 +272,7 @@ def test_comment_guide_survives_sigkill(
         assert buttons["📋 Copy address"]["copy_text"]["text"] == "comments@example.org"
         letter = api.messages(USER)[-2]
         assert "<pre>" in (letter.text or "") and "Ana\nAustin, TX" in (letter.text or "")
-        press(api, send, "I sent it")
+        press_button(api, USER, send, "I sent it")
         server.wait_for_message(USER, "Thank you for speaking up")
         assert invalid_requests(api) == []
     finally:
@@ -368,10 +312,10 @@ def test_organizer_broadcast_to_fifty(server: FakeBotApiServer, tmp_path: Path) 
         server.wait_for_message(organizer, "Send me the message", timeout=30)
         api.user_message(organizer, "Hearing moved to <b>Thursday</b> & please come")
         audience = server.wait_for_message(organizer, "Who should get it?")
-        press_as(api, organizer, audience, "Everyone subscribed")
+        press_button(api, organizer, audience, "Everyone subscribed")
         preview = server.wait_for_message(organizer, "recipients right now")
         assert "<b>50</b>" in (preview.text or "")
-        press_as(api, organizer, preview, "Send now")
+        press_button(api, organizer, preview, "Send now")
         report = server.wait_for_message(organizer, "Broadcast finished", timeout=60)
         text = report.text or ""
         assert "Recipients: 50" in text and "Delivered: 40" in text
@@ -389,20 +333,6 @@ def test_organizer_broadcast_to_fifty(server: FakeBotApiServer, tmp_path: Path) 
     with sqlite3.connect(db) as conn:
         unreachable = conn.execute("SELECT COUNT(*) FROM users WHERE reachable = 0").fetchone()
     assert unreachable == (10,)
-
-
-def press_as(api: LocalBotApi, user_id: int, message: StoredMessage, label_part: str) -> None:
-    buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
-    data = next(b["callback_data"] for b in buttons if label_part in b["text"])
-    api.user_press(user_id, message.message_id, data)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def post_update(port: int, path: str, update: dict[str, object], secret: str | None) -> int:
@@ -607,7 +537,8 @@ def test_where_i_live_by_zip(server: FakeBotApiServer, tmp_path: Path) -> None:
         api.user_message(USER, "77002", language_code="es")
         answer = server.wait_for_message(USER, "Harris County, Texas")
         text = answer.text or ""
-        assert "no muestra acuerdos" in text and "18 de julio de 2025" in text
+        assert "<b>Ninguno en la lista de ICE del 18 de julio de 2025</b>" in text
+        assert "El 9 de junio de 2026, ICE registraba <b>416</b> acuerdos en Texas" in text
         assert "ice.gov/287g" in text
         assert invalid_requests(api) == []
     finally:
@@ -633,7 +564,7 @@ def test_import_agreements_command(tmp_path: Path) -> None:
     xlsx = ICE_SAMPLE
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env = bot_environment()
     env["OUTREACH_CONTENT"] = str(content)
     result = subprocess.run(
         [*outreach_bot_command(), "import-agreements", str(xlsx)],
@@ -673,7 +604,7 @@ def test_reload_command_signals_the_running_bot(server: FakeBotApiServer, tmp_pa
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     bot = BotProcess(server, tmp_path, OUTREACH_CONTENT=str(content))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env = bot_environment()
     env.update(OUTREACH_CONTENT=str(content), OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
     api = server.api
 
@@ -745,7 +676,7 @@ def test_serving_supporters_loads_no_organizer_or_importer_library(
 
 def _reload(tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """`outreach-bot reload` for the database BotProcess uses."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+    env = bot_environment()
     env.update(OUTREACH_CONTENT=str(CONTENT_DIR), OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
     return subprocess.run(
         [*outreach_bot_command(), "reload"],
@@ -824,7 +755,7 @@ def test_second_bot_on_the_same_database_is_refused(
         assert f"already running on {tmp_path / 'e2e.sqlite3'}" in second.output()
         assert f"process {first.proc.pid}" in second.output()
         # Nor may a terminal chat use it: it would send the running bot's broadcasts itself.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "TELEGRAM_"))}
+        env = bot_environment()
         env.update(OUTREACH_CONTENT=str(CONTENT_DIR), OUTREACH_DB=str(tmp_path / "e2e.sqlite3"))
         chat = subprocess.run(
             [*outreach_bot_command(), "chat"],

@@ -4,38 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot import export as export_module
 from bot.export import CSV_COLUMNS, csv_safe, export_pledges_csv
 from bot.storage import Storage
-
-NOON_2026_05_15 = 1_778_846_400  # 2026-05-15T12:00:00Z
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(NOON_2026_05_15)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def storage(tmp_path: Path, clock: Clock) -> AsyncIterator[Storage]:
-    storage = await Storage.open(tmp_path / "db.sqlite3", clock=clock)
-    try:
-        yield storage
-    finally:
-        await storage.close()
+from tests.harness import Clock  # the clock fixture's: it starts at 2026-05-15T12:00:00Z
 
 
 async def pledge(

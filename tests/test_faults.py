@@ -11,7 +11,7 @@ where the bot's own SQLite connection can be switched read-only or capped in siz
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +23,19 @@ from telegram.request import HTTPXRequest
 from bot.content import Content
 from bot.storage import Storage
 from bot.telegram.jobs import flush_batched
-from bot.telegram.local_api import LocalBotApi, StoredMessage
 from tests.fakes.botapi_server import FakeBotApiServer
+from tests.fakes.local_api import LocalBotApi, StoredMessage
 from tests.harness import (
     CONTENT_DIR,
+    BotProcess,
     Harness,
     invalid_requests,
     make_config,
+    press_button,
+    shows,
     start_harness,
     stop_harness,
 )
-from tests.test_e2e import BotProcess
 
 USER = 5550001
 OTHER = 5550002
@@ -44,12 +46,6 @@ CANT_SAVE = {"en": "can't save anything right now", "es": "ahora no puedo guarda
 
 
 # -- the fake's network faults ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotApiServer]:
-    with FakeBotApiServer() as fake:
-        yield fake
 
 
 async def test_fake_server_delays_and_drops_like_a_network(server: FakeBotApiServer) -> None:
@@ -90,10 +86,6 @@ def live(server: FakeBotApiServer, tmp_path: Path) -> Iterator[BotProcess]:
     assert invalid_requests(server.api) == []
 
 
-def shows(message: StoredMessage | None, text: str) -> bool:
-    return message is not None and (text in (message.text or "") or text in message.visible_text)
-
-
 def count_showing(api: LocalBotApi, chat: int, text: str) -> int:
     return sum(shows(m, text) for m in api.messages(chat))
 
@@ -104,11 +96,6 @@ def wait_for_new_message(server: FakeBotApiServer, chat: int, before: int) -> St
     message = server.api.last_message(chat)
     assert message is not None
     return message
-
-
-def press_on(api: LocalBotApi, chat: int, message: StoredMessage, label: str) -> None:
-    data = next(b["callback_data"] for b in message.buttons if label in b["text"])
-    api.user_press(chat, message.message_id, data)
 
 
 REFUSALS = [
@@ -127,7 +114,7 @@ def help_or_privacy(server: FakeBotApiServer, method: str) -> tuple[Callable[[],
         return (lambda: api.user_message(USER, "/help")), HELP
     api.user_message(USER, "/start")
     menu = wait_for_new_message(server, USER, 0)
-    return (lambda: press_on(api, USER, menu, "Privacy")), "Your privacy"
+    return (lambda: press_button(api, USER, menu, "Privacy")), "Your privacy"
 
 
 @pytest.mark.parametrize(("method", "status", "description", "retry_after", "count"), REFUSALS)
@@ -343,16 +330,6 @@ def test_a_refused_token_at_start_up_stops_the_bot(
 # -- the database refuses writes, or is full ------------------------------------------------------
 
 
-@pytest.fixture
-async def harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
-    bot = await start_harness(make_config(tmp_path), content)
-    try:
-        yield bot
-    finally:
-        await stop_harness(bot)
-    assert invalid_requests(bot.api) == []
-
-
 async def snapshot(bot: Harness) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (reads work whatever the fault)."""
     tables = await bot.storage.fetchall(
@@ -385,10 +362,9 @@ async def pragma(bot: Harness, statement: str) -> Any:
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 async def test_read_only_database_then_writable_again(
-    harness: Harness, content: Content, lang: str
+    bot: Harness, content: Content, lang: str
 ) -> None:
     """Read-only SQLite: "can't save" in the user's language, nothing written; then all works."""
-    bot = harness
     bot.language_code = lang
     t = content.text
     await bot.send("/comment")
@@ -435,7 +411,7 @@ def notices(bot: Harness, user_id: int, lang: str) -> int:
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 async def test_read_only_database_still_answers_and_says_so_once(
-    harness: Harness, content: Content, lang: str
+    bot: Harness, content: Content, lang: str
 ) -> None:
     """A database that cannot be written: /start, the menu, facts, a question, /privacy,
     /mydata and /help answer as usual and write nothing; once the bot's next write is refused
@@ -443,7 +419,6 @@ async def test_read_only_database_still_answers_and_says_so_once(
     saves), each user is told once, in their language, that nothing can be saved; saving
     refused later adds no second notice; once the database can be written again everything is
     saved, and a new outage is told anew."""
-    bot = harness
     bot.language_code = lang
     t = content.text
     await bot.send("/start")
@@ -457,12 +432,12 @@ async def test_read_only_database_still_answers_and_says_so_once(
     assert starts_as(menu, t("start.welcome_back", lang, name="Ana", campaign=campaign))
     assert notices(bot, bot.user_id, lang) == 0, "nothing was written, nothing refused yet"
     await flush_batched(bot.app.bot_data)  # what the bot does every few seconds
-    await bot.press_data("topics", message_id=menu.message_id)
+    await bot.press_data("facts1:topics", message_id=menu.message_id)
     assert bot.last().text == t("saving.unavailable", lang), "told right after the answer"
     assert starts_as(screen(bot, menu.message_id), t("topics.title", lang))
-    await bot.press_data(f"topic:{topic.id}", message_id=menu.message_id)
+    await bot.press_data(f"facts1:topic:{topic.id}", message_id=menu.message_id)
     assert topic.title.get(lang) in (screen(bot, menu.message_id).text or "")
-    await bot.press_data(f"fact:{fact.id}", message_id=menu.message_id)
+    await bot.press_data(f"facts1:fact:{fact.id}", message_id=menu.message_id)
     assert fact.title.get(lang) in (screen(bot, menu.message_id).text or "")
     answer = await bot.send("what is 287g" if lang == "en" else "¿qué es 287g?")
     assert starts_as(answer, t("search.answer", lang)), answer.text
@@ -474,7 +449,7 @@ async def test_read_only_database_still_answers_and_says_so_once(
     ), mydata.text
     help_message = await bot.send("/help")
     assert starts_as(help_message, t("help.text", lang, campaign=campaign))
-    await bot.press_data("menu", message_id=help_message.message_id)
+    await bot.press_data("menu1:main", message_id=help_message.message_id)
     assert starts_as(screen(bot, help_message.message_id), t("menu.title", lang))
     assert notices(bot, bot.user_id, lang) == 1
     # Another user, new to the bot, is answered and told once too.
@@ -485,7 +460,7 @@ async def test_read_only_database_still_answers_and_says_so_once(
     assert notices(bot, OTHER, lang) == 1
     # Something that must be saved is refused plainly, with no second notice.
     refused = await bot.send("/language")
-    await bot.press_data("setlang:es", message_id=refused.message_id)
+    await bot.press_data("menu1:set-language:es", message_id=refused.message_id)
     assert CANT_SAVE[lang] in (bot.last().text or "")
     assert notices(bot, bot.user_id, lang) == 1
     assert await snapshot(bot) == before, "nothing written"
@@ -539,10 +514,9 @@ FULL_CASES = [pytest.param(1, "es", id="1-page-es"), pytest.param(2, "en", id="2
 
 @pytest.mark.parametrize(("headroom", "lang"), FULL_CASES)
 async def test_full_database_then_room_again(
-    harness: Harness, content: Content, headroom: int, lang: str
+    bot: Harness, content: Content, headroom: int, lang: str
 ) -> None:
     """Full SQLite: "can't save" in the user's language, no half-written pledge; then it works."""
-    bot = harness
     bot.language_code = lang
     pledge_button = content.text("button.pledge_yes", lang)
     pages = await pragma(bot, "page_count")

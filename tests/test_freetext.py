@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any
-
 import pytest
 
 from bot.content import Content
 from bot.freetext import check_free_text
 from bot.letters import STORY_MAX
 from bot.pledges import NAME_MAX
-from tests.harness import Harness
+from tests.harness import Harness, db, to_story
 
 ZERO_WIDTH_ONLY = (
     "\u200b",  # zero-width space
@@ -98,19 +95,6 @@ def test_multiline_text_is_kept_unchanged(typed: str, kept: bool) -> None:
 # -- the same answer in every place that stores free text -----------------------------------------
 
 
-def db(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-async def to_story(bot: Harness, content: Content) -> None:
-    await bot.send("/comment")
-    await bot.press_data("cgo")
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
-    await bot.press_data("cnext")
-
-
 STORED = {  # field: the SQL of what it stores
     "pledge name": "SELECT first_name FROM pledges",
     "story": "SELECT story FROM drafts",
@@ -124,13 +108,13 @@ EMPTY = {"en": "looks empty", "es": "Parece vacío"}
 async def reach_field(bot: Harness, content: Content, field: str) -> None:
     if field == "pledge name":
         await bot.send("/pledge")
-        await bot.press_data("pyes")
+        await bot.press_data("pledge1:take")
         return
     await to_story(bot, content)
     if field in ("sign name", "sign place"):
-        await bot.press_data("cskip:story")
+        await bot.press_data("guide1:skip:story")
     if field == "sign place":
-        await bot.press_data("cskip:name")
+        await bot.press_data("guide1:skip:name")
 
 
 @pytest.mark.parametrize("field", sorted(STORED))

@@ -45,10 +45,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
-from bot.callbacks import ACTIONS, ORGANIZER_ACTIONS
 from bot.content import Content, load_content
-from bot.telegram.app import COMMANDS, ORGANIZER_COMMANDS
-from bot.telegram.telegram_html import telegram_length
+from bot.render import check_rendered
+from bot.telegram.app import BUTTONS, COMMANDS, ORGANIZER_COMMANDS
+from bot.telegram_html import telegram_length
 from tests.harness import (
     CONTENT_DIR,
     Harness,
@@ -326,49 +326,58 @@ def supporter(user_id: int = SUPPORTER) -> st.SearchStrategy[Who]:
 anyone = st.one_of(supporter(), supporter(FRIEND), supporter(ORGANIZER))
 
 
-SHIPPED = load_content(CONTENT_DIR)  # ids for plausible button data and preludes
+# ids for plausible button data and preludes
+SHIPPED = load_content(CONTENT_DIR, render_check=check_rendered)
 ROLE = next(iter(SHIPPED.letter.roles))
 REASON = next(iter(SHIPPED.letter.talking_points))
 COMMENT_TO_STORY = (
     ("send", "/comment"),
-    ("press", "cgo"),
-    ("press", f"crole:{ROLE}"),
-    ("press", f"crsn:{REASON}"),
-    ("press", "cnext"),
+    ("press", "guide1:start"),
+    ("press", f"guide1:role:{ROLE}"),
+    ("press", f"guide1:reason:{REASON}"),
+    ("press", "guide1:next"),
 )
 # Ways to reach each step where the bot waits for typed text, and the step it must be in.
 PRELUDES: dict[str, tuple[tuple[tuple[str, str], ...], str | None, bool]] = {
     # name: (steps, the awaited step afterwards, whether only the organizer reaches it)
     "fresh": ((), None, False),
     "menu": ((("send", "/start"),), None, False),
-    "pledge name": ((("send", "/pledge"), ("press", "pyes")), "pledge_name", False),
+    "pledge name": ((("send", "/pledge"), ("press", "pledge1:take")), "pledge_name", False),
     "pledge state": (
-        (("send", "/pledge"), ("press", "pyes"), ("press", "pskip:name")),
+        (("send", "/pledge"), ("press", "pledge1:take"), ("press", "pledge1:skip:name")),
         "pledge_state",
         False,
     ),
     "where I live": ((("send", "/local"),), "local_where", False),
-    "county": ((("send", "/local"), ("press", "lst:tx")), "local_county:TX", False),
+    "county": ((("send", "/local"), ("press", "local1:state:tx")), "local_county:TX", False),
     "story": (COMMENT_TO_STORY, "comment_story", False),
-    "signature": ((*COMMENT_TO_STORY, ("press", "cskip:story")), "comment_name", False),
+    "signature": ((*COMMENT_TO_STORY, ("press", "guide1:skip:story")), "comment_name", False),
     "place": (
-        (*COMMENT_TO_STORY, ("press", "cskip:story"), ("press", "cskip:name")),
+        (*COMMENT_TO_STORY, ("press", "guide1:skip:story"), ("press", "guide1:skip:name")),
         "comment_place",
         False,
     ),
     "broadcast message": ((("send", "/broadcast"),), "org_broadcast_message", True),
     "broadcast source": (
-        (("send", "/broadcast"), ("send", "News & <b>dates</b>"), ("tap", "obaud:*-source")),
+        (
+            ("send", "/broadcast"),
+            ("send", "News & <b>dates</b>"),
+            ("tap", "bcast1:audience:*-source"),
+        ),
         "org_broadcast_source:*",
         True,
     ),
     "broadcast schedule": (
         (
-            *(("send", "/start"), ("press", "updates"), ("press", "sub")),  # someone to reach
+            *(
+                ("send", "/start"),
+                ("press", "updates1:status"),
+                ("press", "updates1:subscribe"),
+            ),  # someone to reach
             ("send", "/broadcast"),
             ("send", "News"),
-            ("tap", "obaud:*-all"),
-            ("tap", "obsch:*"),
+            ("tap", "bcast1:audience:*-all"),
+            ("tap", "bcast1:schedule:*"),
         ),
         "org_broadcast_schedule:*",
         True,
@@ -426,10 +435,18 @@ PLAUSIBLE_ARGS = (
     *list(SHIPPED.facts)[:5],
     *list(SHIPPED.topics)[:3],
 )
+# Every action the bot registers ("guide1:role"), and the organizers-only ones.
+ACTIONS = sorted(action.data_prefix for presses in BUTTONS for action, _ in presses)
+ORGANIZER_ACTIONS = sorted(
+    action.data_prefix
+    for presses in BUTTONS
+    for action, _ in presses
+    if action.feature.organizers_only
+)
 arg_chars = st.from_regex(r"[a-z0-9-]{1,32}", fullmatch=True)
 plausible_data = st.builds(
     lambda action, arg: action if arg is None else f"{action}:{arg}",
-    st.sampled_from(sorted(ACTIONS)),
+    st.sampled_from(ACTIONS),
     st.one_of(st.none(), st.sampled_from(PLAUSIBLE_ARGS), arg_chars),
 )
 callback_data = st.one_of(
@@ -437,8 +454,8 @@ callback_data = st.one_of(
     st.text(max_size=100),
     st.binary(min_size=1, max_size=100).map(lambda raw: raw.decode("latin-1")),
     st.text(min_size=65, max_size=200),
-    st.sampled_from(sorted(ACTIONS)).map(lambda action: f"{action}:{'x' * 60}"),
-    st.sampled_from(sorted(ORGANIZER_ACTIONS)).map(lambda action: action + ":1"),
+    st.sampled_from(ACTIONS).map(lambda action: f"{action}:{'x' * 60}"),
+    st.sampled_from(ORGANIZER_ACTIONS).map(lambda action: action + ":1"),
 )
 # Which message a press is on: None for the latest bot message, ("screen", k) for the k-th
 # newest bot message still on screen, or an id no message in the chat ever had (Telegram says
@@ -967,20 +984,29 @@ FLOWS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Buttons that leave the flow being walked; the walk prefers the others, to get deep.
 LEAVING = frozenset(
-    {"menu", "topics", "topic", "fact", "share", "lang", "help", "privacy", "mydata", "forget"}
-    | {"updates", "cleave", "cdel", "obx", "unpl", "local", "cmt", "pledge", "lst", "cback"}
+    {"menu1:main", "facts1:topics", "facts1:topic", "facts1:fact", "menu1:share"}
+    | {"menu1:language", "menu1:help", "privacy1:policy", "privacy1:my-data", "privacy1:forget"}
+    | {"updates1:status", "guide1:leave", "guide1:discard", "bcast1:discard", "pledge1:withdraw"}
+    | {"local1:ask", "guide1:open", "pledge1:show", "local1:state", "guide1:back"}
 )
 WALK_COMMANDS = sorted(set(COMMANDS) | set(ORGANIZER_COMMANDS) - {"reload"})
 # Buttons that move a flow on; pressed more often than the others, to get deep.
 PROGRESS = frozenset(
-    {"pyes", "pskip", "pstate", "pupd", "cgo", "crole", "cnext", "cskip", "ckeep", "ccont"}
-    | {"csafe", "cout", "lzc", "lletter", "obaud", "obst", "obgo", "obsch"}
+    {"pledge1:take", "pledge1:skip", "pledge1:state", "pledge1:updates", "guide1:start"}
+    | {"guide1:role", "guide1:next", "guide1:skip", "guide1:keep", "guide1:continue"}
+    | {"guide1:understood", "guide1:outcome", "local1:zip", "local1:letter", "bcast1:audience"}
+    | {"bcast1:state", "bcast1:send", "bcast1:schedule"}
 )
 OTHERS = ("command", "stale", "forged", "media", "edit", "block", "inline")
 WALK_ACTIONS = (*("press",) * 8, *("type",) * 2, *OTHERS)
 # When the bot waits for typed text, typing is what a person mostly does.
 TYPING_ACTIONS = (*("type",) * 8, *("press",) * 2, *OTHERS)
 MIN_STEPS, MAX_STEPS = 8, 30
+
+
+def action_of(data: str) -> str:
+    """``"guide1:role:faith"`` → ``"guide1:role"``."""
+    return ":".join(data.split(":")[:2])
 
 
 async def walk_step(bot: FuzzBot, data: st.DataObject, who: Who, answers: tuple[str, ...]) -> str:
@@ -991,8 +1017,8 @@ async def walk_step(bot: FuzzBot, data: st.DataObject, who: Who, answers: tuple[
     on_screen = bot.buttons_on_screen(user_id)
     if action == "press" and on_screen:
         latest = [b for b in on_screen if b[0] == on_screen[0][0]]
-        forward = [b for b in latest if b[1].split(":")[0] not in LEAVING] or latest
-        progress = [b for b in latest if b[1].split(":")[0] in PROGRESS] or forward
+        forward = [b for b in latest if action_of(b[1]) not in LEAVING] or latest
+        progress = [b for b in latest if action_of(b[1]) in PROGRESS] or forward
         choice = st.one_of(*map(st.sampled_from, (progress, progress, forward, latest)))
         message_id, pressed = data.draw(choice, label="button")
         await bot.press(who, pressed, message_id)
@@ -1038,10 +1064,17 @@ async def walk_step(bot: FuzzBot, data: st.DataObject, who: Who, answers: tuple[
 async def subscribe_and_pledge(bot: FuzzBot, people: tuple[Who, ...]) -> None:
     """Supporters an organizer can reach: both subscribed, the first pledged in Texas."""
     for who in people:
-        await bot.play(who, (("send", "/start"), ("press", "updates"), ("press", "sub")))
+        await bot.play(
+            who, (("send", "/start"), ("press", "updates1:status"), ("press", "updates1:subscribe"))
+        )
     await bot.play(
         people[0],
-        (("send", "/pledge"), ("press", "pyes"), ("press", "pskip:name"), ("press", "pstate:tx")),
+        (
+            ("send", "/pledge"),
+            ("press", "pledge1:take"),
+            ("press", "pledge1:skip:name"),
+            ("press", "pledge1:state:tx"),
+        ),
     )
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
-from bot.agreements import AgreementList, import_agreements, load_agreements
+from bot import places
+from bot.agreements import AgreementList, load_agreements
+from bot.agreements.importer import import_agreements
 from tests.data import ICE_LIST_VARIABLE, data_rows
 
 SHIPPED = Path(__file__).resolve().parents[1] / "content" / "agreements.yaml"
@@ -62,7 +64,7 @@ def ice_list() -> Path:
 @pytest.fixture(scope="module")
 def imported(ice_list: Path, tmp_path_factory: pytest.TempPathFactory) -> AgreementList:
     out = tmp_path_factory.mktemp("content") / "agreements.yaml"
-    return import_agreements(ice_list, out, None)
+    return import_agreements(ice_list, out, None, places.bundled())
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ its editable install. The installed ``outreach-bot`` then runs from an empty dir
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.data import ICE_SAMPLE
-from tests.test_deploy import REPO, copied_sources
+from tests.harness import REPO, bot_environment, copied_sources
 
 
 @dataclass(frozen=True)
@@ -33,11 +32,8 @@ class Installed:
     workdir: Path
 
     def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("OUTREACH_", "TELEGRAM_")) and k != "PYTHONPATH"
-        }
+        env = bot_environment()
+        env.pop("PYTHONPATH", None)  # the installed package alone, not this checkout
         return subprocess.run(
             [str(self.script), *args],
             cwd=self.workdir,

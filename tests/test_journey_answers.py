@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.content import Content
-from bot.render import journey_answer
+from bot.render import check_rendered, journey_answer
 from bot.telegram.handlers import local
 from bot.telegram.keyboards import JOURNEY_BUTTONS
 from tests.harness import Harness
@@ -51,7 +51,7 @@ def journey_cases() -> list[Any]:
     from bot.content import load_content
     from tests.harness import CONTENT_DIR
 
-    answers = load_content(CONTENT_DIR).answers
+    answers = load_content(CONTENT_DIR, render_check=check_rendered).answers
     return [
         pytest.param(lang, text, answer_id, journey, id=f"{lang}: {text} -> {journey}")
         for lang, text, answer_id in JOURNEY_QUESTIONS

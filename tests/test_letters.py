@@ -320,7 +320,7 @@ def test_longest_possible_letter_splits_into_valid_messages(
 
     from bot.letters import longest_letter
     from bot.render import MAX_MESSAGE, split_letter, visible_length
-    from bot.telegram.telegram_html import check_html, visible_text
+    from bot.telegram_html import check_html, visible_text
 
     letter = longest_letter(content.letter, lang, 0, 64)
     body = letter.body + "\n\n" + story_char * STORY_MAX

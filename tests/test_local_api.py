@@ -18,7 +18,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.telegram.local_api import (
+from tests.fakes.local_api import (
     BLOCKED,
     NOT_MODIFIED,
     LocalBotApi,

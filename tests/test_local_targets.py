@@ -22,6 +22,7 @@ from bot.content import check_content, load_content
 from bot.content.loader import Problem
 from bot.content.targets import phone_problem
 from bot.local_targets import targets_for_place
+from bot.render import check_rendered
 from tests.harness import CONTENT_DIR
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "targets.yaml"
@@ -45,7 +46,7 @@ def edit_targets(directory: Path, change: Callable[[list[dict[str, Any]]], None]
 
 
 def target_problems(directory: Path, severity: str = "error", deep: bool = False) -> list[str]:
-    _, problems = check_content(directory, TODAY, deep=deep)
+    _, problems = check_content(directory, TODAY, deep=deep, render_check=check_rendered)
     return [str(p) for p in problems if p.file == "targets.yaml" and p.severity == severity]
 
 
@@ -56,7 +57,7 @@ def line_of(directory: Path, needle: str) -> int:
 
 def test_the_shipped_file_is_empty_and_documented() -> None:
     """targets.yaml ships with no target, and a commented example of every key."""
-    assert load_content(CONTENT_DIR, TODAY).targets == ()
+    assert load_content(CONTENT_DIR, TODAY, render_check=check_rendered).targets == ()
     text = (CONTENT_DIR / "targets.yaml").read_text(encoding="utf-8")
     example = text.split("replace every value:", 1)[1]
     keys = ("id", "kind", "name", "state", "county", "phone", "url", "ask", "script", "checked")
@@ -84,7 +85,7 @@ def test_the_commented_example_cannot_go_live(tmp_path: Path) -> None:
 
 def test_fixture_targets_load(content_dir: Path) -> None:
     """Every field is read; city, county and statewide targets keep their file order."""
-    targets = load_content(content_dir, TODAY).targets
+    targets = load_content(content_dir, TODAY, render_check=check_rendered).targets
     assert [t.id for t in targets] == [
         "harris-commissioners",
         "houston-council",
@@ -111,7 +112,7 @@ def test_fixture_targets_load(content_dir: Path) -> None:
 def test_targets_match_by_city_county_or_state(content_dir: Path) -> None:
     """A city's targets first, then its county's, then the state's; names match whatever
     their case, "County" suffix or "Saint"/"St." spelling; other states never match."""
-    targets = load_content(content_dir, TODAY).targets
+    targets = load_content(content_dir, TODAY, render_check=check_rendered).targets
 
     def ids(state: str, county: str | None = None, city: str | None = None) -> list[str]:
         return [t.id for t in targets_for_place(targets, state, county, city)]
@@ -179,7 +180,7 @@ def test_each_broken_target_names_file_line_and_key(
 ) -> None:
     """Every problem is an error naming targets.yaml, the line and the key path."""
     breakage(content_dir)
-    content, problems = check_content(content_dir, TODAY)
+    content, problems = check_content(content_dir, TODAY, render_check=check_rendered)
     assert content is None
     found = [p for p in problems if p.file == "targets.yaml" and p.key == key]
     assert found, [str(p) for p in problems]
@@ -200,7 +201,7 @@ def test_broken_files_are_errors(content_dir: Path) -> None:
         "error: targets.yaml:2: target: unknown key 'target' (the file holds one list: targets)"
     ]
     path.write_text("targets:\n", encoding="utf-8")
-    assert load_content(content_dir, TODAY).targets == ()
+    assert load_content(content_dir, TODAY, render_check=check_rendered).targets == ()
     path.unlink()
     assert target_problems(content_dir) == ["error: targets.yaml: file is missing"]
 
@@ -213,7 +214,7 @@ def test_old_contact_data_is_a_warning(content_dir: Path) -> None:
         f"warning: targets.yaml:{line}: targets[0].checked: checked 548 days ago: check the "
         "phone and address"
     ]
-    assert len(load_content(content_dir, TODAY).targets) == 5
+    assert len(load_content(content_dir, TODAY, render_check=check_rendered).targets) == 5
 
 
 def test_check_content_warns_about_a_county_the_place_data_lacks(content_dir: Path) -> None:

@@ -7,8 +7,6 @@ import asyncio
 import csv
 import io
 import shutil
-import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,26 +14,19 @@ from typing import Any
 import pytest
 
 from bot.content import Content
-from bot.telegram.local_api import StoredMessage
-from tests.harness import Harness, invalid_requests, make_config, start_harness, stop_harness
+from bot.telegram.app import build_application, start_in_process
+from tests.fakes.local_api import LocalBotApi, LocalRequest, StoredMessage
+from tests.harness import (
+    ORGANIZER,
+    Harness,
+    db,
+    invalid_requests,
+    make_config,
+    start_harness,
+    stop_harness,
+)
 
-ORG = 424242
-
-
-@pytest.fixture
-async def org_bot(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
-    config = make_config(tmp_path, organizers=frozenset({ORG}))
-    harness = await start_harness(config, content)
-    try:
-        yield harness
-    finally:
-        await stop_harness(harness)
-    assert not invalid_requests(harness.api)
-
-
-def db(bot: Harness, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
+ORG = ORGANIZER  # org_bot's organizer
 
 
 async def add_supporters(
@@ -79,7 +70,17 @@ async def test_organizer_commands_look_unknown_to_others(org_bot: Harness, comma
     assert not any(a.method in ("sendPhoto", "sendDocument") for a in org_bot.api.sent)
 
 
-@pytest.mark.parametrize("data", ["obgo", "obaud:all", "obst:tx", "obsch", "obx", "obstop:1"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "bcast1:send",
+        "bcast1:audience:all",
+        "bcast1:state:tx",
+        "bcast1:schedule",
+        "bcast1:discard",
+        "bcast1:stop:1",
+    ],
+)
 async def test_forged_organizer_buttons_do_nothing(org_bot: Harness, data: str) -> None:
     """Organizer callback data from a supporter is refused like any forged data."""
     await org_bot.send("/start")
@@ -98,7 +99,7 @@ async def test_a_forged_stop_cannot_cancel_an_organizers_broadcast(org_bot: Harn
     await org_bot.send("2099-01-01 10:00 UTC", user_id=ORG)
     (broadcast_id,) = db(org_bot, "SELECT id FROM broadcasts")[0]
     await org_bot.send("/start", user_id=5)
-    await org_bot.press_data(f"obstop:{broadcast_id}", user_id=5)
+    await org_bot.press_data(f"bcast1:stop:{broadcast_id}", user_id=5)
     assert db(org_bot, "SELECT status FROM broadcasts") == [("scheduled",)]
 
 
@@ -314,13 +315,13 @@ async def test_an_organizer_cannot_press_another_organizers_draft(
 @pytest.mark.parametrize(
     "data",
     [
-        "obgo:1",
-        "obgo:1-zz",
-        "obgo:x-0123456789ab",
-        "obaud:1",
-        "obaud:1-everyone",
-        "obst:1-zz",
-        "obx:a",
+        "bcast1:send:1",
+        "bcast1:send:1-zz",
+        "bcast1:send:x-0123456789ab",
+        "bcast1:audience:1",
+        "bcast1:audience:1-everyone",
+        "bcast1:state:1-zz",
+        "bcast1:discard:a",
     ],
 )
 async def test_malformed_organizer_buttons_are_stale(org_bot: Harness, data: str) -> None:
@@ -433,6 +434,38 @@ async def test_discard_draft(org_bot: Harness) -> None:
     reply = await org_bot.press("Discard", user_id=ORG)
     assert "discarded" in (reply.text or "")
     assert await org_bot.app.bot_data.outbox.latest_draft(ORG) is None
+
+
+async def test_broadcasts_go_through_the_senders_own_transport(
+    tmp_path: Path, content: Content
+) -> None:
+    """The application uses the transports it is given: replies (the preview and the report
+    included) through its own, the copies to supporters through the broadcast sender's, so
+    broadcasts never queue in front of replies."""
+    replies, polling, broadcasts = LocalBotApi(), LocalBotApi(), LocalBotApi()
+    config = make_config(tmp_path, organizers=frozenset({ORG}))
+    app = build_application(
+        config,
+        content,
+        request=LocalRequest(replies),
+        updates_request=LocalRequest(polling),
+        broadcast_request=LocalRequest(broadcasts),
+    )
+    await start_in_process(app)
+    bot = Harness(app=app, api=replies)
+    try:
+        await add_supporters(bot, 3)
+        await compose(bot, "News")
+        await bot.press("Everyone subscribed", user_id=ORG)
+        await bot.press("Send now", user_id=ORG)
+        await wait_finished(bot)
+        assert "Recipients: 3" in (bot.last(ORG).text or "")
+    finally:
+        await stop_harness(bot)
+    assert copies(bot) == {}
+    assert {a.chat_id for a in broadcasts.sent if a.method == "copyMessage"} == {1, 2, 3}
+    assert polling.sent == [] and polling.rejected == []  # nothing polls in-process
+    assert not invalid_requests(replies) and not invalid_requests(broadcasts)
 
 
 async def test_broadcast_resumes_after_restart(tmp_path: Path, content: Content) -> None:

@@ -3,9 +3,6 @@ scheduling, cancelling, delivery states, crash recovery and reports."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.outbox import (
@@ -17,33 +14,10 @@ from bot.outbox import (
     preview_check,
 )
 from bot.storage import Storage
+from tests.harness import CLOCK_START, Clock
 
 ORG = 5000
-NOW = 1_750_000_000
-
-
-class Clock:
-    """A settable clock for the database (scheduled broadcasts compare with it)."""
-
-    def __init__(self) -> None:
-        self.now = float(NOW)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def storage(tmp_path: Path, clock: Clock) -> AsyncIterator[Storage]:
-    storage = await Storage.open(tmp_path / "outbox.sqlite3", clock=clock)
-    try:
-        yield storage
-    finally:
-        await storage.close()
+NOW = CLOCK_START  # where the database's clock starts (scheduled broadcasts compare with it)
 
 
 @pytest.fixture

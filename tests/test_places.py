@@ -14,8 +14,9 @@ import pytest
 import zipcodes
 
 from bot import places
-from bot.agreements import STATE_NAMES, AgreementList, load_agreements
+from bot.agreements import AgreementList, load_agreements
 from bot.cli import main as cli_main
+from bot.placenames import STATE_NAMES
 from bot.places import (
     FORMAT_LINE,
     PLACES_FILE,
@@ -85,7 +86,12 @@ def test_hillsborough_zip_codes_in_two_states(shipped: AgreementList) -> None:
     (manchester,) = places_for_zip("03101") or []
     assert tampa == Place("FL", "Hillsborough County", "Tampa")
     assert manchester == Place("NH", "Hillsborough County", "Manchester")
-    assert len(shipped.in_county(tampa.state, tampa.county)) == 2
+    in_tampa = shipped.in_county(tampa.state, tampa.county)
+    assert [(a.agency, a.inferred is not None) for a in in_tampa] == [
+        ("Hillsborough County Sheriff's Office", False),
+        ("Hillsborough County Sheriff's Office", False),
+        ("Tampa Police Department", True),  # ICE gives no county: placed from "Tampa"
+    ]
     assert len(shipped.in_county(manchester.state, manchester.county)) == 1
 
 
@@ -93,7 +99,13 @@ def test_zip_to_agreements(shipped: AgreementList) -> None:
     """From a ZIP code to the county's agreements: several, or none but the statewide ones."""
     (fort_myers,) = places_for_zip("33901") or []
     assert fort_myers.county == "Lee County"
-    assert len(shipped.in_county(fort_myers.state, fort_myers.county)) == 4
+    lee = shipped.in_county(fort_myers.state, fort_myers.county)
+    assert len([a for a in lee if a.inferred is None]) == 4  # ICE's: the sheriff, the port
+    assert {a.agency for a in lee if a.inferred is not None} == {
+        "Cape Coral Police Department",
+        "Fort Myers Police Department",
+        "Sanibel Police Department",
+    }
     (houston,) = places_for_zip("77002") or []
     assert shipped.in_county(houston.state, houston.county) == []
     assert len(shipped.statewide(houston.state)) == 2

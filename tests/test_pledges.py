@@ -11,13 +11,8 @@ import pytest
 from bot.content import Content
 from bot.mydata import render_my_data
 from bot.render import MAX_MESSAGE, visible_length
-from bot.telegram.telegram_html import check_html
-from tests.harness import Harness, make_config, start_harness, stop_harness
-
-
-def db_rows(bot: Harness, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
+from bot.telegram_html import check_html
+from tests.harness import Harness, db, make_config, start_harness, stop_harness
 
 
 async def test_full_pledge_in_english(bot: Harness, content: Content) -> None:
@@ -38,8 +33,8 @@ async def test_full_pledge_in_english(bot: Harness, content: Content) -> None:
     assert done.text is not None
     assert "You are supporter #1." in done.text
     assert "Name: Ana · State: Texas" in done.text
-    assert db_rows(bot, "SELECT number, first_name, state FROM pledges") == [(1, "Ana", "TX")]
-    assert db_rows(bot, "SELECT user_id FROM subscriptions") == [(bot.user_id,)]
+    assert db(bot, "SELECT number, first_name, state FROM pledges") == [(1, "Ana", "TX")]
+    assert db(bot, "SELECT user_id FROM subscriptions") == [(bot.user_id,)]
     assert await bot.storage.event_totals("pledge") == {"flyer-mn": 1}
     assert await bot.storage.event_totals("subscribe") == {"flyer-mn": 1}
 
@@ -55,8 +50,8 @@ async def test_pledge_in_spanish_with_buttons_and_no_consent(bot: Harness) -> No
     done = await bot.press("No, gracias")
     assert "Usted es la persona #1 en apoyar." in (done.text or "")
     assert "Nombre: — · Estado: Nuevo México" in (done.text or "")
-    assert db_rows(bot, "SELECT first_name, state FROM pledges") == [(None, "NM")]
-    assert db_rows(bot, "SELECT COUNT(*) FROM subscriptions") == [(0,)]
+    assert db(bot, "SELECT first_name, state FROM pledges") == [(None, "NM")]
+    assert db(bot, "SELECT COUNT(*) FROM subscriptions") == [(0,)]
 
 
 async def test_supporter_numbers_count_up(bot: Harness) -> None:
@@ -66,7 +61,7 @@ async def test_supporter_numbers_count_up(bot: Harness) -> None:
         await bot.press("I pledge", user_id=user_id)
     intro = await bot.send("/pledge", user_id=4)
     assert "3 people have taken it" in (intro.text or "")
-    assert db_rows(bot, "SELECT user_id, number FROM pledges ORDER BY number") == [
+    assert db(bot, "SELECT user_id, number FROM pledges ORDER BY number") == [
         (1, 1),
         (2, 2),
         (3, 3),
@@ -78,7 +73,8 @@ async def test_pledging_twice_is_idempotent_but_updates_fields(bot: Harness) -> 
     await bot.send("/pledge")
     first = bot.last()
     await bot.press("I pledge")
-    await bot.press_data("pyes", message_id=first.message_id)  # double tap on the old message
+    # A double tap on the old message:
+    await bot.press_data("pledge1:take", message_id=first.message_id)
     await bot.send("Ana")
     await bot.press("TX")
     await bot.press("No, thanks")
@@ -88,7 +84,7 @@ async def test_pledging_twice_is_idempotent_but_updates_fields(bot: Harness) -> 
     await bot.send("Ana María")
     await bot.press("Skip")
     await bot.press("No, thanks")
-    assert db_rows(bot, "SELECT number, first_name, state FROM pledges") == [(1, "Ana María", "TX")]
+    assert db(bot, "SELECT number, first_name, state FROM pledges") == [(1, "Ana María", "TX")]
     assert await bot.storage.event_totals("pledge") == {"": 1}
 
 
@@ -101,7 +97,7 @@ async def test_unpledge(bot: Harness) -> None:
     assert "Withdraw your pledge?" in (confirm.text or "")
     done = await bot.press("Yes, withdraw it")
     assert "withdrawn" in (done.text or "")
-    assert db_rows(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
+    assert db(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
     again = await bot.send("/unpledge")
     assert "haven't taken the pledge" in (again.text or "")
 
@@ -114,7 +110,7 @@ async def test_name_with_html_is_shown_escaped(bot: Harness) -> None:
     await bot.press("Skip")
     done = await bot.press("No, thanks")
     assert "Name: &lt;b&gt;Eve&lt;/b&gt; &amp; &lt;i&gt;co" in (done.text or "")
-    assert db_rows(bot, "SELECT first_name FROM pledges") == [("<b>Eve</b> & <i>co",)]
+    assert db(bot, "SELECT first_name FROM pledges") == [("<b>Eve</b> & <i>co",)]
 
 
 async def test_bad_names_are_refused_and_nothing_is_written(bot: Harness) -> None:
@@ -128,7 +124,7 @@ async def test_bad_names_are_refused_and_nothing_is_written(bot: Harness) -> Non
     assert "looks empty" in (empty.text or "")
     control = await bot.send("Ana\x07")
     assert "control characters I can't use" in (control.text or "")
-    assert db_rows(bot, "SELECT first_name FROM pledges") == [(None,)]
+    assert db(bot, "SELECT first_name FROM pledges") == [(None,)]
     ok = await bot.send("Ana")
     assert "Which US state" in (ok.text or "")
 
@@ -140,35 +136,40 @@ async def test_unknown_state_is_refused(bot: Harness) -> None:
     await bot.press("Skip")
     reply = await bot.send("<Narnia>")
     assert "called “&lt;Narnia&gt;”" in (reply.text or "")
-    assert db_rows(bot, "SELECT state FROM pledges") == [(None,)]
+    assert db(bot, "SELECT state FROM pledges") == [(None,)]
     await bot.send("nueva york")
-    assert db_rows(bot, "SELECT state FROM pledges") == [("NY",)]
+    assert db(bot, "SELECT state FROM pledges") == [("NY",)]
 
 
 async def test_forged_state_button(bot: Harness) -> None:
     """A state code that does not exist is a stale button: nothing is stored."""
     await bot.send("/pledge")
     await bot.press("I pledge")
-    await bot.press_data("pstate:zz")
-    assert db_rows(bot, "SELECT state FROM pledges") == [(None,)]
+    await bot.press_data("pledge1:state:zz")
+    assert db(bot, "SELECT state FROM pledges") == [(None,)]
     assert "What would you like to do?" in (bot.last().text or "")
 
 
 async def test_steps_without_a_pledge(bot: Harness) -> None:
     """Old buttons of a withdrawn pledge say there is no pledge instead of writing anything."""
     await bot.send("/start")
-    for data in ("pstate:tx", "pedit", "unply", "pupd:yes"):
+    for data in (
+        "pledge1:state:tx",
+        "pledge1:edit",
+        "pledge1:withdraw-yes",
+        "pledge1:updates:yes",
+    ):
         reply = await bot.press_data(data)
         assert "haven't taken the pledge" in (reply.text or ""), data
-    assert db_rows(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
+    assert db(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
 
 
 async def test_another_users_message_acts_for_the_presser(bot: Harness) -> None:
     """Pressing a button of someone else's message acts only for the person pressing."""
     await bot.send("/pledge", user_id=1)
     message_of_user_1 = bot.last(1).message_id
-    await bot.press_data("pyes", message_id=message_of_user_1, user_id=2)
-    assert db_rows(bot, "SELECT user_id FROM pledges") == [(2,)]
+    await bot.press_data("pledge1:take", message_id=message_of_user_1, user_id=2)
+    assert db(bot, "SELECT user_id FROM pledges") == [(2,)]
 
 
 async def test_leaving_the_name_step(bot: Harness) -> None:
@@ -178,7 +179,7 @@ async def test_leaving_the_name_step(bot: Harness) -> None:
     await bot.send("/facts")
     reply = await bot.send("racial profiling")
     assert "Here is what I found" in (reply.text or "")
-    assert db_rows(bot, "SELECT first_name FROM pledges") == [(None,)]
+    assert db(bot, "SELECT first_name FROM pledges") == [(None,)]
 
 
 async def test_cancel_leaves_the_step(bot: Harness) -> None:
@@ -201,7 +202,7 @@ async def test_step_survives_a_restart(tmp_path: Path, content: Content) -> None
     try:
         reply = await second.send("Ana")
         assert "Which US state" in (reply.text or "")
-        assert db_rows(second, "SELECT first_name FROM pledges") == [("Ana",)]
+        assert db(second, "SELECT first_name FROM pledges") == [("Ana",)]
     finally:
         await stop_harness(second)
 
@@ -213,7 +214,7 @@ async def test_read_only_database_gets_a_clear_reply(bot: Harness) -> None:
     reply = await bot.press("I pledge")
     assert "can't save anything right now" in (reply.text or "")
     await bot.storage._conn.execute("PRAGMA query_only = 0")
-    assert db_rows(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
+    assert db(bot, "SELECT COUNT(*) FROM pledges") == [(0,)]
 
 
 # -- subscriptions ------------------------------------------------------------------------------
@@ -306,21 +307,21 @@ async def pledged_with_everything(bot: Harness, content: Content, name: str = "<
     draft with their own words, and a reminder."""
     await bot.send("/start flyer-mn")
     await bot.send("/pledge")
-    await bot.press_data("pyes")
+    await bot.press_data("pledge1:take")
     await bot.send(name)
-    await bot.press_data("pstate:tx")
-    await bot.press_data("pupd:yes")
+    await bot.press_data("pledge1:state:tx")
+    await bot.press_data("pledge1:updates:yes")
     await bot.send("/comment")
-    await bot.press_data("cgo")
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
-    await bot.press_data("cnext")
+    await bot.press_data("guide1:start")
+    await bot.press_data(f"guide1:role:{next(iter(content.letter.roles))}")
+    await bot.press_data(f"guide1:reason:{next(iter(content.letter.talking_points))}")
+    await bot.press_data("guide1:next")
     await bot.send("We have lived on Elm Street for twenty years.")
-    await bot.press_data("cskip:name")
-    await bot.press_data("cskip:place")
-    await bot.press_data("ccont")
-    await bot.press_data("csafe")
-    await bot.press_data("cout:later")
+    await bot.press_data("guide1:skip:name")
+    await bot.press_data("guide1:skip:place")
+    await bot.press_data("guide1:continue")
+    await bot.press_data("guide1:understood")
+    await bot.press_data("guide1:outcome:later")
 
 
 async def received_updates(bot: Harness, count: int) -> None:
@@ -380,13 +381,13 @@ async def test_mydata_splits_rather_than_cuts(bot: Harness, content: Content) ->
     await pledged_with_everything(bot, content, name="N" * 64)
     story = "😀" * 1000
     await bot.send("/comment")
-    await bot.press_data("cedit:story")
+    await bot.press_data("guide1:edit:story")
     await bot.send(story)
     await bot.send("/comment")
-    await bot.press_data("cedit:sign")
+    await bot.press_data("guide1:edit:sign")
     await bot.send("S" * 64)
     await bot.send("P" * 64)
-    assert db_rows(bot, "SELECT story FROM drafts") == [(story,)]
+    assert db(bot, "SELECT story FROM drafts") == [(story,)]
     before = len(bot.api.messages(bot.user_id))
     await bot.send("/mydata")
     texts = mydata_texts(bot, before)
@@ -482,7 +483,7 @@ async def test_forget_deletes_everything(bot: Harness) -> None:
     assert "everything about you is deleted" in (done.text or "")
     assert tables_mentioning(db, bot.user_id) == []
     assert tables_mentioning(db, 2) != []
-    again = await bot.press_data("forgety", message_id=done.message_id)
+    again = await bot.press_data("privacy1:forget-yes", message_id=done.message_id)
     assert "nothing stored about you" in (again.text or "")
     assert tables_mentioning(db, bot.user_id) == []
     greeting = await bot.send("/start")
@@ -503,10 +504,10 @@ async def test_forget_leaves_no_trace_in_the_files(bot: Harness, content: Conten
     await bot.press("I pledge")
     await bot.send(name)
     await bot.send("/comment")
-    await bot.press_data("cgo")
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}")
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}")
-    await bot.press_data("cnext")
+    await bot.press_data("guide1:start")
+    await bot.press_data(f"guide1:role:{next(iter(content.letter.roles))}")
+    await bot.press_data(f"guide1:reason:{next(iter(content.letter.talking_points))}")
+    await bot.press_data("guide1:next")
     await bot.send(story)
     db = bot.app.bot_data.config.db_path
     assert in_files(db, name) and in_files(db, story), "the test needs them on disk first"
@@ -541,24 +542,24 @@ async def test_an_organizers_forget_keeps_their_broadcasts_without_their_id(
             else:
                 await bot.press("Schedule", user_id=org)
                 await bot.send(when, user_id=org)
-        counts = db_rows(bot, "SELECT * FROM daily_counts ORDER BY 1, 2, 3, 4")
-        db = services.config.db_path
-        assert "broadcasts.organizer_id" in tables_mentioning(db, org)
+        counts = db(bot, "SELECT * FROM daily_counts ORDER BY 1, 2, 3, 4")
+        db_path = services.config.db_path
+        assert "broadcasts.organizer_id" in tables_mentioning(db_path, org)
 
         await bot.send("/forget", user_id=org)
         done = await bot.press("Yes, delete everything", user_id=org)
         assert "everything about you is deleted" in (done.text or "")
-        assert db_rows(bot, "SELECT organizer_id, status, from_chat_id FROM broadcasts") == [
+        assert db(bot, "SELECT organizer_id, status, from_chat_id FROM broadcasts") == [
             (0, "done", 0),
             (0, "scheduled", org),  # the message to copy, until it has gone out
         ]
-        assert tables_mentioning(db, org) == ["broadcasts.from_chat_id"]
-        (sent_id, scheduled_id) = [row[0] for row in db_rows(bot, "SELECT id FROM broadcasts")]
+        assert tables_mentioning(db_path, org) == ["broadcasts.from_chat_id"]
+        (sent_id, scheduled_id) = [row[0] for row in db(bot, "SELECT id FROM broadcasts")]
         report = await services.outbox.report(sent_id)
         assert report.delivered == 2, "the sent broadcast's report stays"
         assert await services.outbox.cancel(scheduled_id)
-        assert tables_mentioning(db, org) == []
-        assert db_rows(bot, "SELECT * FROM daily_counts ORDER BY 1, 2, 3, 4") == counts
+        assert tables_mentioning(db_path, org) == []
+        assert db(bot, "SELECT * FROM daily_counts ORDER BY 1, 2, 3, 4") == counts
     finally:
         await stop_harness(bot)
 
@@ -579,4 +580,4 @@ async def test_forget_can_be_cancelled(bot: Harness) -> None:
     await bot.send("/forget")
     reply = await bot.press("Cancel")
     assert "Nothing was deleted" in (reply.text or "")
-    assert db_rows(bot, "SELECT COUNT(*) FROM pledges") == [(1,)]
+    assert db(bot, "SELECT COUNT(*) FROM pledges") == [(1,)]

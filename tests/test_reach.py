@@ -14,7 +14,7 @@ import zxingcpp
 from PIL import Image
 
 from bot.content import Content
-from bot.telegram.telegram_html import check_html, telegram_length, visible_text
+from bot.telegram_html import check_html, telegram_length, visible_text
 from tests.harness import Harness, invalid_requests, make_config, start_harness, stop_harness
 
 ORG = 515151

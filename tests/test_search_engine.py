@@ -10,14 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.content.models import Citation, Fact, Localized, LocalizedList
-from bot.search import (
-    STOP_WORDS_EN,
-    STOP_WORDS_ES,
-    KnowledgeIndex,
-    SearchHit,
-    normalize,
-    stem,
-)
+from bot.matching import STOP_WORDS_EN, STOP_WORDS_ES, normalize, stem
+from bot.search import KnowledgeIndex, SearchHit
 
 SOURCE = Citation(
     title="A report", publisher="A publisher", date="2024", url="https://example.org/report"

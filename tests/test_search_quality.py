@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.loader import load_content
+from bot.render import check_rendered
 from bot.search import KnowledgeIndex
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -129,13 +130,13 @@ NO_MATCH = [
 @pytest.fixture(scope="module")
 def index() -> KnowledgeIndex:
     """The search index over the shipped content, built once for the module."""
-    content = load_content(CONTENT)
+    content = load_content(CONTENT, render_check=check_rendered)
     return KnowledgeIndex(content.facts.values())
 
 
 def test_expected_fact_ids_exist() -> None:
     """Every card named in the question table exists in the shipped content."""
-    facts = load_content(CONTENT).facts
+    facts = load_content(CONTENT, render_check=check_rendered).facts
     missing = sorted({p.values[2] for p in QUESTIONS} - set(facts))
     assert not missing, f"unknown fact ids in the table: {missing}"
 

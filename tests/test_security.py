@@ -27,7 +27,7 @@ import shutil
 import sqlite3
 import stat
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -36,32 +36,24 @@ from urllib.parse import quote
 import pytest
 
 from bot.agreements import ImportProblem, parse_agreements
-from bot.callbacks import ORGANIZER_ACTIONS
 from bot.config import RedactSecrets, Secret
 from bot.content import Content, ContentError, load_content
 from bot.outbox import preview_check
+from bot.render import check_rendered
 from bot.storage import Storage
-from bot.telegram.app import ORGANIZER_COMMANDS
-from bot.telegram.local_api import StoredMessage
-from bot.telegram.telegram_html import visible_text
+from bot.telegram.app import BUTTONS, ORGANIZER_COMMANDS
+from bot.telegram_html import visible_text
 from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.harness import (
-    CONTENT_DIR,
-    Harness,
-    invalid_requests,
-    make_config,
-    start_harness,
-    stop_harness,
-)
-from tests.test_e2e import BotProcess
+from tests.fakes.local_api import StoredMessage
+from tests.harness import CONTENT_DIR, ORGANIZER, BotProcess, Harness, invalid_requests
 
 REPO = Path(__file__).resolve().parents[1]
 BOT_SOURCES = sorted((REPO / "bot").rglob("*.py"))
 SECRET_PART = "AAHsecret-Part_0123456789abcdefXYZ"
 PROCESS_TOKEN = f"7654321:{SECRET_PART}"
 USER = 5550042
-ORG = 424242
+ORG = ORGANIZER  # org_bot's organizer
 OTHER = 5550043
 
 
@@ -388,18 +380,6 @@ def test_all_sql_is_parameterized() -> None:
 # -- a bot over the in-memory Bot API, with an organizer --------------------------------------
 
 
-@pytest.fixture
-async def org_bot(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
-    config = make_config(tmp_path, organizers=frozenset({ORG}))
-    harness = await start_harness(config, content)
-    try:
-        yield harness
-    finally:
-        await stop_harness(harness)
-    invalid = invalid_requests(harness.api)
-    assert not invalid, f"Telegram would have rejected: {invalid}"
-
-
 def dump(bot: Harness, *, ignore: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:
     """Every row of every table (and the schema), sorted; ``ignore`` drops (table, column)."""
     with sqlite3.connect(bot.app.bot_data.config.db_path) as conn:
@@ -427,9 +407,11 @@ INJECTIONS = ("'); DROP TABLE users; --", '" OR 1=1 --')
 async def comment_to_story(bot: Harness, content: Content, user_id: int) -> None:
     await bot.send("/comment", user_id=user_id)
     await bot.press("Start", user_id=user_id)
-    await bot.press_data(f"crole:{next(iter(content.letter.roles))}", user_id=user_id)
-    await bot.press_data(f"crsn:{next(iter(content.letter.talking_points))}", user_id=user_id)
-    await bot.press_data("cnext", user_id=user_id)
+    await bot.press_data(f"guide1:role:{next(iter(content.letter.roles))}", user_id=user_id)
+    await bot.press_data(
+        f"guide1:reason:{next(iter(content.letter.talking_points))}", user_id=user_id
+    )
+    await bot.press_data("guide1:next", user_id=user_id)
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
@@ -536,7 +518,7 @@ async def test_comment_preview_and_letter_escape_the_story(
 async def test_unknown_county_is_escaped(org_bot: Harness) -> None:
     """Where I live quotes an unknown county or city back escaped."""
     await org_bot.send("/local")
-    await org_bot.press_data("lst:tx")
+    await org_bot.press_data("local1:state:tx")
     assert_only_escaped(org_bot, await org_bot.send(PAYLOAD))
 
 
@@ -572,14 +554,20 @@ ORGANIZER_COMMAND_ARGS = {
 # "{id}" stands for each broadcast's id, "{check}" for its preview's check: the data the
 # organizer's own screens carry.
 ORGANIZER_BUTTON_ARGS: dict[str, tuple[str, ...]] = {
-    "obaud": tuple(
+    "bcast1:audience": tuple(
         f"{{id}}-{c}" for c in ("all", "lang-en", "lang-es", "pns", "state", "source", "menu")
     ),
-    "obst": ("{id}-tx", "{id}-ca"),
-    "obgo": ("{id}-{check}",),
-    "obsch": ("{id}-{check}",),
-    "obx": ("{id}",),
-    "obstop": ("{id}", "1", "2", "3"),
+    "bcast1:state": ("{id}-tx", "{id}-ca"),
+    "bcast1:send": ("{id}-{check}",),
+    "bcast1:schedule": ("{id}-{check}",),
+    "bcast1:discard": ("{id}",),
+    "bcast1:stop": ("{id}", "1", "2", "3"),
+}
+ORGANIZER_ACTIONS = {
+    action.data_prefix
+    for presses in BUTTONS
+    for action, _ in presses
+    if action.feature.organizers_only
 }
 
 
@@ -844,7 +832,7 @@ def test_python_tags_in_content_are_refused_and_never_run(tmp_path: Path) -> Non
         campaign.read_text(encoding="utf-8") + f"\nextra: {evil}\n", encoding="utf-8"
     )
     with pytest.raises(ContentError) as refused:
-        load_content(directory)
+        load_content(directory, render_check=check_rendered)
     problems = [str(p) for p in refused.value.problems]
     assert any("campaign.yaml" in p and "invalid YAML" in p for p in problems), problems
     with pytest.raises(ImportProblem, match="invalid YAML"):

@@ -19,8 +19,8 @@ from telegram.request import RequestData
 from bot.outbox import Outbox, Report
 from bot.storage import Storage
 from bot.telegram.calls import CallGuard
-from bot.telegram.local_api import FLOOD_RETRY_AFTER, LocalBotApi, LocalRequest
 from bot.telegram.sender import BroadcastSender, TokenBucket
+from tests.fakes.local_api import FLOOD_RETRY_AFTER, LocalBotApi, LocalRequest
 
 TOKEN = "123456:TEST-sender"
 ORG = 5000

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -28,7 +27,8 @@ from bot.stats import (
     render_stats_text,
 )
 from bot.storage import Storage
-from bot.telegram.telegram_html import check_html, telegram_length, visible_text
+from bot.telegram_html import check_html, telegram_length, visible_text
+from tests.harness import Clock
 
 TODAY = date(2026, 5, 15)
 
@@ -40,33 +40,6 @@ LABELS = {key: key.replace("_", " ") for key in STATS_LABELS} | {
     "no_source": "no code",
     "none": "none yet",
 }
-
-
-class Clock:
-    """A settable clock: ``at(day)`` moves it to noon UTC of that day."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def at(self, day: date) -> None:
-        self.now = datetime.combine(day, time(12), UTC).timestamp()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def storage(tmp_path: Path, clock: Clock) -> AsyncIterator[Storage]:
-    storage = await Storage.open(tmp_path / "db.sqlite3", clock=clock)
-    try:
-        yield storage
-    finally:
-        await storage.close()
 
 
 def days_ago(n: int) -> date:

@@ -1,4 +1,4 @@
-"""Telegram HTML validation, parsing and terminal rendering (bot.telegram.telegram_html)."""
+"""Telegram HTML validation, parsing and terminal rendering (bot.telegram_html)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.telegram.telegram_html import (
+from bot.telegram_html import (
     check_html,
     html_to_terminal,
     parse_html,

@@ -80,10 +80,10 @@ async def test_reading_writes_nothing(bot: Harness, content: Content) -> None:
     reads: list[tuple[str, Callable[[], Awaitable[object]]]] = [
         ("/start", lambda: bot.send("/start")),
         ("/start with a source", lambda: bot.send("/start flyer-tx")),
-        ("menu", lambda: bot.press_data("menu")),
-        ("topics", lambda: bot.press_data("topics")),
-        ("a topic", lambda: bot.press_data(f"topic:{topic.id}")),
-        ("a fact card", lambda: bot.press_data(f"fact:{fact.id}")),
+        ("menu", lambda: bot.press_data("menu1:main")),
+        ("topics", lambda: bot.press_data("facts1:topics")),
+        ("a topic", lambda: bot.press_data(f"facts1:topic:{topic.id}")),
+        ("a fact card", lambda: bot.press_data(f"facts1:fact:{fact.id}")),
         ("a question", lambda: bot.send("what is 287g")),
         ("a question with no answer", lambda: bot.send("zzzz qqqq")),
         ("/facts", lambda: bot.send("/facts")),
@@ -91,7 +91,7 @@ async def test_reading_writes_nothing(bot: Harness, content: Content) -> None:
         ("/mydata", lambda: bot.send("/mydata")),
         ("/help", lambda: bot.send("/help")),
         ("/language", lambda: bot.send("/language")),
-        ("share", lambda: bot.press_data("share")),
+        ("share", lambda: bot.press_data("menu1:share")),
         ("/pledge", lambda: bot.send("/pledge")),
         ("an unknown command", lambda: bot.send("/nonsense")),
         ("a sticker", lambda: bot.feed(sticker)),
@@ -114,33 +114,33 @@ async def test_each_step_of_the_journeys_is_one_write(bot: Harness, content: Con
     role = next(iter(content.letter.roles))
     first, second = list(content.letter.talking_points)[:2]
     steps: list[tuple[str, Callable[[], Awaitable[object]], int]] = [
-        ("I pledge", lambda: bot.press_data("pyes"), 1),
+        ("I pledge", lambda: bot.press_data("pledge1:take"), 1),
         ("/help while asked for a name", lambda: bot.send("/help"), 1),  # leaves the step
-        ("edit the name", lambda: bot.press_data("pedit"), 1),
+        ("edit the name", lambda: bot.press_data("pledge1:edit"), 1),
         ("a first name", lambda: bot.send("Ana"), 1),
-        ("a state", lambda: bot.press_data("pstate:tx"), 1),
-        ("yes to updates", lambda: bot.press_data("pupd:yes"), 1),
-        ("Where I live", lambda: bot.press_data("local"), 1),
+        ("a state", lambda: bot.press_data("pledge1:state:tx"), 1),
+        ("yes to updates", lambda: bot.press_data("pledge1:updates:yes"), 1),
+        ("Where I live", lambda: bot.press_data("local1:ask"), 1),
         ("a ZIP code", lambda: bot.send("77002"), 1),
-        ("the guide", lambda: bot.press_data("cmt"), 1),
-        ("Start", lambda: bot.press_data("cgo"), 1),
-        ("a role", lambda: bot.press_data(f"crole:{role}"), 1),
-        ("a reason", lambda: bot.press_data(f"crsn:{first}"), 1),
-        ("another reason", lambda: bot.press_data(f"crsn:{second}"), 1),
-        ("Next", lambda: bot.press_data("cnext"), 1),
+        ("the guide", lambda: bot.press_data("guide1:open"), 1),
+        ("Start", lambda: bot.press_data("guide1:start"), 1),
+        ("a role", lambda: bot.press_data(f"guide1:role:{role}"), 1),
+        ("a reason", lambda: bot.press_data(f"guide1:reason:{first}"), 1),
+        ("another reason", lambda: bot.press_data(f"guide1:reason:{second}"), 1),
+        ("Next", lambda: bot.press_data("guide1:next"), 1),
         ("/comment, asked for the story", lambda: bot.send("/comment"), 1),  # left, set again
         ("the story", lambda: bot.send("My family lives here."), 1),
         ("the name", lambda: bot.send("Ana"), 1),
         ("the place", lambda: bot.send("Austin, TX"), 1),
-        ("Continue", lambda: bot.press_data("ccont"), 1),
-        ("I understand", lambda: bot.press_data("csafe"), 1),
-        ("I sent it", lambda: bot.press_data("cout:sent"), 1),
+        ("Continue", lambda: bot.press_data("guide1:continue"), 1),
+        ("I understand", lambda: bot.press_data("guide1:understood"), 1),
+        ("I sent it", lambda: bot.press_data("guide1:outcome:sent"), 1),
         ("/comment, the letter sent", lambda: bot.send("/comment"), 0),
-        ("Español", lambda: bot.press_data("setlang:es"), 1),
+        ("Español", lambda: bot.press_data("menu1:set-language:es"), 1),
         ("/stop", lambda: bot.send("/stop"), 1),
-        ("subscribe", lambda: bot.press_data("sub"), 1),
-        ("unpledge", lambda: bot.press_data("unply"), 1),
-        ("/forget, confirmed", lambda: bot.press_data("forgety"), 1),
+        ("subscribe", lambda: bot.press_data("updates1:subscribe"), 1),
+        ("unpledge", lambda: bot.press_data("pledge1:withdraw-yes"), 1),
+        ("/forget, confirmed", lambda: bot.press_data("privacy1:forget-yes"), 1),
         ("/start again, as a newcomer", lambda: bot.send("/start"), 1),
     ]
     costs = {name: await writes.of(action()) for name, action, _ in steps}
@@ -160,7 +160,7 @@ async def test_an_organizers_broadcast_writes_once_a_step(
     bot.user_id = ORG
     for user_id in (11, 12):
         await bot.send("/start", user_id=user_id)
-        await bot.press_data("sub", user_id=user_id)
+        await bot.press_data("updates1:subscribe", user_id=user_id)
     writes = WriteCounter(bot.storage)
     assert await writes.of(bot.send("/start")) == 1  # the organizer is new
     assert await writes.of(bot.send("/broadcast")) == 1
@@ -184,7 +184,7 @@ async def test_an_update_is_one_transaction_committed_before_the_reply(
             seen_by_telegram.append(db(bot, "SELECT number FROM pledges"))
 
     bot.api.subscribe(at_answer)
-    await bot.press_data("pyes")
+    await bot.press_data("pledge1:take")
     assert seen_by_telegram == [[(1,)]]
 
 
@@ -234,7 +234,7 @@ async def test_batched_times_and_counters_are_written_at_close(
     await bot.send("/start")
     fact = next(iter(content.facts))
     clock.now += 500
-    await bot.press_data(f"fact:{fact}")
+    await bot.press_data(f"facts1:fact:{fact}")
     assert db(bot, "SELECT last_seen FROM users") == [(1_000_000,)], "not written yet"
     assert db(bot, "SELECT COUNT(*) FROM daily_counts WHERE event = 'fact'") == [(0,)]
     user = await bot.storage.get_user(bot.user_id)
@@ -250,10 +250,10 @@ async def test_batched_writes_wait_out_a_read_only_database(bot: Harness, conten
     await bot.send("/start")
     fact = next(iter(content.facts))
     await bot.storage._conn.execute("PRAGMA query_only = 1")
-    await bot.press_data(f"fact:{fact}")
+    await bot.press_data(f"facts1:fact:{fact}")
     assert await flush_batched(bot.app.bot_data) == 0
     assert bot.app.bot_data.saving.unavailable
-    await bot.press_data(f"fact:{fact}")
+    await bot.press_data(f"facts1:fact:{fact}")
     await bot.storage._conn.execute("PRAGMA query_only = 0")
     assert await flush_batched(bot.app.bot_data) > 0
     assert not bot.app.bot_data.saving.unavailable
@@ -273,7 +273,7 @@ async def test_saving_works_again_without_anything_to_write(bot: Harness) -> Non
 async def test_cached_user_follows_changes(bot: Harness, content: Content) -> None:
     """The language, and reachability changed by a broadcast's refusal, read back right."""
     await bot.send("/start")
-    await bot.press_data("setlang:es")
+    await bot.press_data("menu1:set-language:es")
     reply = await bot.send("/help")
     campaign = content.campaign.name.get("es")
     assert reply.text == content.text("help.text", "es", campaign=campaign)

@@ -36,7 +36,6 @@ from typing import Any, Final
 
 import yaml
 
-from bot.agreements import STATE_NAMES
 from bot.congress.model import (
     CHAMBERS,
     DELEGATE_STATES,
@@ -53,6 +52,7 @@ from bot.congress.model import (
     ordinal,
 )
 from bot.datafiles import (
+    HTTPS_URL_RE,
     KeyPath,
     check_keys,
     iso_date,
@@ -63,6 +63,7 @@ from bot.datafiles import (
     write_atomically,
     yaml_error_message,
 )
+from bot.placenames import STATE_NAMES
 
 __all__ = [
     "MEMBERS_FILE",
@@ -81,7 +82,6 @@ MEMBERS_FILE: Final = "congress.yaml"
 ZIPS_FILE: Final = "congress-zips.txt"
 
 PHONE_RE: Final = re.compile(r"^\d{3}-\d{3}-\d{4}$")
-URL_RE: Final = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 BIOGUIDE_RE: Final = re.compile(r"^[A-Z]\d{6}$")
 HEADER_LINE_RE: Final = re.compile(r"^([a-z_]+): *(.*)$")
 
@@ -293,8 +293,8 @@ def _member(item: Any, at: KeyPath, problems: Problems) -> Member | None:
     if term_end is None and "term_end" in item:
         problems.append(((*at, "term_end"), "expected the day the term ends, YYYY-MM-DD"))
     phone = text("phone", PHONE_RE, "a phone number written 202-224-3121")
-    website = text("website", URL_RE, "an https address")
-    contact_form = text("contact_form", URL_RE, "an https address")
+    website = text("website", HTTPS_URL_RE, "an https address")
+    contact_form = text("contact_form", HTTPS_URL_RE, "an https address")
     offices = _offices(item["offices"], (*at, "offices"), problems) if "offices" in item else ()
     if (
         len(problems) > before

@@ -33,8 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from bot.agreements import STATE_NAMES, as_of_from_filename
-from bot.congress.files import PHONE_RE, URL_RE, CongressFileError, write_congress
+from bot.congress.files import PHONE_RE, CongressFileError, write_congress
 from bot.congress.model import (
     DELEGATE_STATES,
     Chamber,
@@ -47,7 +46,8 @@ from bot.congress.model import (
     congress_number,
     ordinal,
 )
-from bot.datafiles import load_yaml, read_text
+from bot.datafiles import HTTPS_URL_RE, as_of_from_filename, load_yaml, read_text
+from bot.placenames import STATE_NAMES
 
 __all__ = ["ImportReport", "Notes", "import_congress", "read_congress_sources", "summary"]
 
@@ -321,7 +321,7 @@ def _url(value: Any, where: str, report: Notes) -> str | None:
         url = "https://" + url[7:]
     elif url[:8].lower() == "https://":
         url = "https://" + url[8:]
-    if not URL_RE.match(url):
+    if not HTTPS_URL_RE.match(url):
         report.note(BAD_URL, f"{where}: {text!r}")
         return None
     if url != text and not (text.startswith("http://") and url == "https://" + text[7:]):

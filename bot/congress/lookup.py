@@ -26,16 +26,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bot.agreements import place_tokens
+from bot import placenames
 from bot.congress.model import AT_LARGE, DELEGATE_STATES, CongressData, District, Member, Office
 
 if TYPE_CHECKING:
     from bot.places import Place
 
-__all__ = ["Contact", "HouseSeat", "Representation", "representatives_for_zip", "zip5"]
+__all__ = ["Contact", "HouseSeat", "Representation", "representatives_for_zip"]
 
 PlacesForZip = Callable[[str], "Sequence[Place] | None"]
 
@@ -88,22 +87,9 @@ class Representation:
         return any(state not in DELEGATE_STATES for state in self.states)
 
 
-def zip5(text: str) -> str | None:
-    """The 5-digit ZIP code in "77002", " 77002 " or "77002-1234"; None for anything else."""
-    s = text.strip()
-    if len(s) == 10 and s[5] == "-" and s[6:].isascii() and s[6:].isdigit():
-        s = s[:5]
-    return s if len(s) == 5 and s.isascii() and s.isdigit() else None
-
-
-@lru_cache(maxsize=4096)  # about 1,300 office cities, and the cities asked about
-def _city_key(name: str) -> str:
-    return "".join(place_tokens(name))
-
-
 def _contact(member: Member, city_key: str | None, today: date) -> Contact:
     office = next(
-        (o for o in member.offices if city_key and _city_key(o.city) == city_key),
+        (o for o in member.offices if city_key and placenames.city_key(o.city) == city_key),
         member.offices[0] if member.offices else None,
     )
     return Contact(
@@ -132,7 +118,7 @@ def representatives_for_zip(
     ``outdated`` and each contact's ``term_ended``. ``places`` gives the ZIP code's places
     (default :func:`bot.places.places_for_zip`).
     """
-    code = zip5(text)
+    code = placenames.zip5(text)
     if code is None:
         return None
     if places is None:
@@ -153,7 +139,7 @@ def representatives_for_zip(
                 district_known = False
             else:
                 districts.append(seat)
-    city_key = _city_key(city) if city else None
+    city_key = placenames.city_key(city) if city else None
 
     def contact(member: Member | None) -> Contact | None:
         return None if member is None else _contact(member, city_key, today)

@@ -1,7 +1,8 @@
 """Campaign content: typed models, loading and validation."""
 
-from bot.content.loader import Content, ContentError, Problem, check_content, load_content
+from bot.content.loader import Content, ContentError, RenderCheck, check_content, load_content
 from bot.content.models import LANGS, Fact, Localized, Topic
+from bot.content.reading import Problem
 
 __all__ = [
     "LANGS",
@@ -10,6 +11,7 @@ __all__ = [
     "Fact",
     "Localized",
     "Problem",
+    "RenderCheck",
     "Topic",
     "check_content",
     "load_content",

@@ -1,23 +1,23 @@
 """Load ``content/*.yaml`` into typed models and validate it.
 
-YAML is read with the safe loader for the values and ``yaml.compose`` (the safe loader's node
-tree) for line numbers, so every problem names its file, line and key path. Loading never
-executes anything found in a file. The safe loader is libyaml's when PyYAML has it (it parses
-about ten times faster, which the bot's start-up and every check notice), else PyYAML's own.
+Each file is read through a :class:`~bot.content.reading.ContentFile`, so every problem names
+its file, line and key path; the data files (ICE's agreements, the places, Congress) are read
+by their own modules. The last check renders every fact card and measures it against
+Telegram's limits: rendering lives in :mod:`bot.render`, which builds on this module, so the
+check is handed in by the caller (``render_check``; :func:`bot.render.check_rendered`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from bot.agreements import AgreementList
+from bot.agreements.totals import StateTotals
 from bot.congress.files import CongressFiles
 from bot.content.models import (
     ANSWER_JOURNEYS,
@@ -32,29 +32,37 @@ from bot.content.models import (
     LetterContent,
     Link,
     Localized,
-    LocalizedList,
     LocalTarget,
     Role,
     TalkingPoint,
     Topic,
     USState,
-    Variants,
+)
+from bot.content.reading import (
+    PLACEHOLDER_RE,
+    ContentFile,
+    KeyPath,
+    Problem,
 )
 from bot.content.sources import IndexPage, figures_in, index_page_problem, valid_index_page
+from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
 from bot.content.ui_keys import BUTTON_TEXT_MAX, PLAIN_PREFIXES, UI_KEYS
-from bot.datafiles import format_key
+from bot.datafiles import HTTPS_URL_RE
+from bot.matching import STOP_WORDS_EN, STOP_WORDS_ES, normalize, stem
+from bot.telegram_html import check_html
 
 if TYPE_CHECKING:
     from bot.places import PlaceIndex
 
-Severity = Literal["error", "warning"]
-KeyPath = tuple[str | int, ...]
-
-# Lowercase words joined by single hyphens, at most 32 characters: fits callback data and
-# deep links (where "--" separates a journey from a source code).
-ID_RE = re.compile(r"^(?=.{1,32}$)[a-z0-9]+(-[a-z0-9]+)*$")
-PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-PLACEHOLDER_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+__all__ = [
+    "Content",
+    "ContentError",
+    "Problem",
+    "RenderCheck",
+    "check_content",
+    "load_content",
+    "source_rules",
+]
 
 # Lengths that keep rendered texts and buttons within Telegram's limits.
 TOPIC_TITLE_MAX = 40
@@ -66,21 +74,6 @@ DESCRIPTION_MAX = 512
 SHORT_DESCRIPTION_MAX = 120
 PLEDGE_MAX = 1500
 LETTER_PLACEHOLDERS = frozenset({"office"})
-MIN_VARIANTS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    severity: Severity
-    file: str
-    line: int | None
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        key = f" {self.key}:" if self.key else ""
-        return f"{self.severity}: {where}:{key} {self.message}"
 
 
 class ContentError(Exception):
@@ -109,6 +102,7 @@ class Content:
     places: PlaceIndex  # read on its first lookup
     congress: CongressFiles  # read in full on first use: see CongressFiles.load
     targets: tuple[LocalTarget, ...]
+    totals: StateTotals | None = None  # ICE's newer per-state totals, if any
     warnings: tuple[Problem, ...] = field(default=())
 
     def text(self, key: str, lang: str, **values: str) -> str:
@@ -123,216 +117,14 @@ class Content:
         return [self.facts[fid] for fid in self.topics[topic_id].fact_ids]
 
 
-# -- line numbers ------------------------------------------------------------------------------
-
-
-def _line_map(node: yaml.Node | None, path: KeyPath = ()) -> Iterator[tuple[KeyPath, int]]:
-    """Yield (key path, 1-based line) for every node in a composed YAML tree."""
-    if node is None:
-        return
-    yield path, node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key = key_node.value
-                yield (*path, key), key_node.start_mark.line + 1
-                for sub_path, line in _line_map(value_node, (*path, key)):
-                    if sub_path != (*path, key):
-                        yield sub_path, line
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _line_map(item, (*path, index))
-
-
-# -- reading one file --------------------------------------------------------------------------
-
-
-def _pure_python_error(raw: str) -> yaml.YAMLError | None:
-    """The error PyYAML's pure-Python safe loader reports for ``raw``, if any."""
-    try:
-        yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        return exc
-    return None
-
-
-class _File:
-    """One YAML file being read: its data, its line map and the problems found in it."""
-
-    def __init__(self, directory: Path, name: str, problems: list[Problem]) -> None:
-        self.name = name
-        self.problems = problems
-        self.data: Any = None
-        self._lines: dict[KeyPath, int] = {}
-        path = directory / name
-        try:
-            raw = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            self.error((), "file is missing")
-            return
-        except (OSError, UnicodeDecodeError) as exc:
-            self.error((), f"cannot read file: {exc}")
-            return
-        try:
-            self.data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-            self._lines = dict(
-                _line_map(yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
-            )
-        except yaml.YAMLError as exc:
-            # libyaml words some errors less plainly and places some a line late: a file that
-            # does not parse is read again by PyYAML's own safe loader, whose report is kept.
-            error = _pure_python_error(raw) or exc
-            mark = getattr(error, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            reason = getattr(error, "problem", None) or str(error)
-            self.problems.append(Problem("error", name, line, "", f"invalid YAML: {reason}"))
-            self.data = None
-            return
-        if not isinstance(self.data, dict):
-            self.error((), "expected a mapping at the top of the file")
-            self.data = None
-
-    def line(self, path: KeyPath) -> int | None:
-        while path:
-            if path in self._lines:
-                return self._lines[path]
-            path = path[:-1]
-        return self._lines.get(())
-
-    def error(self, path: KeyPath, message: str) -> None:
-        self.problems.append(
-            Problem("error", self.name, self.line(path), format_key(path), message)
-        )
-
-    def warn(self, path: KeyPath, message: str) -> None:
-        self.problems.append(
-            Problem("warning", self.name, self.line(path), format_key(path), message)
-        )
-
-    # typed readers: each reports a problem and returns None when the value is unusable
-
-    def mapping(self, value: Any, path: KeyPath) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.error(path, "expected a mapping")
-            return None
-        return value
-
-    def sequence(self, value: Any, path: KeyPath) -> list[Any] | None:
-        if not isinstance(value, list):
-            self.error(path, "expected a list")
-            return None
-        return value
-
-    def string(self, value: Any, path: KeyPath, max_len: int | None = None) -> str | None:
-        if isinstance(value, date | int | float) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            self.error(path, "expected a non-empty text")
-            return None
-        text: str = value.strip()
-        if max_len is not None and len(text) > max_len:
-            self.error(path, f"too long: {len(text)} characters, at most {max_len}")
-        return text
-
-    def identifier(self, value: Any, path: KeyPath) -> str | None:
-        text = self.string(value, path)
-        if text is not None and not ID_RE.match(text):
-            self.error(
-                path,
-                f"{text!r} is not an id (lowercase words joined by single '-'; 1-32 characters)",
-            )
-            return None
-        return text
-
-    def localized(self, value: Any, path: KeyPath, max_len: int | None = None) -> Localized | None:
-        texts = self._per_language(value, path, lambda v, p: self.string(v, p, max_len))
-        return None if texts is None else Localized(en=texts["en"], es=texts["es"])
-
-    def localized_list(self, value: Any, path: KeyPath) -> LocalizedList | None:
-        def read(v: Any, p: KeyPath) -> tuple[str, ...] | None:
-            items = self.sequence(v, p)
-            if items is None:
-                return None
-            words = [self.string(item, (*p, i)) for i, item in enumerate(items)]
-            return tuple(w for w in words if w is not None)
-
-        lists = self._per_language(value, path, read)
-        return None if lists is None else LocalizedList(en=lists["en"], es=lists["es"])
-
-    def variants(
-        self,
-        value: Any,
-        path: KeyPath,
-        max_len: int,
-        minimum: int = MIN_VARIANTS,
-        placeholders: frozenset[str] = frozenset(),
-    ) -> Variants | None:
-        """Several wordings per language, each checked for length and placeholders."""
-
-        def read(v: Any, p: KeyPath) -> tuple[str, ...] | None:
-            items = self.sequence(v, p)
-            if items is None:
-                return None
-            texts = []
-            for i, item in enumerate(items):
-                text = self.string(item, (*p, i), max_len)
-                if text is None:
-                    continue
-                for name in PLACEHOLDER_RE.findall(text):
-                    if name not in placeholders:
-                        allowed = ", ".join(sorted(placeholders)) or "none"
-                        self.error((*p, i), f"unknown placeholder {{{name}}} (allowed: {allowed})")
-                texts.append(text)
-            if len(texts) < minimum:
-                self.error(p, f"at least {minimum} variants are needed, found {len(texts)}")
-            return tuple(texts)
-
-        lists = self._per_language(value, path, read)
-        return None if lists is None else Variants(en=lists["en"], es=lists["es"])
-
-    def _per_language(
-        self, value: Any, path: KeyPath, read: Callable[[Any, KeyPath], Any]
-    ) -> dict[str, Any] | None:
-        data = self.mapping(value, path)
-        if data is None:
-            return None
-        out: dict[str, Any] = {}
-        for lang in LANGS:
-            if lang not in data:
-                self.error((*path,), f"missing language {lang!r}")
-                continue
-            item = read(data[lang], (*path, lang))
-            if item is not None:
-                out[lang] = item
-        for extra in sorted(set(data) - set(LANGS), key=str):
-            self.warn((*path, extra), f"unknown language {extra!r} is ignored")
-        return out if len(out) == len(LANGS) else None
-
-    def iso_date(self, value: Any, path: KeyPath, partial: bool = False) -> str | None:
-        if isinstance(value, date):
-            return value.isoformat()
-        text = self.string(value, path)
-        if text is None:
-            return None
-        if partial and PARTIAL_DATE_RE.match(text):
-            parts = [int(p) for p in text.split("-")]
-            try:
-                date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-            except ValueError:
-                self.error(path, f"{text!r} is not a real date")
-                return None
-            return text
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            self.error(path, f"{text!r} is not a date (YYYY-MM-DD)")
-            return None
+RenderCheck = Callable[[Content], list[Problem]]
+"""Renders valid content as the bot would send it and returns what breaks Telegram's limits."""
 
 
 # -- the files ---------------------------------------------------------------------------------
 
 
-def _read_campaign(f: _File) -> Campaign | None:
+def _read_campaign(f: ContentFile) -> Campaign | None:
     if f.data is None:
         return None
     data = f.mapping(f.data.get("campaign"), ("campaign",))
@@ -362,7 +154,7 @@ def _read_campaign(f: _File) -> Campaign | None:
     )
 
 
-def _read_states(f: _File) -> dict[str, USState]:
+def _read_states(f: ContentFile) -> dict[str, USState]:
     states: dict[str, USState] = {}
     if f.data is None:
         return states
@@ -390,13 +182,12 @@ def _read_states(f: _File) -> dict[str, USState]:
 
 
 HREF_RE = re.compile(r'href="([^"]*)"')
-HTTPS_URL_RE = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 CITATION_KEYS = {"title", "publisher", "date", "url", "reference"}
 REFERENCE_MAX = 300
 
 
 def _read_document_url(
-    f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
+    f: ContentFile, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
 ) -> str | None:
     """An https link to a document itself: never a home page or a page in ``source_rules``."""
     url = f.string(value, path, 1000)
@@ -410,7 +201,7 @@ def _read_document_url(
 
 
 def _read_citation(
-    f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
+    f: ContentFile, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
 ) -> Citation | None:
     data = f.mapping(value, path)
     if data is None:
@@ -440,7 +231,7 @@ class ReviewIntervals:
 REVIEW_DAYS_MAX = 3650
 
 
-def _read_review(f: _File) -> ReviewIntervals:
+def _read_review(f: ContentFile) -> ReviewIntervals:
     raw = f.data.get("review") if f.data is not None else None
     if raw is None:
         return ReviewIntervals()
@@ -461,7 +252,7 @@ def _read_review(f: _File) -> ReviewIntervals:
     return ReviewIntervals(**days)
 
 
-def _read_source_rules(f: _File) -> tuple[IndexPage, ...]:
+def _read_source_rules(f: ContentFile) -> tuple[IndexPage, ...]:
     """The home and section pages no source may link to (``source_rules`` in facts.yaml)."""
     raw = f.data.get("source_rules") if f.data is not None else None
     if raw is None:
@@ -508,7 +299,7 @@ def _first_day(iso: str) -> str:
 
 
 def _read_card_dates(
-    f: _File,
+    f: ContentFile,
     data: dict[str, Any],
     path: KeyPath,
     figures: list[str],
@@ -555,7 +346,7 @@ def _read_card_dates(
 
 
 def _read_facts(
-    f: _File, today: date, rules: tuple[IndexPage, ...]
+    f: ContentFile, today: date, rules: tuple[IndexPage, ...]
 ) -> tuple[dict[str, Topic], dict[str, Fact]]:
     topics: dict[str, Topic] = {}
     facts: dict[str, Fact] = {}
@@ -680,7 +471,7 @@ _FACTS_FILE_KEYS = {"topics", "facts", "source_rules", "review"}
 
 
 def _read_ui(
-    f: _File, check_html: Callable[[str], str | None], rules: tuple[IndexPage, ...]
+    f: ContentFile, check_html: Callable[[str], str | None], rules: tuple[IndexPage, ...]
 ) -> dict[str, Localized]:
     ui: dict[str, Localized] = {}
     if f.data is None:
@@ -729,11 +520,9 @@ _LINK_KEYS = {"title", "publisher", "url"}
 
 
 def _read_answers(
-    f: _File, rules: tuple[IndexPage, ...], facts: dict[str, Fact]
+    f: ContentFile, rules: tuple[IndexPage, ...], facts: dict[str, Fact]
 ) -> dict[str, Answer]:
     """``answers.yaml``: answers that open a journey, found by their keywords."""
-    from bot.search import normalize  # the search imports the content models
-
     answers: dict[str, Answer] = {}
     if f.data is None:
         return answers
@@ -788,10 +577,8 @@ def _read_answers(
     return answers
 
 
-def _read_synonyms(f: _File) -> dict[str, str]:
+def _read_synonyms(f: ContentFile) -> dict[str, str]:
     """``synonyms`` in ``answers.yaml``: a word people type -> the word the content uses."""
-    from bot.search import STOP_WORDS_EN, STOP_WORDS_ES, normalize
-
     synonyms: dict[str, str] = {}
     raw = f.data.get("synonyms") if f.data is not None else None
     if raw is None:
@@ -823,11 +610,9 @@ def _read_synonyms(f: _File) -> dict[str, str]:
 
 
 def _check_synonym_targets(
-    f: _File, synonyms: dict[str, str], facts: dict[str, Fact], answers: dict[str, Answer]
+    f: ContentFile, synonyms: dict[str, str], facts: dict[str, Fact], answers: dict[str, Answer]
 ) -> None:
     """Warn about a synonym for a word no card or answer uses: it can find nothing."""
-    from bot.search import normalize, stem
-
     texts: list[str] = []
     for fact in facts.values():
         for lang in LANGS:
@@ -844,7 +629,7 @@ def _check_synonym_targets(
             )
 
 
-def _read_journeys(f: _File, value: Any, path: KeyPath) -> tuple[str, ...] | None:
+def _read_journeys(f: ContentFile, value: Any, path: KeyPath) -> tuple[str, ...] | None:
     """The journeys an answer opens: known names, each once, at least one."""
     items = f.sequence(value, path)
     if items is None:
@@ -867,7 +652,9 @@ def _read_journeys(f: _File, value: Any, path: KeyPath) -> tuple[str, ...] | Non
     return tuple(names)
 
 
-def _read_link(f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]) -> Link | None:
+def _read_link(
+    f: ContentFile, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
+) -> Link | None:
     data = f.mapping(value, path)
     if data is None:
         return None
@@ -881,7 +668,7 @@ def _read_link(f: _File, value: Any, path: KeyPath, rules: tuple[IndexPage, ...]
     return Link(title=title, publisher=publisher, url=url)
 
 
-def _read_letter(f: _File, recipient_email: str | None) -> LetterContent | None:
+def _read_letter(f: ContentFile, recipient_email: str | None) -> LetterContent | None:
     if f.data is None:
         return None
     recipient = f.mapping(f.data.get("recipient"), ("recipient",)) or {}
@@ -973,7 +760,7 @@ def _sensitive_pattern_ok(word: str) -> bool:
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}$")
 
 
-def _read_channels(f: _File, recipient_email: str | None) -> Channels | None:
+def _read_channels(f: ContentFile, recipient_email: str | None) -> Channels | None:
     data = f.mapping(f.data.get("channels"), ("channels",))
     if data is None:
         return None
@@ -1003,7 +790,7 @@ def _read_channels(f: _File, recipient_email: str | None) -> Channels | None:
         note = f.localized(postal_map.get("note"), (*p, "postal", "note"), 200) or note
     webform = data.get("webform") or {}
     url = str(webform.get("url") or "").strip() if isinstance(webform, dict) else ""
-    if url and not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", url):
+    if url and not HTTPS_URL_RE.match(url):
         f.error((*p, "webform", "url"), f"{url!r} is not an https link")
         url = ""
     campaign = _read_campaign_delivery(f, data.get("campaign"))
@@ -1059,7 +846,7 @@ CAMPAIGN_KEYS = {"enabled", "to", "how", "summary", "cover_title", "cover"}
 COVER_PLACEHOLDERS = frozenset({"count", "first", "last", "campaign", "office"})
 
 
-def _read_campaign_delivery(f: _File, raw: Any) -> CampaignDelivery | None:
+def _read_campaign_delivery(f: ContentFile, raw: Any) -> CampaignDelivery | None:
     """``channels.campaign``: the campaign delivers letters itself; None when absent or off."""
     if raw is None:
         return None
@@ -1085,7 +872,7 @@ def _read_campaign_delivery(f: _File, raw: Any) -> CampaignDelivery | None:
 
 
 def _plain_text(
-    f: _File,
+    f: ContentFile,
     value: Any,
     path: KeyPath,
     max_len: int,
@@ -1142,6 +929,61 @@ def _read_agreements(directory: Path, today: date, problems: list[Problem]) -> A
             )
         )
     return agreements
+
+
+def _read_totals(
+    directory: Path,
+    today: date,
+    rules: tuple[IndexPage, ...],
+    agreements: AgreementList | None,
+    problems: list[Problem],
+) -> StateTotals | None:
+    """ICE's newer per-state totals, as imported by ``import-agreements TOTALS.csv``; None
+    when the content has none (the answers then give the county list's totals only)."""
+    from bot.agreements import ImportProblem
+    from bot.agreements.totals import TOTALS_FILE, load_totals
+
+    path = directory / TOTALS_FILE
+    if not path.exists():
+        return None
+    try:
+        totals = load_totals(path)
+    except ImportProblem as exc:
+        problems.append(Problem("error", TOTALS_FILE, None, "", str(exc)))
+        return None
+    problem = index_page_problem(totals.url, rules)
+    if problem is not None:
+        problems.append(Problem("error", TOTALS_FILE, None, "url", problem))
+        return None
+    if agreements is not None and not totals.newer_than(agreements.as_of):
+        problems.append(
+            Problem(
+                "warning",
+                TOTALS_FILE,
+                None,
+                "as_of",
+                f"the totals ({totals.as_of}) are not newer than the county list "
+                f"({agreements.as_of}): answers do not show them",
+            )
+        )
+    elif (age := (today - date.fromisoformat(totals.as_of)).days) > AGREEMENTS_MAX_AGE_DAYS:
+        problems.append(
+            Problem(
+                "warning",
+                TOTALS_FILE,
+                None,
+                "as_of",
+                f"the totals are {age} days old ({totals.as_of}): import a newer table with "
+                "`outreach-bot import-agreements TOTALS.csv`",
+            )
+        )
+    return totals
+
+
+def source_rules(directory: Path) -> tuple[IndexPage, ...]:
+    """The home and section pages no source may link to, as the content in ``directory``
+    lists them (``source_rules`` in facts.yaml); () when it cannot be read."""
+    return _read_source_rules(ContentFile(directory, "facts.yaml", []))
 
 
 def _read_places(directory: Path, problems: list[Problem], deep: bool) -> PlaceIndex | None:
@@ -1222,38 +1064,37 @@ def check_content(
     today: date | None = None,
     recipient_email: str | None = None,
     *,
+    render_check: RenderCheck,
     deep: bool = False,
 ) -> tuple[Content | None, list[Problem]]:
     """Read and validate every content file; return the content (if usable) and all problems.
 
-    ``deep`` also reads what the bot reads only on first use — every line of the places file,
-    the Congress data in full — and checks the local targets' counties against the place data:
-    ``outreach-bot check-content`` does, the bot's start and reload do not, to stay fast and
-    small.
+    ``render_check`` runs last, on content that is otherwise valid
+    (:func:`bot.render.check_rendered`). ``deep`` also reads what the bot reads only on first
+    use — every line of the places file, the Congress data in full — and checks the local
+    targets' counties against the place data: ``outreach-bot check-content`` does, the bot's
+    start and reload do not, to stay fast and small.
     """
-    from bot.content.targets import TARGETS_FILE, check_target_counties, read_targets
-    from bot.render import check_rendered  # rendering lives with the texts it checks
-    from bot.telegram.telegram_html import check_html
-
     today = today or date.today()
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem("error", str(directory), None, "", "not a directory")]
-    campaign = _read_campaign(_File(directory, "campaign.yaml", problems))
-    facts_file = _File(directory, "facts.yaml", problems)
+    campaign = _read_campaign(ContentFile(directory, "campaign.yaml", problems))
+    facts_file = ContentFile(directory, "facts.yaml", problems)
     rules = _read_source_rules(facts_file)  # they apply to every link content cites
     topics, facts = _read_facts(facts_file, today, rules)
-    ui = _read_ui(_File(directory, "ui.yaml", problems), check_html, rules)
-    states = _read_states(_File(directory, "states.yaml", problems))
-    letter = _read_letter(_File(directory, "letter.yaml", problems), recipient_email)
-    answers_file = _File(directory, "answers.yaml", problems)
+    ui = _read_ui(ContentFile(directory, "ui.yaml", problems), check_html, rules)
+    states = _read_states(ContentFile(directory, "states.yaml", problems))
+    letter = _read_letter(ContentFile(directory, "letter.yaml", problems), recipient_email)
+    answers_file = ContentFile(directory, "answers.yaml", problems)
     answers = _read_answers(answers_file, rules, facts)
     synonyms = _read_synonyms(answers_file)
     _check_synonym_targets(answers_file, synonyms, facts, answers)
     agreements = _read_agreements(directory, today, problems)
+    totals = _read_totals(directory, today, rules, agreements, problems)
     places = _read_places(directory, problems, deep)
     congress = _read_congress(directory, today, problems, deep)
-    targets_file = _File(directory, TARGETS_FILE, problems)
+    targets_file = ContentFile(directory, TARGETS_FILE, problems)
     targets = read_targets(targets_file, states, today)
     if deep and targets and places is not None and not any(p.severity == "error" for p in problems):
         check_target_counties(targets_file, targets, places)
@@ -1281,8 +1122,9 @@ def check_content(
         places=places,
         congress=congress,
         targets=targets,
+        totals=totals,
     )
-    problems.extend(check_rendered(content))
+    problems.extend(render_check(content))
     if any(p.severity == "error" for p in problems):
         return None, problems
     warnings = tuple(p for p in problems if p.severity == "warning")
@@ -1290,10 +1132,15 @@ def check_content(
 
 
 def load_content(
-    directory: Path, today: date | None = None, recipient_email: str | None = None
+    directory: Path,
+    today: date | None = None,
+    recipient_email: str | None = None,
+    *,
+    render_check: RenderCheck,
 ) -> Content:
-    """Load valid content or raise :class:`ContentError` listing every error."""
-    content, problems = check_content(directory, today, recipient_email)
+    """Load valid content or raise :class:`ContentError` listing every error
+    (``render_check`` as for :func:`check_content`)."""
+    content, problems = check_content(directory, today, recipient_email, render_check=render_check)
     if content is None:
         raise ContentError(problems)
     return content

@@ -15,8 +15,9 @@ from collections.abc import Collection
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
-from bot.content.loader import PLACEHOLDER_RE, KeyPath, _File
 from bot.content.models import TARGET_KINDS, LocalTarget, TargetKind
+from bot.content.reading import PLACEHOLDER_RE, ContentFile, KeyPath
+from bot.datafiles import HTTPS_URL_RE
 
 if TYPE_CHECKING:
     from bot.places import PlaceIndex
@@ -44,7 +45,6 @@ _KEYS: Final = (
     "checked",
 )
 _KIND_BY_ID: Final[dict[str, TargetKind]] = {k: k for k in TARGET_KINDS}
-_URL_RE: Final = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 # Domains reserved for documentation (RFC 2606): the documented example cannot go live.
 _EXAMPLE_HOST_RE: Final = re.compile(
     r"^https://(?:[^/]*\.)?example\.(?:com|net|org)(?:[:/]|$)", re.IGNORECASE
@@ -71,7 +71,7 @@ def phone_problem(text: str) -> str | None:
     return None
 
 
-def read_targets(f: _File, states: Collection[str], today: date) -> tuple[LocalTarget, ...]:
+def read_targets(f: ContentFile, states: Collection[str], today: date) -> tuple[LocalTarget, ...]:
     """The targets of ``targets.yaml``; problems go to ``f``."""
     if f.data is None:
         return ()
@@ -95,7 +95,7 @@ def read_targets(f: _File, states: Collection[str], today: date) -> tuple[LocalT
 
 
 def _read_target(
-    f: _File, data: dict[str, Any], path: KeyPath, states: Collection[str], today: date
+    f: ContentFile, data: dict[str, Any], path: KeyPath, states: Collection[str], today: date
 ) -> LocalTarget | None:
     before = len(f.problems)
     for key in sorted(set(data) - set(_KEYS), key=str):
@@ -115,7 +115,7 @@ def _read_target(
     if phone is not None and (problem := phone_problem(phone)):
         f.error((*path, "phone"), problem)
     url = _optional(f, data, path, "url", 1000)
-    if url is not None and not _URL_RE.match(url):
+    if url is not None and not HTTPS_URL_RE.match(url):
         f.error((*path, "url"), f"{url!r} is not an https link")
     elif url is not None and _EXAMPLE_HOST_RE.match(url):
         f.error((*path, "url"), f"{url!r} is an example address: give the real one")
@@ -165,18 +165,22 @@ def _read_target(
     )
 
 
-def _optional(f: _File, data: dict[str, Any], path: KeyPath, key: str, max_len: int) -> str | None:
+def _optional(
+    f: ContentFile, data: dict[str, Any], path: KeyPath, key: str, max_len: int
+) -> str | None:
     """An optional text: absent or null is None; anything else must be a non-empty text."""
     if data.get(key) is None:
         return None
     return f.string(data[key], (*path, key), max_len)
 
 
-def check_target_counties(f: _File, targets: tuple[LocalTarget, ...], places: PlaceIndex) -> None:
+def check_target_counties(
+    f: ContentFile, targets: tuple[LocalTarget, ...], places: PlaceIndex
+) -> None:
     """Warn about a target whose county the ZIP data does not know in its state: supporters'
     places come from that data, so such a target would never be matched (reads the place
     data: ``check-content`` only)."""
-    from bot.agreements import county_key
+    from bot.placenames import county_key
 
     items = f.data.get("targets") if isinstance(f.data, dict) else None
     position = {item.get("id"): i for i, item in enumerate(items or []) if isinstance(item, dict)}

@@ -3,7 +3,9 @@
 Handler order (first match wins within group 0):
 
 1. private chats: the commands in ``COMMANDS`` (each first leaves any awaited typed answer)
-2. button presses (one router that parses callback data)
+2. button presses: each feature's presses in ``BUTTONS`` order, one handler per action with
+   its anchored pattern (``bot/callbacks.py``); then any other press → "this button is no
+   longer active" and the menu (``handlers/buttons.py`` says what every press gets first)
 3. any other command → "unknown command"
 4. private text → a stop word unsubscribes; else the awaited answer (pledge name, state);
    else a question answered from the knowledge file
@@ -67,6 +69,7 @@ from bot.telegram.handlers import (
     text,
     updates,
 )
+from bot.telegram.handlers.buttons import Presses
 from bot.telegram.jobs import schedule_jobs
 from bot.telegram.sender import BroadcastSender, build_sender_bot
 
@@ -117,6 +120,19 @@ COMMANDS: dict[str, Handler] = {
     "help": menu.help_command,
 }
 
+# The features whose buttons are registered, in this order. Their data never overlap (each
+# feature's own prefix), so the order only decides which handler is tried first.
+BUTTONS: tuple[Presses, ...] = (
+    menu.PRESSES,
+    facts.PRESSES,
+    comment.PRESSES,
+    pledge.PRESSES,
+    local.PRESSES,
+    updates.PRESSES,
+    privacy.PRESSES,
+    organizer.PRESSES,
+)
+
 
 def build_application(
     config: Config,
@@ -129,17 +145,22 @@ def build_application(
     guard_calls: bool = True,
     instance: InstanceLock | None = None,
 ) -> BotApp:
-    """Build the bot. ``request`` replaces HTTP (tests and the terminal chat).
+    """Build the bot.
+
+    Its three transports are ``request`` (replies and every other call of the Application's
+    bot), ``updates_request`` (``getUpdates``) and ``broadcast_request`` (the broadcast
+    sender's own Bot, so broadcasts never queue in front of replies); each one not given is
+    its own HTTP connection pool to Telegram. The terminal chat and the tests give in-memory
+    ones.
 
     ``per_user_concurrency=False`` processes every update one after another, as
-    python-telegram-bot does by default (the benchmarks' baseline). ``broadcast_request`` is
-    the transport of the broadcast sender's own Bot (by default its own HTTP pool, or the same
-    in-memory Bot API when ``request`` is a ``LocalRequest``), so broadcasts never queue in
-    front of replies. ``reload_on_sighup`` makes SIGHUP re-read the
-    content (``outreach-bot reload``); ``instance``, the lock held on the database, then writes
-    its pid file once SIGHUP does that. Every Bot API call goes through a
-    :class:`~bot.telegram.calls.CallGuard`, which retries them (flood waits, 5xx) unless
-    ``guard_calls`` is False (python-telegram-bot's default: the replies benchmark's baseline).
+    python-telegram-bot does by default (the benchmarks' baseline). ``reload_on_sighup`` makes
+    SIGHUP re-read the content (``outreach-bot reload``); ``instance``, the lock held on the
+    database, then writes its pid file once SIGHUP does that. Every Bot API call goes through a
+    :class:`~bot.telegram.calls.CallGuard`, which retries them (flood waits, 5xx) and takes
+    each send's slot in the bot's send budget unless ``guard_calls`` is False
+    (python-telegram-bot's default: the replies benchmark's baseline); either way it commits
+    the update's writes before each call.
     """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
     # Telegram's limit counts replies and broadcasts together: one budget for both.
@@ -165,7 +186,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request)
     # python-telegram-bot's own default for polling: one connection, default timeouts.
-    polling = updates_request or request or HTTPXRequest(connection_pool_size=1)
+    polling = updates_request or HTTPXRequest(connection_pool_size=1)
     builder = builder.get_updates_request(PollingWatch(polling)).rate_limiter(guard)
     application: BotApp = builder.build()  # type: ignore[assignment]
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
@@ -174,12 +195,6 @@ def build_application(
     services.budget = budget
     services.saving = SavingStatus()
     services.set_content(content)
-    if broadcast_request is None and request is not None:
-        from bot.telegram.local_api import LocalRequest  # tests and the terminal chat only
-
-        if isinstance(request, LocalRequest):
-            # No network in, no network out: the sender uses the same in-memory Bot API.
-            broadcast_request = LocalRequest(request.api)
     services.broadcast_request = broadcast_request
     services.reload_on_sighup = reload_on_sighup
     services.instance = instance
@@ -201,7 +216,10 @@ def _add_handlers(app: BotApp, config: Config) -> None:
         app.add_handler(
             CommandHandler(name, _leaving_steps(callback), filters=private & organizers)
         )
-    app.add_handler(CallbackQueryHandler(buttons.on_button))
+    for presses in BUTTONS:
+        for action, answer in presses:
+            app.add_handler(buttons.handler(action, answer))
+    app.add_handler(CallbackQueryHandler(buttons.stale))
     app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(
         MessageHandler(private & filters.COMMAND, _leaving_steps(fallback.unknown_command))

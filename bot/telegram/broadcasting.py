@@ -14,10 +14,11 @@ import logging
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.callbacks import Callback
+from bot.flows import broadcast
 from bot.outbox import Outbox, Report
-from bot.telegram.common import button, keyboard
+from bot.screens import messages
 from bot.telegram.context import Services
+from bot.telegram.screens import markup
 from bot.telegram.sender import BroadcastSender
 
 log = logging.getLogger(__name__)
@@ -97,27 +98,23 @@ class Broadcasts:
 
     async def _tell(self, broadcast_id: int, report: Report, final: bool) -> None:
         """Edit the progress message (or, at the end, send the report as a new message)."""
-        from bot.telegram.handlers.organizer import render_report
-
-        broadcast = await self.outbox.get(broadcast_id)
-        if broadcast is None or broadcast.progress_chat_id is None:
+        sent = await self.outbox.get(broadcast_id)
+        if sent is None or sent.progress_chat_id is None:
             return
-        organizer = await self._services.storage.get_user(broadcast.organizer_id)
+        organizer = await self._services.storage.get_user(sent.organizer_id)
         lang = organizer.language if organizer else self._services.config.default_language
         content = self._services.content
-        text = render_report(content, report, lang, final)
+        screen = broadcast.progress(lang, broadcast_id, report, final)
+        (text,) = messages(content, screen)
         try:
             if final:
-                await self._bot.send_message(broadcast.progress_chat_id, text)
+                await self._bot.send_message(sent.progress_chat_id, text)
                 return
-            label = content.text("button.stop_broadcast", lang)
             await self._bot.edit_message_text(
                 text,
-                broadcast.progress_chat_id,
-                broadcast.progress_message_id,
-                reply_markup=keyboard(
-                    [button(label, Callback("obstop", str(broadcast_id)).data())]
-                ),
+                sent.progress_chat_id,
+                sent.progress_message_id,
+                reply_markup=markup(content, screen),
             )
         except TelegramError as exc:  # the organizer's screen is not worth stopping a broadcast
             log.info("broadcast %d: progress not shown: %s", broadcast_id, type(exc).__name__)

@@ -47,7 +47,6 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import httpx
-from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -69,6 +68,7 @@ from bot.telegram.budget import SENDING_METHODS, SendBudget
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+JsonDict = dict[str, Any]  # a Bot API result object, as python-telegram-bot passes it
 FloodListener = Callable[[float], None]
 CallHook = Callable[[], Awaitable[None]]
 
@@ -211,13 +211,13 @@ class CallGuard(BaseRateLimiter[None]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        callback: Callable[..., Coroutine[Any, Any, bool | JsonDict | list[JsonDict]]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: None,
-    ) -> bool | JSONDict | list[JSONDict]:
+    ) -> bool | JsonDict | list[JsonDict]:
         """Make the call through :meth:`call`."""
         return await self.call(endpoint, lambda: callback(*args, **kwargs))
 
@@ -333,10 +333,10 @@ class PollingWatch(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         try:
             status, payload = await self._inner.do_request(

@@ -1,4 +1,5 @@
-"""Small helpers every handler uses: who is speaking, in which language, and how to answer."""
+"""Small helpers every handler uses: who is speaking, in which language, and how to answer
+(a text with :func:`show`, a plain screen with :func:`render`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from bot.callbacks import Press
 from bot.render import fit_message
+from bot.screens import Screen, messages
 from bot.storage import CannotWrite, User
+from bot.telegram import screens
 from bot.telegram.context import Ctx
 
 log = logging.getLogger(__name__)
@@ -80,8 +84,9 @@ def display_name(update: Update) -> str:
     return escape(name) if name else "👋"
 
 
-def button(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data)
+def button(text: str, press: Press) -> InlineKeyboardButton:
+    """A button that sends ``press``'s callback data."""
+    return InlineKeyboardButton(text, callback_data=press.data())
 
 
 def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
@@ -111,3 +116,32 @@ async def show(
     if chat is None:
         return None
     return await ctx.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def render(update: Update, ctx: Ctx, screen: Screen) -> Message | None:
+    """Show ``screen`` in the update's chat: the first message replaces the pressed one (unless
+    the screen is ``fresh``), the others follow, and the buttons go under the last. Returns the
+    first message, when Telegram returned it."""
+    content = ctx.services.content
+    texts = messages(content, screen)
+    keys = screens.markup(content, screen)
+    chat = update.effective_chat
+    first: Message | None = None
+    for index, text in enumerate(texts):
+        under = keys if index == len(texts) - 1 else None
+        if index == 0 and not screen.fresh:
+            first = await show(update, ctx, text, under)
+        elif chat is not None:
+            sent = await ctx.bot.send_message(chat.id, text, reply_markup=under)
+            first = sent if index == 0 else first
+    return first
+
+
+async def reply(update: Update, ctx: Ctx, screen: Screen) -> Message | None:
+    """Answer a typed message with ``screen`` (one message), as a reply to it."""
+    message = update.effective_message
+    if message is None:
+        return None
+    content = ctx.services.content
+    (text,) = messages(content, screen)
+    return await message.reply_text(text, reply_markup=screens.markup(content, screen))

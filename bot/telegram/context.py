@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -11,15 +12,37 @@ from telegram.request import BaseRequest
 from bot.answers import build_index
 from bot.config import Config
 from bot.content import Content, ContentError, load_content
+from bot.render import check_rendered
 from bot.search import KnowledgeIndex
 from bot.storage import Storage, User
 
 if TYPE_CHECKING:
     from bot.instance import InstanceLock
     from bot.outbox import Outbox
-    from bot.telegram.broadcasting import Broadcasts
     from bot.telegram.budget import SendBudget
     from bot.telegram.calls import CallGuard
+
+
+class BroadcastRunner(Protocol):
+    """What the bot asks of the broadcasts runner (:class:`bot.telegram.broadcasting.Broadcasts`).
+
+    The runner needs these services itself, so the services know it by what it does rather
+    than by importing it.
+    """
+
+    finished: asyncio.Event  # set each time a broadcast ends (tests wait on it)
+
+    def start(self, broadcast_id: int) -> None:
+        """Run a confirmed broadcast as soon as the ones before it are done."""
+
+    async def resume(self) -> None:
+        """After a restart, go on with the broadcasts that were running."""
+
+    async def start_due(self) -> int:
+        """Start the scheduled broadcasts whose time has come; return how many."""
+
+    async def stop(self) -> None:
+        """Stop sending (at shutdown); what is pending stays pending."""
 
 
 class SavingStatus:
@@ -60,9 +83,9 @@ class Services:
     config: Config
     storage: Storage
     outbox: Outbox
-    broadcasts: Broadcasts
+    broadcasts: BroadcastRunner
     sender_bot: Bot  # the broadcast sender's own Bot, with its own connection pool
-    broadcast_request: BaseRequest | None = None  # its transport (tests replace HTTP)
+    broadcast_request: BaseRequest | None = None  # its transport (None: its own HTTP pool)
     reload_on_sighup: bool = False
     calls: CallGuard | None = None  # the layer every Bot API call goes through (retries)
     budget: SendBudget  # Telegram's send limit, shared by replies and broadcasts
@@ -89,7 +112,9 @@ class Services:
         """
         try:
             content = load_content(
-                self.config.content_dir, recipient_email=self.config.recipient_email
+                self.config.content_dir,
+                recipient_email=self.config.recipient_email,
+                render_check=check_rendered,
             )
         except ContentError as exc:
             return False, [str(p) for p in exc.problems if p.severity == "error"]

@@ -14,11 +14,12 @@ import logging
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.callbacks import Callback
 from bot.deliveries import expire_letters
+from bot.flows import guide
+from bot.screens import messages
 from bot.storage import CannotWrite, StorageError
-from bot.telegram.common import button, keyboard
 from bot.telegram.context import BotApp, Ctx, Services
+from bot.telegram.screens import markup
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,10 @@ async def send_due_reminders(bot: Bot, services: Services) -> int:
         await storage.cancel_reminder(user_id)
         if user is None or not user.reachable or draft is None or draft.completed_at:
             continue
-        lang = user.language
+        reminder = guide.reminder(user.language)
+        (text,) = messages(content, reminder)
         try:
-            await bot.send_message(
-                user_id,
-                content.text("guide.reminder", lang),
-                reply_markup=keyboard(
-                    [button(content.text("button.continue_comment", lang), Callback("cmt").data())]
-                ),
-            )
+            await bot.send_message(user_id, text, reply_markup=markup(content, reminder))
             sent += 1
         except Forbidden:
             await storage.set_reachable(user_id, False)

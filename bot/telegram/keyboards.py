@@ -1,12 +1,25 @@
-"""Inline keyboards, built from content strings and callback actions."""
+"""Inline keyboards of the menu and the facts, built from content strings and callback actions."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import Callback
+from bot.callbacks import Action
 from bot.content import Content, Fact
 from bot.content.models import Answer
+from bot.flows import guide, local, pledge
+from bot.flows.menu import (
+    FACT,
+    HELP,
+    LANGUAGE,
+    MAIN,
+    POLICY,
+    SET_LANGUAGE,
+    SHARE,
+    STATUS,
+    TOPIC,
+    TOPICS,
+)
 from bot.render import share_bot_url, share_fact_url
 from bot.telegram.common import button, keyboard
 
@@ -15,39 +28,38 @@ def main_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
     """The main menu: only entries whose feature exists."""
     t = content.text
     return keyboard(
-        [button(t("menu.facts", lang), Callback("topics").data())],
-        [button(t("menu.comment", lang), Callback("cmt").data())],
+        [button(t("menu.facts", lang), TOPICS.press())],
+        [button(t("menu.comment", lang), guide.OPEN.press())],
         [
-            button(t("menu.pledge", lang), Callback("pledge").data()),
-            button(t("menu.local", lang), Callback("local").data()),
+            button(t("menu.pledge", lang), pledge.SHOW.press()),
+            button(t("menu.local", lang), local.ASK.press()),
         ],
         [
-            button(t("menu.updates", lang), Callback("updates").data()),
-            button(t("menu.share", lang), Callback("share").data()),
+            button(t("menu.updates", lang), STATUS.press()),
+            button(t("menu.share", lang), SHARE.press()),
         ],
         [
-            button(t("menu.privacy", lang), Callback("privacy").data()),
-            button(t("menu.language", lang), Callback("lang").data()),
+            button(t("menu.privacy", lang), POLICY.press()),
+            button(t("menu.language", lang), LANGUAGE.press()),
         ],
-        [button(t("menu.help", lang), Callback("help").data())],
+        [button(t("menu.help", lang), HELP.press())],
     )
 
 
 def topics(content: Content, lang: str) -> InlineKeyboardMarkup:
     rows = [
-        [button(topic.title.get(lang), Callback("topic", topic.id).data())]
-        for topic in content.topics.values()
+        [button(topic.title.get(lang), TOPIC.press(topic.id))] for topic in content.topics.values()
     ]
-    rows.append([button(content.text("button.menu", lang), Callback("menu").data())])
+    rows.append([button(content.text("button.menu", lang), MAIN.press())])
     return keyboard(*rows)
 
 
 def topic_facts(content: Content, topic_id: str, lang: str) -> InlineKeyboardMarkup:
     rows = [
-        [button(fact.title.get(lang), Callback("fact", fact.id).data())]
+        [button(fact.title.get(lang), FACT.press(fact.id))]
         for fact in content.topic_facts(topic_id)
     ]
-    rows.append([button(content.text("button.topics", lang), Callback("topics").data())])
+    rows.append([button(content.text("button.topics", lang), TOPICS.press())])
     return keyboard(*rows)
 
 
@@ -57,15 +69,15 @@ def fact_card(
     """Buttons under a fact card: next, share, back to the topic, menu."""
     t = content.text
     return keyboard(
-        [button(t("button.next", lang), Callback("fact", next_id).data())],
+        [button(t("button.next", lang), FACT.press(next_id))],
         [
             InlineKeyboardButton(
                 t("button.share", lang), url=share_fact_url(content, fact, lang, bot_link)
             )
         ],
         [
-            button(t("button.topics", lang), Callback("topic", fact.topic).data()),
-            button(t("button.menu", lang), Callback("menu").data()),
+            button(t("button.topics", lang), TOPIC.press(fact.topic)),
+            button(t("button.menu", lang), MAIN.press()),
         ],
     )
 
@@ -75,9 +87,7 @@ def search_answer(
 ) -> InlineKeyboardMarkup:
     """Buttons under a search answer: each related fact, share the answer, topics."""
     t = content.text
-    rows = [
-        [button(f"🔎 {fact.title.get(lang)}", Callback("fact", fact.id).data())] for fact in related
-    ]
+    rows = [[button(f"🔎 {fact.title.get(lang)}", FACT.press(fact.id))] for fact in related]
     rows.append(
         [
             InlineKeyboardButton(
@@ -87,8 +97,8 @@ def search_answer(
     )
     rows.append(
         [
-            button(t("button.topics", lang), Callback("topics").data()),
-            button(t("button.menu", lang), Callback("menu").data()),
+            button(t("button.topics", lang), TOPICS.press()),
+            button(t("button.menu", lang), MAIN.press()),
         ]
     )
     return keyboard(*rows)
@@ -97,10 +107,10 @@ def search_answer(
 def languages(content: Content, lang: str) -> InlineKeyboardMarkup:
     return keyboard(
         [
-            button("English", Callback("setlang", "en").data()),
-            button("Español", Callback("setlang", "es").data()),
+            button("English", SET_LANGUAGE.press("en")),
+            button("Español", SET_LANGUAGE.press("es")),
         ],
-        [button(content.text("button.menu", lang), Callback("menu").data())],
+        [button(content.text("button.menu", lang), MAIN.press())],
     )
 
 
@@ -114,25 +124,25 @@ def share(content: Content, lang: str, bot_link: str) -> InlineKeyboardMarkup:
             )
         ],
         [InlineKeyboardButton(t("button.share_fact_inline", lang), switch_inline_query="")],
-        [button(t("button.menu", lang), Callback("menu").data())],
+        [button(t("button.menu", lang), MAIN.press())],
     )
 
 
 def back_to_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
-    return keyboard([button(content.text("button.menu", lang), Callback("menu").data())])
+    return keyboard([button(content.text("button.menu", lang), MAIN.press())])
 
 
 # The button of each journey an answer can open: its label (a main-menu string) and action.
 # "menu" is the whole main menu. Every name in content.models.ANSWER_JOURNEYS is here.
-JOURNEY_BUTTONS: dict[str, tuple[str, str]] = {
-    "facts": ("menu.facts", "topics"),
-    "comment": ("menu.comment", "cmt"),
-    "pledge": ("menu.pledge", "pledge"),
-    "local": ("menu.local", "local"),
-    "share": ("menu.share", "share"),
-    "updates": ("menu.updates", "updates"),
-    "privacy": ("menu.privacy", "privacy"),
-    "help": ("menu.help", "help"),
+JOURNEY_BUTTONS: dict[str, tuple[str, Action]] = {
+    "facts": ("menu.facts", TOPICS),
+    "comment": ("menu.comment", guide.OPEN),
+    "pledge": ("menu.pledge", pledge.SHOW),
+    "local": ("menu.local", local.ASK),
+    "share": ("menu.share", SHARE),
+    "updates": ("menu.updates", STATUS),
+    "privacy": ("menu.privacy", POLICY),
+    "help": ("menu.help", HELP),
 }
 
 
@@ -143,6 +153,6 @@ def journey_answer(content: Content, answer: Answer, lang: str) -> InlineKeyboar
     rows = []
     for journey in answer.journeys:
         label, action = JOURNEY_BUTTONS[journey]
-        rows.append([button(content.text(label, lang), Callback(action).data())])
-    rows.append([button(content.text("button.menu", lang), Callback("menu").data())])
+        rows.append([button(content.text(label, lang), action.press())])
+    rows.append([button(content.text("button.menu", lang), MAIN.press())])
     return keyboard(*rows)

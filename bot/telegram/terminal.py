@@ -1,7 +1,8 @@
 """``outreach-bot chat``: the real application, handlers and database, in a terminal.
 
-The HTTP transport is replaced by :class:`LocalRequest` over an in-memory Bot API, so nothing
-leaves the machine. The terminal plays the Telegram user: a line of text is a message; a
+Every transport the application has (replies, updates, the broadcast sender) is one
+:class:`~bot.telegram.terminal_api.TerminalBotApi`, an in-memory Bot API, so nothing leaves the
+machine. The terminal plays the Telegram user: a line of text is a message; a
 number from 1 to the count of buttons on the bot's last message (shown as ``[1]``, ``[2]``, …)
 presses that button, and so does ``/press N``; any other number, a ZIP code for one, is text.
 Message ids continue after the highest one the database remembers for the chat, as Telegram's
@@ -21,15 +22,19 @@ from typing import Any, TextIO
 from bot.config import Config, Secret
 from bot.content import Content
 from bot.telegram.app import build_application, process, start_in_process, stop_in_process
-from bot.telegram.local_api import LocalBotApi, LocalRequest, OutgoingAction
-from bot.telegram.telegram_html import html_to_terminal
+from bot.telegram.terminal_api import BotAction, TerminalBotApi
+from bot.telegram_html import html_to_terminal
 
 TERMINAL_USER_ID = 1
+TERMINAL_USER_NAME = "You"
+TERMINAL_BOT_ID = 100000  # the bot's own Telegram user, as getMe describes it
+TERMINAL_BOT_USERNAME = "outreach_bot"
+TERMINAL_BOT_NAME = "Outreach Bot"
 TERMINAL_TOKEN = "1:terminal-chat"  # noqa: S105 - not a secret: it never leaves the process
 QUIT_WORDS = {"/quit", "/exit"}
 PRESS_COMMAND = "/press"
 ZIP_LENGTH = 5  # a 5-digit number is a ZIP code, never a button
-MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
+MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument", "copyMessage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +51,12 @@ class Pressable:
 class TerminalChat:
     """Prints what the bot sends and turns typed lines into Telegram updates."""
 
-    def __init__(self, api: LocalBotApi, out: TextIO, language_code: str) -> None:
+    def __init__(self, api: TerminalBotApi, out: TextIO, language_code: str) -> None:
         self.api = api
         self.out = out
         self.language_code = language_code
         self.buttons: list[Pressable] = []  # the buttons of the bot's last message
         self._keyboard_message: int | None = None
-        self._seen = 0
 
     def update_for(self, line: str) -> dict[str, Any] | None:
         """The update a typed line stands for; None if it was handled here (a link button,
@@ -73,7 +77,7 @@ class TerminalChat:
         if self.is_button_number(stripped):
             return self._press(self.buttons[int(stripped) - 1])
         return self.api.user_message(
-            TERMINAL_USER_ID, line, first_name="You", language_code=self.language_code
+            TERMINAL_USER_ID, line, first_name=TERMINAL_USER_NAME, language_code=self.language_code
         )
 
     def is_button_number(self, text: str) -> bool:
@@ -95,6 +99,7 @@ class TerminalChat:
                 TERMINAL_USER_ID,
                 pressed.message_id,
                 pressed.callback_data,
+                first_name=TERMINAL_USER_NAME,
                 language_code=self.language_code,
             )
         if pressed.url is not None:
@@ -104,13 +109,13 @@ class TerminalChat:
         return None
 
     def show_new_actions(self) -> None:
-        """Print every bot action since the last call."""
-        actions = self.api.sent[self._seen :]
-        self._seen = len(self.api.sent)
-        for action in actions:
-            self._show(action)
+        """Print what the bot did in this chat since the last call (a broadcast may also have
+        gone to other supporters in the database: not shown here)."""
+        for action in self.api.take_actions():
+            if action.chat_id in (None, TERMINAL_USER_ID):
+                self._show(action)
 
-    def _show(self, action: OutgoingAction) -> None:
+    def _show(self, action: BotAction) -> None:
         if action.method in MESSAGE_METHODS:
             edited = action.method == "editMessageText"
             header = "── bot (updated) ──" if edited else "── bot ──"
@@ -156,6 +161,11 @@ class TerminalChat:
         print(text, file=self.out, flush=True)
 
 
+def terminal_bot_api() -> TerminalBotApi:
+    """The in-memory Bot API of one terminal chat."""
+    return TerminalBotApi(TERMINAL_BOT_USERNAME, TERMINAL_BOT_NAME, TERMINAL_BOT_ID)
+
+
 def terminal_language(explicit: str | None = None) -> str:
     """The Telegram language code the terminal user has: ``--lang``, else ``$LANG``."""
     if explicit:
@@ -179,10 +189,12 @@ async def run_terminal_chat(
     """
     out = stdout or sys.stdout
     source = stdin or sys.stdin
-    api = LocalBotApi(username="outreach_bot")
+    api = terminal_bot_api()
     if not config.token:
         config = _with_token(config, TERMINAL_TOKEN)
-    app = build_application(config, content, request=LocalRequest(api))
+    app = build_application(
+        config, content, request=api, updates_request=api, broadcast_request=api
+    )
     chat = TerminalChat(api, out, terminal_language(language_code))
     await start_in_process(app)
     try:
@@ -204,7 +216,10 @@ async def run_terminal_chat(
         await process(
             app,
             api.user_message(
-                TERMINAL_USER_ID, "/start", first_name="You", language_code=chat.language_code
+                TERMINAL_USER_ID,
+                "/start",
+                first_name=TERMINAL_USER_NAME,
+                language_code=chat.language_code,
             ),
         )
         chat.show_new_actions()

@@ -2,7 +2,7 @@
 
 It owns only the HTTP side: routing ``/bot{token}/{method}`` and ``/file/bot{token}/{path}``,
 decoding JSON, form and multipart bodies, and long polling for ``getUpdates``. What each method
-does is decided by :class:`bot.telegram.local_api.LocalBotApi`, shared with in-process tests.
+does is decided by :class:`tests.fakes.local_api.LocalBotApi`, shared with in-process tests.
 Point the bot at ``server.url`` (``TELEGRAM_API_URL``). It only ever binds to 127.0.0.1.
 
 Besides the refusals :meth:`LocalBotApi.fail_next` injects, the server itself can misbehave the
@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from bot.telegram.local_api import LocalBotApi, StoredMessage, Upload, normalize_params
+from tests.fakes.local_api import LocalBotApi, StoredMessage, Upload, normalize_params
 
 HOST = "127.0.0.1"
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]*)/(?P<method>[A-Za-z]+)/?$")

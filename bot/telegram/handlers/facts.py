@@ -6,14 +6,12 @@ from telegram import Update
 
 from bot import render
 from bot.answers import answer_question
+from bot.deeplinks import bot_link
+from bot.flows.menu import FACT, TOPIC, TOPICS
 from bot.telegram import keyboards
 from bot.telegram.common import count, current_user, show
 from bot.telegram.context import Ctx
-
-
-def bot_link(ctx: Ctx, source: str = "share") -> str:
-    """The bot's t.me link, tagged with a source code so organizers can count shares."""
-    return f"https://t.me/{ctx.bot.username}?start={source}"
+from bot.telegram.handlers.buttons import Presses
 
 
 async def topics(update: Update, ctx: Ctx) -> None:
@@ -58,7 +56,7 @@ async def fact(update: Update, ctx: Ctx, fact_id: str) -> bool:
         update,
         ctx,
         render.fact_card(content, card, lang),
-        keyboards.fact_card(content, card, following.id, lang, bot_link(ctx)),
+        keyboards.fact_card(content, card, following.id, lang, bot_link(ctx.bot.username)),
     )
     return True
 
@@ -93,5 +91,12 @@ async def question(update: Update, ctx: Ctx) -> None:
         update,
         ctx,
         render.search_answer(content, reply.fact, related, lang),
-        keyboards.search_answer(content, reply.fact, related, lang, bot_link(ctx)),
+        keyboards.search_answer(content, reply.fact, related, lang, bot_link(ctx.bot.username)),
     )
+
+
+PRESSES: Presses = (
+    (TOPICS, topics),
+    (TOPIC, topic),
+    (FACT, fact),
+)

@@ -13,14 +13,20 @@ from html import escape
 from telegram import InlineKeyboardButton, Update
 
 from bot.agreements import AgreementList
-from bot.callbacks import Callback
+from bot.callbacks import Press
 from bot.content import Content
+from bot.content.ui_keys import BUTTON_TEXT_MAX
+from bot.flows import local
+from bot.flows.menu import MAIN
+from bot.local_lists import View, list_argument, parse_list_argument
 from bot.places import PlaceIndex
 from bot.pledges import find_state
-from bot.render import format_date, local_answer
+from bot.render import format_date, local_answer, local_list_pages, local_lists
 from bot.storage import User
 from bot.telegram.common import button, current_user, keyboard, show
 from bot.telegram.context import Ctx
+from bot.telegram.handlers import comment
+from bot.telegram.handlers.buttons import Presses
 
 STEP_WHERE = "local_where"  # waiting for a ZIP code or a state name
 STEP_COUNTY = "local_county:"  # + USPS code: waiting for a county or city in that state
@@ -42,10 +48,10 @@ async def ask_where(update: Update, ctx: Ctx) -> None:
     await ctx.services.storage.set_step(user.user_id, STEP_WHERE)
     codes = list(content.states)
     rows = [
-        [button(c, Callback("lst", c.lower()).data()) for c in codes[i : i + STATES_PER_ROW]]
+        [button(c, local.STATE.press(c.lower())) for c in codes[i : i + STATES_PER_ROW]]
         for i in range(0, len(codes), STATES_PER_ROW)
     ]
-    rows.append([button(content.text("button.menu", lang), Callback("menu").data())])
+    rows.append([button(content.text("button.menu", lang), MAIN.press())])
     text = content.text("local.ask", lang, date=format_date(_agreements(ctx).as_of, lang))
     await show(update, ctx, text, keyboard(*rows))
 
@@ -70,7 +76,7 @@ async def where_typed(update: Update, ctx: Ctx, text: str) -> None:
         return
     if len(places) > 1:
         rows = [
-            [button(f"{p.county}, {p.state}", Callback("lzc", f"{zip_code}-{n}").data())]
+            [button(f"{p.county}, {p.state}", local.ZIP_COUNTY.press(f"{zip_code}-{n}"))]
             for n, p in enumerate(places)
         ]
         await ctx.services.storage.clear_step(user.user_id)
@@ -127,61 +133,112 @@ async def county_typed(update: Update, ctx: Ctx, state_code: str, text: str) -> 
 
 
 async def answer(
-    update: Update, ctx: Ctx, state_code: str, county: str, also: list[str] | None = None
+    update: Update,
+    ctx: Ctx,
+    state_code: str,
+    county: str,
+    also: list[str] | None = None,
+    *,
+    counted: bool = True,
 ) -> None:
-    """The agreements in the county, statewide ones, the state's total — with the list's date."""
+    """The agreements in the county, statewide ones, the state's totals — with the lists'
+    dates, and buttons to the full lists. ``counted``: a lookup for /stats (not a return to
+    the answer from a list)."""
     user = await current_user(update, ctx)
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     await storage.clear_step(user.user_id)
-    await storage.count_event(f"lookup:{state_code}", lang, None)
+    if counted:
+        await storage.count_event(f"lookup:{state_code}", lang, None)
     text = local_answer(content, _agreements(ctx), state_code, county, lang)
     if also:
         text += "\n\n" + content.text("local.also", lang, counties=escape(", ".join(also)))
     t = content.text
+    lists = local_lists(content, _agreements(ctx), state_code, county, lang)
+    rows = []
+    if lists.county_agencies is not None:
+        label = t("button.local_county_list", lang, count=str(lists.county_agencies))
+        rows.append([button(label, _list("county", state_code, county))])
+    if lists.state_agreements:
+        label = t(
+            "button.local_state_list",
+            lang,
+            state=_state_label(content, state_code, lang),
+            count=f"{lists.state_agreements:,}",
+        )
+        rows.append([button(label, _list("state", state_code, county))])
     await show(
         update,
         ctx,
         text,
         keyboard(
-            [button(t("button.local_letter", lang), _letter_data(state_code, county))],
-            [button(t("button.local_again", lang), Callback("local").data())],
-            [button(t("button.menu", lang), Callback("menu").data())],
+            *rows,
+            [button(t("button.local_letter", lang), _letter(state_code, county))],
+            [button(t("button.local_again", lang), local.ASK.press())],
+            [button(t("button.menu", lang), MAIN.press())],
         ),
     )
 
 
-def _letter_data(state_code: str, county: str) -> str:
-    return Callback("lletter", _county_key(state_code, county)).data()
+async def show_list(update: Update, ctx: Ctx, arg: str) -> bool:
+    """A page of a full list behind an answer (the county's, or the state's), or the answer
+    again; pages beyond the last show the last (the list may have shrunk since)."""
+    content = ctx.services.content
+    view = parse_list_argument(arg, _agreements(ctx), _places(ctx), set(content.states))
+    if view is None:
+        return False
+    if view.view == "answer":
+        assert view.county is not None  # an answer's argument always names its county
+        await answer(update, ctx, view.state, view.county, counted=False)
+        return True
+    user = await current_user(update, ctx)
+    t, lang = content.text, user.language
+    county = view.county if view.view == "county" else None
+    pages = local_list_pages(content, _agreements(ctx), view.state, county, lang)
+    n = min(view.page, len(pages))
+    turn = []
+    if n > 1:
+        turn.append(
+            button(t("button.local_prev", lang), _list(view.view, view.state, view.county, n - 1))
+        )
+    if n < len(pages):
+        turn.append(
+            button(t("button.local_next", lang), _list(view.view, view.state, view.county, n + 1))
+        )
+    back = []
+    if view.county is not None:
+        label = t("button.local_back_county", lang, county=view.county)[:BUTTON_TEXT_MAX]
+        back.append(button(label, _list("answer", view.state, view.county)))
+    await show(
+        update,
+        ctx,
+        pages[n - 1],
+        keyboard(
+            turn,
+            back,
+            [button(t("button.local_again", lang), local.ASK.press())],
+            [button(t("button.menu", lang), MAIN.press())],
+        ),
+    )
+    return True
 
 
-def _county_key(state_code: str, county: str) -> str:
-    """A short, stable key for a county inside callback data ("tx-harris-county")."""
-    from bot.search import normalize
-
-    slug = "-".join(normalize(county).split())
-    return f"{state_code.lower()}-{slug}"[:32].rstrip("-")
+def _list(view: View, state_code: str, county: str | None, page: int = 1) -> Press:
+    return local.LIST.press(list_argument(view, state_code, county, page))
 
 
-def county_from_key(
-    agreements: AgreementList, places: PlaceIndex, key: str, states: set[str]
-) -> tuple[str, str] | None:
-    """The (state, county) a key from :func:`_county_key` names, if it still exists."""
-    code = key[:2].upper()
-    if code not in states:
-        return None
-    for county in agreements.counties(code):
-        if _county_key(code, county) == key:
-            return code, county
-    candidates = places.find_county(code, key[3:].replace("-", " "), agreements.counties(code))
-    return (code, candidates[0]) if candidates else None
+def _state_label(content: Content, state_code: str, lang: str) -> str:
+    state = content.states.get(state_code)
+    return state.name.get(lang) if state else state_code
+
+
+def _letter(state_code: str, county: str) -> Press:
+    return local.LETTER.press(local.county_argument(state_code, county))
 
 
 async def use_in_letter(update: Update, ctx: Ctx, key: str) -> bool:
     """Put the county into the letter draft (starting one if needed), then open the guide."""
-    from bot.telegram.handlers import comment
-
     content = ctx.services.content
-    found = county_from_key(content.agreements, content.places, key, set(content.states))
+    found = local.county_from_argument(content.agreements, content.places, key, set(content.states))
     if found is None:
         return False
     state, county = found
@@ -204,6 +261,15 @@ async def _reply_with_retry(update: Update, ctx: Ctx, user: User, text: str) -> 
 
 def _back_row(content: Content, lang: str) -> list[InlineKeyboardButton]:
     return [
-        button(content.text("button.local_again", lang), Callback("local").data()),
-        button(content.text("button.menu", lang), Callback("menu").data()),
+        button(content.text("button.local_again", lang), local.ASK.press()),
+        button(content.text("button.menu", lang), MAIN.press()),
     ]
+
+
+PRESSES: Presses = (
+    (local.ASK, ask_where),
+    (local.STATE, state_chosen),
+    (local.ZIP_COUNTY, zip_county_chosen),
+    (local.LETTER, use_in_letter),
+    (local.LIST, show_list),
+)

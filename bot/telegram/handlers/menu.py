@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.deeplinks import parse_start_payload
+from bot.content import LANGS
+from bot.deeplinks import bot_link, parse_start_payload
+from bot.flows.menu import HELP, LANGUAGE, MAIN, SET_LANGUAGE, SHARE
 from bot.telegram import keyboards
 from bot.telegram.common import count, current_user, display_name, show
 from bot.telegram.context import Ctx
+from bot.telegram.handlers.buttons import Presses
 
 
 async def start(update: Update, ctx: Ctx) -> None:
@@ -84,13 +87,17 @@ async def language_menu(update: Update, ctx: Ctx) -> None:
     )
 
 
-async def set_language(update: Update, ctx: Ctx, lang: str) -> None:
-    """Store the chosen language and confirm in it, with the main menu."""
+async def set_language(update: Update, ctx: Ctx, lang: str) -> bool:
+    """Store the chosen language and confirm in it, with the main menu; stale for a language
+    the bot does not speak."""
+    if lang not in LANGS:
+        return False
     user = await current_user(update, ctx)
     await ctx.services.storage.set_language(user.user_id, lang)
     content = ctx.services.content
     text = f"{content.text('language.set', lang)}\n\n{content.text('menu.title', lang)}"
     await show(update, ctx, text, keyboards.main_menu(content, lang))
+    return True
 
 
 async def cancel(update: Update, ctx: Ctx) -> None:
@@ -107,13 +114,20 @@ async def cancel(update: Update, ctx: Ctx) -> None:
 
 async def share(update: Update, ctx: Ctx) -> None:
     """Ways to share: the bot itself, or a fact card in any chat."""
-    from bot.telegram.handlers.facts import bot_link
-
     user = await current_user(update, ctx)
     content = ctx.services.content
     await show(
         update,
         ctx,
         content.text("share.menu", user.language),
-        keyboards.share(content, user.language, bot_link(ctx)),
+        keyboards.share(content, user.language, bot_link(ctx.bot.username)),
     )
+
+
+PRESSES: Presses = (
+    (MAIN, menu),
+    (LANGUAGE, language_menu),
+    (SET_LANGUAGE, set_language),
+    (HELP, help_command),
+    (SHARE, share),
+)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import Callback
 from bot.deliveries import standing
+from bot.flows.menu import FORGET, FORGET_NO, FORGET_YES, MAIN, MY_DATA, POLICY, menu_button
 from bot.mydata import Summary, render_my_data
 from bot.render import format_date
-from bot.telegram.common import button, current_user, guess_language, keyboard, show
+from bot.screens import Button, Screen, say
+from bot.telegram.common import button, current_user, guess_language, keyboard, render, show
 from bot.telegram.context import Ctx
-from bot.telegram.handlers.comment import show_messages
+from bot.telegram.handlers.buttons import Presses
 
 
 async def privacy(update: Update, ctx: Ctx) -> None:
@@ -29,10 +30,10 @@ async def privacy(update: Update, ctx: Ctx) -> None:
         ),
         keyboard(
             [
-                button(content.text("button.mydata", lang), Callback("mydata").data()),
-                button(content.text("button.forget", lang), Callback("forget").data()),
+                button(content.text("button.mydata", lang), MY_DATA.press()),
+                button(content.text("button.forget", lang), FORGET.press()),
             ],
-            [button(content.text("button.menu", lang), Callback("menu").data())],
+            [button(content.text("button.menu", lang), MAIN.press())],
         ),
     )
 
@@ -52,15 +53,8 @@ async def my_data(update: Update, ctx: Ctx) -> None:
         authored=Summary(count, last),
         delivery_days=services.config.delivery_retention_days,
     )
-    await show_messages(
-        update,
-        ctx,
-        texts,
-        keyboard(
-            [button(content.text("button.forget", lang), Callback("forget").data())],
-            [button(content.text("button.menu", lang), Callback("menu").data())],
-        ),
-    )
+    rows = ((Button(say("button.forget"), FORGET.press()),), (menu_button(),))
+    await render(update, ctx, Screen(lang, tuple(texts), rows))
 
 
 async def confirm_forget(update: Update, ctx: Ctx) -> None:
@@ -73,8 +67,8 @@ async def confirm_forget(update: Update, ctx: Ctx) -> None:
         ctx,
         content.text("forget.confirm", lang),
         keyboard(
-            [button(content.text("button.forget_yes", lang), Callback("forgety").data())],
-            [button(content.text("button.cancel", lang), Callback("forgetn").data())],
+            [button(content.text("button.forget_yes", lang), FORGET_YES.press())],
+            [button(content.text("button.cancel", lang), FORGET_NO.press())],
         ),
     )
 
@@ -113,5 +107,14 @@ async def keep(update: Update, ctx: Ctx) -> None:
         update,
         ctx,
         content.text("forget.cancelled", lang),
-        keyboard([button(content.text("button.menu", lang), Callback("menu").data())]),
+        keyboard([button(content.text("button.menu", lang), MAIN.press())]),
     )
+
+
+PRESSES: Presses = (
+    (POLICY, privacy),
+    (MY_DATA, my_data),
+    (FORGET, confirm_forget),
+    (FORGET_YES, forget),
+    (FORGET_NO, keep),
+)

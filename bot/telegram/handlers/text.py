@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.flows import guide, pledge
 from bot.pledges import is_stop_message
 from bot.telegram.context import Ctx
-from bot.telegram.handlers import comment, facts, local, pledge, updates
+from bot.telegram.handlers import comment, facts, local, updates
+from bot.telegram.handlers import pledge as pledging
 
 
 async def on_text(update: Update, ctx: Ctx) -> None:
@@ -25,18 +27,14 @@ async def on_text(update: Update, ctx: Ctx) -> None:
     ):
         return  # delivered again after a crash: it already answered its step
     if step == pledge.STEP_NAME:
-        await pledge.name_typed(update, ctx, text)
+        await pledging.name_typed(update, ctx, text)
     elif step == pledge.STEP_STATE:
-        await pledge.state_typed(update, ctx, text)
+        await pledging.state_typed(update, ctx, text)
     elif step == local.STEP_WHERE:
         await local.where_typed(update, ctx, text)
     elif step is not None and step.startswith(local.STEP_COUNTY):
         await local.county_typed(update, ctx, step.removeprefix(local.STEP_COUNTY), text)
-    elif comment.awaits_story(step):
-        await comment.story_typed(update, ctx, text)
-    elif step == comment.TYPED_STEPS["sign_name"]:
-        await comment.signature_typed(update, ctx, text, "sign_name")
-    elif step == comment.TYPED_STEPS["sign_place"]:
-        await comment.signature_typed(update, ctx, text, "sign_place")
+    elif step is not None and guide.awaits_text(step):
+        await comment.typed(update, ctx, step, text)
     else:
         await facts.question(update, ctx)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import ChatMember, Update
 
-from bot.callbacks import Callback
+from bot.flows.menu import MAIN, STATUS, SUBSCRIBE, UNSUBSCRIBE
 from bot.telegram.common import button, current_user, keyboard, show
 from bot.telegram.context import Ctx
+from bot.telegram.handlers.buttons import Presses
 
 
 async def status(update: Update, ctx: Ctx) -> None:
@@ -15,18 +16,18 @@ async def status(update: Update, ctx: Ctx) -> None:
     content, lang = ctx.services.content, user.language
     subscribed = await ctx.services.storage.is_subscribed(user.user_id)
     if subscribed:
-        text, toggle = content.text("updates.status_on", lang), Callback("unsub")
+        text, toggle = content.text("updates.status_on", lang), UNSUBSCRIBE.press()
         label = content.text("button.unsubscribe", lang)
     else:
-        text, toggle = content.text("updates.status_off", lang), Callback("sub")
+        text, toggle = content.text("updates.status_off", lang), SUBSCRIBE.press()
         label = content.text("button.subscribe", lang)
     await show(
         update,
         ctx,
         text,
         keyboard(
-            [button(label, toggle.data())],
-            [button(content.text("button.menu", lang), Callback("menu").data())],
+            [button(label, toggle)],
+            [button(content.text("button.menu", lang), MAIN.press())],
         ),
     )
 
@@ -37,7 +38,7 @@ async def subscribe(update: Update, ctx: Ctx) -> None:
     storage, content, lang = ctx.services.storage, ctx.services.content, user.language
     if await storage.subscribe(user.user_id):
         await storage.count_event("subscribe", lang, user.source)
-    menu = keyboard([button(content.text("button.menu", lang), Callback("menu").data())])
+    menu = keyboard([button(content.text("button.menu", lang), MAIN.press())])
     await show(update, ctx, content.text("updates.subscribed", lang), menu)
 
 
@@ -51,7 +52,7 @@ async def unsubscribe(update: Update, ctx: Ctx) -> None:
         text = content.text("updates.unsubscribed", lang)
     else:
         text = content.text("updates.was_not_subscribed", lang)
-    menu = keyboard([button(content.text("button.menu", lang), Callback("menu").data())])
+    menu = keyboard([button(content.text("button.menu", lang), MAIN.press())])
     await show(update, ctx, text, menu)
 
 
@@ -71,3 +72,10 @@ async def membership_changed(update: Update, ctx: Ctx) -> None:
         return  # nothing stored about them; blocking needs no record
     reachable = change.new_chat_member.status not in BLOCKED_STATUSES
     await ctx.services.storage.set_reachable(user_id, reachable)
+
+
+PRESSES: Presses = (
+    (STATUS, status),
+    (SUBSCRIBE, subscribe),
+    (UNSUBSCRIBE, unsubscribe),
+)

@@ -1,9 +1,11 @@
 """Telegram's HTML formatting (``parse_mode="HTML"``): validation, parsing and plain rendering.
 
-This module owns the knowledge of which HTML Telegram accepts. The local Bot API uses it to
-reject messages the real Bot API would reject, and the terminal chat uses it to show messages
-readably. It follows the tag set and error wording of Telegram's parser (tdlib), but is
-deliberately a little stricter where Telegram silently drops the author's intent:
+This module owns the knowledge of which HTML Telegram accepts and how Telegram counts a text's
+length. It knows no Telegram objects: the renderer and the content check use it to keep texts
+valid and within limits, the local Bot API to reject messages the real Bot API would reject, and
+the terminal chat to show messages readably. It follows the tag set and error wording of
+Telegram's parser (tdlib), but is deliberately a little stricter where Telegram silently drops
+the author's intent:
 
 * a bare ``&`` that does not start ``&lt;``, ``&gt;``, ``&amp;``, ``&quot;`` or a numeric entity
   is an error (Telegram keeps it literally; the Bot API docs say it must be escaped);
@@ -17,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+MAX_MESSAGE = 4096  # Telegram's limit for one text message, counted by telegram_length
 _ERROR_PREFIX = "Bad Request: can't parse entities: "
 
 # Tag name -> the message entity type Telegram creates for it ("" = handled specially).

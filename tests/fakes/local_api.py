@@ -1,4 +1,4 @@
-"""An in-memory Telegram Bot API, so the bot can run without ever reaching Telegram.
+"""An in-memory Telegram Bot API, so tests and benchmarks run the bot without Telegram.
 
 This module owns the simulation of Telegram's side of the conversation:
 
@@ -7,12 +7,16 @@ This module owns the simulation of Telegram's side of the conversation:
   did, injects faults on request, and builds the updates a user would cause (messages, button
   presses, blocking the bot, ...), queueing them for ``getUpdates``.
 * :class:`LocalRequest` plugs a :class:`LocalBotApi` into python-telegram-bot as its transport,
-  for conversation tests and the terminal chat. The HTTP flavour used by end-to-end tests lives
-  in ``tests/fakes/botapi_server.py`` and wraps the same class.
+  for conversation tests and benchmarks (:func:`local_transports` gives ``build_application``
+  all three). The HTTP flavour used by end-to-end tests, ``botapi_server.py`` beside this
+  module, wraps the same class.
+
+The product's terminal chat has its own, much smaller transport
+(``bot/telegram/terminal_api.py``); this one is for tests only.
 
 Validation aims to reject exactly what Telegram rejects, so a test fails where production would.
 Markdown parse modes are accepted without checking their syntax; HTML is checked by
-:mod:`bot.telegram.telegram_html`.
+:mod:`bot.telegram_html`.
 """
 
 from __future__ import annotations
@@ -31,10 +35,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
-from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
-from bot.telegram.telegram_html import HtmlParseError, parse_html, telegram_length
+from bot.telegram_html import HtmlParseError, parse_html, telegram_length
 
 JsonDict = dict[str, Any]
 _T = TypeVar("_T")
@@ -435,13 +438,6 @@ class LocalBotApi:
         return None
 
     # --- fault injection and test controls ---------------------------------------------------
-
-    def number_messages_after(self, chat_id: int, message_id: int) -> None:
-        """Give the chat's next messages ids after ``message_id``, as Telegram continues a chat
-        that had messages before (the terminal chat, reopened on the same database)."""
-        with self._lock:
-            chat = self._chat(chat_id)
-            chat.next_message_id = max(chat.next_message_id, message_id + 1)
 
     def block_chat(self, chat_id: int) -> None:
         """Make every call for ``chat_id`` fail with 403, as after the user blocked the bot."""
@@ -1620,10 +1616,10 @@ class LocalRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         path = urlsplit(url).path
         file_match = _FILE_PATH_RE.search(path)
@@ -1653,6 +1649,17 @@ class LocalRequest(BaseRequest):
             body = {"ok": False, "error_code": 404, "description": "Not Found"}
             return 404, json.dumps(body).encode("utf-8")
         return 200, content
+
+
+def local_transports(api: LocalBotApi) -> dict[str, BaseRequest]:
+    """``build_application``'s three transports (replies, updates, the broadcast sender), each
+    a :class:`LocalRequest` over ``api``: ``build_application(config, content,
+    **local_transports(api))`` never reaches the network."""
+    return {
+        "request": LocalRequest(api),
+        "updates_request": LocalRequest(api),
+        "broadcast_request": LocalRequest(api),
+    }
 
 
 def _uploads(request_data: RequestData | None) -> dict[str, Upload]:
