@@ -532,22 +532,25 @@ class Storage:
         scope = self._scope()
         if scope is None:
             await self._begin()
-            try:
+            async with self._undone_on_error():
                 yield self._conn
-            except BaseException as exc:
-                await self._roll_back()
-                if isinstance(exc, sqlite3.Error):
-                    raise self._refused(exc) from exc
-                raise
             await self._commit()
             return
         if not scope.open:
             await self._begin()
             scope.open = True
-        try:
+        async with self._undone_on_error(scope):
             yield self._conn
+
+    @asynccontextmanager
+    async def _undone_on_error(self, scope: _UpdateWrites | None = None) -> AsyncIterator[None]:
+        """Roll the open transaction (``scope``'s, if given) back if the block raises; a
+        database error is raised as what it means (:meth:`_refused`)."""
+        try:
+            yield
         except BaseException as exc:
-            scope.open = False
+            if scope is not None:
+                scope.open = False
             await self._roll_back()
             if isinstance(exc, sqlite3.Error):
                 raise self._refused(exc) from exc
@@ -590,17 +593,12 @@ class Storage:
         if not scope.open:
             return
         scope.open = False
-        try:
+        async with self._undone_on_error():
             if scope.counts:
                 await self._conn.executemany(
                     COUNT_EVENT, [(*key, amount) for key, amount in scope.counts.items()]
                 )
                 scope.counts.clear()
-        except BaseException as exc:
-            await self._roll_back()
-            if isinstance(exc, sqlite3.Error):
-                raise self._refused(exc) from exc
-            raise
         await self._commit()
 
     def _scope(self) -> _UpdateWrites | None:
