@@ -381,6 +381,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else math.nan
 
 
+async def keep_asking(
+    ask: Callable[[int], Awaitable[None]], user_id: int, interval: float, stop: asyncio.Event
+) -> None:
+    """``ask(user_id)`` every ``interval`` seconds (± 20 %, from a random start) until ``stop``."""
+    rng = random.Random(user_id)
+    await asyncio.sleep(rng.uniform(0, interval))
+    while not stop.is_set():
+        await ask(user_id)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval * rng.uniform(0.8, 1.2))
+
+
 async def measure_latency(
     content: Content,
     recipients: int,
@@ -480,17 +492,8 @@ async def _latency_run(
         raise SystemExit("the bot did not answer the warm-up questions")
 
     stop = asyncio.Event()
-
-    async def user(user_id: int) -> None:
-        rng = random.Random(user_id)
-        await asyncio.sleep(rng.uniform(0, interval))
-        while not stop.is_set():
-            await ask(user_id)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval * rng.uniform(0.8, 1.2))
-
     replies.measuring = True
-    askers = [asyncio.create_task(user(u)) for u in user_ids]
+    askers = [asyncio.create_task(keep_asking(ask, u, interval, stop)) for u in user_ids]
     started = time.perf_counter()
     note = ""
     bot: Bot | None = None
@@ -785,17 +788,8 @@ async def _budget_run(
         await app.update_queue.put(update)
 
     stop = asyncio.Event()
-
-    async def chatter(user_id: int) -> None:
-        rng = random.Random(user_id)
-        await asyncio.sleep(rng.uniform(0, interval))
-        while not stop.is_set():
-            await ask(user_id)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval * rng.uniform(0.8, 1.2))
-
     replies.measuring = True
-    chatting = [asyncio.create_task(chatter(u)) for u in user_ids]
+    chatting = [asyncio.create_task(keep_asking(ask, u, interval, stop)) for u in user_ids]
     started = time.perf_counter()
     try:
         report = await asyncio.wait_for(

@@ -353,15 +353,8 @@ async def test_replies_and_a_broadcast_share_telegrams_limit(
     config = make_config(tmp_path, send_limit=30.0, broadcast_rate=45.0)
     bot = await start_harness(config, content, api)
     try:
-        storage, broadcasts = bot.storage, bot.app.bot_data.broadcasts
-        for user_id in range(1, 61):
-            await storage.touch_user(user_id, "en")
-            await storage.subscribe(user_id)
-        outbox = Outbox(storage)
-        message_id = api.user_message(ORG, "The hearing is on Tuesday")["message"]["message_id"]
-        broadcast_id = await outbox.create_broadcast(ORG, ORG, message_id, "text", "all")
-        check = await outbox.record_preview(broadcast_id, "all")
-        assert check is not None and await outbox.confirm(broadcast_id, None, check)
+        broadcasts = bot.app.bot_data.broadcasts
+        outbox, broadcast_id = await _confirmed_broadcast(bot.storage, api, 60)
         broadcasts.finished.clear()
         broadcasts.start(broadcast_id)
         askers = [500 + n for n in range(40)]
@@ -381,6 +374,14 @@ async def _broadcast_to(
 ) -> tuple[Outbox, Storage, int]:
     """A database of ``recipients`` subscribers and a confirmed broadcast to all of them."""
     storage = await Storage.open(tmp_path / "db.sqlite3")
+    outbox, broadcast_id = await _confirmed_broadcast(storage, api, recipients)
+    return outbox, storage, broadcast_id
+
+
+async def _confirmed_broadcast(
+    storage: Storage, api: LocalBotApi, recipients: int
+) -> tuple[Outbox, int]:
+    """``recipients`` subscribers, and a broadcast to all of them, confirmed."""
     for user_id in range(1, recipients + 1):
         await storage.touch_user(user_id, "en")
         await storage.subscribe(user_id)
@@ -389,7 +390,7 @@ async def _broadcast_to(
     broadcast_id = await outbox.create_broadcast(ORG, ORG, message_id, "text", "all")
     check = await outbox.record_preview(broadcast_id, "all")
     assert check is not None and await outbox.confirm(broadcast_id, None, check)
-    return outbox, storage, broadcast_id
+    return outbox, broadcast_id
 
 
 async def test_without_the_budget_the_same_traffic_meets_429s(tmp_path: Path) -> None:
