@@ -58,7 +58,6 @@ from benchmarks.bench_throughput import (
     Session,
     log,
     machine,
-    outreach_bot_command,
     percentile,
     proc_status_kib,
     process_environment,
@@ -68,7 +67,7 @@ from bot.storage import Storage
 from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.fakes.local_api import LocalBotApi, OutgoingAction
-from tests.harness import STALE_STATE_ERRORS
+from tests.harness import STALE_STATE_ERRORS, outreach_bot_command
 
 SAMPLE_EVERY = 0.5  # seconds between RSS samples
 REPLY_TIMEOUT = 60.0  # an update unanswered this long counts as unanswered
