@@ -1100,7 +1100,7 @@ async def main() -> None:
         )
 
     if "5" in parts:
-        content = load_content(CONTENT)
+        content = load_content(CONTENT, render_check=check_rendered)
         budget_recipients = (
             args.budget_recipients if not args.quick else min(args.budget_recipients, 1_000)
         )
