@@ -248,6 +248,18 @@ def _token(raw: str) -> Secret:
     return Secret(token)
 
 
+def _messages_per_second(env: Mapping[str, str], name: str, default: str, least: float) -> float:
+    """The setting ``name``: a rate from ``least`` to 1000 messages per second."""
+    raw = env.get(name, default).strip() or default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not least <= value <= 1000:
+        raise ConfigError(f"{name}: {raw!r} is not a rate from {least:g} to 1000 messages/s")
+    return value
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Build the configuration from ``environ`` (default ``os.environ``)."""
     env = os.environ if environ is None else environ
@@ -289,25 +301,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     if email and not re.fullmatch(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}", email):
         raise ConfigError(f"OUTREACH_RECIPIENT_EMAIL: {email!r} is not an e-mail address")
 
-    rate_raw = env.get("OUTREACH_BROADCAST_RATE", "25").strip() or "25"
-    try:
-        rate = float(rate_raw)
-    except ValueError:
-        rate = 0.0
-    if not 0.1 <= rate <= 1000:
-        raise ConfigError(
-            f"OUTREACH_BROADCAST_RATE: {rate_raw!r} is not a rate from 0.1 to 1000 messages/s"
-        )
-
-    limit_raw = env.get("OUTREACH_SEND_LIMIT", "30").strip() or "30"
-    try:
-        send_limit = float(limit_raw)
-    except ValueError:
-        send_limit = 0.0
-    if not 1 <= send_limit <= 1000:
-        raise ConfigError(
-            f"OUTREACH_SEND_LIMIT: {limit_raw!r} is not a rate from 1 to 1000 messages/s"
-        )
+    rate = _messages_per_second(env, "OUTREACH_BROADCAST_RATE", "25", 0.1)
+    send_limit = _messages_per_second(env, "OUTREACH_SEND_LIMIT", "30", 1)
 
     webhook_url = env.get("OUTREACH_WEBHOOK_URL", "").strip()
     if webhook_url:
