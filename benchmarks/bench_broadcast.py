@@ -72,7 +72,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import TelegramError
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.content import Content, load_content
 from bot.outbox import Outbox, Report
 from bot.render import check_rendered
@@ -128,6 +128,20 @@ async def confirmed_broadcast(outbox: Outbox, message_id: int) -> int:
 def organizer_message(api: LocalBotApi) -> int:
     """The organizer's message to copy, as if they had sent it to the bot."""
     return int(api.user_message(ORGANIZER, MESSAGE)["message"]["message_id"])
+
+
+def bot_config(db: Path, server: FakeBotApiServer, rate: float, send_limit: float) -> Config:
+    """The whole bot's settings: the database, this fake, a broadcast rate and a send limit."""
+    return load_config(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "OUTREACH_DB": str(db),
+            "OUTREACH_CONTENT": str(CONTENT),
+            "TELEGRAM_API_URL": server.url,
+            "OUTREACH_BROADCAST_RATE": str(rate),
+            "OUTREACH_SEND_LIMIT": str(send_limit),
+        }
+    )
 
 
 def sender_bot(server: FakeBotApiServer) -> Bot:
@@ -413,18 +427,9 @@ async def measure_latency(
         replies = Replies(user_ids)
         api.subscribe(replies)
         with FakeBotApiServer(api) as server:
-            config = load_config(
-                {
-                    "TELEGRAM_BOT_TOKEN": TOKEN,
-                    "OUTREACH_DB": str(db),
-                    "OUTREACH_CONTENT": str(CONTENT),
-                    "TELEGRAM_API_URL": server.url,
-                    "OUTREACH_BROADCAST_RATE": str(rate),
-                    # The fake limits copies only here (see the module docstring): so does
-                    # the bot; part 5 measures the limit shared with replies.
-                    "OUTREACH_SEND_LIMIT": "1000",
-                }
-            )
+            # The fake limits copies only here (see the module docstring): so does the bot;
+            # part 5 measures the limit shared with replies.
+            config = bot_config(db, server, rate, send_limit=1000)
             # Imported here: parts 1 and 2 need only the sender, not the whole bot.
             from bot.telegram.app import build_application, start_in_process, stop_in_process
 
@@ -715,16 +720,7 @@ async def measure_budget(
         api.subscribe(replies)
         with FakeBotApiServer(api) as server:
             believed = rate if design == "misjudged" else limit
-            config = load_config(
-                {
-                    "TELEGRAM_BOT_TOKEN": TOKEN,
-                    "OUTREACH_DB": str(db),
-                    "OUTREACH_CONTENT": str(CONTENT),
-                    "TELEGRAM_API_URL": server.url,
-                    "OUTREACH_BROADCAST_RATE": str(rate),
-                    "OUTREACH_SEND_LIMIT": str(believed),
-                }
-            )
+            config = bot_config(db, server, rate, send_limit=believed)
             from bot.telegram.app import build_application, start_in_process, stop_in_process
 
             app = build_application(config, content)
@@ -1109,12 +1105,12 @@ async def main() -> None:
             45.0,
         ]
         designs = ["bot"] + ([] if args.no_baseline else ["fixed"])
-        rows: list[list[BudgetResult]] = []
+        budget_rows: list[list[BudgetResult]] = []
         for configured in rates:
-            for design in designs:
+            for sender_design in designs:
                 row = []
                 for n in range(args.repeats):
-                    log(f"part 5: {design} at {configured:g}/s, run {n + 1}/{args.repeats}")
+                    log(f"part 5: {sender_design} at {configured:g}/s, run {n + 1}/{args.repeats}")
                     row.append(
                         await measure_budget(
                             content,
@@ -1123,10 +1119,10 @@ async def main() -> None:
                             args.limit,
                             args.chatters,
                             args.chat_interval,
-                            design,
+                            sender_design,
                         )
                     )
-                rows.append(row)
+                budget_rows.append(row)
         if args.misjudged:
             row = []
             for n in range(args.repeats):
@@ -1142,8 +1138,8 @@ async def main() -> None:
                         "misjudged",
                     )
                 )
-            rows.append(row)
-        print_budget(rows, args.chatters, args.chat_interval)
+            budget_rows.append(row)
+        print_budget(budget_rows, args.chatters, args.chat_interval)
 
 
 if __name__ == "__main__":
