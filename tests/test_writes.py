@@ -92,6 +92,7 @@ async def test_reading_writes_nothing(bot: Harness, content: Content) -> None:
         ("/help", lambda: bot.send("/help")),
         ("/language", lambda: bot.send("/language")),
         ("share", lambda: bot.press_data("menu1:share")),
+        ("a page of a full list", lambda: bot.press_data("local1:list:s1-fl")),
         ("/pledge", lambda: bot.send("/pledge")),
         ("an unknown command", lambda: bot.send("/nonsense")),
         ("a sticker", lambda: bot.feed(sticker)),
