@@ -22,10 +22,22 @@ and keeps refusing for that second. Four measurements, each on a fresh SQLite fi
    exceed Telegram's 30/s by itself, and what is measured is queueing inside the bot.
 4. **Memory.** The sender's Python heap (tracemalloc) for audiences of N/5, N and 5N, through a
    stub transport: it follows the rate, not the audience.
+5. **One send budget.** The fake counts every message the bot sends — replies and broadcast
+   copies together — against ``--limit`` (30/s, Telegram's), as Telegram does. The real
+   Application runs with ``--chatters`` users each asking a question every ~``--chat-interval``
+   seconds while a broadcast to ``--budget-recipients`` goes out at each configured rate of
+   ``--budget-rates`` (the default 25, and 45: above the limit). The bot (replies and broadcast
+   sharing its send budget, the broadcast's rate adapting to 429s) is compared in the same run
+   with the baseline it replaced: a fixed-rate sender that keeps to its own rate and only waits
+   out 429s, replies on their own. Targets: the broadcast ≥ 0.95 × what the replies leave
+   (the limit less their rate, at most the configured rate), 429s < 0.5 % of all sends, no
+   question unanswered. ``--misjudged`` adds a run where the bot believes the limit is 45/s
+   (``OUTREACH_SEND_LIMIT=45``) while the fake allows 30: only the adaptive rate protects it.
 
-    python -m benchmarks.bench_broadcast                 # 10,000 recipients at 25/s: ~32 min
-    python -m benchmarks.bench_broadcast --quick         # 2,000 at 100/s: ~4 min
+    python -m benchmarks.bench_broadcast                 # 10,000 recipients at 25/s: ~45 min
+    python -m benchmarks.bench_broadcast --quick         # 2,000 at 100/s: ~8 min
     python -m benchmarks.bench_broadcast --recipients N --rate R --parts 1,3
+    python -m benchmarks.bench_broadcast --parts 5 --repeats 3   # the send budget: ~35 min
 
 Everything runs on 127.0.0.1 and every loop is bounded; the benchmark stops by itself.
 """
@@ -60,7 +72,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import TelegramError
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.content import Content, load_content
 from bot.outbox import Outbox, Report
 from bot.render import check_rendered
@@ -68,7 +80,7 @@ from bot.storage import Storage
 from bot.telegram.context import BotApp
 from bot.telegram.sender import BroadcastSender
 from tests.fakes.botapi_server import FakeBotApiServer
-from tests.fakes.local_api import LocalBotApi, OutgoingAction
+from tests.fakes.local_api import SENDING_METHODS, LocalBotApi, OutgoingAction
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"
@@ -116,6 +128,20 @@ async def confirmed_broadcast(outbox: Outbox, message_id: int) -> int:
 def organizer_message(api: LocalBotApi) -> int:
     """The organizer's message to copy, as if they had sent it to the bot."""
     return int(api.user_message(ORGANIZER, MESSAGE)["message"]["message_id"])
+
+
+def bot_config(db: Path, server: FakeBotApiServer, rate: float, send_limit: float) -> Config:
+    """The whole bot's settings: the database, this fake, a broadcast rate and a send limit."""
+    return load_config(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "OUTREACH_DB": str(db),
+            "OUTREACH_CONTENT": str(CONTENT),
+            "TELEGRAM_API_URL": server.url,
+            "OUTREACH_BROADCAST_RATE": str(rate),
+            "OUTREACH_SEND_LIMIT": str(send_limit),
+        }
+    )
 
 
 def sender_bot(server: FakeBotApiServer) -> Bot:
@@ -369,6 +395,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else math.nan
 
 
+async def keep_asking(
+    ask: Callable[[int], Awaitable[None]], user_id: int, interval: float, stop: asyncio.Event
+) -> None:
+    """``ask(user_id)`` every ``interval`` seconds (± 20 %, from a random start) until ``stop``."""
+    rng = random.Random(user_id)
+    await asyncio.sleep(rng.uniform(0, interval))
+    while not stop.is_set():
+        await ask(user_id)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval * rng.uniform(0.8, 1.2))
+
+
 async def measure_latency(
     content: Content,
     recipients: int,
@@ -389,15 +427,9 @@ async def measure_latency(
         replies = Replies(user_ids)
         api.subscribe(replies)
         with FakeBotApiServer(api) as server:
-            config = load_config(
-                {
-                    "TELEGRAM_BOT_TOKEN": TOKEN,
-                    "OUTREACH_DB": str(db),
-                    "OUTREACH_CONTENT": str(CONTENT),
-                    "TELEGRAM_API_URL": server.url,
-                    "OUTREACH_BROADCAST_RATE": str(rate),
-                }
-            )
+            # The fake limits copies only here (see the module docstring): so does the bot;
+            # part 5 measures the limit shared with replies.
+            config = bot_config(db, server, rate, send_limit=1000)
             # Imported here: parts 1 and 2 need only the sender, not the whole bot.
             from bot.telegram.app import build_application, start_in_process, stop_in_process
 
@@ -465,17 +497,8 @@ async def _latency_run(
         raise SystemExit("the bot did not answer the warm-up questions")
 
     stop = asyncio.Event()
-
-    async def user(user_id: int) -> None:
-        rng = random.Random(user_id)
-        await asyncio.sleep(rng.uniform(0, interval))
-        while not stop.is_set():
-            await ask(user_id)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval * rng.uniform(0.8, 1.2))
-
     replies.measuring = True
-    askers = [asyncio.create_task(user(u)) for u in user_ids]
+    askers = [asyncio.create_task(keep_asking(ask, u, interval, stop)) for u in user_ids]
     started = time.perf_counter()
     note = ""
     bot: Bot | None = None
@@ -605,6 +628,268 @@ async def measure_memory(recipients: int) -> tuple[float, float]:
         return (peak - base) / 1024, (current - base) / 1024
 
 
+# -- 5. one send budget -----------------------------------------------------------------------
+
+
+class FixedPace:
+    """The sender's pace as it was before it adapted: always the configured rate."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.floods = 0
+
+    def current(self) -> float:
+        return self.rate
+
+    def flooded(self, sent_last_second: float, retry_after: float) -> None:
+        self.floods += 1
+
+
+class Sends:
+    """Arrival times at the fake of every accepted send, by kind (server threads write)."""
+
+    def __init__(self, chatters: set[int]) -> None:
+        self._chatters = chatters
+        self.copies: list[float] = []
+        self.replies: list[float] = []
+
+    def __call__(self, action: OutgoingAction) -> None:
+        if action.method not in SENDING_METHODS:
+            return
+        if action.method == "copyMessage" and action.chat_id not in self._chatters:
+            self.copies.append(time.perf_counter())
+        elif action.chat_id in self._chatters:
+            self.replies.append(time.perf_counter())
+
+
+@dataclass
+class BudgetResult:
+    label: str
+    rate: float  # configured broadcast rate
+    limit: float  # the fake's limit on all sends
+    recipients: int
+    delivered: int
+    broadcast_rate: float  # copies per second between the first and the last
+    reply_rate: float  # replies per second over the same span
+    expected: float  # what the replies leave: min(rate, limit - reply_rate)
+    flooded: int  # 429 answers, to replies and copies
+    sends: int  # accepted sends, replies and copies
+    questions: int
+    unanswered: int
+    p50: float
+    p95: float
+    wall: float
+    floods: int  # 429 episodes the sender slowed down for (0 for the fixed pace)
+
+    @property
+    def ratio(self) -> float:
+        return self.broadcast_rate / self.expected if self.expected else math.nan
+
+    @property
+    def flood_share(self) -> float:
+        total = self.sends + self.flooded
+        return self.flooded / total if total else 0.0
+
+
+async def measure_budget(
+    content: Content,
+    recipients: int,
+    rate: float,
+    limit: float,
+    chatters: int,
+    interval: float,
+    design: str,
+) -> BudgetResult:
+    """One broadcast while users chat, against a fake counting every send against ``limit``.
+
+    ``design``: "bot" (the shared budget and adaptive rate), "misjudged" (the same, believing
+    the limit is ``rate``), or "fixed" (the baseline: a fixed-rate sender, no budget).
+    """
+    label = {
+        "bot": "the bot: one budget, adaptive rate",
+        "misjudged": f"the bot, told the limit is {rate:g}/s",
+        "fixed": "baseline: fixed-rate sender",
+    }[design]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = await new_database(Path(tmp), recipients)
+        api = LocalBotApi(flood_limit=limit)
+        user_ids = [INTERACTIVE_BASE + i for i in range(chatters)]
+        sends = Sends(set(user_ids))
+        api.subscribe(sends)
+        replies = Replies(user_ids)
+        api.subscribe(replies)
+        with FakeBotApiServer(api) as server:
+            believed = rate if design == "misjudged" else limit
+            config = bot_config(db, server, rate, send_limit=believed)
+            from bot.telegram.app import build_application, start_in_process, stop_in_process
+
+            app = build_application(config, content)
+            await start_in_process(app)
+            try:
+                services = app.bot_data
+                outbox = Outbox(services.storage)
+                broadcast_id = await confirmed_broadcast(outbox, organizer_message(api))
+                bot = sender_bot(server)
+                await bot.initialize()
+                if design == "fixed":
+                    assert services.calls is not None
+                    services.calls.budget = None  # replies on their own, as before
+                    sender = BroadcastSender(bot, outbox, rate=rate)
+                    sender.pace = FixedPace(rate)  # type: ignore[assignment]
+                else:
+                    sender = BroadcastSender(bot, outbox, rate=rate, budget=services.budget)
+                assert services.calls is not None
+                services.calls.on_flood(sender.hold)  # as the bot's own sender
+                return await _budget_run(
+                    app,
+                    api,
+                    sender,
+                    bot,
+                    replies,
+                    sends,
+                    user_ids,
+                    broadcast_id,
+                    interval,
+                    label,
+                    rate,
+                    limit,
+                    recipients,
+                )
+            finally:
+                await stop_in_process(app)
+
+
+async def _budget_run(
+    app: BotApp,
+    api: LocalBotApi,
+    sender: BroadcastSender,
+    bot: Bot,
+    replies: Replies,
+    sends: Sends,
+    user_ids: list[int],
+    broadcast_id: int,
+    interval: float,
+    label: str,
+    rate: float,
+    limit: float,
+    recipients: int,
+) -> BudgetResult:
+    questions = 0
+
+    async def ask(user_id: int) -> None:
+        nonlocal questions
+        update = Update.de_json(api.user_message(user_id, QUESTION, language_code="en"), app.bot)
+        replies.queued(user_id, time.perf_counter())
+        questions += 1
+        await app.update_queue.put(update)
+
+    stop = asyncio.Event()
+    replies.measuring = True
+    chatting = [asyncio.create_task(keep_asking(ask, u, interval, stop)) for u in user_ids]
+    started = time.perf_counter()
+    try:
+        report = await asyncio.wait_for(
+            sender.run(broadcast_id, print_progress(label, recipients), 15.0),
+            timeout=recipients / min(rate, limit) * 4 + 60,
+        )
+    finally:
+        stop.set()
+        await asyncio.gather(*chatting)
+        wall = time.perf_counter() - started
+        await sender.stop()
+        await bot.shutdown()
+    for _ in range(3000):  # the last questions: answered within a bounded while, or lost
+        if not replies.outstanding():
+            break
+        await asyncio.sleep(0.01)
+    first, last = (sends.copies[0], sends.copies[-1]) if sends.copies else (0.0, 0.0)
+    span = last - first
+    copies_rate = (len(sends.copies) - 1) / span if span > 0 else 0.0
+    reply_rate = sum(1 for t in sends.replies if first <= t <= last) / span if span > 0 else 0.0
+    waiting = replies.outstanding()
+    return BudgetResult(
+        label=label,
+        rate=rate,
+        limit=limit,
+        recipients=recipients,
+        delivered=report.delivered,
+        broadcast_rate=copies_rate,
+        reply_rate=reply_rate,
+        expected=min(rate, limit - reply_rate),
+        flooded=api.flooded,
+        sends=len(sends.copies) + len(sends.replies),
+        questions=questions,
+        unanswered=len(waiting),
+        p50=percentile(replies.latencies, 0.50),
+        p95=percentile(replies.latencies, 0.95),
+        wall=wall,
+        floods=sender.pace.floods if sender._budget is None else sender._budget.pace.floods,
+    )
+
+
+def print_budget(results: list[list[BudgetResult]], chatters: int, interval: float) -> None:
+    """One row per design and rate: the median run by ratio, and min-max over the runs."""
+    runs = len(results[0]) if results else 0
+    print()
+    print(
+        f"### 5. One send budget: {chatters} users chatting (a question every ~{interval:g} s "
+        f"each) during a broadcast, every send counted against {results[0][0].limit:g}/s"
+        if results
+        else "### 5. One send budget"
+    )
+    print()
+    print(
+        "| sender | configured (msg/s) | recipients | broadcast (msg/s) | replies (msg/s) "
+        "| what replies leave (msg/s) | ratio | 429s | 429s / sends | questions | unanswered "
+        "| reply p50 (ms) | reply p95 (ms) | wall (s) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in results:
+        ordered = sorted(row, key=lambda r: r.ratio)
+        mid = ordered[len(ordered) // 2]
+
+        def span(values: list[float], fmt: str) -> str:
+            low, high = min(values), max(values)
+            return (
+                format(low, fmt)
+                if format(low, fmt) == format(high, fmt)
+                else (f"{format(low, fmt)}–{format(high, fmt)}")
+            )
+
+        print(
+            f"| {mid.label} | {mid.rate:g} | {mid.recipients:,} "
+            f"| {span([r.broadcast_rate for r in row], '.2f')} "
+            f"| {span([r.reply_rate for r in row], '.2f')} "
+            f"| {span([r.expected for r in row], '.2f')} "
+            f"| {span([r.ratio for r in row], '.3f')} "
+            f"| {span([float(r.flooded) for r in row], '.0f')} "
+            f"| {span([r.flood_share * 100 for r in row], '.2f')} % "
+            f"| {span([float(r.questions) for r in row], '.0f')} "
+            f"| {span([float(r.unanswered) for r in row], '.0f')} "
+            f"| {span([r.p50 * 1000 for r in row], '.0f')} "
+            f"| {span([r.p95 * 1000 for r in row], '.0f')} "
+            f"| {span([r.wall for r in row], '.0f')} |"
+        )
+    print()
+    print(
+        f"Each row: {runs} run(s), min–max where they differ. Broadcast = copies accepted by the "
+        "fake between the first and the last, per second; replies = answers to the chatting "
+        "users over the same span; what replies leave = min(configured, limit − replies); "
+        "ratio = broadcast ÷ what replies leave. Unanswered = questions with no answer 30 s "
+        "after the broadcast ended."
+    )
+    for row in results:
+        if row[0].label.startswith("the bot"):
+            worst = min(row, key=lambda r: r.ratio)
+            share = max(r.flood_share for r in row)
+            lost = max(r.unanswered for r in row)
+            print(
+                f"- {row[0].label}, {row[0].rate:g}/s: ratio ≥ 0.95 "
+                f"{verdict(worst.ratio >= 0.95)}; 429s < 0.5 % {verdict(share < 0.005)}; "
+                f"0 unanswered {verdict(lost == 0)}."
+            )
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -622,9 +907,30 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, help="messages/s; default the bot's 25 (100 quick)")
     parser.add_argument("--flood-limit", type=float, help="the fake's limit; default 1.2 x rate")
     parser.add_argument("--quick", action="store_true", help="2,000 recipients at 100/s")
-    parser.add_argument("--parts", default="1,2,3,4", help="which measurements, e.g. 1,3")
+    parser.add_argument("--parts", default="1,2,3,4,5", help="which measurements, e.g. 1,3")
     parser.add_argument("--users", type=int, default=20, help="simulated users in part 3")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between questions")
+    parser.add_argument("--limit", type=float, default=30.0, help="part 5: the fake's limit")
+    parser.add_argument("--chatters", type=int, default=10, help="part 5: users chatting")
+    parser.add_argument(
+        "--chat-interval",
+        type=float,
+        default=2.0,
+        help="part 5: seconds between a user's questions",
+    )
+    parser.add_argument(
+        "--budget-recipients", type=int, default=3_000, help="part 5: recipients (1,000 quick)"
+    )
+    parser.add_argument(
+        "--budget-rates", default="", help="part 5: configured rates; default the bot's and 45"
+    )
+    parser.add_argument("--repeats", type=int, default=1, help="part 5: runs of each row")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="part 5: leave out the fixed-rate sender"
+    )
+    parser.add_argument(
+        "--misjudged", action="store_true", help="part 5: add a run believing the limit is 45"
+    )
     args = parser.parse_args()
     default_rate = load_config({}).broadcast_rate
     recipients = args.recipients or (2_000 if args.quick else 10_000)
@@ -788,6 +1094,52 @@ async def main() -> None:
             "200 at a time, at most ceil(rate) sends are in flight and the per-chat limit "
             "remembers the last second's chats: memory follows the rate, not the audience."
         )
+
+    if "5" in parts:
+        content = load_content(CONTENT, render_check=check_rendered)
+        budget_recipients = (
+            args.budget_recipients if not args.quick else min(args.budget_recipients, 1_000)
+        )
+        rates = [float(r) for r in args.budget_rates.split(",") if r.strip()] or [
+            default_rate,
+            45.0,
+        ]
+        designs = ["bot"] + ([] if args.no_baseline else ["fixed"])
+        budget_rows: list[list[BudgetResult]] = []
+        for configured in rates:
+            for sender_design in designs:
+                row = []
+                for n in range(args.repeats):
+                    log(f"part 5: {sender_design} at {configured:g}/s, run {n + 1}/{args.repeats}")
+                    row.append(
+                        await measure_budget(
+                            content,
+                            budget_recipients,
+                            configured,
+                            args.limit,
+                            args.chatters,
+                            args.chat_interval,
+                            sender_design,
+                        )
+                    )
+                budget_rows.append(row)
+        if args.misjudged:
+            row = []
+            for n in range(args.repeats):
+                log(f"part 5: misjudged limit, run {n + 1}/{args.repeats}")
+                row.append(
+                    await measure_budget(
+                        content,
+                        budget_recipients,
+                        45.0,
+                        args.limit,
+                        args.chatters,
+                        args.chat_interval,
+                        "misjudged",
+                    )
+                )
+            budget_rows.append(row)
+        print_budget(budget_rows, args.chatters, args.chat_interval)
 
 
 if __name__ == "__main__":

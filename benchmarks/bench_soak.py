@@ -56,19 +56,18 @@ from benchmarks.bench_throughput import (
     USER_BASE,
     VISIBLE,
     Session,
-    bot_environment,
     log,
     machine,
-    outreach_bot_command,
     percentile,
     proc_status_kib,
+    process_environment,
     stop_process,
 )
 from bot.storage import Storage
 from tests.fakes import botapi_server
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.fakes.local_api import LocalBotApi, OutgoingAction
-from tests.harness import STALE_STATE_ERRORS
+from tests.harness import STALE_STATE_ERRORS, outreach_bot_command
 
 SAMPLE_EVERY = 0.5  # seconds between RSS samples
 REPLY_TIMEOUT = 60.0  # an update unanswered this long counts as unanswered
@@ -318,7 +317,7 @@ def run_soak(
         with log_path.open("wb") as out:
             proc = subprocess.Popen(
                 [*outreach_bot_command(), "run"],
-                env=bot_environment(server.url, db),
+                env=process_environment(server.url, db),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -108,8 +108,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "OUTREACH_BROADCAST_RATE",
         "25",
-        "Broadcast messages per second, for all recipients together (Telegram allows about 30; "
-        "the rest is left for replies to users). At most 1 message per second goes to one chat.",
+        "Broadcast messages per second at most, for all recipients together. A broadcast gets "
+        "what replies to users leave of `OUTREACH_SEND_LIMIT`, and slows down by itself when "
+        "Telegram answers 429. At most 1 message per second goes to one chat.",
+    ),
+    Setting(
+        "OUTREACH_SEND_LIMIT",
+        "30",
+        "Messages per second Telegram lets the bot send, replies and broadcasts together "
+        "(about 30; more only with paid broadcasts). Replies take what they need first.",
     ),
     Setting(
         "OUTREACH_WEBHOOK_URL",
@@ -155,6 +162,7 @@ class Config:
     delivery_retention_days: int = 90
     letter_retention_days: int = 30
     broadcast_rate: float = 25.0
+    send_limit: float = 30.0
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
@@ -240,6 +248,18 @@ def _token(raw: str) -> Secret:
     return Secret(token)
 
 
+def _messages_per_second(env: Mapping[str, str], name: str, default: str, least: float) -> float:
+    """The setting ``name``: a rate from ``least`` to 1000 messages per second."""
+    raw = env.get(name, default).strip() or default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not least <= value <= 1000:
+        raise ConfigError(f"{name}: {raw!r} is not a rate from {least:g} to 1000 messages/s")
+    return value
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Build the configuration from ``environ`` (default ``os.environ``)."""
     env = os.environ if environ is None else environ
@@ -281,15 +301,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     if email and not re.fullmatch(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}", email):
         raise ConfigError(f"OUTREACH_RECIPIENT_EMAIL: {email!r} is not an e-mail address")
 
-    rate_raw = env.get("OUTREACH_BROADCAST_RATE", "25").strip() or "25"
-    try:
-        rate = float(rate_raw)
-    except ValueError:
-        rate = 0.0
-    if not 0.1 <= rate <= 1000:
-        raise ConfigError(
-            f"OUTREACH_BROADCAST_RATE: {rate_raw!r} is not a rate from 0.1 to 1000 messages/s"
-        )
+    rate = _messages_per_second(env, "OUTREACH_BROADCAST_RATE", "25", 0.1)
+    send_limit = _messages_per_second(env, "OUTREACH_SEND_LIMIT", "30", 1)
 
     webhook_url = env.get("OUTREACH_WEBHOOK_URL", "").strip()
     if webhook_url:
@@ -322,6 +335,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         delivery_retention_days=int(delivery_raw),
         letter_retention_days=int(letter_raw),
         broadcast_rate=rate,
+        send_limit=send_limit,
         webhook_url=webhook_url,
         webhook_listen=env.get("OUTREACH_WEBHOOK_LISTEN", "127.0.0.1").strip() or "127.0.0.1",
         webhook_port=int(port_raw),

@@ -434,6 +434,7 @@ class Outbox:
             changed = cursor.rowcount == 1
             if changed and status == "blocked":
                 await conn.execute("UPDATE users SET reachable = 0 WHERE user_id = ?", (user_id,))
+                self._storage.drop_cached(user_id)
         return changed
 
     async def recover(self, broadcast_id: int) -> int:

@@ -153,6 +153,12 @@ def visible_length(html: str) -> int:
     )
 
 
+def fits_message(html: str) -> bool:
+    """Whether ``html`` is within Telegram's limit once parsed. Parsing only removes tags and
+    shortens entities, so text that fits as written needs no parsing (nearly every reply)."""
+    return telegram_length(html) <= MAX_MESSAGE or visible_length(html) <= MAX_MESSAGE
+
+
 def split_letter(header: str, body: str, wrap: Callable[[str], str]) -> list[str]:
     """``header`` and ``wrap(escaped body)`` as one message, or as several that each fit.
 
@@ -162,7 +168,7 @@ def split_letter(header: str, body: str, wrap: Callable[[str], str]) -> list[str
     if header:
         header += "\n\n"
     whole = header + wrap(escape(body))
-    if visible_length(whole) <= MAX_MESSAGE:
+    if fits_message(whole):
         return [whole]
     budget = MAX_MESSAGE - 200  # room for the wrapper and the header
     messages: list[str] = []
@@ -179,7 +185,7 @@ def split_letter(header: str, body: str, wrap: Callable[[str], str]) -> list[str
         chunk = candidate
     if chunk:
         messages.append(wrap(escape(chunk)))
-    if visible_length(header + messages[0]) <= MAX_MESSAGE:
+    if fits_message(header + messages[0]):
         messages[0] = header + messages[0]
     elif header:
         messages.insert(0, header.rstrip())
@@ -195,12 +201,12 @@ def pack_messages(blocks: list[str]) -> list[str]:
     messages: list[str] = []
     current = ""
     for block in blocks:
-        pieces = [block] if visible_length(block) <= MAX_MESSAGE else block.split("\n")
+        pieces = [block] if fits_message(block) else block.split("\n")
         for index, piece in enumerate(pieces):
             piece = fit_message(piece)  # only a line longer than a message: none is, today
             separator = "\n" if index else "\n\n"
             candidate = f"{current}{separator}{piece}" if current else piece
-            if current and visible_length(candidate) > MAX_MESSAGE:
+            if current and not fits_message(candidate):
                 messages.append(current)
                 candidate = piece
             current = candidate
@@ -211,7 +217,7 @@ def pack_messages(blocks: list[str]) -> list[str]:
 
 def fit_message(text: str) -> str:
     """Guarantee a rendered text is within Telegram's limit (content checks make this rare)."""
-    if visible_length(text) <= MAX_MESSAGE:
+    if fits_message(text):
         return text
     # Fall back to the first paragraphs that fit; never cut inside a tag.
     out = ""

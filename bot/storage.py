@@ -3,6 +3,23 @@
 Every question the bot asks of its data is one small, intent-named async method over raw
 parameterized SQL. Migrations are applied in order at start-up, each in one transaction together
 with the row that records it; an applied migration is never edited — add a new one instead.
+
+What every update does is kept cheap:
+
+* **One write transaction per update, none for one that only reads.** Inside
+  :meth:`Storage.update_scope` (the application wraps each update in it) every write joins one
+  transaction, opened by the update's first write and committed before the bot's next Bot API
+  call (:meth:`Storage.commit_pending`, so what the user is told is saved) or when the update
+  ends. An error rolls the whole of it back.
+* **Batched in memory:** the time a known user was last seen, and counters added by an update
+  that writes nothing else. :meth:`Storage.flush` writes them in one transaction (a job does,
+  every few seconds, and :meth:`Storage.close`); a crash loses at most those few seconds of
+  them — never a pledge, a step, a draft or a letter, which are written when they change. A
+  counter added by an update that writes anyway goes into that update's transaction.
+* **Cached:** each user's row (language, source, …) and awaited step, read once and kept up to
+  date by the methods that change them; a transaction that rolls back drops what it changed.
+  Only this process writes these (one bot per database, see ``bot.instance``; the command-line
+  tools never change users or steps), so the cache cannot go stale.
 """
 
 from __future__ import annotations
@@ -14,11 +31,14 @@ import os
 import sqlite3
 import stat
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -452,6 +472,27 @@ def utc_day(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
+CountKey = tuple[str, str, str, str]  # a daily counter: (day, event, lang, source)
+CACHE_SIZE = 10_000  # users (and their steps) kept in memory, the least recently used dropped
+UPDATE_LAST_SEEN = "UPDATE users SET last_seen = MAX(last_seen, ?) WHERE user_id = ?"
+
+
+class _UpdateWrites:
+    """The writes of one update (:meth:`Storage.update_scope`): whether its transaction is
+    open, and the counters it added while none was."""
+
+    __slots__ = ("counts", "open", "storage", "task")
+
+    def __init__(self, storage: Storage, task: asyncio.Task[Any] | None) -> None:
+        self.storage = storage
+        self.task = task
+        self.open = False
+        self.counts: dict[CountKey, int] = {}
+
+
+_UPDATE: ContextVar[_UpdateWrites | None] = ContextVar("outreach_update_writes", default=None)
+
+
 class Storage:
     """The bot's database. Open with :meth:`open`, close with :meth:`close`."""
 
@@ -461,6 +502,13 @@ class Storage:
         # One connection serves every coroutine: the lock keeps one transaction's statements
         # from interleaving with another's.
         self._lock = asyncio.Lock()
+        self._users: OrderedDict[int, User] = OrderedDict()
+        self._steps: OrderedDict[int, str | None] = OrderedDict()
+        self._epoch = 0  # moves on at every change of a cached value (see _cache_if_unchanged)
+        self._changed: set[int] = set()  # users whose cached values the open transaction set
+        self._seen: dict[int, int] = {}  # last_seen times not yet written
+        self._counts: dict[CountKey, int] = {}  # counter increments not yet written
+        self._write_listeners: list[Callable[[bool], None]] = []
 
     @classmethod
     async def open(cls, path: Path | str, clock: Callable[[], float] = time.time) -> Storage:
@@ -492,37 +540,164 @@ class Storage:
         return storage
 
     async def close(self) -> None:
+        """Write what is batched in memory (see :meth:`flush`), then close the database."""
+        try:
+            await self.flush()
+        except StorageError as exc:
+            log.warning("last_seen times and counters kept in memory were lost: %s", exc)
         await self._conn.close()
 
     def now(self) -> int:
         return int(self._clock())
 
+    def on_write(self, listener: Callable[[bool], None]) -> None:
+        """Call ``listener(True)`` after each committed write transaction, and
+        ``listener(False)`` whenever the database refuses a write (:class:`CannotWrite`)."""
+        self._write_listeners.append(listener)
+
+    # -- transactions -------------------------------------------------------------------------
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one write transaction; roll back on any error."""
-        async with self._lock:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise _storage_error(exc) from exc
-            try:
+        """Run the block in one write transaction; roll back on any error.
+
+        Within :meth:`update_scope` the block joins the update's transaction instead (opening it
+        if it is the update's first write); an error then rolls all of it back.
+        """
+        scope = self._scope()
+        if scope is None:
+            await self._begin()
+            async with self._undone_on_error():
                 yield self._conn
-            except sqlite3.Error as exc:
-                await self._rollback_quietly()
-                raise _storage_error(exc) from exc
-            except BaseException:
-                await self._rollback_quietly()
-                raise
-            try:
-                await self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                await self._rollback_quietly()
-                raise _storage_error(exc) from exc
+            await self._commit()
+            return
+        if not scope.open:
+            await self._begin()
+            scope.open = True
+        async with self._undone_on_error(scope):
+            yield self._conn
+
+    @asynccontextmanager
+    async def _undone_on_error(self, scope: _UpdateWrites | None = None) -> AsyncIterator[None]:
+        """Roll the open transaction (``scope``'s, if given) back if the block raises; a
+        database error is raised as what it means (:meth:`_refused`)."""
+        try:
+            yield
+        except BaseException as exc:
+            if scope is not None:
+                scope.open = False
+            await self._roll_back()
+            if isinstance(exc, sqlite3.Error):
+                raise self._refused(exc) from exc
+            raise
+
+    @asynccontextmanager
+    async def update_scope(self) -> AsyncIterator[None]:
+        """Make the writes of one update (the block, in the calling task) one transaction.
+
+        The transaction opens at the first write and is committed by :meth:`commit_pending`
+        (before the bot's next Bot API call) or when the block ends; the block raising rolls
+        back what is not committed yet. Counters the update adds while no transaction is open
+        go into its transaction if one opens later, else into the batch :meth:`flush` writes.
+        """
+        scope = _UpdateWrites(self, asyncio.current_task())
+        token = _UPDATE.set(scope)
+        try:
+            yield
+        except BaseException:
+            _UPDATE.reset(token)
+            if scope.open:
+                scope.open = False
+                await self._roll_back()
+            self._batch_counts(scope.counts)
+            raise
+        _UPDATE.reset(token)
+        try:
+            await self._commit_update(scope)
+        finally:
+            self._batch_counts(scope.counts)
+
+    async def commit_pending(self) -> None:
+        """Commit the calling update's transaction now, if it has one open: what the bot is
+        about to tell the user is saved first. Raises :class:`StorageError` if it fails."""
+        scope = self._scope()
+        if scope is not None:
+            await self._commit_update(scope)
+
+    async def _commit_update(self, scope: _UpdateWrites) -> None:
+        if not scope.open:
+            return
+        scope.open = False
+        async with self._undone_on_error():
+            if scope.counts:
+                await self._conn.executemany(
+                    COUNT_EVENT, [(*key, amount) for key, amount in scope.counts.items()]
+                )
+                scope.counts.clear()
+        await self._commit()
+
+    def _scope(self) -> _UpdateWrites | None:
+        """The update the calling task is handling, if any (tasks it starts have their own)."""
+        scope = _UPDATE.get()
+        if scope is None or scope.storage is not self or scope.task is not asyncio.current_task():
+            return None
+        return scope
+
+    async def _begin(self) -> None:
+        """Take the lock and begin a write transaction; the lock is held on return."""
+        await self._lock.acquire()
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException as exc:
+            self._lock.release()
+            if isinstance(exc, sqlite3.Error):
+                raise self._refused(exc) from exc
+            raise
+
+    async def _commit(self) -> None:
+        """Commit and release the lock; a commit that fails is rolled back."""
+        try:
+            await self._conn.execute("COMMIT")
+        except BaseException as exc:
+            await self._roll_back()
+            if isinstance(exc, sqlite3.Error):
+                raise self._refused(exc) from exc
+            raise
+        self._changed.clear()
+        self._lock.release()
+        for listener in self._write_listeners:
+            listener(True)
+
+    async def _roll_back(self) -> None:
+        """Roll back the open transaction, forget what it cached, release the lock."""
+        try:
+            await self._rollback_quietly()
+        finally:
+            for user_id in self._changed:
+                self._users.pop(user_id, None)
+                self._steps.pop(user_id, None)
+            self._changed.clear()
+            self._epoch += 1
+            self._lock.release()
+
+    def _refused(self, exc: sqlite3.Error) -> StorageError:
+        error = _storage_error(exc)
+        if isinstance(error, CannotWrite):
+            for listener in self._write_listeners:
+                listener(False)
+        return error
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """The connection to oneself, with no transaction open (the update's is committed)."""
+        await self.commit_pending()
+        async with self._lock:
+            yield
 
     async def writable(self) -> bool:
         """Whether the database takes writes now: False for a read-only file or file system.
         Changes nothing (a write that touches no row, rolled back)."""
-        async with self._lock:
+        async with self._exclusive():
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -541,6 +716,63 @@ class Storage:
         with contextlib.suppress(sqlite3.Error):
             await self._conn.execute("ROLLBACK")
 
+    # -- what is kept in memory ---------------------------------------------------------------
+
+    def _cached_user(self, user_id: int) -> User | None:
+        user = self._users.get(user_id)
+        if user is not None:
+            self._users.move_to_end(user_id)
+        return user
+
+    def _cache(self, table: OrderedDict[int, Any], user_id: int, value: Any) -> None:
+        table[user_id] = value
+        table.move_to_end(user_id)
+        if len(table) > CACHE_SIZE:
+            table.popitem(last=False)
+
+    def _cache_if_unchanged(
+        self, table: OrderedDict[int, Any], user_id: int, value: Any, epoch: int
+    ) -> None:
+        """Cache a value read from the database, unless something changed while it was read
+        (the read could have seen another coroutine's transaction before it rolled back)."""
+        if epoch == self._epoch:
+            self._cache(table, user_id, value)
+
+    def _changing(self, user_id: int) -> None:
+        """The open transaction changes what is cached about ``user_id``: forgotten if it rolls
+        back."""
+        self._changed.add(user_id)
+        self._epoch += 1
+
+    def drop_cached(self, user_id: int) -> None:
+        """Forget what is cached about the user (after a change made with SQL elsewhere)."""
+        self._users.pop(user_id, None)
+        self._steps.pop(user_id, None)
+        self._epoch += 1
+
+    def _batch_counts(self, counts: dict[CountKey, int]) -> None:
+        for key, amount in counts.items():
+            self._counts[key] = self._counts.get(key, 0) + amount
+        counts.clear()
+
+    async def flush(self) -> int:
+        """Write the last_seen times and counters batched in memory, in one transaction;
+        return how many were written. If it fails they stay batched and the error is raised."""
+        if not self._seen and not self._counts:
+            return 0
+        seen, counts = self._seen, self._counts
+        self._seen, self._counts = {}, {}
+        try:
+            async with self.transaction() as conn:
+                await conn.executemany(UPDATE_LAST_SEEN, [(t, u) for u, t in seen.items()])
+                await conn.executemany(COUNT_EVENT, [(*k, n) for k, n in counts.items()])
+        except BaseException:
+            for user_id, at in seen.items():
+                self._seen[user_id] = max(at, self._seen.get(user_id, 0))
+            self._batch_counts(counts)
+            raise
+        return len(seen) + len(counts)
+
     # Public helpers for reporting and outbox modules that keep their own intent-named methods
     # (bot/outbox.py, bot/stats.py): the same connection, lock and error translation.
 
@@ -553,11 +785,12 @@ class Storage:
         return await self._fetchone(sql, params)
 
     async def write(self, sql: str, params: tuple[object, ...] = ()) -> int:
-        """Run one write statement in its own transaction; return the rows changed."""
+        """Run one write statement in its own transaction (the update's, within one); return
+        the rows changed."""
         return await self._write(sql, params)
 
     async def _write(self, sql: str, params: tuple[object, ...] = ()) -> int:
-        """Run one write statement in its own transaction; return the rows changed."""
+        """Run one write statement in a transaction; return the rows changed."""
         try:
             async with self.transaction() as conn:
                 cursor = await conn.execute(sql, params)
@@ -606,8 +839,17 @@ class Storage:
     # -- users ------------------------------------------------------------------------------
 
     async def get_user(self, user_id: int) -> User | None:
-        row = await self._fetchone(SELECT_USER, (user_id,))
-        return _user(row) if row else None
+        """The stored user (from memory once read), with the latest time they were seen."""
+        user = self._cached_user(user_id)
+        if user is None:
+            epoch = self._epoch
+            row = await self._fetchone(SELECT_USER, (user_id,))
+            if row is None:
+                return None
+            user = _user(row)
+            self._cache_if_unchanged(self._users, user_id, user, epoch)
+        seen = self._seen.get(user_id)
+        return replace(user, last_seen=seen) if seen and seen > user.last_seen else user
 
     async def touch_user(
         self, user_id: int, language: str, source: str | None = None
@@ -615,9 +857,12 @@ class Storage:
         """Record that ``user_id`` was seen now; create them if new. Returns (user, is_new).
 
         ``source`` is recorded only for a new user: the first link that brought someone counts.
+        A known user costs no write: the time is batched in memory (see :meth:`flush`). A new
+        user's row is written at once, since what they do next may store rows that refer to it.
         """
         now = self.now()
-        try:
+        user = await self.get_user(user_id)
+        if user is None:
             async with self.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO users (user_id, language, source, first_seen, last_seen)"
@@ -625,29 +870,40 @@ class Storage:
                     (user_id, language, source, now, now),
                 )
                 is_new = cursor.rowcount == 1
-                if not is_new:
-                    await conn.execute(
-                        "UPDATE users SET last_seen = ? WHERE user_id = ?", (now, user_id)
-                    )
                 async with conn.execute(SELECT_USER, (user_id,)) as cur:
                     row = await cur.fetchone()
-        except sqlite3.Error as exc:
-            raise _storage_error(exc) from exc
-        assert row is not None
-        return _user(row), is_new
+                assert row is not None
+                user = _user(row)
+                self._changing(user_id)
+                self._cache(self._users, user_id, user)
+            if is_new:
+                return user, True
+        self._seen[user_id] = now
+        return replace(user, last_seen=now), False
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Store the language the user chose."""
-        await self._write(
-            "UPDATE users SET language = ?, language_set = 1 WHERE user_id = ?",
-            (language, user_id),
-        )
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE users SET language = ?, language_set = 1 WHERE user_id = ?",
+                (language, user_id),
+            )
+            self._user_changed(user_id, language=language, language_set=True)
 
     async def set_reachable(self, user_id: int, reachable: bool) -> None:
         """Mark whether the bot can message the user (False once they block it)."""
-        await self._write(
-            "UPDATE users SET reachable = ? WHERE user_id = ?", (int(reachable), user_id)
-        )
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE users SET reachable = ? WHERE user_id = ?", (int(reachable), user_id)
+            )
+            self._user_changed(user_id, reachable=reachable)
+
+    def _user_changed(self, user_id: int, **changes: Any) -> None:
+        """Inside a write transaction: the cached user gets the same ``changes`` as the row."""
+        self._changing(user_id)
+        cached = self._users.get(user_id)
+        if cached is not None:
+            self._users[user_id] = replace(cached, **changes)
 
     # -- pledges ----------------------------------------------------------------------------
 
@@ -719,16 +975,22 @@ class Storage:
     # -- conversation steps -----------------------------------------------------------------
 
     async def set_step(self, user_id: int, step: str | None) -> None:
-        """Remember which typed answer the bot waits for from the user (None: nothing)."""
-        if step is None:
-            await self._write("DELETE FROM conversations WHERE user_id = ?", (user_id,))
+        """Remember which typed answer the bot waits for from the user (None: nothing; no
+        write when there was nothing to forget)."""
+        if step is None and await self.get_step(user_id) is None:
             return
-        await self._write(
-            "INSERT INTO conversations (user_id, step, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
-            " updated_at = excluded.updated_at",
-            (user_id, step, self.now()),
-        )
+        async with self.transaction() as conn:
+            if step is None:
+                await conn.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,))
+            else:
+                await conn.execute(
+                    "INSERT INTO conversations (user_id, step, updated_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
+                    " updated_at = excluded.updated_at",
+                    (user_id, step, self.now()),
+                )
+            self._changing(user_id)
+            self._cache(self._steps, user_id, step)
 
     async def claim_answer(self, user_id: int, message_id: int) -> bool:
         """Record that message ``message_id`` answers the awaited step; False if it (or a later
@@ -759,13 +1021,18 @@ class Storage:
         return int(row[0]) if row is not None and row[0] is not None else 0
 
     async def clear_step(self, user_id: int) -> None:
-        """Forget any awaited answer; reads first so the common case takes no write lock."""
-        if await self.get_step(user_id) is not None:
-            await self.set_step(user_id, None)
+        """Forget any awaited answer; the common case (none) writes nothing."""
+        await self.set_step(user_id, None)
 
     async def get_step(self, user_id: int) -> str | None:
+        if user_id in self._steps:
+            self._steps.move_to_end(user_id)
+            return self._steps[user_id]
+        epoch = self._epoch
         row = await self._fetchone("SELECT step FROM conversations WHERE user_id = ?", (user_id,))
-        return str(row[0]) if row else None
+        step = str(row[0]) if row else None
+        self._cache_if_unchanged(self._steps, user_id, step, epoch)
+        return step
 
     # -- comment drafts ---------------------------------------------------------------------
 
@@ -886,6 +1153,10 @@ class Storage:
             rows = await self._fetchall(f'SELECT * FROM "{table}" WHERE user_id = ?', (user_id,))  # noqa: S608
             if rows:
                 data[table] = [dict(zip(row.keys(), tuple(row), strict=True)) for row in rows]
+        seen = self._seen.get(user_id)
+        for row in data.get("users", []):
+            if seen is not None and seen > int(str(row["last_seen"])):
+                row["last_seen"] = seen  # still in memory, not written yet
         return data
 
     async def forget_user(self, user_id: int) -> bool:
@@ -899,8 +1170,12 @@ class Storage:
         """
         tables = await self._user_tables()
         deleted = 0
+        self._seen.pop(user_id, None)
         try:
             async with self.transaction() as conn:
+                self._changing(user_id)
+                self._users.pop(user_id, None)
+                self._steps.pop(user_id, None)
                 for statement in FORGET_FIRST:
                     cursor = await conn.execute(statement, (user_id,))
                     deleted += max(cursor.rowcount, 0)
@@ -920,7 +1195,7 @@ class Storage:
 
     async def _checkpoint(self) -> None:
         """Copy the write-ahead log into the database and empty it (after /forget)."""
-        async with self._lock:
+        async with self._exclusive():
             try:
                 async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
                     busy = await cursor.fetchone()
@@ -933,16 +1208,30 @@ class Storage:
     # -- aggregate counters -------------------------------------------------------------------
 
     async def count_event(self, event: str, lang: str, source: str | None, amount: int = 1) -> None:
-        """Add ``amount`` to today's aggregate counter for ``event``; no user id is stored."""
-        await self._write(COUNT_EVENT, (utc_day(self.now()), event, lang, source or "", amount))
+        """Add ``amount`` to today's aggregate counter for ``event``; no user id is stored.
+
+        Within an update it goes into the update's transaction when it writes anything, else
+        into the batch :meth:`flush` writes; elsewhere it is written at once.
+        """
+        key = (utc_day(self.now()), event, lang, source or "")
+        scope = self._scope()
+        if scope is None or scope.open:
+            await self._write(COUNT_EVENT, (*key, amount))
+        else:
+            scope.counts[key] = scope.counts.get(key, 0) + amount
 
     async def event_totals(self, event: str) -> dict[str, int]:
-        """Total count of ``event`` per source code ('' for none), over all days."""
+        """Total count of ``event`` per source code ('' for none), over all days (counters
+        still batched in memory included)."""
         rows = await self._fetchall(
             "SELECT source, SUM(count) FROM daily_counts WHERE event = ? GROUP BY source",
             (event,),
         )
-        return {row[0]: int(row[1]) for row in rows}
+        totals = {str(row[0]): int(row[1]) for row in rows}
+        for (_day, counted, _lang, source), amount in self._counts.items():
+            if counted == event:
+                totals[source] = totals.get(source, 0) + amount
+        return totals
 
     async def count_congress_outcome(self, member_id: str, chamber: str, outcome: str) -> None:
         """Add one to today's count of ``outcome`` for a member of Congress; no user id."""

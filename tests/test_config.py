@@ -33,6 +33,7 @@ def test_defaults() -> None:
     assert config.base_file_url == "https://api.telegram.org/file/bot"
     assert config.log_level == "INFO"
     assert (config.draft_retention_days, config.delivery_retention_days) == (30, 90)
+    assert (config.broadcast_rate, config.send_limit) == (25.0, 30.0)
 
 
 def test_values_are_read(tmp_path: Path) -> None:
@@ -48,8 +49,10 @@ def test_values_are_read(tmp_path: Path) -> None:
             "OUTREACH_LOG_LEVEL": "debug",
             "OUTREACH_DELIVERY_RETENTION_DAYS": " 365 ",
             "OUTREACH_LETTER_RETENTION_DAYS": "7",
+            "OUTREACH_SEND_LIMIT": " 100 ",
         }
     )
+    assert config.send_limit == 100.0
     assert config.delivery_retention_days == 365
     assert config.letter_retention_days == 7
     assert load_config({}).letter_retention_days == 30
@@ -79,6 +82,9 @@ def test_values_are_read(tmp_path: Path) -> None:
         ("OUTREACH_LETTER_RETENTION_DAYS", "0"),
         ("OUTREACH_LETTER_RETENTION_DAYS", "-5"),
         ("OUTREACH_LETTER_RETENTION_DAYS", "a month"),
+        ("OUTREACH_SEND_LIMIT", "0.5"),
+        ("OUTREACH_SEND_LIMIT", "1001"),
+        ("OUTREACH_SEND_LIMIT", "fast"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, value: str) -> None:

@@ -22,6 +22,7 @@ from telegram.request import HTTPXRequest
 
 from bot.content import Content
 from bot.storage import Storage
+from bot.telegram.jobs import flush_batched
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.fakes.local_api import LocalBotApi, StoredMessage
 from tests.harness import (
@@ -413,9 +414,11 @@ async def test_read_only_database_still_answers_and_says_so_once(
     bot: Harness, content: Content, lang: str
 ) -> None:
     """A database that cannot be written: /start, the menu, facts, a question, /privacy,
-    /mydata and /help answer as usual and write nothing; each user is told once, in their
-    language, that nothing can be saved; saving refused later adds no second notice; once the
-    database can be written again everything is saved, and a new outage is told anew."""
+    /mydata and /help answer as usual and write nothing; once the bot's next write is refused
+    (the periodic write of the times and counters it keeps in memory, or anything a user
+    saves), each user is told once, in their language, that nothing can be saved; saving
+    refused later adds no second notice; once the database can be written again everything is
+    saved, and a new outage is told anew."""
     bot.language_code = lang
     t = content.text
     await bot.send("/start")
@@ -425,11 +428,12 @@ async def test_read_only_database_still_answers_and_says_so_once(
     fact = content.topic_facts(topic.id)[0]
 
     campaign = content.campaign.name.get(lang)
-    told = await bot.send("/start")
-    assert told.text == t("saving.unavailable", lang), "told right after the answer"
-    menu = bot.api.messages(bot.user_id)[-2]
+    menu = await bot.send("/start")
     assert starts_as(menu, t("start.welcome_back", lang, name="Ana", campaign=campaign))
+    assert notices(bot, bot.user_id, lang) == 0, "nothing was written, nothing refused yet"
+    await flush_batched(bot.app.bot_data)  # what the bot does every few seconds
     await bot.press_data("facts1:topics", message_id=menu.message_id)
+    assert bot.last().text == t("saving.unavailable", lang), "told right after the answer"
     assert starts_as(screen(bot, menu.message_id), t("topics.title", lang))
     await bot.press_data(f"facts1:topic:{topic.id}", message_id=menu.message_id)
     assert topic.title.get(lang) in (screen(bot, menu.message_id).text or "")
@@ -463,8 +467,11 @@ async def test_read_only_database_still_answers_and_says_so_once(
 
     await bot.storage._conn.execute("PRAGMA query_only = 0")
     await bot.send("/start", user_id=OTHER)
-    assert await bot.storage.get_user(OTHER) is not None, "saved again"
+    saved = await bot.storage.fetchone("SELECT 1 FROM users WHERE user_id = ?", (OTHER,))
+    assert saved is not None, "saved again"
     await bot.storage._conn.execute("PRAGMA query_only = 1")
+    await bot.send("/help", user_id=OTHER)
+    await flush_batched(bot.app.bot_data)
     await bot.send("/help", user_id=OTHER)
     assert notices(bot, OTHER, lang) == 2, "a new outage is told anew"
 

@@ -14,7 +14,8 @@ Handler order (first match wins within group 0):
 7. ``my_chat_member`` (the user blocked or unblocked the bot) → reachable or not
 
 After every update (group 1): when the database cannot be written, the user is told so, once.
-Edited messages are ignored: the answer to the original already stands.
+Edited messages are ignored: the answer to the original already stands. Each update's writes are
+one transaction (``bot.telegram.application``), committed before each Bot API call.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ from bot.config import Config
 from bot.content import LANGS, Content
 from bot.outbox import Outbox
 from bot.storage import Storage
+from bot.telegram.application import BotApplication
 from bot.telegram.broadcasting import Broadcasts
+from bot.telegram.budget import SendBudget
 from bot.telegram.calls import CallGuard, PollingWatch
 from bot.telegram.common import leave_step
 from bot.telegram.concurrency import PerUserUpdateProcessor
@@ -161,13 +164,18 @@ def build_application(
     python-telegram-bot does by default (the benchmarks' baseline). ``reload_on_sighup`` makes
     SIGHUP re-read the content (``outreach-bot reload``); ``instance``, the lock held on the
     database, then writes its pid file once SIGHUP does that. Every Bot API call goes through a
-    :class:`~bot.telegram.calls.CallGuard` (retries, flood waits) unless ``guard_calls`` is
-    False (python-telegram-bot's default: the replies benchmark's baseline).
+    :class:`~bot.telegram.calls.CallGuard`, which retries them (flood waits, 5xx) and takes
+    each send's slot in the bot's send budget unless ``guard_calls`` is False
+    (python-telegram-bot's default: the replies benchmark's baseline); either way it commits
+    the update's writes before each call.
     """
     context_types = ContextTypes(context=Ctx, bot_data=Services)
-    guard = CallGuard() if guard_calls else None
+    # Telegram's limit counts replies and broadcasts together: one budget for both.
+    budget = SendBudget(config.send_limit)
+    guard = CallGuard(retries=guard_calls, budget=budget if guard_calls else None)
     builder = (
         ApplicationBuilder()
+        .application_class(BotApplication)
         .token(config.token.value)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
@@ -186,13 +194,12 @@ def build_application(
         builder = builder.request(request)
     # python-telegram-bot's own default for polling: one connection, default timeouts.
     polling = updates_request or HTTPXRequest(connection_pool_size=1)
-    builder = builder.get_updates_request(PollingWatch(polling))
-    if guard is not None:
-        builder = builder.rate_limiter(guard)
+    builder = builder.get_updates_request(PollingWatch(polling)).rate_limiter(guard)
     application: BotApp = builder.build()  # type: ignore[assignment]
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
     services.calls = guard
+    services.budget = budget
     services.saving = SavingStatus()
     services.set_content(content)
     services.broadcast_request = broadcast_request
@@ -261,6 +268,11 @@ async def _post_init(app: Any) -> None:
     config = services.config
     services.storage = await Storage.open(config.db_path)
     services.outbox = Outbox(services.storage)
+    saving = services.saving
+    services.storage.on_write(lambda ok: saving.works() if ok else saving.failed())
+    if services.calls is not None:
+        # What a reply tells the user is saved before the reply goes out.
+        services.calls.before_each_call(services.storage.commit_pending)
     if not await services.storage.writable():
         services.saving.failed()
         log.warning(
@@ -282,9 +294,12 @@ async def _post_init(app: Any) -> None:
         await services.calls.call("getMe", sender_bot.initialize)
     else:
         await sender_bot.initialize()
-    sender = BroadcastSender(sender_bot, services.outbox, rate=config.broadcast_rate)
+    sender = BroadcastSender(
+        sender_bot, services.outbox, rate=config.broadcast_rate, budget=services.budget
+    )
     if services.calls is not None:
         services.calls.on_flood(sender.hold)  # replies told to wait go before broadcasts
+        services.calls.on_flood(services.budget.flooded)  # and the limit is lower than thought
     services.broadcasts = Broadcasts(app.bot, services, sender)
     services.sender_bot = sender_bot
     await set_commands(app)

@@ -24,7 +24,11 @@ call fails:
 * Anything else — 400, 403, a refused token (401), 409 — is final: asking again cannot change
   Telegram's answer.
 
-Every interactive send passes here, so a send budget shared with broadcasts belongs here too.
+Before each call, the hooks given to :meth:`CallGuard.before_each_call` run: the update's
+pending database writes are committed there, so that what the user is told is saved first.
+Every interactive send passes here, and takes its slot in the bot's send budget
+(:class:`~bot.telegram.budget.SendBudget`, shared with broadcasts, replies first) for each
+attempt: at Telegram's limit a reply waits for the next free slot instead of meeting a 429.
 Logs name the method and the error class (and Telegram's description of a 5xx), never a
 message text.
 """
@@ -59,11 +63,14 @@ from telegram.ext import BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.telegram.budget import SENDING_METHODS, SendBudget
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 JsonDict = dict[str, Any]  # a Bot API result object, as python-telegram-bot passes it
 FloodListener = Callable[[float], None]
+CallHook = Callable[[], Awaitable[None]]
 
 FLOOD_PATIENCE = 30.0  # seconds a call may spend waiting out 429s before it is given up
 RETRY_DELAYS = (0.5, 1.0, 2.0)  # pauses before the retries of a call that was not delivered
@@ -166,18 +173,26 @@ class CallGuard(BaseRateLimiter[None]):
     """Retries the Application's Bot API calls as the module docstring says.
 
     ``clock`` and ``sleep`` are replaceable for tests. :meth:`call` runs any call under the same
-    rules (e.g. the broadcast sender's own ``getMe`` at start-up).
+    rules (e.g. the broadcast sender's own ``getMe`` at start-up). ``retries=False`` makes each
+    call once, as python-telegram-bot does by default (a benchmark's baseline); the hooks still
+    run. Sends take slots of ``budget`` when there is one.
     """
 
     def __init__(
         self,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        retries: bool = True,
+        budget: SendBudget | None = None,
     ) -> None:
         self._clock = clock
         self._sleep = sleep
+        self._retries = retries
+        self.budget = budget
         self._flooded_until = 0.0
         self._listeners: list[FloodListener] = []
+        self._before: list[CallHook] = []
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -188,6 +203,11 @@ class CallGuard(BaseRateLimiter[None]):
     def on_flood(self, listener: FloodListener) -> None:
         """Call ``listener(seconds)`` whenever Telegram tells the bot to wait ``seconds``."""
         self._listeners.append(listener)
+
+    def before_each_call(self, hook: CallHook) -> None:
+        """Await ``hook()`` before each call (before its first attempt); what it raises is
+        raised by the call, which is then not made."""
+        self._before.append(hook)
 
     async def process_request(
         self,
@@ -205,6 +225,12 @@ class CallGuard(BaseRateLimiter[None]):
         """Run ``attempt`` (one Bot API call named ``method``) until it succeeds, or until the
         rules give it up; then its last error is raised (:class:`OutcomeUnknown` for a new
         message that may have arrived)."""
+        for hook in self._before:
+            await hook()
+        if self.budget is not None and method in SENDING_METHODS:
+            attempt = self._budgeted(attempt, self.budget)
+        if not self._retries:
+            return await attempt()
         policy = STARTUP if method in STARTUP_METHODS else SERVING
         first = self._clock()
         retries = 0
@@ -236,6 +262,18 @@ class CallGuard(BaseRateLimiter[None]):
                 retries += 1
                 log.info("%s failed (%s); retry %d in %.1f s", method, _reason(exc), retries, delay)
                 await self._sleep(delay)
+
+    @staticmethod
+    def _budgeted(
+        attempt: Callable[[], Awaitable[T]], budget: SendBudget
+    ) -> Callable[[], Awaitable[T]]:
+        """``attempt``, each time holding a slot of the send budget."""
+
+        async def budgeted() -> T:
+            async with budget.reply():
+                return await attempt()
+
+        return budgeted
 
     def _flooded(self, seconds: float) -> None:
         self._flooded_until = max(self._flooded_until, self._clock() + seconds)

@@ -32,9 +32,9 @@ def guess_language(language_code: str | None, default: str) -> str:
 async def current_user(update: Update, ctx: Ctx, source: str | None = None) -> User:
     """The stored user behind this update, created on first contact.
 
-    Recorded once per update: the handlers of one step call this from several helpers, and
-    each call would otherwise be a write transaction (``last_seen``). When the database cannot
-    be written, the user is read (or, if new, taken from Telegram's data) and the update goes
+    Looked up once per update (the handlers of one step call this from several helpers); a
+    known user comes from memory and costs no write (``last_seen`` is batched). When the
+    database cannot be written, a new user is taken from Telegram's data and the update goes
     on: reading facts needs no write.
     """
     tg_user = update.effective_user
@@ -53,15 +53,14 @@ async def current_user(update: Update, ctx: Ctx, source: str | None = None) -> U
         user = await storage.get_user(tg_user.id) or User(
             tg_user.id, language, False, source, first_seen=now, last_seen=now
         )
-    else:
-        services.saving.works()
     ctx.seen_user = user
     return user
 
 
 async def count(ctx: Ctx, event: str, lang: str, source: str | None) -> None:
-    """Count an event for the organizers' statistics (no user id). When the database cannot be
-    written the count is lost, and the answer still goes out."""
+    """Count an event for the organizers' statistics (no user id): with the update's other
+    writes, or batched in memory if it has none. When the database cannot be written the count
+    is lost, and the answer still goes out."""
     try:
         await ctx.services.storage.count_event(event, lang, source)
     except CannotWrite:

@@ -19,6 +19,7 @@ from bot.storage import Storage, User
 if TYPE_CHECKING:
     from bot.instance import InstanceLock
     from bot.outbox import Outbox
+    from bot.telegram.budget import SendBudget
     from bot.telegram.calls import CallGuard
 
 
@@ -87,6 +88,7 @@ class Services:
     broadcast_request: BaseRequest | None = None  # its transport (None: its own HTTP pool)
     reload_on_sighup: bool = False
     calls: CallGuard | None = None  # the layer every Bot API call goes through (retries)
+    budget: SendBudget  # Telegram's send limit, shared by replies and broadcasts
     instance: InstanceLock | None = None  # the lock on the database (outreach-bot run)
     saving: SavingStatus  # whether the database takes writes (set by build_application)
     _content: tuple[Content, KnowledgeIndex]

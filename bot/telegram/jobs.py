@@ -1,6 +1,6 @@
 """Scheduled work whose schedule lives in SQLite: comment reminders, scheduled broadcasts, and
 the retention of drafts, of broadcasts' recipient lists and of the letters the campaign
-delivered.
+delivered; and every few seconds, writing the last_seen times and counters batched in memory.
 
 JobQueue jobs are not persisted, so the jobs here only poll the database: a reminder due while
 the bot was down is sent at the next start, and nothing is lost or sent twice (a reminder row is
@@ -18,6 +18,7 @@ from bot.deliveries import expire_letters, mark_notified, pending_notices
 from bot.flows import guide
 from bot.flows.letters import delivered_notice
 from bot.screens import messages
+from bot.storage import CannotWrite, StorageError
 from bot.telegram.context import BotApp, Ctx, Services
 from bot.telegram.screens import markup
 
@@ -28,6 +29,7 @@ PURGE_INTERVAL = 3600  # seconds between retention purges
 SCHEDULE_INTERVAL = 15  # seconds between looks for scheduled broadcasts that are due
 NOTICE_INTERVAL = 10  # seconds between looks for senders to tell their letter was delivered
 NOTICE_BATCH = 50  # senders told per look at most: 5 messages a second, far below the budget
+FLUSH_INTERVAL = 5  # seconds between writes of the last_seen times and counters kept in memory
 
 
 async def send_due_reminders(bot: Bot, services: Services) -> int:
@@ -115,6 +117,30 @@ async def expire_delivered_letters(services: Services) -> int:
     return expired
 
 
+async def flush_batched(services: Services) -> int:
+    """Write the last_seen times and counters batched in memory; return how many.
+
+    When the database cannot be written they stay batched, and saving is unavailable (the
+    storage says so to ``services.saving``). While it is, with nothing to write, this looks
+    whether the database takes writes again.
+    """
+    storage = services.storage
+    try:
+        written = await storage.flush()
+        if not written and services.saving.unavailable and await storage.writable():
+            services.saving.works()
+    except CannotWrite:
+        return 0
+    except StorageError as exc:
+        log.warning("last_seen times and counters not written yet: %s", exc)
+        return 0
+    return written
+
+
+async def _flush_job(ctx: Ctx) -> None:
+    await flush_batched(ctx.services)
+
+
 async def _reminders_job(ctx: Ctx) -> None:
     await send_due_reminders(ctx.bot, ctx.services)
 
@@ -144,3 +170,6 @@ def schedule_jobs(app: BotApp) -> None:
         _scheduled_broadcasts_job, interval=SCHEDULE_INTERVAL, first=3, name="scheduled-broadcasts"
     )
     queue.run_repeating(_notices_job, interval=NOTICE_INTERVAL, first=7, name="delivery-notices")
+    queue.run_repeating(
+        _flush_job, interval=FLUSH_INTERVAL, first=FLUSH_INTERVAL, name="flush-batched"
+    )

@@ -6,11 +6,18 @@ It owns *how* a broadcast goes out; what goes out to whom is :class:`bot.outbox.
   connection pool, never the Application's bot and never PTB's ``AIORateLimiter``: that limiter
   is one queue for every request and pauses all of them on a 429, so replies to users would
   wait behind the broadcast. Here a 429 pauses only this sender.
-* **Rate.** A token bucket paces sends at ``rate`` per second, evenly spaced; up to
+* **Rate.** A token bucket paces sends at the broadcast's rate, evenly spaced; up to
   ``ceil(rate)`` sends are in flight at once so that network latency does not lower the rate.
-  No chat gets more than one message per second, and one broadcast runs at a time. When
-  Telegram tells a reply to a user to wait, the sender waits a little longer (:meth:`hold`), so
-  replies go first.
+  No chat gets more than one message per second, and one broadcast runs at a time.
+* **One budget with the replies.** Telegram's limit counts every message the bot sends. Each
+  send also takes a slot of the bot's :class:`~bot.telegram.budget.SendBudget`, which gives
+  replies to users the first free slots: the broadcast runs at what the replies leave, however
+  high its configured rate.
+* **It adapts.** Telegram's real limit is not published and may be lower than the budget's.
+  A 429 — the broadcast's own, or a reply's, which also holds the broadcast back a little
+  longer than the reply (:meth:`hold`) — lowers the rate multiplicatively, and it probes back
+  up additively (:class:`~bot.telegram.budget.AdaptiveRate`): the budget's limit, which the
+  broadcast shares with the replies, or without a budget the sender's own rate.
 * **Durability.** Each row is claimed (``sending``) in a committed transaction right before its
   Telegram call and marked with the outcome right after; recipients are read in keyset pages,
   so memory does not grow with the audience. After a crash, ``Outbox.recover`` turns the rows
@@ -49,6 +56,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Config
 from bot.outbox import Broadcast, Outbox, Report
+from bot.telegram.budget import AdaptiveRate, SendBudget
 from bot.telegram.calls import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -100,6 +108,13 @@ class TokenBucket:
         self._sleep = sleep
         self._next = 0.0  # the earliest time the next slot may start
         self._paused_until = 0.0
+
+    def set_rate(self, rate: float) -> None:
+        """Pace the next acquisitions at ``rate`` per second."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self._interval = 1.0 / rate
 
     async def acquire(self) -> None:
         """Wait for the next slot."""
@@ -201,10 +216,14 @@ class BroadcastSender:
         stop_grace: float = STOP_GRACE,
         progress_factory: Callable[[Broadcast], ProgressCallback | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        budget: SendBudget | None = None,
     ) -> None:
         self._bot = bot
         self._outbox = outbox
         self.rate = rate
+        self.pace = AdaptiveRate(rate, clock=clock)
+        self._budget = budget
+        self._sent: deque[float] = deque()  # when the sends of the last second went out
         self._bucket = TokenBucket(rate, clock=clock)
         self._spacing = _PerChatSpacing(per_chat_interval, clock)
         self.max_in_flight = max_in_flight or max(1, math.ceil(rate))
@@ -302,8 +321,11 @@ class BroadcastSender:
 
     def hold(self, seconds: float) -> None:
         """Telegram told a reply to wait ``seconds``: send nothing until a little after that,
-        so that the waiting replies go out before the broadcast continues."""
+        so that the waiting replies go out before the broadcast continues, and slow down (a
+        budget hears of the 429 from the call guard itself)."""
         self._bucket.pause(seconds + REPLY_LEAD)
+        if self._budget is None:
+            self.pace.flooded(self._sent_last_second(), seconds)
 
     async def stop(self) -> None:
         """Stop sending (at shutdown): no new send starts, sends on the wire get ``stop_grace``
@@ -394,22 +416,36 @@ class BroadcastSender:
         broadcast = state.broadcast
         await self._spacing.wait(user_id)
         sent = False
+        held: SendBudget | None = None  # the budget whose slot this send holds
         try:
+            self._bucket.set_rate(self.pace.current())
             await self._bucket.acquire()
             if self._halted(state):
                 return
             if not await self._outbox.still_eligible(user_id):
                 await self._outbox.mark(broadcast.id, user_id, "skipped", "no longer subscribed")
                 return
+            if self._budget is not None:
+                await self._budget.take_broadcast()  # replies first: what they leave
+                held = self._budget
+                if self._halted(state):
+                    return
             if not await self._outbox.mark_sending(broadcast.id, user_id):
                 if await self._outbox.status(broadcast.id) != "sending":
                     state.halted = True  # cancelled: send nothing more
                 return
             state.on_wire.add(user_id)
             sent = True
-            outcome, error = await self._copy(state, user_id)
+            try:
+                outcome, error = await self._copy(state, user_id)
+            finally:
+                if held is not None:
+                    held.release(sent=True)
+                    held = None
             await self._outbox.mark(broadcast.id, user_id, outcome, error)
         finally:
+            if held is not None:
+                held.release(sent=False)  # taken, but never sent
             state.on_wire.discard(user_id)
             self._spacing.done(user_id, sent)
 
@@ -417,6 +453,8 @@ class BroadcastSender:
         """Make the Telegram call; return the row's outcome and error text."""
         broadcast = state.broadcast
         self.stats.calls += 1
+        self._sent.append(self._clock())
+        self._sent_last_second()  # keeps only the last second
         try:
             await self._bot.copy_message(
                 chat_id=user_id,
@@ -460,6 +498,10 @@ class BroadcastSender:
         """Pause this sender for Telegram's ``retry_after`` and put the row back, a few times."""
         seconds = retry_after_seconds(exc)
         self._bucket.pause(seconds)
+        if self._budget is not None:
+            self._budget.flooded(seconds)
+        else:
+            self.pace.flooded(self._sent_last_second(), seconds)
         self.stats.flood_waits += 1
         self.stats.paused_seconds += seconds
         tries = state.flood_retries.get(user_id, 0) + 1
@@ -469,6 +511,12 @@ class BroadcastSender:
         state.flood_retries[user_id] = tries
         log.info("broadcast %d: 429, pausing %.1f s", state.broadcast.id, seconds)
         return "pending", None
+
+    def _sent_last_second(self) -> float:
+        now = self._clock()
+        while self._sent and self._sent[0] <= now - 1.0:
+            self._sent.popleft()
+        return float(len(self._sent))
 
     # -- progress -----------------------------------------------------------------------------
 

@@ -26,12 +26,13 @@ import collections
 import copy
 import itertools
 import json
+import pickle
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 from telegram.request import BaseRequest, RequestData
@@ -39,6 +40,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.telegram_html import HtmlParseError, parse_html, telegram_length
 
 JsonDict = dict[str, Any]
+_T = TypeVar("_T")
 
 MAX_TEXT_LENGTH: Final = 4096
 MAX_CAPTION_LENGTH: Final = 1024
@@ -387,7 +389,7 @@ class LocalBotApi:
         self, method: str, raw_params: Mapping[str, Any], files: Mapping[str, Upload]
     ) -> tuple[int, JsonDict, OutgoingAction | None]:
         # Private copies both ways: callers may reuse or mutate their dicts afterwards.
-        params = normalize_params(copy.deepcopy(dict(raw_params)))
+        params = normalize_params(_copied(dict(raw_params)))
         name, handler = _HANDLERS.get(method.lower(), (method, _unknown_method))
         fault = self._take_fault(method)
         if fault is not None:
@@ -413,7 +415,7 @@ class LocalBotApi:
             self.sent.append(action)
             if name == "copyMessage" and action.chat_id is not None:
                 self.sent_per_chat[action.chat_id] += 1
-        return 200, {"ok": True, "result": copy.deepcopy(result)}, action
+        return 200, {"ok": True, "result": _copied(result)}, action
 
     def _flood_check(self) -> BotApiError | None:
         """Count one sending call against the limit; the refusal if it is over (lock held)."""
@@ -529,12 +531,12 @@ class LocalBotApi:
     def pending_updates(self) -> list[JsonDict]:
         """Updates queued and not yet confirmed by getUpdates."""
         with self._lock:
-            return copy.deepcopy(self._pending)
+            return _copied(self._pending)
 
     def user_event(self, update: Mapping[str, Any]) -> JsonDict:
         """Queue a hand-made update, giving it the next ``update_id``; returns it."""
         with self._lock:
-            body = {k: copy.deepcopy(v) for k, v in update.items() if k != "update_id"}
+            body = {k: _copied(v) for k, v in update.items() if k != "update_id"}
             return self._enqueue(body)
 
     def user_message(
@@ -601,7 +603,7 @@ class LocalBotApi:
                 "edit_date": _now(),
             }
             chat.user_messages[message_id] = message
-            return self._enqueue({"edited_message": copy.deepcopy(message)})
+            return self._enqueue({"edited_message": _copied(message)})
 
     def user_sticker(
         self,
@@ -666,7 +668,7 @@ class LocalBotApi:
             chat = self._user_chat(user, "private", None)
             stored = chat.bot_messages.get(message_id)
             message = (
-                copy.deepcopy(stored.json)
+                _copied(stored.json)
                 if stored
                 else {"chat": chat.info, "message_id": message_id, "date": 0}
             )
@@ -732,7 +734,7 @@ class LocalBotApi:
                 "text": text,
             }
             chat.user_messages[message_id] = post
-            return self._enqueue({"channel_post": copy.deepcopy(post)})
+            return self._enqueue({"channel_post": _copied(post)})
 
     def inline_query(
         self,
@@ -772,9 +774,9 @@ class LocalBotApi:
             if isinstance(update.get(kind), dict) and "id" in update[kind]:
                 self._open_queries.add(str(update[kind]["id"]))
         if self._update_allowed(update):
-            self._pending.append(copy.deepcopy(update))
+            self._pending.append(_copied(update))
             self._updates_ready.notify_all()
-        return copy.deepcopy(update)
+        return _copied(update)
 
     def _update_allowed(self, update: JsonDict) -> bool:
         kinds = set(update) - {"update_id"}
@@ -814,7 +816,7 @@ class LocalBotApi:
             **content,
         }
         chat.user_messages[message["message_id"]] = message
-        return copy.deepcopy(message)
+        return _copied(message)
 
     def _membership_change(self, user_id: int, first_name: str, old: str, new: str) -> JsonDict:
         user = _user_json(user_id, first_name, None)
@@ -877,7 +879,7 @@ class LocalBotApi:
             parse_mode=parse_mode,
             reply_markup=reply_markup,
             kind=kind,
-            json=copy.deepcopy(message),
+            json=_copied(message),
         )
         return message
 
@@ -1086,7 +1088,7 @@ def _unknown_method(api: LocalBotApi, params: JsonDict, files: Mapping[str, Uplo
 
 
 def _get_me(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload]) -> Any:
-    return copy.deepcopy(api.bot_user)
+    return _copied(api.bot_user)
 
 
 def _ok(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload]) -> Any:
@@ -1144,7 +1146,7 @@ def _get_updates(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload]
     elif offset > 0:
         # Asking from `offset` on confirms every update before it: they are gone for good.
         api._pending[:] = [u for u in api._pending if u["update_id"] >= offset]
-    return copy.deepcopy(api._pending[: max(1, min(limit, 100))])
+    return _copied(api._pending[: max(1, min(limit, 100))])
 
 
 def _send_message(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload]) -> Any:
@@ -1222,7 +1224,7 @@ def _copy_message(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload
     caption = _check_caption(params)
     api._check_not_blocked(chat)
     content = {
-        k: copy.deepcopy(v)
+        k: _copied(v)
         for k, v in source.items()
         if k in ("text", "entities", "caption", "caption_entities", "photo", "document", "sticker")
     }
@@ -1326,7 +1328,7 @@ def _replace_bot_message(
         parse_mode=parse_mode,
         reply_markup=reply_markup,
         edited=True,
-        json=copy.deepcopy(message),
+        json=_copied(message),
     )
     return message
 
@@ -1400,7 +1402,7 @@ def _set_my_commands(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upl
             raise _bad_request("BOT_COMMAND_INVALID")
         if not isinstance(description, str) or not 1 <= len(description.strip()) <= 256:
             raise _bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-    api.commands[_scope_key(params)] = copy.deepcopy(commands)
+    api.commands[_scope_key(params)] = _copied(commands)
     return True
 
 
@@ -1410,7 +1412,7 @@ def _delete_my_commands(api: LocalBotApi, params: JsonDict, files: Mapping[str, 
 
 
 def _get_my_commands(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload]) -> Any:
-    return copy.deepcopy(api.commands.get(_scope_key(params), []))
+    return _copied(api.commands.get(_scope_key(params), []))
 
 
 def _set_description(key: str, limit: int) -> Handler:
@@ -1436,14 +1438,14 @@ def _set_chat_menu_button(api: LocalBotApi, params: JsonDict, files: Mapping[str
     if not isinstance(button, dict) or button.get("type") not in ("commands", "web_app", "default"):
         raise _bad_request("can't parse menu button JSON object")
     chat_id = params.get("chat_id")
-    api.menu_buttons[chat_id if isinstance(chat_id, int) else None] = copy.deepcopy(button)
+    api.menu_buttons[chat_id if isinstance(chat_id, int) else None] = _copied(button)
     return True
 
 
 def _get_chat_menu_button(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload]) -> Any:
     chat_id = params.get("chat_id")
     key = chat_id if isinstance(chat_id, int) else None
-    return copy.deepcopy(api.menu_buttons.get(key) or {"type": "default"})
+    return _copied(api.menu_buttons.get(key) or {"type": "default"})
 
 
 def _send_chat_action(api: LocalBotApi, params: JsonDict, files: Mapping[str, Upload]) -> Any:
@@ -1509,7 +1511,19 @@ def _now() -> int:
 
 
 def _snapshot(params: JsonDict) -> JsonDict:
-    return copy.deepcopy(params)
+    return _copied(params)
+
+
+def _copied(value: _T) -> _T:
+    """A private copy of JSON-like data. A pickle round trip (in C) gives what copy.deepcopy
+    gives, several times faster: the copies made for every call and update are most of this
+    fake's cost, which benchmarks count along with the bot's. deepcopy for what pickle
+    refuses."""
+    try:
+        copied: _T = pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return copy.deepcopy(value)
+    return copied
 
 
 def _user_json(user_id: int, first_name: str, language_code: str | None) -> JsonDict:

@@ -1,0 +1,53 @@
+"""The benchmarks still run, in a tiny configuration, and the bot answers everything in them.
+
+Benchmarks measure; a test cannot, on a shared machine. These tests assert only that each
+benchmark runs to its end against today's bot (button data, flows and settings change under
+them) and that nothing in it went unanswered, lost or refused — never a rate or a latency.
+"""
+
+from __future__ import annotations
+
+from benchmarks import bench_broadcast, bench_pledges, bench_soak, bench_throughput
+from bot.content import Content
+
+
+async def test_throughput_runs_the_bot_and_the_echo_bot_on_one_stream(content: Content) -> None:
+    users = [bench_throughput.USER_BASE + n for n in range(4)]
+    bot = await bench_throughput.run_in_process("bot", content, users, in_flight=2)
+    assert bot.updates > 4 * 10  # several journeys each
+    assert (bot.unanswered, bot.off_script, bot.invalid, bot.errors) == (0, 0, 0, 0)
+    echo = await bench_throughput.run_in_process("echo", content, users, 2, bot.streams)
+    assert echo.updates == bot.updates
+    assert echo.unanswered == 0
+
+
+def test_the_real_process_starts_and_answers_its_first_start() -> None:
+    started = bench_throughput.process_start(idle_seconds=0.0)
+    assert started.exit_code == 0
+    assert started.idle_rss_kib > 0 and started.peak_rss_kib >= started.idle_rss_kib
+
+
+async def test_pledges_store_every_pledge_both_ways(content: Content) -> None:
+    """``one_run`` itself refuses to return unless every pledge was stored once."""
+    for per_user in (True, False):
+        rate, latencies = await bench_pledges.one_run(content, users=20, per_user=per_user)
+        assert len(latencies) == 20 and rate > 0
+
+
+async def test_a_broadcast_while_users_chat_meets_no_429_and_loses_no_reply(
+    content: Content,
+) -> None:
+    """Part 5, tiny: the fake counts replies and copies against one limit, as Telegram does."""
+    result = await bench_broadcast.measure_budget(
+        content, recipients=40, rate=45.0, limit=30.0, chatters=3, interval=0.5, design="bot"
+    )
+    assert result.delivered == 40
+    assert result.questions > 0 and result.unanswered == 0
+    assert result.flooded == 0
+
+
+def test_the_soak_answers_every_update() -> None:
+    result = bench_soak.run_soak(updates=60, users=6, in_flight=3, rate=None, keep_alive=True)
+    assert result.updates == 60
+    assert (result.unanswered, result.off_script, result.fake_errors) == (0, 0, 0)
+    assert (result.exit_code, result.log_errors) == (0, 0)
