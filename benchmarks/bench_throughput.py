@@ -215,7 +215,6 @@ def _comment(rng: random.Random, lang: str) -> list[Step]:
         _text(rng.choice(NAMES)),
         _text(rng.choice(PLACES)),
         _press("guide1:continue"),
-        _press("guide1:understood"),
         _press("guide1:outcome:", 0),
     ]
 
