@@ -42,7 +42,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Config
 from bot.content import LANGS, Content
@@ -72,6 +72,7 @@ from bot.telegram.handlers import (
     updates,
 )
 from bot.telegram.handlers.buttons import Presses
+from bot.telegram.http import telegram_request
 from bot.telegram.jobs import schedule_jobs
 from bot.telegram.sender import BroadcastSender, build_sender_bot
 
@@ -190,10 +191,10 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
-    # python-telegram-bot's own default for polling: one connection, default timeouts.
-    polling = updates_request or HTTPXRequest(connection_pool_size=1)
+    # python-telegram-bot's own defaults (256 connections for calls, one for polling, default
+    # timeouts), with one TLS context for every pool.
+    builder = builder.request(request or telegram_request(256))
+    polling = updates_request or telegram_request(1)
     builder = builder.get_updates_request(PollingWatch(polling)).rate_limiter(guard)
     application: BotApp = builder.build()  # type: ignore[assignment]
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init

@@ -52,12 +52,12 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
 
 from bot.config import Config
 from bot.outbox import Broadcast, Outbox, Report
 from bot.telegram.budget import AdaptiveRate, SendBudget
 from bot.telegram.calls import retry_after_seconds
+from bot.telegram.http import telegram_request
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,8 @@ def build_sender_bot(config: Config, *, pool_size: int | None = None) -> Bot:
         config.token.value,
         base_url=config.base_url,
         base_file_url=config.base_file_url,
-        request=HTTPXRequest(connection_pool_size=size),
+        request=telegram_request(size),
+        get_updates_request=telegram_request(1),  # never used: the sender does not poll
     )
 
 
