@@ -103,7 +103,7 @@ async def test_spanish_screen(bot: Harness) -> None:
     text = await ask_zip(bot, "77002")
     assert "Su código postal está dividido entre los distritos TX-7, TX-18, TX-29" in text
     assert "<b>Kathy Castor</b>" not in text and "<b>Ted Cruz</b>, senador(a) (Texas)" in text
-    assert "Miembros a fecha del 15 de junio de 2026." in text
+    assert "Miembros según los datos del 15 de junio de 2026." in text
     text = await ask_zip(bot, "20001")
     assert "<b>Eleanor Holmes Norton</b>, delegado(a)" in text
     assert "Distrito de Columbia no tiene senadores" in text
@@ -231,7 +231,7 @@ async def test_after_january_3_2027_the_screen_says_a_new_congress_took_office(
     assert "A new Congress took office on January 3, 2027" in (reply.text or "")
     bot.language_code, bot.user_id = "es", 2002  # a new user, who speaks Spanish
     text = await ask_zip(bot, "33602", date(2027, 2, 1))
-    assert "Un nuevo Congreso asumió el 3 de enero de 2027" in text
+    assert "Un nuevo Congreso asumió sus funciones el 3 de enero de 2027" in text
 
 
 async def test_stats_and_export_show_outcomes_per_member(org_bot: Harness) -> None:
