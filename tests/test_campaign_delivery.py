@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +278,26 @@ async def test_i_sent_it_is_counted_for_its_channel(bot: Harness) -> None:
         "guide1:outcome:sent", message_id=bot.api.messages(bot.user_id)[-2].message_id
     )
     assert count_of(bot, channel_event("postal", "sent")) == 1
+
+
+async def test_a_day_before_the_batch_was_printed_is_refused_in_the_organizers_language(
+    org_bot: Harness,
+) -> None:
+    """A typed day earlier than the batch's printing is refused in Spanish, saying when it was
+    printed; nothing is marked until a possible day is typed."""
+    bot, content = org_bot, org_bot.content
+    chat = Counted(bot, content)
+    await chat.write_it_for_me()
+    await chat.press_key("button.deliver")
+    await chat.press_key("button.confirm_delivery")
+    bot.language_code = "es"
+    await bot.send("/letters", user_id=ORGANIZER)
+    await bot.press("Descargar", user_id=ORGANIZER)
+    await bot.press("En mano", user_id=ORGANIZER)
+    today = datetime.fromtimestamp(bot.storage.now(), UTC).date()
+    refused = await bot.send((today - timedelta(days=1)).isoformat(), user_id=ORGANIZER)
+    assert shows(refused, f"Esta tanda se imprimió el {today.isoformat()}")
+    assert db(bot, "SELECT delivered_on FROM letter_batches") == [(None,)]
+    marked = await bot.send(today.isoformat(), user_id=ORGANIZER)
+    assert not shows(marked, "imprimió")
+    assert db(bot, "SELECT delivered_on, how FROM letter_batches") == [(today.isoformat(), "hand")]

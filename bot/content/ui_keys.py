@@ -234,6 +234,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "letters.ask_day": frozenset({"batch"}),
     "letters.day_format": frozenset(),
     "letters.day_future": frozenset(),
+    "letters.day_before": frozenset({"date"}),
     "letters.not_marked": frozenset({"reason"}),
     "letters.marked": frozenset({"batch", "count", "date", "told"}),
     "letters.withdrawn": frozenset({"refs"}),

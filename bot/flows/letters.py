@@ -67,8 +67,9 @@ def batch_ref(arg: str) -> int | None:
     return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else None
 
 
-def parse_day(text: str, today: date) -> date | str:
-    """A typed ``YYYY-MM-DD`` → the day, or why it is not one (``format``, ``future``)."""
+def parse_day(text: str, today: date, earliest: date | None = None) -> date | str:
+    """A typed ``YYYY-MM-DD`` → the day, or why it is not one (``format``, ``future``, or
+    ``before``: earlier than ``earliest``, the day the batch was printed)."""
     match = DAY_RE.match(text)
     if match is None:
         return "format"
@@ -76,7 +77,9 @@ def parse_day(text: str, today: date) -> date | str:
         day = date.fromisoformat(match[1])
     except ValueError:
         return "format"
-    return "future" if day > today else day
+    if day > today:
+        return "future"
+    return "before" if earliest is not None and day < earliest else day
 
 
 # -- screens ---------------------------------------------------------------------------------------

@@ -138,11 +138,14 @@ async def day_typed(update: Update, ctx: Ctx) -> bool:
         return False
     assert step is not None
     lang = organizer_language(ctx, update)
-    day = flow.parse_day(message.text or "", _today(ctx))
-    if isinstance(day, str):
-        await reply(update, ctx, flow.notice(lang, f"day_{day}"))
-        return True
     ref = flow.how_ref(step.removeprefix(flow.STEP_DAY))
+    batch = await get_batch(ctx.services.storage, ref[0]) if ref is not None else None
+    printed = datetime.fromtimestamp(batch.created_at, UTC).date() if batch else None
+    day = flow.parse_day(message.text or "", _today(ctx), printed)
+    if isinstance(day, str):
+        values = {"date": printed.isoformat()} if day == "before" and printed else {}
+        await reply(update, ctx, flow.notice(lang, f"day_{day}", **values))
+        return True
     if ref is not None:
         await _mark(update, ctx, ref[0], ref[1], day)
     return True
