@@ -171,13 +171,10 @@ async def test_mark_delivered_with_today_and_buttons_of_a_closed_batch(org_bot: 
     assert db(bot, "SELECT how FROM letter_batches") == [("mail",)]
 
 
-async def test_a_batch_marked_meanwhile_is_said_in_the_organizers_language(
-    org_bot: Harness,
-) -> None:
-    """The batch is marked delivered (by another organizer, or the command line) while this
-    one is typing the day: the answer says so in Spanish, not in the domain's own words."""
-    bot, content = org_bot, org_bot.content
-    chat = Counted(bot, content)
+async def spanish_organizer_asked_the_day(bot: Harness) -> None:
+    """A supporter's letter queued; a Spanish-speaking organizer downloads the batch, presses
+    *En mano* and is asked the day it was delivered."""
+    chat = Counted(bot, bot.content)
     await chat.write_it_for_me()
     await chat.press_key("button.deliver")
     await chat.press_key("button.confirm_delivery")
@@ -185,6 +182,15 @@ async def test_a_batch_marked_meanwhile_is_said_in_the_organizers_language(
     await bot.send("/letters", user_id=ORGANIZER)
     await bot.press("Descargar", user_id=ORGANIZER)
     await bot.press("En mano", user_id=ORGANIZER)
+
+
+async def test_a_batch_marked_meanwhile_is_said_in_the_organizers_language(
+    org_bot: Harness,
+) -> None:
+    """The batch is marked delivered (by another organizer, or the command line) while this
+    one is typing the day: the answer says so in Spanish, not in the domain's own words."""
+    bot = org_bot
+    await spanish_organizer_asked_the_day(bot)
     (batch_id,) = db(bot, "SELECT id FROM letter_batches")[0]
     today = datetime.fromtimestamp(bot.storage.now(), UTC).date()
     await mark_delivered(bot.storage, batch_id, today, "mail")
@@ -285,15 +291,8 @@ async def test_a_day_before_the_batch_was_printed_is_refused_in_the_organizers_l
 ) -> None:
     """A typed day earlier than the batch's printing is refused in Spanish, saying when it was
     printed; nothing is marked until a possible day is typed."""
-    bot, content = org_bot, org_bot.content
-    chat = Counted(bot, content)
-    await chat.write_it_for_me()
-    await chat.press_key("button.deliver")
-    await chat.press_key("button.confirm_delivery")
-    bot.language_code = "es"
-    await bot.send("/letters", user_id=ORGANIZER)
-    await bot.press("Descargar", user_id=ORGANIZER)
-    await bot.press("En mano", user_id=ORGANIZER)
+    bot = org_bot
+    await spanish_organizer_asked_the_day(bot)
     today = datetime.fromtimestamp(bot.storage.now(), UTC).date()
     refused = await bot.send((today - timedelta(days=1)).isoformat(), user_id=ORGANIZER)
     assert shows(refused, f"Esta tanda se imprimió el {today.isoformat()}")
