@@ -117,6 +117,11 @@ class Batch:
     how: str | None  # hand | mail
     marked_at: int | None
 
+    @property
+    def exported_on(self) -> date:
+        """The day (UTC) the batch was exported: it cannot have been delivered before."""
+        return datetime.fromtimestamp(self.created_at, UTC).date()
+
 
 _BATCH_COLUMNS: Final = (
     "id, created_at, first_at, last_at, exported, count, delivered_on, how, marked_at"
@@ -385,7 +390,7 @@ async def mark_delivered(storage: Storage, batch_id: int, delivered_on: date, ho
     if batch.delivered_on is not None:
         raise DeliveryError(f"batch {batch_id} was already delivered on {batch.delivered_on}")
     now = storage.now()
-    exported_on = datetime.fromtimestamp(batch.created_at, UTC).date()
+    exported_on = batch.exported_on
     if not exported_on <= delivered_on <= datetime.fromtimestamp(now, UTC).date():
         raise DeliveryError(
             f"date: {delivered_on.isoformat()} is not between the export"

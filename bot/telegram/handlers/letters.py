@@ -140,7 +140,7 @@ async def day_typed(update: Update, ctx: Ctx) -> bool:
     lang = organizer_language(ctx, update)
     ref = flow.how_ref(step.removeprefix(flow.STEP_DAY))
     batch = await get_batch(ctx.services.storage, ref[0]) if ref is not None else None
-    printed = datetime.fromtimestamp(batch.created_at, UTC).date() if batch else None
+    printed = batch.exported_on if batch else None
     day = flow.parse_day(message.text or "", _today(ctx), printed)
     if isinstance(day, str):
         values = {"date": printed.isoformat()} if day == "before" and printed else {}
