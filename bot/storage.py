@@ -870,8 +870,11 @@ class Storage:
                     (user_id, language, source, now, now),
                 )
                 is_new = cursor.rowcount == 1
-                (row,) = await _rows(conn, SELECT_USER, (user_id,))
-                user = _user(row)
+                if is_new:  # the row as inserted, the other columns at their defaults
+                    user = User(user_id, language, False, source, now, now)
+                else:  # inserted meanwhile by another update of the same user
+                    (row,) = await _rows(conn, SELECT_USER, (user_id,))
+                    user = _user(row)
                 self._changing(user_id)
                 self._cache(self._users, user_id, user)
             if is_new:
