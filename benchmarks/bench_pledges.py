@@ -163,8 +163,12 @@ def _latencies(text: str) -> tuple[float, ...]:
 
 
 def _spread(values: list[float]) -> str:
-    """The median, and min–max."""
-    return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
+    """The median, and min–max (with a decimal below 100)."""
+    places = 1 if max(values) < 100 else 0
+    return (
+        f"{statistics.median(values):,.{places}f} "
+        f"({min(values):,.{places}f}–{max(values):,.{places}f})"
+    )
 
 
 if __name__ == "__main__":
