@@ -107,6 +107,7 @@ async def main() -> None:
         help="round trips of each Bot API call to measure, comma-separated (default 0,50)",
     )
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     content = load_content(CONTENT, render_check=check_rendered)
     labels = {False: "sequential (PTB default, baseline)", True: "per-user concurrent (the bot)"}
     runs = [(latency, per_user) for latency in args.latency_ms for per_user in labels]
@@ -127,7 +128,7 @@ async def main() -> None:
     print(
         f"Pledges: {args.users:,} users pledging at once, {args.repeats} runs (median, and "
         f"min–max), Python {platform.python_version()}, {platform.machine()}, load average "
-        f"{os.getloadavg()[0]:.1f} at the end"
+        f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
     print()
     print(
