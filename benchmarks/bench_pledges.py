@@ -2,16 +2,22 @@
 
 Runs the real Application over the in-memory Bot API with a real SQLite file: every user's
 "I pledge" press is put on the update queue at once, and the latency of each is the time until
-the bot's reply to that user. The per-user concurrent processor the bot uses is compared in the
-same run with python-telegram-bot's default (one update after another).
+the bot's reply to that user reaches the Bot API. The per-user concurrent processor the bot uses
+is compared in the same run with python-telegram-bot's default (one update after another).
 
-    python -m benchmarks.bench_pledges [--users 1000] [--repeats 3]
+Each Bot API call can be given a network round trip (``--latency-ms``, a list): at 0 the
+in-memory API answers at once and the work is bound by the CPU; Telegram answers each call after
+a round trip of tens of milliseconds, which the sequential baseline waits out update after
+update (two calls per pledge: at 50 ms, about 100 s for 1,000 pledges) and the bot overlaps.
+
+    python -m benchmarks.bench_pledges [--users 1000] [--repeats 3] [--latency-ms 0,50]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import statistics
 import tempfile
@@ -30,8 +36,11 @@ from tests.fakes.local_api import LocalBotApi, OutgoingAction, local_transports
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
 
-async def one_run(content: Content, users: int, per_user: bool) -> tuple[float, list[float]]:
-    """(pledges per second, latencies in ms) for one run on a fresh database."""
+async def one_run(
+    content: Content, users: int, per_user: bool, latency_ms: float = 0.0
+) -> tuple[float, list[float]]:
+    """(pledges per second, latencies in ms) for one run on a fresh database, each Bot API
+    call taking a round trip of ``latency_ms``."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
         config = load_config(
@@ -45,7 +54,10 @@ async def one_run(content: Content, users: int, per_user: bool) -> tuple[float, 
         )
         api = LocalBotApi()
         app = build_application(
-            config, content, per_user_concurrency=per_user, **local_transports(api)
+            config,
+            content,
+            per_user_concurrency=per_user,
+            **local_transports(api, latency=latency_ms / 1000),
         )
         await start_in_process(app)
         sent_at: dict[int, float] = {}
@@ -88,44 +100,76 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--latency-ms",
+        type=_latencies,
+        default=(0.0, 50.0),
+        help="round trips of each Bot API call to measure, comma-separated (default 0,50)",
+    )
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     content = load_content(CONTENT, render_check=check_rendered)
     labels = {False: "sequential (PTB default, baseline)", True: "per-user concurrent (the bot)"}
-    rates: dict[bool, list[float]] = {False: [], True: []}
-    p50s: dict[bool, list[float]] = {False: [], True: []}
-    p99s: dict[bool, list[float]] = {False: [], True: []}
-    ratios = []
+    runs = [(latency, per_user) for latency in args.latency_ms for per_user in labels]
+    rates: dict[tuple[float, bool], list[float]] = {run: [] for run in runs}
+    p50s: dict[tuple[float, bool], list[float]] = {run: [] for run in runs}
+    p99s: dict[tuple[float, bool], list[float]] = {run: [] for run in runs}
+    ratios: dict[float, list[float]] = {latency: [] for latency in args.latency_ms}
     for _ in range(args.repeats):
-        # The baseline and the bot back to back: the ratio of one run shares its machine's load.
-        for per_user in (False, True):
-            rate, latencies = await one_run(content, args.users, per_user)
-            rates[per_user].append(rate)
-            p50s[per_user].append(percentile(latencies, 0.50))
-            p99s[per_user].append(percentile(latencies, 0.99))
-        ratios.append(rates[True][-1] / rates[False][-1])
+        for latency in args.latency_ms:
+            # The baseline and the bot back to back: the ratio of one run shares its machine's
+            # load.
+            for per_user in labels:
+                rate, latencies = await one_run(content, args.users, per_user, latency)
+                rates[latency, per_user].append(rate)
+                p50s[latency, per_user].append(percentile(latencies, 0.50))
+                p99s[latency, per_user].append(percentile(latencies, 0.99))
+            ratios[latency].append(rates[latency, True][-1] / rates[latency, False][-1])
     print(
         f"Pledges: {args.users:,} users pledging at once, {args.repeats} runs (median, and "
-        f"min–max), Python {platform.python_version()}, {platform.machine()}"
+        f"min–max), Python {platform.python_version()}, {platform.machine()}, load average "
+        f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
-    print()
-    print("| processing | users | pledges/s | p50 latency (ms) | p99 latency (ms) |")
-    print("|---|---:|---:|---:|---:|")
-    for per_user, label in labels.items():
-        print(
-            f"| {label} | {args.users:,} | {_spread(rates[per_user])} "
-            f"| {_spread(p50s[per_user])} | {_spread(p99s[per_user])} |"
-        )
     print()
     print(
-        "Throughput ratio, the bot vs the baseline of the same run: min "
-        f"{min(ratios):.2f}x, median {statistics.median(ratios):.2f}x, max {max(ratios):.2f}x; "
-        "every pledge stored exactly once."
+        "| Bot API round trip (ms) | processing | users | pledges/s "
+        "| p50 latency (ms) | p99 latency (ms) |"
     )
+    print("|---:|---|---:|---:|---:|---:|")
+    for latency, per_user in runs:
+        print(
+            f"| {latency:g} | {labels[per_user]} | {args.users:,} "
+            f"| {_spread(rates[latency, per_user])} | {_spread(p50s[latency, per_user])} "
+            f"| {_spread(p99s[latency, per_user])} |"
+        )
+    print()
+    for latency, values in ratios.items():
+        print(
+            f"Round trip {latency:g} ms: the bot ÷ the baseline of the same run, min "
+            f"{min(values):.2f}x, median {statistics.median(values):.2f}x, max "
+            f"{max(values):.2f}x."
+        )
+    print("Every pledge stored exactly once in every run.")
+
+
+def _latencies(text: str) -> tuple[float, ...]:
+    """``0,50`` -> (0.0, 50.0): round trips in milliseconds, none negative."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of milliseconds: {text!r}") from None
+    if not values or any(v < 0 or v != v for v in values):
+        raise argparse.ArgumentTypeError(f"round trips must be 0 ms or more: {text!r}")
+    return values
 
 
 def _spread(values: list[float]) -> str:
-    """The median, and min–max."""
-    return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
+    """The median, and min–max (with a decimal below 100)."""
+    places = 1 if max(values) < 100 else 0
+    return (
+        f"{statistics.median(values):,.{places}f} "
+        f"({min(values):,.{places}f}–{max(values):,.{places}f})"
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ What every update does is kept cheap:
   date by the methods that change them; a transaction that rolls back drops what it changed.
   Only this process writes these (one bot per database, see ``bot.instance``; the command-line
   tools never change users or steps), so the cache cannot go stale.
+* **Few trips to aiosqlite's thread:** each one costs more than the statement it carries, and
+  the write transaction of an update holds the connection until it commits. A query's rows come
+  back in one trip (:func:`_rows`), not three (execute, fetch, close).
 """
 
 from __future__ import annotations
@@ -799,17 +802,14 @@ class Storage:
             raise _storage_error(exc) from exc
 
     async def _fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        try:
-            async with self._conn.execute(sql, params) as cursor:
-                row: sqlite3.Row | None = await cursor.fetchone()
-                return row
-        except sqlite3.Error as exc:
-            raise _storage_error(exc) from exc
+        """The first row of a query meant to return at most one (by key, an aggregate or
+        ``LIMIT 1``)."""
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def _fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         try:
-            async with self._conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return await _rows(self._conn, sql, params)
         except sqlite3.Error as exc:
             raise _storage_error(exc) from exc
 
@@ -870,10 +870,11 @@ class Storage:
                     (user_id, language, source, now, now),
                 )
                 is_new = cursor.rowcount == 1
-                async with conn.execute(SELECT_USER, (user_id,)) as cur:
-                    row = await cur.fetchone()
-                assert row is not None
-                user = _user(row)
+                if is_new:  # the row as inserted, the other columns at their defaults
+                    user = User(user_id, language, False, source, now, now)
+                else:  # inserted meanwhile by another update of the same user
+                    (row,) = await _rows(conn, SELECT_USER, (user_id,))
+                    user = _user(row)
                 self._changing(user_id)
                 self._cache(self._users, user_id, user)
             if is_new:
@@ -918,11 +919,9 @@ class Storage:
                     (user_id, self.now()),
                 )
                 is_new = cursor.rowcount == 1
-                async with conn.execute(SELECT_PLEDGE, (user_id,)) as cur:
-                    row = await cur.fetchone()
+                (row,) = await _rows(conn, SELECT_PLEDGE, (user_id,))
         except sqlite3.Error as exc:
             raise _storage_error(exc) from exc
-        assert row is not None
         return _pledge(row), is_new
 
     async def get_pledge(self, user_id: int) -> Pledge | None:
@@ -1072,10 +1071,8 @@ class Storage:
         ``event``, by default ``funnel:<step>``; False if the draft had reached it already."""
         try:
             async with self.transaction() as conn:
-                async with conn.execute(
-                    "SELECT reached FROM drafts WHERE user_id = ?", (user_id,)
-                ) as cursor:
-                    row = await cursor.fetchone()
+                rows = await _rows(conn, "SELECT reached FROM drafts WHERE user_id = ?", (user_id,))
+                row = rows[0] if rows else None
                 if row is None or step in str(row[0]).split(","):
                     return False
                 reached = ",".join(filter(None, [*str(row[0]).split(","), step]))
@@ -1248,6 +1245,14 @@ class Storage:
         return [
             CongressOutcome(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in rows
         ]
+
+
+async def _rows(
+    conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]
+) -> list[sqlite3.Row]:
+    """Every row of a query in one trip to the database's thread (a cursor read row by row
+    takes three: execute, fetch, close)."""
+    return list(await conn.execute_fetchall(sql, params))
 
 
 def _user(row: sqlite3.Row) -> User:

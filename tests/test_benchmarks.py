@@ -34,6 +34,15 @@ async def test_pledges_store_every_pledge_both_ways(content: Content) -> None:
         assert len(latencies) == 20 and rate > 0
 
 
+async def test_pledges_with_a_round_trip_store_every_pledge_both_ways(content: Content) -> None:
+    """The same with each Bot API call taking a round trip (``--latency-ms``)."""
+    for per_user in (True, False):
+        rate, latencies = await bench_pledges.one_run(
+            content, users=5, per_user=per_user, latency_ms=20
+        )
+        assert len(latencies) == 5 and rate > 0
+
+
 async def test_a_broadcast_while_users_chat_meets_no_429_and_loses_no_reply(
     content: Content,
 ) -> None:

@@ -10,7 +10,8 @@ import pytest
 from telegram import Update
 
 from bot.content import Content
-from tests.fakes.local_api import OutgoingAction
+from bot.telegram.concurrency import PerUserUpdateProcessor
+from tests.fakes.local_api import LocalBotApi, OutgoingAction
 from tests.harness import invalid_requests, make_config, start_harness, stop_harness
 
 USERS = 1000
@@ -69,3 +70,69 @@ async def test_one_users_updates_stay_in_order(tmp_path: Path, content: Content)
         await stop_harness(harness)
     with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
         assert conn.execute("SELECT first_name FROM pledges").fetchall() == [("Ana",)]
+
+
+def _message(api: LocalBotApi, user_id: int, text: str) -> Update:
+    update = Update.de_json(api.user_message(user_id, text), None)
+    assert update is not None
+    return update
+
+
+async def test_a_users_waiting_updates_take_no_place_from_others() -> None:
+    """With two places, three updates queued behind a user's running one leave room for
+    another user, whose update runs at once; the first user's then run in order."""
+    api = LocalBotApi()
+    processor = PerUserUpdateProcessor(max_concurrent_updates=2)
+    ran: list[str] = []
+    release = asyncio.Event()
+
+    async def handle(name: str, wait: bool = False) -> None:
+        if wait:
+            await release.wait()
+        ran.append(name)
+
+    first = asyncio.create_task(
+        processor.process_update(_message(api, 7, "1"), handle("7:1", True))
+    )
+    later = [
+        asyncio.create_task(processor.process_update(_message(api, 7, str(n)), handle(f"7:{n}")))
+        for n in (2, 3, 4)
+    ]
+    other = asyncio.create_task(processor.process_update(_message(api, 8, "1"), handle("8:1")))
+    await asyncio.wait_for(other, timeout=10)
+    assert ran == ["8:1"]
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, *later), timeout=10)
+    assert ran == ["8:1", "7:1", "7:2", "7:3", "7:4"]
+
+
+async def test_a_failing_update_does_not_stop_the_users_next_ones(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An update queued behind another that raises is logged; the user's next one still runs."""
+    api = LocalBotApi()
+    processor = PerUserUpdateProcessor()
+    ran: list[str] = []
+    release = asyncio.Event()
+
+    async def first() -> None:
+        await release.wait()
+        ran.append("1")
+
+    async def failing() -> None:
+        raise RuntimeError("broken handler")
+
+    async def third() -> None:
+        ran.append("3")
+
+    tasks = [asyncio.create_task(processor.process_update(_message(api, 7, "1"), first()))]
+    failed = _message(api, 7, "2")
+    for update, coroutine in ((failed, failing()), (_message(api, 7, "3"), third())):
+        tasks.append(asyncio.create_task(processor.process_update(update, coroutine)))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
+    assert ran == ["1", "3"]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        f"update {failed.update_id} failed"
+    ]

@@ -626,3 +626,89 @@ async def test_bot_send_and_download_photo(api: LocalBotApi, bot: Bot) -> None:
         file = await bot.get_file(message.photo[-1].file_id)
         assert bytes(await file.download_as_bytearray()) == b"\x89PNG fake"
     assert api.sent[-1].params["photo"] == b"\x89PNG fake"
+
+
+# --- LocalRequest's network latency -----------------------------------------------------------
+
+
+async def test_latency_is_waited_half_each_way(
+    api: LocalBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call with a latency sleeps half of it before reaching the API and half after."""
+    events: list[object] = []
+    real_sleep = asyncio.sleep
+
+    async def recorded_sleep(delay: float) -> None:
+        events.append(("sleep", delay))
+        await real_sleep(0)
+
+    api.subscribe(lambda action: events.append(("arrived", action.text)))
+    async with Bot(token="123:abc", request=LocalRequest(api, latency=0.05)) as bot:
+        monkeypatch.setattr(asyncio, "sleep", recorded_sleep)
+        await bot.send_message(CHAT, "a")
+    assert events == [("sleep", 0.025), ("arrived", "a"), ("sleep", 0.025)]
+
+
+async def test_latency_lets_other_work_run_on_both_sides_of_a_call(api: LocalBotApi) -> None:
+    """While a call is on its way to the API and back, the event loop runs other tasks."""
+    events: list[str] = []
+    arrived = asyncio.Event()
+
+    def on_action(action: Any) -> None:
+        events.append("call arrived")
+        arrived.set()
+
+    async def other_work() -> None:
+        events.append("other work")
+        await arrived.wait()
+        events.append("other work after the arrival")
+
+    api.subscribe(on_action)
+    async with Bot(token="123:abc", request=LocalRequest(api, latency=0.01)) as bot:
+        other = asyncio.create_task(other_work())
+        await bot.send_message(CHAT, "a")
+        events.append("call returned")
+        await other
+    assert events == [
+        "other work",
+        "call arrived",
+        "other work after the arrival",
+        "call returned",
+    ]
+
+
+async def _two_concurrent_sends(latency: float) -> list[str]:
+    """When each of two concurrent sends reached the API and when its answer came back."""
+    api = LocalBotApi()
+    events: list[str] = []
+    api.subscribe(lambda action: events.append(f"arrived {action.text}"))
+
+    async def send_and_note(bot: Bot, text: str) -> None:
+        await bot.send_message(CHAT, text)
+        events.append(f"returned {text}")
+
+    async with Bot(token="123:abc", request=LocalRequest(api, latency=latency)) as bot:
+        await asyncio.gather(send_and_note(bot, "a"), send_and_note(bot, "b"))
+    return events
+
+
+async def test_latency_overlaps_concurrent_calls() -> None:
+    """Two concurrent sends both reach the API before either answer is back; without latency
+    the first is answered before the second starts."""
+    assert await _two_concurrent_sends(0.0) == [
+        "arrived a",
+        "returned a",
+        "arrived b",
+        "returned b",
+    ]
+    assert await _two_concurrent_sends(0.01) == [
+        "arrived a",
+        "arrived b",
+        "returned a",
+        "returned b",
+    ]
+
+
+def test_latency_cannot_be_negative(api: LocalBotApi) -> None:
+    with pytest.raises(ValueError, match="latency"):
+        LocalRequest(api, latency=-0.01)

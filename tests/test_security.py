@@ -202,7 +202,7 @@ def test_a_logged_exception_carrying_the_token_is_redacted() -> None:
 # are written; a file write with a non-literal argument has to be listed below like SQL.
 SQL_SINKS = frozenset(
     {"execute", "executemany", "fetchall", "fetchone", "write", "_write", "_fetchall"}
-    | {"_fetchone", "_one"}
+    | {"_fetchone", "_one", "_rows", "execute_fetchall"}
 )
 
 # Every SQL call whose statement is not a literal, and why it is safe: (file, function, call).
@@ -219,11 +219,14 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
     ("bot/storage.py", "Storage._write", "execute"): (
         "pass-through: Storage._write is itself a sink, so its callers are checked"
     ),
-    ("bot/storage.py", "Storage._fetchone", "execute"): (
+    ("bot/storage.py", "Storage._fetchone", "_fetchall"): (
         "pass-through: Storage._fetchone is itself a sink, so its callers are checked"
     ),
-    ("bot/storage.py", "Storage._fetchall", "execute"): (
+    ("bot/storage.py", "Storage._fetchall", "_rows"): (
         "pass-through: Storage._fetchall is itself a sink, so its callers are checked"
+    ),
+    ("bot/storage.py", "_rows", "execute_fetchall"): (
+        "pass-through: _rows is itself a sink, so its callers are checked"
     ),
     ("bot/storage.py", "Storage._migrate", "execute"): (
         "runs the fixed statements of the MIGRATIONS constant, nothing else"
@@ -310,7 +313,7 @@ def _statement_argument(call: ast.Call, sink: str) -> ast.expr | None:
     for keyword in call.keywords:
         if keyword.arg == "sql":
             return keyword.value
-    if sink == "_one":  # _one(conn, sql, params)
+    if sink in ("_one", "_rows"):  # _one(conn, sql, params), _rows(conn, sql, params)
         return call.args[1] if len(call.args) > 1 else None
     return call.args[0] if call.args else None
 
@@ -352,6 +355,8 @@ async def risky(db, name, sql):
     await db.fetchone("SELECT * FROM t WHERE n = '" + name + "'")
     await db.write(sql=sql)
     await _one(db, "SELECT %s" % name, ())
+    await _rows(db, "SELECT " + name, ())
+    await db.execute_fetchall(f"SELECT {name}")
 """
     found = dynamic_sql_calls(source, "x.py")
     assert set(found) == {
@@ -359,6 +364,8 @@ async def risky(db, name, sql):
         ("x.py", "risky", "fetchone"),
         ("x.py", "risky", "write"),
         ("x.py", "risky", "_one"),
+        ("x.py", "risky", "_rows"),
+        ("x.py", "risky", "execute_fetchall"),
     }
 
 

@@ -6,7 +6,9 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import pytest
 
 from bot.storage import MIGRATIONS, Storage, StorageError, backup_database, check_database
@@ -298,4 +300,31 @@ async def test_last_message_id_of_a_chat(tmp_path: Path) -> None:
     )
     assert await storage.last_message_id(7) == 31
     assert await storage.last_message_id(8) == 0
+    await storage.close()
+
+
+async def test_a_pledge_takes_few_trips_to_the_database_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each query's rows come back in one trip to aiosqlite's thread (a cursor read row by row
+    takes three), and a newcomer's row is not read back after it is written: their pledge and
+    the reads around it take 11 trips, not 24."""
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    trips: list[str] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", repr(fn)))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    assert await storage.get_user(7) is None
+    assert await storage.get_step(7) is None
+    user, _ = await storage.touch_user(7, "es", "flyer")  # SELECT; BEGIN, INSERT, COMMIT
+    pledge, is_new = await storage.record_pledge(7)  # BEGIN, INSERT, SELECT, COMMIT
+    assert is_new and pledge.number == 1
+    assert await storage.get_pledge(7) == pledge
+    assert len(trips) == 11, trips
+    storage.drop_cached(7)
+    assert await storage.get_user(7) == user  # what touch_user built is the row it wrote
     await storage.close()

@@ -2,18 +2,29 @@
 
 python-telegram-bot either processes every update one after another, or all concurrently with
 no ordering. A supporter's updates must stay in order (a typed name after the button that asked
-for it), while one slow user must not hold up everyone else: one lock per user gives both.
+for it), while one slow user must not hold up everyone else.
+
+Each user has at most one update running; what the same user sends meanwhile waits in that
+user's own queue and is run, in order, by the update that is running, in its place. A user's
+waiting updates therefore take none of the processor's places (``max_concurrent_updates``,
+python-telegram-bot's semaphore): a user who sends hundreds of messages at once occupies one
+place, never all of them.
 """
 
 from __future__ import annotations
 
-import asyncio
+import collections
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+log = logging.getLogger(__name__)
+
+# Updates processed at once (python-telegram-bot's default too): as many as the connections of
+# the pool the replies go out through (bot.telegram.app), so that no update waits for one.
 DEFAULT_MAX_CONCURRENT = 256
 
 
@@ -22,21 +33,33 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = DEFAULT_MAX_CONCURRENT) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}  # key -> updates holding or awaiting its lock
+        # key -> the updates waiting behind the user's running one; a key is present while one
+        # of its updates runs.
+        self._waiting: dict[int, collections.deque[tuple[object, Awaitable[Any]]]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
+        waiting = self._waiting.get(key)
+        if waiting is not None:
+            waiting.append((update, coroutine))  # run next by the user's running update
+            return
+        waiting = self._waiting[key] = collections.deque()
         try:
-            async with lock:
-                await coroutine
+            await coroutine
         finally:
-            self._users[key] -= 1
-            if self._users[key] == 0:
-                del self._users[key]
-                del self._locks[key]
+            try:
+                while waiting:
+                    later, later_coroutine = waiting.popleft()
+                    try:
+                        await later_coroutine
+                    except Exception:
+                        log.exception("update %s failed", _update_id(later))
+            finally:
+                del self._waiting[key]
+                if waiting:  # cancelled, at shutdown
+                    log.warning("%d updates of one user not processed: stopped", len(waiting))
+                for _, never_run in waiting:
+                    _close(never_run)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -52,3 +75,13 @@ def _key(update: object) -> int:
         if update.effective_chat is not None:
             return update.effective_chat.id
     return 0
+
+
+def _update_id(update: object) -> int | None:
+    return update.update_id if isinstance(update, Update) else None
+
+
+def _close(awaitable: Awaitable[Any]) -> None:
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()

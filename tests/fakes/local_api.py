@@ -1586,16 +1586,29 @@ class LocalRequest(BaseRequest):
     ``Bot(token, request=LocalRequest(api), get_updates_request=LocalRequest(api))`` gives a bot
     that behaves as if connected to Telegram. ``getUpdates`` honours its ``timeout`` by polling
     the queue in small async steps, so the event loop keeps running.
+
+    ``latency`` (seconds, default 0: answered at once) is the network round trip Telegram's
+    answers take: each call waits half of it before it reaches the API and half before its answer
+    comes back, with ``asyncio.sleep``, so the bot's other updates run meanwhile, as they do
+    while a real request is on the wire.
     """
 
-    __slots__ = ("_api", "_poll_interval", "_read_timeout")
+    __slots__ = ("_api", "_latency", "_poll_interval", "_read_timeout")
 
     def __init__(
-        self, api: LocalBotApi, read_timeout: float = 5.0, poll_interval: float = 0.01
+        self,
+        api: LocalBotApi,
+        read_timeout: float = 5.0,
+        poll_interval: float = 0.01,
+        *,
+        latency: float = 0.0,
     ) -> None:
+        if latency < 0:
+            raise ValueError(f"latency must be 0 or more seconds, not {latency}")
         self._api = api
         self._read_timeout = read_timeout
         self._poll_interval = poll_interval
+        self._latency = latency
 
     @property
     def api(self) -> LocalBotApi:
@@ -1621,6 +1634,14 @@ class LocalRequest(BaseRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if not self._latency:
+            return await self._answer(url, request_data)
+        await asyncio.sleep(self._latency / 2)  # the request on its way to Telegram
+        answer = await self._answer(url, request_data)
+        await asyncio.sleep(self._latency / 2)  # the answer on its way back
+        return answer
+
+    async def _answer(self, url: str, request_data: RequestData | None) -> tuple[int, bytes]:
         path = urlsplit(url).path
         file_match = _FILE_PATH_RE.search(path)
         if file_match:
@@ -1651,14 +1672,15 @@ class LocalRequest(BaseRequest):
         return 200, content
 
 
-def local_transports(api: LocalBotApi) -> dict[str, BaseRequest]:
+def local_transports(api: LocalBotApi, *, latency: float = 0.0) -> dict[str, BaseRequest]:
     """``build_application``'s three transports (replies, updates, the broadcast sender), each
-    a :class:`LocalRequest` over ``api``: ``build_application(config, content,
-    **local_transports(api))`` never reaches the network."""
+    a :class:`LocalRequest` over ``api`` with the given round trip ``latency`` (seconds):
+    ``build_application(config, content, **local_transports(api))`` never reaches the
+    network."""
     return {
-        "request": LocalRequest(api),
-        "updates_request": LocalRequest(api),
-        "broadcast_request": LocalRequest(api),
+        "request": LocalRequest(api, latency=latency),
+        "updates_request": LocalRequest(api, latency=latency),
+        "broadcast_request": LocalRequest(api, latency=latency),
     }
 
 
