@@ -91,6 +91,7 @@ class Services:
     budget: SendBudget  # Telegram's send limit, shared by replies and broadcasts
     instance: InstanceLock | None = None  # the lock on the database (outreach-bot run)
     saving: SavingStatus  # whether the database takes writes (set by build_application)
+    profile_task: asyncio.Task[None] | None = None  # setting the menus and profile (post_init)
     _content: tuple[Content, KnowledgeIndex]
 
     def set_content(self, content: Content) -> None:
