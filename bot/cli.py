@@ -25,6 +25,7 @@ from bot.config import (
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
+from bot.datafiles import use_parse_cache
 from bot.render import check_rendered
 from bot.storage import Storage, StorageError, backup_database, check_database
 
@@ -594,7 +595,13 @@ def _backup(config: Config, destination: Path) -> int:
     return 0
 
 
+def parse_cache_dir(config: Config) -> Path:
+    """Where the bot keeps its parsed content files, to start faster: beside the database."""
+    return config.db_path.with_name(config.db_path.stem + ".cache")
+
+
 def _load_content_or_explain(config: Config) -> Content | None:
+    use_parse_cache(parse_cache_dir(config))
     try:
         content = load_content(
             config.content_dir, recipient_email=config.recipient_email, render_check=check_rendered
