@@ -25,7 +25,7 @@ from bot.config import (
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
-from bot.datafiles import use_parse_cache
+from bot.datafiles import parse_cache
 from bot.render import check_rendered
 from bot.storage import Storage, StorageError, backup_database, check_database
 
@@ -601,11 +601,13 @@ def parse_cache_dir(config: Config) -> Path:
 
 
 def _load_content_or_explain(config: Config) -> Content | None:
-    use_parse_cache(parse_cache_dir(config))
     try:
-        content = load_content(
-            config.content_dir, recipient_email=config.recipient_email, render_check=check_rendered
-        )
+        with parse_cache(parse_cache_dir(config)):
+            content = load_content(
+                config.content_dir,
+                recipient_email=config.recipient_email,
+                render_check=check_rendered,
+            )
     except ContentError as exc:
         print(
             f"outreach-bot: invalid content in {config.content_dir}; fix it and start again:",

@@ -7,9 +7,9 @@
   loader uses the same two for its own files.
 * :func:`read_text` and :func:`load_yaml` read a file and its YAML (with the C loader where
   PyYAML has it), raising the caller's own error with a message that names the file;
-  :func:`parse_yaml` is the parse both they and the content loader use: once
-  :func:`use_parse_cache` names a directory, what it parsed is kept there (see
-  :class:`ParseCache`) and read back while the text is the same;
+  :func:`parse_yaml` is the parse both they and the content loader use: within
+  :func:`parse_cache`, what it parsed is kept in a directory (see :class:`ParseCache`) and
+  read back while the text is the same;
 * :func:`as_of_from_filename` finds the date a downloaded data file is of in its name;
 * :func:`write_atomically` replaces one or several files so that a failure leaves every old
   file exactly as it was.
@@ -26,7 +26,7 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -43,11 +43,11 @@ __all__ = [
     "format_key",
     "iso_date",
     "load_yaml",
+    "parse_cache",
     "parse_yaml",
     "problem_list",
     "problems_message",
     "read_text",
-    "use_parse_cache",
     "write_atomically",
     "yaml_error_message",
 ]
@@ -221,11 +221,16 @@ class ParseCache:
 _parse_cache: ParseCache | None = None
 
 
-def use_parse_cache(directory: Path | None) -> None:
-    """Keep parsed YAML in ``directory`` from now on in this process (None: parse every time).
-    The bot's own commands do (beside the database); ``check-content`` never does."""
+@contextlib.contextmanager
+def parse_cache(directory: Path) -> Iterator[ParseCache]:
+    """Within this block, YAML parsed in this thread is kept in ``directory`` (see
+    :class:`ParseCache`). The bot's start does; ``check-content`` never does."""
     global _parse_cache
-    _parse_cache = ParseCache(directory) if directory is not None else None
+    previous, _parse_cache = _parse_cache, ParseCache(directory)
+    try:
+        yield _parse_cache
+    finally:
+        _parse_cache = previous
 
 
 def _parse(raw: str) -> Any:

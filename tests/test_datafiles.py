@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import datafiles
 from bot.datafiles import (
     KeyLines,
     ParseCache,
@@ -17,6 +16,7 @@ from bot.datafiles import (
     format_key,
     iso_date,
     load_yaml,
+    parse_cache,
     problems_message,
     read_text,
     write_atomically,
@@ -143,10 +143,17 @@ def test_parse_cache_in_a_place_that_cannot_be_written_only_parses(tmp_path: Pat
     assert cache.parse(TEXT, "list.yaml") == PARSED
 
 
-def test_invalid_yaml_is_never_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_yaml_is_never_kept(tmp_path: Path) -> None:
     """Broken YAML is reported by parsing, every time, with its line: nothing is kept."""
-    monkeypatch.setattr(datafiles, "_parse_cache", ParseCache(tmp_path))
-    for _ in range(2):
-        with pytest.raises(ValueError, match=r"^list\.yaml:\d+: invalid YAML"):
-            load_yaml("a: 1\nb: [unclosed\n", "list.yaml", ValueError)
+    with parse_cache(tmp_path):
+        for _ in range(2):
+            with pytest.raises(ValueError, match=r"^list\.yaml:\d+: invalid YAML"):
+                load_yaml("a: 1\nb: [unclosed\n", "list.yaml", ValueError)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_parse_cache_is_used_only_within_its_block(tmp_path: Path) -> None:
+    with parse_cache(tmp_path / "kept"):
+        load_yaml(TEXT, "list.yaml", ValueError)
+    load_yaml(TEXT, "other.yaml", ValueError)
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["list.yaml.pickle"]
