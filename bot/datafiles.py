@@ -188,7 +188,7 @@ class ParseCache:
         if kept is not None and kept[0] == self._stamp and kept[1] == digest:
             return kept[2]
         data = _parse(raw)
-        self._write(path, (self._stamp, digest, data))
+        self._keep(path, (self._stamp, digest, data))
         return data
 
     @staticmethod
@@ -199,7 +199,7 @@ class ParseCache:
             return None
         return kept if isinstance(kept, tuple) and len(kept) == 3 else None
 
-    def _write(self, path: Path, kept: tuple[Any, ...]) -> None:
+    def _keep(self, path: Path, kept: tuple[Any, ...]) -> None:
         if not self._writable:
             return
         try:
