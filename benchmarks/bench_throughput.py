@@ -18,7 +18,9 @@ Three measurements, everything on 127.0.0.1:
    bot's own work costs compared with python-telegram-bot's floor.
 2. **Start-up of the real process.** ``outreach-bot run`` against a FakeBotApiServer with a
    /start already waiting: the time from starting the process to the fake recording the answer
-   (median of ``--starts``, fresh database each time), and the time to build and start the
+   (median of ``--starts``, fresh database each time, as a restarted bot finds what it keeps
+   beside its database: one uncounted start first keeps the parsed content there, and its
+   time is shown on its own row), and the time to build and start the
    Application in-process (the first in this process also pays for first-time imports and
    caches; later ones reuse them).
 3. **Idle memory.** RSS (``VmRSS`` in /proc/<pid>/status) of the real process a few seconds
@@ -26,8 +28,15 @@ Three measurements, everything on 127.0.0.1:
 
     python -m benchmarks.bench_throughput [--users 400] [--in-flight 1,100] [--repeats 3]
                                           [--starts 5] [--startup-only]
+                                          [--bytecode as-is|compiled|source]
 
-``--startup-only`` measures 2 and 3 alone (under a minute).
+``--startup-only`` measures 2 and 3 alone (under a minute). ``--bytecode`` says how the started
+process loads the bot's code: ``compiled`` compiles the bot's package and the installed
+libraries first (``compileall``, what installing a wheel or building the container does) and
+starts the process without ``PYTHONDONTWRITEBYTECODE``; ``source`` removes the checkout's
+``bot/**/__pycache__`` and starts it with ``PYTHONDONTWRITEBYTECODE=1``, so every start compiles
+the bot's sources again (the libraries keep the bytecode pip compiled); ``as-is`` (the default)
+passes this process's environment on and uses whatever bytecode is on disk.
 
 Every loop is bounded and the benchmark stops by itself (about 3 minutes with the defaults on
 a 2-core machine). No figure is asserted; the tables are the result.
@@ -37,16 +46,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import contextlib
 import logging
 import os
 import platform
 import random
+import shutil
 import signal
 import sqlite3
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -67,6 +79,7 @@ from telegram.ext import (
     filters,
 )
 
+import bot as bot_package
 from bot.config import load_config
 from bot.content import Content, load_content
 from bot.render import check_rendered
@@ -349,6 +362,12 @@ def machine() -> str:
     )
 
 
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes (other work slows every figure)."""
+    one, five, fifteen = os.getloadavg()
+    return f"Load average: {one:.2f}, {five:.2f}, {fifteen:.2f}."
+
+
 # The fakes allow any rate: the bot's send budget is opened to its maximum, so that what is
 # measured is the bot, not Telegram's 30 messages/s (bench_broadcast measures the budget).
 UNLIMITED = {"OUTREACH_SEND_LIMIT": "1000"}
@@ -550,8 +569,35 @@ async def in_process_start(content: Content, repeats: int) -> list[float]:
 # -- the real process ---------------------------------------------------------------------------
 
 
-def process_environment(server_url: str, db: Path) -> dict[str, str]:
-    return bot_environment(
+BYTECODE_MODES = ("as-is", "compiled", "source")
+BYTECODE_LABELS = {
+    "compiled": "compiled bytecode, as a wheel install or the container has it",
+    "source": "the bot's sources compiled at each start (`PYTHONDONTWRITEBYTECODE=1`)",
+}
+
+
+def bytecode_label(mode: str) -> str:
+    if mode in BYTECODE_LABELS:
+        return BYTECODE_LABELS[mode]
+    setting = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    return f"bytecode as on disk, PYTHONDONTWRITEBYTECODE={setting or 'unset'}"
+
+
+def prepare_bytecode(mode: str) -> None:
+    """Put the bot's bytecode in the state ``mode`` measures (see the module's docstring)."""
+    package = Path(bot_package.__file__).resolve().parent
+    if mode == "compiled":
+        for folder in (package, Path(sysconfig.get_paths()["purelib"])):
+            compileall.compile_dir(folder, quiet=1, workers=1)
+    elif mode == "source":
+        if REPO not in package.parents:
+            raise SystemExit(f"--bytecode source removes bytecode of the checkout only: {package}")
+        for cache in package.rglob("__pycache__"):
+            shutil.rmtree(cache)
+
+
+def process_environment(server_url: str, db: Path, bytecode: str = "as-is") -> dict[str, str]:
+    env = bot_environment(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=server_url,
         OUTREACH_DB=str(db),
@@ -559,6 +605,11 @@ def process_environment(server_url: str, db: Path) -> dict[str, str]:
         OUTREACH_LOG_LEVEL="WARNING",
         **UNLIMITED,
     )
+    if bytecode == "compiled":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    elif bytecode == "source":
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
 
 
 def proc_status_kib(pid: int, key: str) -> int | None:
@@ -591,8 +642,26 @@ class ProcessStart:
     exit_code: int
 
 
-def process_start(idle_seconds: float) -> ProcessStart:
-    """Start ``outreach-bot run`` with a /start waiting; time until the fake gets the answer."""
+ECHO_COMMAND = [sys.executable, "-m", "benchmarks.echo_process"]
+
+
+def process_start(
+    idle_seconds: float,
+    bytecode: str = "as-is",
+    folder: Path | None = None,
+    command: list[str] | None = None,
+) -> ProcessStart:
+    """Start ``outreach-bot run`` (or ``command``: :data:`ECHO_COMMAND`, the baseline) with a
+    /start waiting; time until the fake gets the answer.
+
+    The database is new each time. Beside it, in ``folder``, stays what an earlier start kept
+    there (the parsed content files, as a bot restarted on the same database finds them);
+    without ``folder``, nothing."""
+    if folder is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return process_start(idle_seconds, bytecode, Path(tmp), command)
+    for old in folder.glob("bench.sqlite3*"):
+        old.unlink()
     user = USER_BASE - 1
     answered = threading.Event()
     answered_at: list[float] = []
@@ -602,19 +671,19 @@ def process_start(idle_seconds: float) -> ProcessStart:
             answered_at.append(time.perf_counter())
             answered.set()
 
-    with tempfile.TemporaryDirectory() as tmp, FakeBotApiServer() as server:
+    with FakeBotApiServer() as server:
         server.api.subscribe(on_action)
         server.api.user_message(user, "/start")
-        log_path = Path(tmp) / "bot.log"
+        log_path = folder / "bot.log"
         with log_path.open("wb") as out:
             started = time.perf_counter()
             proc = subprocess.Popen(
-                [*outreach_bot_command(), "run"],
-                env=process_environment(server.url, Path(tmp) / "bench.sqlite3"),
+                command or [*outreach_bot_command(), "run"],
+                env=process_environment(server.url, folder / "bench.sqlite3", bytecode),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                cwd=tmp,
+                cwd=REPO if command else folder,
             )
             try:
                 if not answered.wait(timeout=120):
@@ -673,22 +742,38 @@ def main() -> None:
     parser.add_argument(
         "--startup-only", action="store_true", help="measure start-up and idle memory only"
     )
+    parser.add_argument(
+        "--bytecode",
+        choices=BYTECODE_MODES,
+        default="as-is",
+        help="how the started process loads the bot's code (see the docstring)",
+    )
     args = parser.parse_args()
     in_flights = [int(x) for x in args.in_flight.split(",") if x.strip()]
     content = load_content(CONTENT, render_check=check_rendered)
 
-    print(f"Throughput and start-up benchmark. Machine: {machine()}.")
+    print(f"Throughput and start-up benchmark. Machine: {machine()}. {load_average()}")
     print(f"Command: python -m benchmarks.bench_throughput {' '.join(sys.argv[1:])}".rstrip())
     wall = time.perf_counter()
 
     # In-process starts first: the first one also pays for what later starts find cached.
     log("in-process build + start")
     starts_in_process = asyncio.run(in_process_start(content, max(args.starts, 2)))
-    log("process starts")
-    starts = []
-    for n in range(args.starts):
-        starts.append(process_start(args.idle))
-        log(f"  start {n + 1}/{args.starts}: {starts[-1].seconds:.2f} s")
+    log(f"process starts: {bytecode_label(args.bytecode)}")
+    prepare_bytecode(args.bytecode)
+    starts, echoes = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        # The first start in the folder finds nothing kept; the counted ones restart there.
+        first = process_start(args.idle, args.bytecode, Path(folder))
+        log(f"  first start, nothing kept yet: {first.seconds:.2f} s")
+        for n in range(args.starts):
+            # Each start of the bot right after one of the bare echo bot: they share the load.
+            echoes.append(process_start(args.idle, args.bytecode, command=ECHO_COMMAND))
+            starts.append(process_start(args.idle, args.bytecode, Path(folder)))
+            log(
+                f"  start {n + 1}/{args.starts}: {starts[-1].seconds:.2f} s "
+                f"(echo bot {echoes[-1].seconds:.2f} s)"
+            )
     results = (
         []
         if args.startup_only
@@ -696,8 +781,10 @@ def main() -> None:
     )
     if results:
         print_throughput(results, args.users, args.repeats)
-    print_startup(starts_in_process, starts, args.idle)
-    print(f"Whole benchmark: {time.perf_counter() - wall:,.0f} s.")
+    print_startup(
+        starts_in_process, first, starts, echoes, args.idle, bytecode_label(args.bytecode)
+    )
+    print(f"Whole benchmark: {time.perf_counter() - wall:,.0f} s. {load_average()}")
 
 
 def print_throughput(
@@ -735,9 +822,16 @@ def print_throughput(
     print(f"- Mix of updates: {results[0][3]}.")
 
 
-def print_startup(in_process: list[float], starts: list[ProcessStart], idle_seconds: float) -> None:
+def print_startup(
+    in_process: list[float],
+    first: ProcessStart,
+    starts: list[ProcessStart],
+    echoes: list[ProcessStart],
+    idle_seconds: float,
+    bytecode: str,
+) -> None:
     print()
-    print(f"### Start-up and idle memory ({len(starts)} starts)")
+    print(f"### Start-up and idle memory ({len(starts)} starts; {bytecode})")
     print()
     cold, *warm = in_process
     secs = [s.seconds for s in starts]
@@ -748,6 +842,20 @@ def print_startup(in_process: list[float], starts: list[ProcessStart], idle_seco
     print(
         f"| `outreach-bot run`: process start → first /start answered (s) "
         f"| {statistics.median(secs):.2f} | {min(secs):.2f} | {max(secs):.2f} |"
+    )
+    print(
+        f"| the same, first start beside a new database: no parsed content kept yet (s) "
+        f"| {first.seconds:.2f} | {first.seconds:.2f} | {first.seconds:.2f} |"
+    )
+    echo = [s.seconds for s in echoes]
+    ratio = [bot.seconds / floor.seconds for bot, floor in zip(starts, echoes, strict=True)]
+    print(
+        f"| bare python-telegram-bot echo bot, started just before each (s) "
+        f"| {statistics.median(echo):.2f} | {min(echo):.2f} | {max(echo):.2f} |"
+    )
+    print(
+        f"| the bot ÷ the echo bot started just before it "
+        f"| {statistics.median(ratio):.2f}x | {min(ratio):.2f}x | {max(ratio):.2f}x |"
     )
     print(f"| in-process build + start, first (s) | {cold:.2f} | {cold:.2f} | {cold:.2f} |")
     print(

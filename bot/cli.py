@@ -25,6 +25,7 @@ from bot.config import (
     load_config,
 )
 from bot.content import Content, ContentError, check_content, load_content
+from bot.datafiles import parse_cache
 from bot.render import check_rendered
 from bot.storage import Storage, StorageError, backup_database, check_database
 
@@ -594,11 +595,19 @@ def _backup(config: Config, destination: Path) -> int:
     return 0
 
 
+def parse_cache_dir(config: Config) -> Path:
+    """Where the bot keeps its parsed content files, to start faster: beside the database."""
+    return config.db_path.with_name(config.db_path.stem + ".cache")
+
+
 def _load_content_or_explain(config: Config) -> Content | None:
     try:
-        content = load_content(
-            config.content_dir, recipient_email=config.recipient_email, render_check=check_rendered
-        )
+        with parse_cache(parse_cache_dir(config)):
+            content = load_content(
+                config.content_dir,
+                recipient_email=config.recipient_email,
+                render_check=check_rendered,
+            )
     except ContentError as exc:
         print(
             f"outreach-bot: invalid content in {config.content_dir}; fix it and start again:",

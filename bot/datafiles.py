@@ -7,6 +7,9 @@
   loader uses the same two for its own files.
 * :func:`read_text` and :func:`load_yaml` read a file and its YAML (with the C loader where
   PyYAML has it), raising the caller's own error with a message that names the file;
+  :func:`parse_yaml` is the parse both they and the content loader use: within
+  :func:`parse_cache`, what it parsed is kept in a directory (see :class:`ParseCache`) and
+  read back while the text is the same;
 * :func:`as_of_from_filename` finds the date a downloaded data file is of in its name;
 * :func:`write_atomically` replaces one or several files so that a failure leaves every old
   file exactly as it was.
@@ -16,10 +19,14 @@ This module imports neither ``telegram`` nor the content package.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import os
+import pickle
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +43,8 @@ __all__ = [
     "format_key",
     "iso_date",
     "load_yaml",
+    "parse_cache",
+    "parse_yaml",
     "problem_list",
     "problems_message",
     "read_text",
@@ -129,9 +138,110 @@ def load_yaml(raw: str, name: str, error: type[Exception]) -> Any:
     """The data in YAML text ``raw`` (the safe loader, in C where PyYAML has it: several times
     faster); ``error("name:line: invalid YAML: ...")`` if it is not YAML."""
     try:
-        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        return parse_yaml(raw, name)
     except yaml.YAMLError as exc:
         raise error(yaml_error_message(exc, name)) from exc
+
+
+class _PlainData(pickle.Unpickler):
+    """Unpickles what YAML's safe loader makes and nothing else: no class is looked up but
+    dates and times, so a tampered cache file can run no code."""
+
+    ALLOWED: frozenset[tuple[str, str]] = frozenset(
+        {
+            ("datetime", "date"),
+            ("datetime", "datetime"),
+            ("datetime", "timezone"),
+            ("datetime", "timedelta"),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"not plain data: {module}.{name}")
+        return super().find_class(module, name)
+
+
+class ParseCache:
+    """What YAML texts parse to, kept in ``directory``: one file per content file name, holding
+    the SHA-256 of the text it was parsed from and the data.
+
+    PyYAML builds every object in Python even with libyaml (about 0.1 s for the agreements
+    file); reading the kept data back takes a few milliseconds. A text that differs from the
+    one kept (the file was edited or imported again) is parsed and kept anew; a cache file that
+    cannot be read, is damaged or holds anything but plain data is ignored; a directory that
+    cannot be written (a read-only disk) only means parsing every time. Texts that are not
+    YAML are never kept: their error is reported by parsing, every time.
+    """
+
+    FORMAT = 1  # bump when what is kept changes
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._writable = True
+        self._stamp = (self.FORMAT, yaml.__version__, hasattr(yaml, "CSafeLoader"))
+
+    def parse(self, raw: str, name: str) -> Any:
+        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+        path = self.directory / (Path(name).name + ".pickle")
+        kept = self._read(path)
+        if kept is not None and kept[0] == self._stamp and kept[1] == digest:
+            return kept[2]
+        data = _parse(raw)
+        self._keep(path, (self._stamp, digest, data))
+        return data
+
+    @staticmethod
+    def _read(path: Path) -> tuple[Any, ...] | None:
+        try:
+            kept = _PlainData(io.BytesIO(path.read_bytes())).load()
+        except Exception:  # missing, unreadable, damaged or not plain data: parse instead
+            return None
+        return kept if isinstance(kept, tuple) and len(kept) == 3 else None
+
+    def _keep(self, path: Path, kept: tuple[Any, ...]) -> None:
+        if not self._writable:
+            return
+        try:
+            payload = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=path.name, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(payload)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except (OSError, pickle.PicklingError):
+            self._writable = False  # a read-only or full disk: parse every time, quietly
+
+
+_parse_cache: ParseCache | None = None
+
+
+@contextlib.contextmanager
+def parse_cache(directory: Path) -> Iterator[ParseCache]:
+    """Within this block, YAML parsed in this thread is kept in ``directory`` (see
+    :class:`ParseCache`). The bot's start does; ``check-content`` never does."""
+    global _parse_cache
+    previous, _parse_cache = _parse_cache, ParseCache(directory)
+    try:
+        yield _parse_cache
+    finally:
+        _parse_cache = previous
+
+
+def _parse(raw: str) -> Any:
+    return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+
+
+def parse_yaml(raw: str, name: str) -> Any:
+    """The data in YAML text ``raw`` (file ``name``), from the parse cache when one is in use
+    and it holds this very text; raises ``yaml.YAMLError`` if it is not YAML."""
+    cache = _parse_cache
+    return cache.parse(raw, name) if cache is not None else _parse(raw)
 
 
 def yaml_error_message(exc: yaml.YAMLError, name: str) -> str:

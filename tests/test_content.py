@@ -19,6 +19,7 @@ from bot.content.loader import ContentError, Problem
 from bot.content.models import LANGS
 from bot.content.sources import IndexPage, figures_in, index_page_problem
 from bot.content.ui_keys import UI_KEYS
+from bot.datafiles import parse_cache
 from bot.render import check_rendered
 from bot.telegram.context import Services
 from tests.harness import CONTENT_DIR, make_config
@@ -541,6 +542,29 @@ def test_load_content_refuses_invalid_content(content_copy: Path) -> None:
     edit_yaml(content_copy, "facts.yaml", lambda d: first_fact(d).update(sources=[]))
     with pytest.raises(ContentError, match="at least one citation"):
         load_content(content_copy, render_check=check_rendered)
+
+
+def test_content_read_from_the_parse_cache_is_still_checked(
+    content_copy: Path, tmp_path: Path
+) -> None:
+    """With parsed files kept (as the bot keeps them), content loads the same, and a file
+    broken afterwards is refused at the next load: what is kept is the parse, not the verdict.
+    An agreement with an unknown model in the importer's file is refused too."""
+    cache = tmp_path / "cache"
+    with parse_cache(cache):
+        first = load_content(content_copy, render_check=check_rendered)
+    assert (cache / "agreements.yaml.pickle").exists()
+    with parse_cache(cache):
+        again = load_content(content_copy, render_check=check_rendered)
+        assert again.facts == first.facts and again.agreements == first.agreements
+        edit_yaml(content_copy, "facts.yaml", lambda d: first_fact(d).update(sources=[]))
+        with pytest.raises(ContentError, match="at least one citation"):
+            load_content(content_copy, render_check=check_rendered)
+        agreements = content_copy / "agreements.yaml"
+        text = agreements.read_text(encoding="utf-8")
+        agreements.write_text(text.replace("model: jail", "model: jial", 1), encoding="utf-8")
+        with pytest.raises(ContentError, match=r"model: 'jial' is not one of"):
+            load_content(content_copy, render_check=check_rendered)
 
 
 def test_check_content_command_exit_codes(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.content import Content
 from bot.storage import StorageError
-from tests.harness import Harness
+from bot.telegram import context as services_module
+from tests.harness import Harness, make_config, running_bot
 
 pytestmark = pytest.mark.asyncio
 
@@ -316,6 +318,27 @@ async def test_unexpected_error_tells_the_user(
     assert "something went wrong" in (bot.last().text or "")
     assert "RuntimeError" in caplog.text
     assert "my secret question text" not in caplog.text
+
+
+async def test_search_index_is_built_at_the_first_question(
+    tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up and /start build no search index; the first question does, once."""
+    built: list[Content] = []
+    build_index = services_module.build_index
+
+    def counting(of: Content) -> Any:
+        built.append(of)
+        return build_index(of)
+
+    monkeypatch.setattr(services_module, "build_index", counting)
+    async with running_bot(make_config(tmp_path), content) as harness:
+        await harness.send("/start")
+        assert built == []
+        await harness.send("racial profiling")
+        assert "Here is what I found" in (harness.last().text or "")
+        await harness.send("who pays for 287g")
+        assert built == [content]
 
 
 async def test_commands_menu_in_both_languages(bot: Harness) -> None:

@@ -99,6 +99,15 @@ def test_runs_as_a_user_who_owns_only_the_data_directory(final: list[tuple[str, 
     assert f"chown {users[-1]}:{users[-1]} /data" in run
 
 
+def test_bytecode_is_compiled_at_build(final: list[tuple[str, str]]) -> None:
+    """The image holds compiled bytecode (the process runs with PYTHONDONTWRITEBYTECODE and
+    could not write it anyway): pip compiles the wheels, compileall the standard library."""
+    run = " ".join(a for k, a in final if k == "RUN")
+    assert "pip install /wheels/*.whl" in run and "--no-compile" not in run
+    assert "PIP_NO_COMPILE" not in env_of(final)
+    assert re.search(r"python -m compileall .*get_path\(\"stdlib\"\)", run), run
+
+
 def test_build_copies_only_what_exists_and_is_not_ignored() -> None:
     """Every path the build copies exists and is not excluded by .dockerignore (the wheel
     built from exactly these paths is tested in tests/test_install.py)."""

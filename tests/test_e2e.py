@@ -50,8 +50,16 @@ def test_start_topic_fact_and_question(
         answer = server.wait_for_message(USER, "Here is what I found")
         assert answer.message_id != card.message_id
         assert invalid_requests(api) == []
-        commands = [a for a in api.sent if a.method == "setMyCommands"]
-        assert {a.params.get("language_code") for a in commands} >= {"en", "es"}
+        # The menus are set in the background of the first answers.
+        server.wait_for(
+            lambda api: (
+                {a.params.get("language_code") for a in api.sent if a.method == "setMyCommands"}
+                >= {"en", "es"}
+            ),
+            what="command menus in both languages",
+        )
+        # The parsed content files are kept beside the database for the next start.
+        assert (tmp_path / "e2e.cache" / "agreements.yaml.pickle").is_file()
     finally:
         code = bot.stop()
     output = bot.output()

@@ -10,6 +10,7 @@ where the bot's own SQLite connection can be switched read-only or capped in siz
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from telegram.request import HTTPXRequest
 
 from bot.content import Content
 from bot.storage import Storage
+from bot.telegram.app import publish_profile
 from bot.telegram.jobs import flush_batched
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.fakes.local_api import LocalBotApi, StoredMessage
@@ -294,6 +296,12 @@ def test_start_up_rides_out_bot_api_errors(server: FakeBotApiServer, tmp_path: P
     try:
         api.user_message(USER, "/start")
         server.wait_for_message(USER, "Hi Ana!", timeout=60)
+        # The menus and the profile are set in the background: their retries may go on.
+        server.wait_for(
+            lambda api: "bot description not set" in bot.output(),
+            timeout=60,
+            what="both warnings logged",
+        )
         failed = [f[0] for f in api.failed]
         for method, count in [
             ("getMe", 2),
@@ -308,6 +316,90 @@ def test_start_up_rides_out_bot_api_errors(server: FakeBotApiServer, tmp_path: P
     assert code == 0, output
     assert "WARNING bot.telegram.app: command menu not set: NetworkError" in output
     assert "WARNING bot.telegram.app: bot description not set: NetworkError" in output
+
+
+def test_the_first_answer_does_not_wait_for_the_command_menus(
+    server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    """Telegram taking its time over the menus (every setMyCommands held) does not hold up
+    /start: the bot answers while the first menu is still pending, and sets the menus and
+    the profile once Telegram answers."""
+    api = server.api
+    server.delay_next("setMyCommands", 300, count=1000)
+    bot = BotProcess(server, tmp_path)
+    try:
+        api.user_message(USER, "/start")
+        server.wait_for_message(USER, "Hi Ana!", timeout=60)
+        assert "setMyCommands" in server.delayed  # asked for, and held
+        assert "command menu not set" not in bot.output()  # not given up before the answer
+        assert not [a for a in api.sent if a.method == "setMyCommands"]
+        server.release_held()
+        server.wait_for(
+            lambda api: (
+                {a.params.get("language_code") for a in api.sent if a.method == "setMyCommands"}
+                >= {"en", "es", None}
+                and any(a.method == "setMyShortDescription" for a in api.sent)
+            ),
+            timeout=60,
+            what="menus and profile set once Telegram answers",
+        )
+    finally:
+        code = bot.stop()
+    assert code == 0, bot.output()
+
+
+def sent_of(api: LocalBotApi, method: str) -> list[Any]:
+    return [a for a in api.sent if a.method == method]
+
+
+async def test_menus_are_set_again_after_telegram_could_not_be_reached(
+    tmp_path: Path, content: Content
+) -> None:
+    """Menus that failed after the call guard's retries (500s) are tried again later, and set."""
+    bot = await start_harness(make_config(tmp_path), content)
+    try:
+        bot.api.fail_next("setMyCommands", 500, "Internal Server Error", count=4)
+        await publish_profile(bot.app, retry_delays=(0.0,))
+        assert [f[0] for f in bot.api.failed].count("setMyCommands") == 4
+        languages = {a.params.get("language_code") for a in sent_of(bot.api, "setMyCommands")}
+        assert languages == {"en", "es", None}
+    finally:
+        await stop_harness(bot)
+
+
+async def test_a_refused_menu_is_not_asked_again(tmp_path: Path, content: Content) -> None:
+    """A menu Telegram refuses (400) is a warning once: asking again cannot change the answer."""
+    bot = await start_harness(make_config(tmp_path), content)
+    try:
+        bot.api.fail_next("setMyCommands", 400, "Bad Request: BOT_COMMAND_INVALID")
+        await publish_profile(bot.app, retry_delays=(0.0,))
+        assert [f[0] for f in bot.api.failed] == ["setMyCommands"]
+        assert sent_of(bot.api, "setMyCommands") == []
+        assert len(sent_of(bot.api, "setMyDescription")) == 3
+    finally:
+        await stop_harness(bot)
+
+
+async def test_stopping_ends_a_pending_retry_of_the_menus(tmp_path: Path, content: Content) -> None:
+    """The bot stops at once even while it waits to set the menus again."""
+    bot = await start_harness(make_config(tmp_path), content)
+    bot.api.fail_next("setMyCommands", 500, "Internal Server Error", count=4)
+    task = asyncio.create_task(publish_profile(bot.app, retry_delays=(3600.0,)))
+    bot.app.bot_data.profile_task = task
+
+    shorts: list[Any] = []
+    first_round_over = asyncio.Event()
+
+    def on_action(action: Any) -> None:
+        if action.method == "setMyShortDescription":
+            shorts.append(action)
+            if len(shorts) == 3:
+                first_round_over.set()
+
+    bot.api.subscribe(on_action)
+    await asyncio.wait_for(first_round_over.wait(), 60)
+    await stop_harness(bot)
+    assert task.cancelled()
 
 
 def test_a_refused_token_at_start_up_stops_the_bot(

@@ -259,6 +259,9 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
     ("bot/outbox.py", "_materialise", "execute"): (
         "fixed fragments from _recipients_sql (_RECIPIENTS + _FILTERS); the values are ?"
     ),
+    ("bot/datafiles.py", "ParseCache._keep", "write"): (
+        "a file write (the parse cache's pickled data), not SQL"
+    ),
     ("bot/datafiles.py", "write_atomically", "write"): (
         "a file write (the data files importers write), not SQL"
     ),

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import yaml
 
 from bot.content.models import LANGS, Localized, LocalizedList, Variants
-from bot.datafiles import KeyLines, KeyPath, format_key
+from bot.datafiles import KeyLines, KeyPath, format_key, parse_yaml
 
 __all__ = [
     "ID_RE",
@@ -89,7 +89,7 @@ class ContentFile:
             self.error((), f"cannot read file: {exc}")
             return
         try:
-            self.data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            self.data = parse_yaml(raw, name)
         except yaml.YAMLError as exc:
             # libyaml words some errors less plainly and places some a line late: a file that
             # does not parse is read again by PyYAML's own safe loader, whose report is kept.

@@ -21,6 +21,7 @@ one transaction (``bot.telegram.application``), committed before each Bot API ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable, Coroutine
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -189,6 +190,7 @@ def build_application(
         )
         .concurrent_updates(PerUserUpdateProcessor() if per_user_concurrency else False)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     # python-telegram-bot's own defaults (256 connections for calls, one for polling, default
@@ -263,8 +265,8 @@ def _leaving_steps(callback: Handler) -> Handler:
 
 
 async def _post_init(app: Any) -> None:
-    """Open the database and the broadcast sender, set the command menus, start the jobs,
-    and resume any broadcast a crash interrupted."""
+    """Open the database and the broadcast sender, start setting the command menus and the
+    profile in the background, start the jobs, and resume any broadcast a crash interrupted."""
     services: Services = app.bot_data
     config = services.config
     services.storage = await Storage.open(config.db_path)
@@ -303,8 +305,8 @@ async def _post_init(app: Any) -> None:
         services.calls.on_flood(services.budget.flooded)  # and the limit is lower than thought
     services.broadcasts = Broadcasts(app.bot, services, sender)
     services.sender_bot = sender_bot
-    await set_commands(app)
-    await set_profile(app)
+    # Menus and profile texts are nice to have: set while the bot already answers.
+    services.profile_task = asyncio.create_task(publish_profile(app), name="publish-profile")
     schedule_jobs(app)
     if not services.saving.unavailable:
         await services.broadcasts.resume()
@@ -331,8 +333,51 @@ def _reload_on_signal(app: BotApp) -> None:
             log.error("  %s", problem)
 
 
-async def set_profile(app: BotApp) -> None:
-    """The bot's description and short description, in both languages, from content."""
+# Seconds before setting the menus and the profile again after Telegram could not be reached
+# (the call guard's own retries came first); then the bot gives up until its next start.
+PROFILE_RETRY_DELAYS = (30.0, 300.0, 1800.0)
+
+
+async def publish_profile(
+    app: BotApp, retry_delays: tuple[float, ...] = PROFILE_RETRY_DELAYS
+) -> None:
+    """Set the command menus and the profile texts, in the background of a bot that already
+    answers: a call that fails for want of a network is tried again after each of
+    ``retry_delays``; a refusal (an organizer who never opened the bot) is not. Never raises:
+    a failure is a warning, the bot serves users either way."""
+    for delay in (*retry_delays, None):
+        try:
+            commands_set = await set_commands(app)
+            profile_set = await set_profile(app)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug here must not end the task silently, nor the bot
+            log.exception("command menus and profile not set")
+            return
+        if commands_set and profile_set:
+            return
+        if delay is None:
+            log.warning("command menus or profile still not set: trying again at the next start")
+            return
+        await asyncio.sleep(delay)
+
+
+async def _stop_publishing(app: BotApp) -> None:
+    task = getattr(app.bot_data, "profile_task", None)
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _transient(exc: TelegramError) -> bool:
+    """Whether trying again later may help: not when Telegram refused the call itself."""
+    return not isinstance(exc, BadRequest | Forbidden | InvalidToken)
+
+
+async def set_profile(app: BotApp) -> bool:
+    """The bot's description and short description, in both languages, from content. False
+    when Telegram could not be reached (worth trying again later)."""
     campaign = app.bot_data.content.campaign
     try:
         for lang in (*LANGS, None):
@@ -345,12 +390,16 @@ async def set_profile(app: BotApp) -> None:
             )
     except TelegramError as exc:  # the profile is nice to have; serving users is not optional
         log.warning("bot description not set: %s", type(exc).__name__)
+        return not _transient(exc)
+    return True
 
 
-async def set_commands(app: BotApp) -> None:
+async def set_commands(app: BotApp) -> bool:
     """The command menu in both languages; organizers also see their own commands. A menu
-    Telegram does not take (after the usual retries) is a warning, not a reason to stop."""
+    Telegram does not take (after the usual retries) is a warning, not a reason to stop.
+    False when Telegram could not be reached (worth trying again later)."""
     content = app.bot_data.content
+    done = True
 
     def menu(names: tuple[str, ...], lang: str) -> list[BotCommand]:
         return [BotCommand(c, content.text(f"command.{c}", lang)) for c in names]
@@ -361,6 +410,7 @@ async def set_commands(app: BotApp) -> None:
         await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, "en"))
     except TelegramError as exc:  # the menu is nice to have; serving users is not optional
         log.warning("command menu not set: %s", type(exc).__name__)
+        done = not _transient(exc)
     everything = PUBLIC_COMMANDS + tuple(ORGANIZER_COMMANDS)
     for organizer_id in sorted(app.bot_data.config.organizers):
         scope = BotCommandScopeChat(organizer_id)
@@ -372,10 +422,18 @@ async def set_commands(app: BotApp) -> None:
             await app.bot.set_my_commands(menu(everything, "en"), scope=scope)
         except TelegramError as exc:  # e.g. an organizer who never opened the bot
             log.warning("organizer command menu not set: %s", type(exc).__name__)
+            done = done and not _transient(exc)
+    return done
+
+
+async def _post_stop(app: Any) -> None:
+    """Polling has stopped: stop setting menus before the Bot API's connections close."""
+    await _stop_publishing(app)
 
 
 async def _post_shutdown(app: Any) -> None:
     services: Services = app.bot_data
+    await _stop_publishing(app)
     broadcasts = getattr(services, "broadcasts", None)
     if broadcasts is not None:
         await broadcasts.stop()
@@ -388,10 +446,14 @@ async def _post_shutdown(app: Any) -> None:
 
 
 async def start_in_process(app: BotApp) -> None:
-    """Start the application without polling (tests, terminal chat): what run_polling does."""
+    """Start the application without polling (tests, terminal chat): what run_polling does,
+    except that the command menus and the profile are set before it returns."""
     await app.initialize()
     await _post_init(app)
     await app.start()
+    task = app.bot_data.profile_task
+    if task is not None:
+        await task
 
 
 async def stop_in_process(app: BotApp) -> None:

@@ -91,10 +91,11 @@ class Services:
     budget: SendBudget  # Telegram's send limit, shared by replies and broadcasts
     instance: InstanceLock | None = None  # the lock on the database (outreach-bot run)
     saving: SavingStatus  # whether the database takes writes (set by build_application)
-    _content: tuple[Content, KnowledgeIndex]
+    profile_task: asyncio.Task[None] | None = None  # setting the menus and profile (post_init)
+    _content: tuple[Content, KnowledgeIndex | None]
 
     def set_content(self, content: Content) -> None:
-        self._content = (content, build_index(content))
+        self._content = (content, None)  # the index is built when first asked for
 
     @property
     def content(self) -> Content:
@@ -102,7 +103,13 @@ class Services:
 
     @property
     def index(self) -> KnowledgeIndex:
-        return self._content[1]
+        """The search index of :attr:`content`, built at the first question (not at start-up:
+        a /start or a button needs none)."""
+        content, index = self._content
+        if index is None:
+            index = build_index(content)
+            self._content = (content, index)
+        return index
 
     def reload_content(self) -> tuple[bool, list[str]]:
         """Re-read and validate content; serve it only if valid. Returns (ok, problems).

@@ -192,6 +192,8 @@ async def serve_webhook(
             await server.close_all_connections()
         if app.running:
             await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
