@@ -223,7 +223,7 @@ _parse_cache: ParseCache | None = None
 
 @contextlib.contextmanager
 def parse_cache(directory: Path) -> Iterator[ParseCache]:
-    """Within this block, YAML parsed in this thread is kept in ``directory`` (see
+    """Within this block, YAML parsed in this process is kept in ``directory`` (see
     :class:`ParseCache`). The bot's start does; ``check-content`` never does."""
     global _parse_cache
     previous, _parse_cache = _parse_cache, ParseCache(directory)
