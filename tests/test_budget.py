@@ -80,6 +80,13 @@ async def fill(budget: SendBudget, count: int) -> None:
             pass
 
 
+async def broadcast_send(budget: SendBudget, clock: ManualClock, taken: list[float]) -> None:
+    """One broadcast send, answered at once; ``taken`` gets the time it took its slot."""
+    await budget.take_broadcast()
+    taken.append(clock.now)
+    budget.release(sent=True)
+
+
 async def test_a_send_holds_its_slot_until_a_second_after_its_answer() -> None:
     """Three a second: the fourth send waits until a second after the first was answered."""
     clock = ManualClock()
@@ -128,13 +135,7 @@ async def test_broadcast_sends_are_spaced_evenly() -> None:
     clock = ManualClock()
     budget = SendBudget(30, clock=clock, sleep=clock.sleep)
     taken: list[float] = []
-
-    async def send() -> None:
-        await budget.take_broadcast()
-        taken.append(clock.now)
-        budget.release(sent=True)
-
-    sends = [asyncio.create_task(send()) for _ in range(4)]
+    sends = [asyncio.create_task(broadcast_send(budget, clock, taken)) for _ in range(4)]
     await settle()
     for _ in range(8):
         await clock.advance(1 / 60)
@@ -150,13 +151,7 @@ async def test_broadcast_sends_held_up_catch_up_with_their_schedule() -> None:
     budget = SendBudget(6, clock=clock, sleep=clock.sleep)
     await fill(budget, 6)
     taken: list[float] = []
-
-    async def send() -> None:
-        await budget.take_broadcast()
-        taken.append(clock.now)
-        budget.release(sent=True)
-
-    sends = [asyncio.create_task(send()) for _ in range(CATCH_UP + 1)]
+    sends = [asyncio.create_task(broadcast_send(budget, clock, taken)) for _ in range(CATCH_UP + 1)]
     await settle()
     for _ in range(20):
         await clock.advance(1 / 12)
