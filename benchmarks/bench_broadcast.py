@@ -37,7 +37,8 @@ and keeps refusing for that second. Four measurements, each on a fresh SQLite fi
     python -m benchmarks.bench_broadcast                 # 10,000 recipients at 25/s: ~45 min
     python -m benchmarks.bench_broadcast --quick         # 2,000 at 100/s: ~8 min
     python -m benchmarks.bench_broadcast --recipients N --rate R --parts 1,3
-    python -m benchmarks.bench_broadcast --parts 5 --repeats 3   # the send budget: ~35 min
+    python -m benchmarks.bench_broadcast --parts 5 --repeats 3   # the send budget: ~45 min
+    python -m benchmarks.bench_broadcast --parts 5 --repeats 3 --no-baseline   # ~13 min
 
 Everything runs on 127.0.0.1 and every loop is bounded; the benchmark stops by itself.
 """

@@ -22,7 +22,15 @@ from telegram.error import RetryAfter
 from bot.content import Content
 from bot.outbox import Outbox, Report
 from bot.storage import Storage
-from bot.telegram.budget import DECREASE, INCREASE, MIN_RATE, PROBE, AdaptiveRate, SendBudget
+from bot.telegram.budget import (
+    CATCH_UP,
+    DECREASE,
+    INCREASE,
+    MIN_RATE,
+    PROBE,
+    AdaptiveRate,
+    SendBudget,
+)
 from bot.telegram.calls import CallGuard
 from bot.telegram.sender import BroadcastSender
 from tests.fakes.local_api import LocalBotApi, LocalRequest
@@ -70,6 +78,13 @@ async def fill(budget: SendBudget, count: int) -> None:
     for _ in range(count):
         async with budget.reply():
             pass
+
+
+async def broadcast_send(budget: SendBudget, clock: ManualClock, taken: list[float]) -> None:
+    """One broadcast send, answered at once; ``taken`` gets the time it took its slot."""
+    await budget.take_broadcast()
+    taken.append(clock.now)
+    budget.release(sent=True)
 
 
 async def test_a_send_holds_its_slot_until_a_second_after_its_answer() -> None:
@@ -120,18 +135,29 @@ async def test_broadcast_sends_are_spaced_evenly() -> None:
     clock = ManualClock()
     budget = SendBudget(30, clock=clock, sleep=clock.sleep)
     taken: list[float] = []
-
-    async def send() -> None:
-        await budget.take_broadcast()
-        taken.append(clock.now)
-        budget.release(sent=True)
-
-    sends = [asyncio.create_task(send()) for _ in range(4)]
+    sends = [asyncio.create_task(broadcast_send(budget, clock, taken)) for _ in range(4)]
     await settle()
     for _ in range(8):
         await clock.advance(1 / 60)
     await asyncio.gather(*sends)
     assert taken == pytest.approx([0, 1 / 30, 2 / 30, 3 / 30])
+
+
+async def test_broadcast_sends_held_up_catch_up_with_their_schedule() -> None:
+    """Six a second, the window full: when its slots free up together, the broadcast sends that
+    waited for them take them together — up to CATCH_UP at once — instead of one every 1/6 s,
+    which would leave freed slots idle; the schedule then goes on at the limit's rate."""
+    clock = ManualClock()
+    budget = SendBudget(6, clock=clock, sleep=clock.sleep)
+    await fill(budget, 6)
+    taken: list[float] = []
+    sends = [asyncio.create_task(broadcast_send(budget, clock, taken)) for _ in range(CATCH_UP + 1)]
+    await settle()
+    for _ in range(20):
+        await clock.advance(1 / 12)
+    await asyncio.gather(*sends)
+    assert CATCH_UP == 3
+    assert taken == pytest.approx([1.0, 1.0, 1.0, 1.0 + 1 / 6])
 
 
 async def test_replies_go_first_and_the_broadcast_gets_what_is_left() -> None:

@@ -627,3 +627,34 @@ async def test_token_bucket_allows_a_burst_up_to_its_capacity() -> None:
     assert clock.now == 100.0
     await bucket.acquire()
     assert clock.now == pytest.approx(100.1)
+
+
+async def test_a_sender_held_up_catches_up_with_its_schedule(world: World) -> None:
+    """At 10 a second, one send takes 0.18 s (a slow answer, a busy event loop): the next one
+    goes at once and the rest keep the original schedule, instead of every later send going
+    late by the hold-up. Over the run, never more than the rate and the catch-up allow."""
+    clock = VirtualTime()
+    await world.add_users(range(1, 21))
+    broadcast_id = await world.broadcast()
+    sent_at: list[float] = []
+
+    async def record(chat_id: int) -> None:
+        sent_at.append(clock.now)
+
+    async def slow(chat_id: int) -> None:
+        clock.now += 0.18
+
+    world.request.before_any = record
+    world.request.before[3] = slow
+    sender = world.sender(rate=10, max_in_flight=1, clock=clock, sleep=clock.sleep)
+    report = await sender.run(broadcast_id)
+    assert report == Report(total=20, delivered=20)
+    start = sent_at[0]
+    assert [round(t - start, 6) for t in sent_at] == [
+        0.0,  # CATCH_UP (0.2 s) of sends at 10/s: two may go at once
+        0.0,
+        0.1,  # the slow one: answered at 0.28
+        0.28,  # late, and at once
+        0.3,  # back on schedule
+        *(round(0.4 + 0.1 * n, 6) for n in range(15)),
+    ]

@@ -10,9 +10,12 @@ the bot sent within the last second, whatever sent them, and gives out the room 
   broadcast send takes a slot.
 * **The broadcast gets what is left.** Each broadcast send waits for a free slot no reply is
   waiting for, so the broadcast runs at the limit less the replies of that moment. Broadcast
-  sends are also spaced evenly (at most the limit's rate, one after the other): slots then
-  free up evenly too, and a reply that finds none free waits a fraction of a second, not until
-  a burst of them ends.
+  sends are also spaced evenly, on a schedule at the limit's rate: slots then free up evenly
+  too, and a reply that finds none free waits a fraction of a second, not until a burst of them
+  ends. The schedule is kept, not restarted: a send held up (a full window, a busy event
+  loop) does not push the next ones back; up to :data:`CATCH_UP` go at once to make up for it.
+  Spacing each send a whole interval after the one before instead left slots idle after every
+  hold-up — near the limit the broadcast hardly ever caught up — and cost about 2 % of it.
 * **It learns the real limit.** Telegram does not publish its limit, and it may be lower than
   the one configured. A 429 (:meth:`SendBudget.flooded`: a reply's, or a broadcast send's)
   lowers the budget's limit to 90 % of what it counted in that second; then it climbs back by
@@ -44,6 +47,7 @@ DECREASE = 0.9  # on a 429: this share of what was sent over the last second
 PROBE = 0.1  # messages per second added each second after a 429 ...
 PROBE_BAND = 0.9  # ... until 1 / PROBE_BAND times the rate it came at; then
 INCREASE = 1.0  # this much (the limit has moved)
+CATCH_UP = 3  # broadcast sends that may go at once when they fell behind their schedule
 
 # Bot API methods that send a message: the ones Telegram's limit counts.
 SENDING_METHODS = frozenset(
@@ -179,8 +183,11 @@ class SendBudget:
             async with self._broadcast_queue:
                 await self._wait_for_room(reply=False)
         self._in_flight += 1
-        # Evenly spaced at the limit's rate at most (see the module docstring).
-        self._next_broadcast = self._clock() + self._window / self.capacity
+        # Evenly spaced at the limit's rate at most, on a schedule of its own: a send held up
+        # does not push the next ones back, they catch up (see the module docstring).
+        interval = self._window / self.capacity
+        behind = (CATCH_UP - 1) * interval
+        self._next_broadcast = max(self._next_broadcast, self._clock() - behind) + interval
         self.stats.broadcast += 1
 
     def release(self, sent: bool) -> None:

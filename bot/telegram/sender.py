@@ -6,9 +6,12 @@ It owns *how* a broadcast goes out; what goes out to whom is :class:`bot.outbox.
   connection pool, never the Application's bot and never PTB's ``AIORateLimiter``: that limiter
   is one queue for every request and pauses all of them on a 429, so replies to users would
   wait behind the broadcast. Here a 429 pauses only this sender.
-* **Rate.** A token bucket paces sends at the broadcast's rate, evenly spaced; up to
-  ``ceil(rate)`` sends are in flight at once so that network latency does not lower the rate.
-  No chat gets more than one message per second, and one broadcast runs at a time.
+* **Rate.** A token bucket paces sends at the broadcast's rate, evenly spaced on a fixed
+  schedule: a send that starts late (the budget or a busy event loop held it) does not push the
+  next ones back, they make up for it, :data:`CATCH_UP` seconds' worth at most: on average
+  the broadcast keeps its rate, and never goes above it. Up to ``ceil(rate)`` sends are in
+  flight at once so that network latency does not lower the rate. No chat gets more than one
+  message per second, and one broadcast runs at a time.
 * **One budget with the replies.** Telegram's limit counts every message the bot sends. Each
   send also takes a slot of the bot's :class:`~bot.telegram.budget.SendBudget`, which gives
   replies to users the first free slots: the broadcast runs at what the replies leave, however
@@ -64,6 +67,7 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[Report], Awaitable[None]]
 
 DEFAULT_RATE = 25.0  # messages per second; the configured value is Config.broadcast_rate
+CATCH_UP = 0.2  # seconds of sends a sender held up may make up at once: 5 at 25/s
 PER_CHAT_INTERVAL = 1.0  # seconds between two messages to the same chat, at least
 BATCH_SIZE = 200  # recipients read from the outbox at a time
 MAX_FLOOD_RETRIES = 5  # 429s for one recipient before the row is given up as failed
@@ -103,6 +107,7 @@ class TokenBucket:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
+        self._capacity = capacity
         self._interval = 1.0 / rate
         self._burst = max(capacity - 1.0, 0.0) * self._interval
         self._clock = clock
@@ -116,6 +121,7 @@ class TokenBucket:
             raise ValueError("rate must be positive")
         self.rate = rate
         self._interval = 1.0 / rate
+        self._burst = max(self._capacity - 1.0, 0.0) * self._interval
 
     async def acquire(self) -> None:
         """Wait for the next slot."""
@@ -217,6 +223,7 @@ class BroadcastSender:
         stop_grace: float = STOP_GRACE,
         progress_factory: Callable[[Broadcast], ProgressCallback | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         budget: SendBudget | None = None,
     ) -> None:
         self._bot = bot
@@ -225,7 +232,10 @@ class BroadcastSender:
         self.pace = AdaptiveRate(rate, clock=clock)
         self._budget = budget
         self._sent: deque[float] = deque()  # when the sends of the last second went out
-        self._bucket = TokenBucket(rate, clock=clock)
+        # A fixed schedule with bounded catch-up (see the module docstring).
+        self._bucket = TokenBucket(
+            rate, capacity=max(1.0, rate * CATCH_UP), clock=clock, sleep=sleep
+        )
         self._spacing = _PerChatSpacing(per_chat_interval, clock)
         self.max_in_flight = max_in_flight or max(1, math.ceil(rate))
         self._batch_size = batch_size
