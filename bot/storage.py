@@ -799,17 +799,15 @@ class Storage:
             raise _storage_error(exc) from exc
 
     async def _fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        try:
-            async with self._conn.execute(sql, params) as cursor:
-                row: sqlite3.Row | None = await cursor.fetchone()
-                return row
-        except sqlite3.Error as exc:
-            raise _storage_error(exc) from exc
+        """The first row of a query of one row (by key, an aggregate, or ``LIMIT 1``)."""
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def _fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        # One trip to aiosqlite's thread: execute, fetch and close there (a cursor used from
+        # here costs three, and each trip is a wake-up of both threads).
         try:
-            async with self._conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self._conn.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise _storage_error(exc) from exc
 
