@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from html import escape
@@ -10,7 +11,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ExtBot
+from telegram.ext import Defaults, ExtBot
 
 from bot.render import fit_message
 from bot.screens import Screen, messages
@@ -134,15 +135,25 @@ async def _message_call(
     waits, the send budget), the same transport and the same errors (``BadRequest``,
     ``RetryAfter``, ``Forbidden``…).
     """
-    defaults = bot.defaults
-    if defaults is not None:
-        params["parse_mode"] = defaults.parse_mode
-        params["link_preview_options"] = defaults.link_preview_options
-        params["disable_notification"] = defaults.disable_notification
-        params["protect_content"] = defaults.protect_content
+    if bot.defaults is not None:
+        params.update(_message_defaults(bot.defaults))
     result = await bot._post(method, params)  # None values are left out, as PTB does
     message_id = result.get("message_id") if isinstance(result, dict) else None
     return Shown(chat_id, message_id) if isinstance(message_id, int) else None
+
+
+@functools.lru_cache(maxsize=8)
+def _message_defaults(defaults: Defaults) -> dict[str, object]:
+    """The application's defaults of a message call as Telegram reads them, worked out once
+    (python-telegram-bot would merge and serialize its ``LinkPreviewOptions`` at every call).
+    Shared by every call: read, never changed."""
+    previews = defaults.link_preview_options
+    return {
+        "parse_mode": defaults.parse_mode,
+        "link_preview_options": previews.to_dict() if previews is not None else None,
+        "disable_notification": defaults.disable_notification,
+        "protect_content": defaults.protect_content,
+    }
 
 
 async def show(update: Update, ctx: Ctx, text: str, keys: Keyboard | None = None) -> Shown | None:
