@@ -703,25 +703,44 @@ def process_start(
 # -- main ---------------------------------------------------------------------------------------
 
 
+@dataclass
+class Level:
+    """The runs at one in-flight level: the bot's median run, the echo's median run, the ratio
+    of each run (the bot ÷ the echo bot right after it) and the mix of updates."""
+
+    in_flight: int
+    bot: RunResult
+    echo: RunResult
+    ratios: list[float]
+    mix: str
+
+
 async def throughput(
     content: Content, users: int, in_flights: list[int], repeats: int
-) -> list[tuple[int, RunResult, RunResult, str]]:
-    """Per in-flight level: the bot's median run, the echo's median run, and the mix."""
+) -> list[Level]:
+    """Per in-flight level: ``repeats`` runs of the bot, each followed by the echo bot."""
     user_ids = [USER_BASE + i for i in range(users)]
     results = []
     for in_flight in in_flights:
-        bot_runs, echo_runs = [], []
+        bot_runs, echo_runs, ratios = [], [], []
         description = ""
         for n in range(repeats):
             log(f"throughput: {in_flight} in flight, run {n + 1}/{repeats}: the bot")
             bot = await run_in_process("bot", content, user_ids, in_flight)
             log(f"  {bot.updates:,} updates in {bot.seconds:.1f} s; now the echo bot")
             echo = await run_in_process("echo", content, user_ids, in_flight, bot.streams)
-            log(f"  {echo.updates:,} updates in {echo.seconds:.1f} s")
+            ratio = bot.rate / echo.rate if echo.rate else 0.0
+            log(
+                f"  {echo.updates:,} updates in {echo.seconds:.1f} s; ratio {ratio:.3f} "
+                f"(load average {os.getloadavg()[0]:.1f})"
+            )
             description = mix(list(bot.streams.values()))
             bot_runs.append(bot)
             echo_runs.append(echo)
-        results.append((in_flight, _median_run(bot_runs), _median_run(echo_runs), description))
+            ratios.append(ratio)
+        results.append(
+            Level(in_flight, _median_run(bot_runs), _median_run(echo_runs), ratios, description)
+        )
     return results
 
 
@@ -787,9 +806,7 @@ def main() -> None:
     print(f"Whole benchmark: {time.perf_counter() - wall:,.0f} s. {load_average()}")
 
 
-def print_throughput(
-    results: list[tuple[int, RunResult, RunResult, str]], users: int, repeats: int
-) -> None:
+def print_throughput(results: list[Level], users: int, repeats: int) -> None:
     print()
     print(
         f"### Updates per second in-process ({users:,} supporters per run, "
@@ -801,25 +818,39 @@ def print_throughput(
         "| unanswered |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for in_flight, bot, echo, _ in results:
+    for level in results:
         for label, run in (
-            ("the bot (per-user concurrent)", bot),
-            ("echo bot (PTB default, floor)", echo),
+            ("the bot (per-user concurrent)", level.bot),
+            ("echo bot (PTB default, floor)", level.echo),
         ):
             print(
-                f"| {label} | {in_flight:,} | {run.updates:,} | {run.rate:,.0f} "
+                f"| {label} | {level.in_flight:,} | {run.updates:,} | {run.rate:,.0f} "
                 f"| {percentile(run.latencies, 0.50) * 1000:,.1f} "
                 f"| {percentile(run.latencies, 0.99) * 1000:,.1f} | {run.unanswered:,} |"
             )
     print()
-    for in_flight, bot, echo, _ in results:
+    print("The bot's updates/s ÷ the echo bot's, each run against the echo run right after it:")
+    print()
+    print("| in flight | runs | ratio: min | median | max |")
+    print("|---:|---:|---:|---:|---:|")
+    for level in results:
+        ratios = sorted(level.ratios)
         print(
-            f"- {in_flight:,} in flight: the bot handles {bot.rate / echo.rate:.2f}x the echo "
-            f"bot's updates/s ({bot.rate:,.0f} vs {echo.rate:,.0f}); presses off script: "
-            f"{bot.off_script:,}; requests Telegram would reject: {bot.invalid:,}; errors "
-            f"logged: {bot.errors:,}."
+            f"| {level.in_flight:,} | {len(ratios)} | {ratios[0]:.3f} "
+            f"| {statistics.median(ratios):.3f} | {ratios[-1]:.3f} |"
         )
-    print(f"- Mix of updates: {results[0][3]}.")
+    print()
+    for level in results:
+        bot, echo = level.bot, level.echo
+        print(
+            f"- {level.in_flight:,} in flight: the median runs handle {bot.rate / echo.rate:.2f}x "
+            f"the echo bot's updates/s ({bot.rate:,.0f} vs {echo.rate:,.0f}); presses off "
+            f"script: {bot.off_script:,}; requests Telegram would reject: {bot.invalid:,}; "
+            f"errors logged: {bot.errors:,}."
+        )
+    print(f"- Mix of updates: {results[0].mix}.")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"- Load average (1, 5, 15 min) at the end: {load}.")
 
 
 def print_startup(

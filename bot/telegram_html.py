@@ -45,6 +45,7 @@ _ENTITY_TYPES: dict[str, str] = {
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
 _SPACE = " \t\r\n"
+_PLAIN_RE = re.compile(r"[^<&]+")  # text up to the next tag or character reference
 
 
 class HtmlParseError(ValueError):
@@ -167,8 +168,10 @@ class _Tokenizer:
             elif char == "&":
                 self.pending_text.append(self.read_entity())
             else:
-                self.pending_text.append(char)
-                self.pos += 1
+                plain = _PLAIN_RE.match(text, self.pos)
+                assert plain is not None  # text[pos] is neither "<" nor "&"
+                self.pending_text.append(plain.group())
+                self.pos = plain.end()
         self.flush_text()
         if self.open_tags:
             tag = self.open_tags[-1].tag

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks import bench_broadcast, bench_pledges, bench_soak, bench_throughput
 from bot.content import Content
 
@@ -21,6 +23,20 @@ async def test_throughput_runs_the_bot_and_the_echo_bot_on_one_stream(content: C
     echo = await bench_throughput.run_in_process("echo", content, users, 2, bot.streams)
     assert echo.updates == bot.updates
     assert echo.unanswered == 0
+
+
+async def test_throughput_prints_the_ratio_of_every_run(
+    content: Content, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each run's ratio is measured against the echo run right after it; the table gives
+    their min, median and max."""
+    levels = await bench_throughput.throughput(content, users=2, in_flights=[1], repeats=2)
+    (level,) = levels
+    assert len(level.ratios) == 2 and all(r > 0 for r in level.ratios)
+    bench_throughput.print_throughput(levels, users=2, repeats=2)
+    printed = capsys.readouterr().out
+    low, high = sorted(level.ratios)
+    assert f"| 1 | 2 | {low:.3f} | {(low + high) / 2:.3f} | {high:.3f} |" in printed
 
 
 def test_the_real_process_starts_and_answers_its_first_start(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from telegram import Bot
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -27,10 +28,11 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import ExtBot
+from telegram.ext import Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.content import Content
+from bot.flows.menu import MAIN
 from bot.telegram.calls import (
     FLOOD_PATIENCE,
     RETRY_DELAYS,
@@ -40,6 +42,16 @@ from bot.telegram.calls import (
     OutcomeUnknown,
     PollingWatch,
     classify,
+)
+from bot.telegram.common import Shown, edit_text, send_text
+from bot.telegram.markup import (
+    Keyboard,
+    as_markup,
+    button,
+    copy_button,
+    inline_query_button,
+    keyboard,
+    url_button,
 )
 from tests.fakes.local_api import LocalBotApi, LocalRequest
 from tests.harness import make_config, start_harness, stop_harness
@@ -278,6 +290,102 @@ async def test_ext_bot_calls_go_through_the_guard(time_: FakeTime) -> None:
     assert message.text == "the answer"
     assert [m.text for m in api.messages(42)] == ["the answer"]
     assert time_.slept == [0.5, 3]
+
+
+# -- the bot's replies (bot/telegram/common.py) ----------------------------------------------------
+# send_text and edit_text make the call python-telegram-bot's send_message and edit_message_text
+# make (the same parameters, the application's defaults, the keyboard as the Bot API's JSON)
+# through the guard, and read only the message id from Telegram's answer.
+
+REPLY_CHAT = 42
+REPLY = "<b>The answer</b> with a <a href='https://example.org/'>link</a>"
+
+
+def every_kind_of_button() -> Keyboard:
+    return keyboard(
+        [button("Menu", MAIN.press()), url_button("Site", "https://example.org/a?b=c")],
+        [copy_button("Copy", "+1 555 0100")],
+        [],
+        [inline_query_button("Share")],
+    )
+
+
+def app_bot(api: LocalBotApi, time_: FakeTime) -> ExtBot[Any]:
+    """A bot with the application's defaults and the call guard, as ``build_application``
+    makes it."""
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
+    guard = CallGuard(clock=time_.clock, sleep=time_.sleep)
+    return ExtBot(TOKEN, request=LocalRequest(api), defaults=defaults, rate_limiter=guard)
+
+
+async def test_a_reply_is_the_call_send_message_makes(time_: FakeTime) -> None:
+    """The same parameters as python-telegram-bot's own ``send_message`` with the same
+    keyboard as its objects; the answer gives the new message's id."""
+    api = LocalBotApi()
+    async with app_bot(api, time_) as bot:
+        keys = every_kind_of_button()
+        theirs = await bot.send_message(REPLY_CHAT, REPLY, reply_markup=as_markup(keys))
+        ours = await send_text(bot, REPLY_CHAT, REPLY, keys)
+        plain = await send_text(bot, REPLY_CHAT, "no buttons")
+    first, second, third = api.sent
+    assert second.params == first.params
+    assert second.params["parse_mode"] == "HTML"
+    assert second.params["link_preview_options"] == {"is_disabled": True}
+    assert "reply_markup" not in third.params
+    assert ours == Shown(REPLY_CHAT, theirs.message_id + 1)
+    assert plain == Shown(REPLY_CHAT, theirs.message_id + 2)
+    assert api.rejected == []
+
+
+async def test_an_edit_is_the_call_edit_message_text_makes(time_: FakeTime) -> None:
+    """Editing the pressed message: the same parameters as ``Message.edit_text``; without a
+    keyboard, the keyboard is removed, as there."""
+    api = LocalBotApi()
+    keys = every_kind_of_button()
+    async with app_bot(api, time_) as bot:
+        first = await bot.send_message(REPLY_CHAT, "first")
+        second = await bot.send_message(REPLY_CHAT, "second")
+        await first.edit_text(REPLY, reply_markup=as_markup(keys))
+        shown = await edit_text(bot, second, REPLY, keys)
+        await edit_text(bot, first, "no buttons now")
+    theirs, ours, removed = (a.params for a in api.sent if a.method == "editMessageText")
+    assert ours == {**theirs, "message_id": second.message_id}
+    assert shown == Shown(REPLY_CHAT, second.message_id)
+    assert "reply_markup" not in removed
+    first_now, second_now = api.messages(REPLY_CHAT)
+    assert first_now.reply_markup is None
+    assert second_now.reply_markup == keys
+    assert api.rejected == []
+
+
+async def test_a_reply_waits_out_a_500_and_a_429_and_is_sent_once(time_: FakeTime) -> None:
+    """The call guard's rules hold for the bot's replies: a 5xx retried after half a second,
+    a 429 waited out, then one message."""
+    api = LocalBotApi()
+    async with app_bot(api, time_) as bot:
+        api.fail_next("sendMessage", 500, "Internal Server Error")
+        api.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
+        shown = await send_text(bot, REPLY_CHAT, "the answer", every_kind_of_button())
+    assert [m.text for m in api.messages(REPLY_CHAT)] == ["the answer"]
+    assert shown == Shown(REPLY_CHAT, api.messages(REPLY_CHAT)[0].message_id)
+    assert time_.slept == [0.5, 3]
+
+
+async def test_telegrams_refusals_reach_the_caller(time_: FakeTime) -> None:
+    """A double tap's "message is not modified" and a blocked user's 403 are raised as
+    python-telegram-bot raises them, for the handlers to act on."""
+    api = LocalBotApi()
+    keys = every_kind_of_button()
+    async with app_bot(api, time_) as bot:
+        message = await bot.send_message(REPLY_CHAT, REPLY, reply_markup=as_markup(keys))
+        with pytest.raises(BadRequest, match="not modified"):
+            await edit_text(bot, message, REPLY, keys)
+        api.block_chat(REPLY_CHAT)
+        with pytest.raises(Forbidden):
+            await send_text(bot, REPLY_CHAT, "the answer")
+    assert time_.slept == []
 
 
 # -- the getUpdates watch --------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from bot.telegram_html import parse_html
+from tests.fakes import local_api
 from tests.fakes.local_api import (
     BLOCKED,
     NOT_MODIFIED,
@@ -103,6 +105,35 @@ def test_invalid_html_is_refused_only_in_html_mode(api: LocalBotApi) -> None:
         'Bad Request: can\'t parse entities: Unsupported start tag "div" at byte offset 2'
     )
     assert send(api, "x <div>")[0] == 200
+
+
+def test_each_distinct_html_text_is_parsed_once(
+    api: LocalBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text sent again gets the verdict it got the first time without being parsed again
+    (refused with the same description, or the same entities, each message its own copy);
+    every new text is parsed."""
+    parsed: list[str] = []
+
+    def counting_parse_html(text: str) -> Any:
+        parsed.append(text)
+        return parse_html(text)
+
+    monkeypatch.setattr(local_api, "parse_html", counting_parse_html)
+    local_api._html_verdict.cache_clear()
+    refused = [refusal(send(api, "once <div>", parse_mode="HTML")) for _ in range(3)]
+    assert refused == [refused[0]] * 3 and "Unsupported start tag" in refused[0]
+    for _ in range(3):
+        send(api, "<b>Once</b> <i>more</i>", parse_mode="HTML")
+        send(api, "<b>Once</b> <i>again</i>", parse_mode="HTML")
+    assert parsed == ["once <div>", "<b>Once</b> <i>more</i>", "<b>Once</b> <i>again</i>"]
+    stored = [m for m in api.messages(CHAT) if m.text == "<b>Once</b> <i>more</i>"]
+    assert len(stored) == 3
+    assert [m.json["entities"] for m in stored] == [
+        [{"type": "bold", "offset": 0, "length": 4}, {"type": "italic", "offset": 5, "length": 4}]
+    ] * 3
+    stored[0].json["entities"][0]["length"] = 99
+    assert stored[1].json["entities"][0]["length"] == 4
 
 
 def test_caption_limit(api: LocalBotApi) -> None:

@@ -52,6 +52,34 @@ async def test_touch_user_creates_then_updates(tmp_path: Path) -> None:
     await storage.close()
 
 
+async def test_a_read_is_one_trip_to_the_database_thread(tmp_path: Path) -> None:
+    """Reading a draft, a pledge, the pledge count or a subscription runs the query, fetches
+    its rows and closes its cursor in one call to aiosqlite's thread (each call wakes both
+    threads; a cursor used from the event loop took three)."""
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    await storage.touch_user(7, "en")
+    await storage.start_draft(7, "en", 1, "role")
+    await storage.record_pledge(7)
+    trips: list[object] = []
+    conn = storage._conn
+    to_thread = conn._execute
+
+    async def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(fn)
+        return await to_thread(fn, *args, **kwargs)
+
+    conn._execute = counting  # type: ignore[method-assign]
+    draft = await storage.get_draft(7)
+    pledge = await storage.get_pledge(7)
+    count = await storage.pledge_count()
+    subscribed = await storage.is_subscribed(7)
+    missing = await storage.get_draft(8)
+    assert draft is not None and draft.step == "role"
+    assert pledge is not None and count == 1 and not subscribed and missing is None
+    assert len(trips) == 5
+    await storage.close()
+
+
 async def test_set_language_marks_choice(tmp_path: Path) -> None:
     """A chosen language is stored and marked as chosen."""
     storage = await Storage.open(tmp_path / "db.sqlite3")

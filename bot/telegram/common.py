@@ -3,18 +3,22 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from dataclasses import dataclass
 from html import escape
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest
+from telegram.ext import Defaults, ExtBot
 
-from bot.callbacks import Press
 from bot.render import fit_message
 from bot.screens import Screen, messages
 from bot.storage import CannotWrite, User
 from bot.telegram import screens
 from bot.telegram.context import Ctx
+from bot.telegram.markup import Keyboard
 
 log = logging.getLogger(__name__)
 
@@ -84,18 +88,75 @@ def display_name(update: Update) -> str:
     return escape(name) if name else "👋"
 
 
-def button(text: str, press: Press) -> InlineKeyboardButton:
-    """A button that sends ``press``'s callback data."""
-    return InlineKeyboardButton(text, callback_data=press.data())
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A message the bot sent or edited: where it is, for a later edit."""
+
+    chat_id: int
+    message_id: int
 
 
-def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([row for row in rows if row])
+async def send_text(
+    bot: ExtBot[Any], chat_id: int, text: str, keys: Keyboard | None = None
+) -> Shown | None:
+    """Send ``text`` to ``chat_id``, with an inline keyboard: ``bot.send_message`` without
+    reading Telegram's answer into a ``Message`` (see :func:`_message_call`)."""
+    params: dict[str, object] = {"chat_id": chat_id, "text": text, "reply_markup": keys}
+    return await _message_call(bot, "sendMessage", chat_id, params)
 
 
-async def show(
-    update: Update, ctx: Ctx, text: str, markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
+async def edit_text(
+    bot: ExtBot[Any], message: Message, text: str, keys: Keyboard | None = None
+) -> Shown | None:
+    """Replace the text and the keyboard (none if ``keys`` is None) of the bot's ``message``:
+    ``message.edit_text`` without reading Telegram's answer (see :func:`_message_call`)."""
+    params: dict[str, object] = {
+        "chat_id": message.chat_id,
+        "message_id": message.message_id,
+        "text": text,
+        "reply_markup": keys,
+        "business_connection_id": message.business_connection_id,
+    }
+    return await _message_call(bot, "editMessageText", message.chat_id, params)
+
+
+async def _message_call(
+    bot: ExtBot[Any], method: str, chat_id: int, params: dict[str, object]
+) -> Shown | None:
+    """Make ``method`` with the application's defaults (HTML, no link previews), as
+    python-telegram-bot's own methods apply them; Telegram's answer is read as JSON for the
+    message id, and nothing more.
+
+    python-telegram-bot's ``send_message`` and ``edit_message_text`` would turn every answer
+    into a ``Message`` with its keyboard, which nobody reads; that parse was the largest part
+    of a reply's cost. ``Bot.do_api_request`` gives the raw answer but warns for each method
+    python-telegram-bot has its own name for, so this calls ``_post``, which it and every
+    send method go through: the same rate limiter (the bot's ``CallGuard``: retries, flood
+    waits, the send budget), the same transport and the same errors (``BadRequest``,
+    ``RetryAfter``, ``Forbidden``…).
+    """
+    if bot.defaults is not None:
+        params.update(_message_defaults(bot.defaults))
+    result = await bot._post(method, params)  # None values are left out, as PTB does
+    message_id = result.get("message_id") if isinstance(result, dict) else None
+    return Shown(chat_id, message_id) if isinstance(message_id, int) else None
+
+
+@functools.lru_cache(maxsize=8)
+def _message_defaults(defaults: Defaults) -> dict[str, object]:
+    """The application's defaults of a message call as Telegram reads them, worked out once
+    (python-telegram-bot would merge and serialize its ``LinkPreviewOptions`` at every call).
+    Shared by every call: read, never changed."""
+    previews = defaults.link_preview_options
+    return {
+        "parse_mode": defaults.parse_mode,
+        "link_preview_options": previews.to_dict() if previews is not None else None,
+        "disable_notification": defaults.disable_notification,
+        "protect_content": defaults.protect_content,
+    }
+
+
+async def show(update: Update, ctx: Ctx, text: str, keys: Keyboard | None = None) -> Shown | None:
     """Answer with ``text``: edit the pressed message in place, or send a new message.
 
     Parse mode (HTML) and disabled link previews come from the application's defaults.
@@ -106,8 +167,7 @@ async def show(
     # a message Telegram reports as inaccessible (deleted) gets a new message instead.
     if query is not None and isinstance(query.message, Message) and query.message.text:
         try:
-            edited = await query.message.edit_text(text, reply_markup=markup)
-            return edited if isinstance(edited, Message) else None
+            return await edit_text(ctx.bot, query.message, text, keys)
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 return None  # a double tap: the screen already shows this
@@ -115,33 +175,34 @@ async def show(
     chat = update.effective_chat
     if chat is None:
         return None
-    return await ctx.bot.send_message(chat.id, text, reply_markup=markup)
+    return await send_text(ctx.bot, chat.id, text, keys)
 
 
-async def render(update: Update, ctx: Ctx, screen: Screen) -> Message | None:
+async def render(update: Update, ctx: Ctx, screen: Screen) -> Shown | None:
     """Show ``screen`` in the update's chat: the first message replaces the pressed one (unless
     the screen is ``fresh``), the others follow, and the buttons go under the last. Returns the
     first message, when Telegram returned it."""
     content = ctx.services.content
     texts = messages(content, screen)
-    keys = screens.markup(content, screen)
+    keys = screens.keyboard(content, screen)
     chat = update.effective_chat
-    first: Message | None = None
+    first: Shown | None = None
     for index, text in enumerate(texts):
         under = keys if index == len(texts) - 1 else None
         if index == 0 and not screen.fresh:
             first = await show(update, ctx, text, under)
         elif chat is not None:
-            sent = await ctx.bot.send_message(chat.id, text, reply_markup=under)
+            sent = await send_text(ctx.bot, chat.id, text, under)
             first = sent if index == 0 else first
     return first
 
 
-async def reply(update: Update, ctx: Ctx, screen: Screen) -> Message | None:
+async def reply(update: Update, ctx: Ctx, screen: Screen) -> Shown | None:
     """Answer a typed message with ``screen`` (one message), as a reply to it."""
     message = update.effective_message
     if message is None:
         return None
     content = ctx.services.content
     (text,) = messages(content, screen)
-    return await message.reply_text(text, reply_markup=screens.markup(content, screen))
+    sent = await message.reply_text(text, reply_markup=screens.markup(content, screen))
+    return Shown(sent.chat_id, sent.message_id)

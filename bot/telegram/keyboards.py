@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.callbacks import Action
 from bot.content import Content, Fact
 from bot.content.models import Answer
@@ -21,10 +19,10 @@ from bot.flows.menu import (
     TOPICS,
 )
 from bot.render import share_bot_url, share_fact_url
-from bot.telegram.common import button, keyboard
+from bot.telegram.markup import Keyboard, button, inline_query_button, keyboard, url_button
 
 
-def main_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
+def main_menu(content: Content, lang: str) -> Keyboard:
     """The main menu: only entries whose feature exists."""
     t = content.text
     return keyboard(
@@ -47,7 +45,7 @@ def main_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
     )
 
 
-def topics(content: Content, lang: str) -> InlineKeyboardMarkup:
+def topics(content: Content, lang: str) -> Keyboard:
     rows = [
         [button(topic.title.get(lang), TOPIC.press(topic.id))] for topic in content.topics.values()
     ]
@@ -55,7 +53,7 @@ def topics(content: Content, lang: str) -> InlineKeyboardMarkup:
     return keyboard(*rows)
 
 
-def topic_facts(content: Content, topic_id: str, lang: str) -> InlineKeyboardMarkup:
+def topic_facts(content: Content, topic_id: str, lang: str) -> Keyboard:
     rows = [
         [button(fact.title.get(lang), FACT.press(fact.id))]
         for fact in content.topic_facts(topic_id)
@@ -64,18 +62,12 @@ def topic_facts(content: Content, topic_id: str, lang: str) -> InlineKeyboardMar
     return keyboard(*rows)
 
 
-def fact_card(
-    content: Content, fact: Fact, next_id: str, lang: str, bot_link: str
-) -> InlineKeyboardMarkup:
+def fact_card(content: Content, fact: Fact, next_id: str, lang: str, bot_link: str) -> Keyboard:
     """Buttons under a fact card: next, share, back to the topic, menu."""
     t = content.text
     return keyboard(
         [button(t("button.next", lang), FACT.press(next_id))],
-        [
-            InlineKeyboardButton(
-                t("button.share", lang), url=share_fact_url(content, fact, lang, bot_link)
-            )
-        ],
+        [url_button(t("button.share", lang), share_fact_url(content, fact, lang, bot_link))],
         [
             button(t("button.topics", lang), TOPIC.press(fact.topic)),
             button(t("button.menu", lang), MAIN.press()),
@@ -85,16 +77,12 @@ def fact_card(
 
 def search_answer(
     content: Content, best: Fact, related: list[Fact], lang: str, bot_link: str
-) -> InlineKeyboardMarkup:
+) -> Keyboard:
     """Buttons under a search answer: each related fact, share the answer, topics."""
     t = content.text
     rows = [[button(f"🔎 {fact.title.get(lang)}", FACT.press(fact.id))] for fact in related]
     rows.append(
-        [
-            InlineKeyboardButton(
-                t("button.share", lang), url=share_fact_url(content, best, lang, bot_link)
-            )
-        ]
+        [url_button(t("button.share", lang), share_fact_url(content, best, lang, bot_link))]
     )
     rows.append(
         [
@@ -105,7 +93,7 @@ def search_answer(
     return keyboard(*rows)
 
 
-def languages(content: Content, lang: str) -> InlineKeyboardMarkup:
+def languages(content: Content, lang: str) -> Keyboard:
     return keyboard(
         [
             button("English", SET_LANGUAGE.press("en")),
@@ -115,21 +103,17 @@ def languages(content: Content, lang: str) -> InlineKeyboardMarkup:
     )
 
 
-def share(content: Content, lang: str, bot_link: str) -> InlineKeyboardMarkup:
+def share(content: Content, lang: str, bot_link: str) -> Keyboard:
     """Share the bot (a ready message with its link), or a fact card through inline mode."""
     t = content.text
     return keyboard(
-        [
-            InlineKeyboardButton(
-                t("button.share_bot", lang), url=share_bot_url(content, lang, bot_link)
-            )
-        ],
-        [InlineKeyboardButton(t("button.share_fact_inline", lang), switch_inline_query="")],
+        [url_button(t("button.share_bot", lang), share_bot_url(content, lang, bot_link))],
+        [inline_query_button(t("button.share_fact_inline", lang))],
         [button(t("button.menu", lang), MAIN.press())],
     )
 
 
-def back_to_menu(content: Content, lang: str) -> InlineKeyboardMarkup:
+def back_to_menu(content: Content, lang: str) -> Keyboard:
     return keyboard([button(content.text("button.menu", lang), MAIN.press())])
 
 
@@ -147,7 +131,7 @@ JOURNEY_BUTTONS: dict[str, tuple[str, Action]] = {
 }
 
 
-def journey_answer(content: Content, answer: Answer, lang: str) -> InlineKeyboardMarkup:
+def journey_answer(content: Content, answer: Answer, lang: str) -> Keyboard:
     """Buttons under an answer: one per journey it opens, then the menu (or the whole menu)."""
     if "menu" in answer.journeys:
         return main_menu(content, lang)

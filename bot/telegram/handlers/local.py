@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import CopyTextButton, InlineKeyboardButton, Update
+from telegram import Update
 
 from bot.agreements import AgreementList
 from bot.callbacks import Press
@@ -32,10 +32,11 @@ from bot.render import (
     visible_length,
 )
 from bot.storage import User
-from bot.telegram.common import button, current_user, keyboard, show
+from bot.telegram.common import current_user, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers import comment
 from bot.telegram.handlers.buttons import Presses
+from bot.telegram.markup import Button, button, copy_button, keyboard, url_button
 
 STEP_WHERE = "local_where"  # waiting for a ZIP code or a state name
 STEP_COUNTY = "local_county:"  # + USPS code: waiting for a county or city in that state
@@ -245,9 +246,9 @@ async def show_target(update: Update, ctx: Ctx, target_id: str) -> bool:
     if target.phone:
         text += f"\n☎️ {escape(target.phone)}"
         label = t("button.local_copy_phone", lang)
-        rows.append([InlineKeyboardButton(label, copy_text=CopyTextButton(target.phone))])
+        rows.append([copy_button(label, target.phone)])
     if target.url:
-        rows.append([InlineKeyboardButton(t("button.local_target_site", lang), url=target.url)])
+        rows.append([url_button(t("button.local_target_site", lang), target.url)])
     await show(
         update,
         ctx,
@@ -346,7 +347,7 @@ async def _reply_with_retry(update: Update, ctx: Ctx, user: User, text: str) -> 
     await show(update, ctx, text, keyboard(_back_row(content, lang)))
 
 
-def _back_row(content: Content, lang: str) -> list[InlineKeyboardButton]:
+def _back_row(content: Content, lang: str) -> list[Button]:
     return [
         button(content.text("button.local_again", lang), local.ASK.press()),
         button(content.text("button.menu", lang), MAIN.press()),

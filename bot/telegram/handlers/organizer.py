@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from html import escape
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot.deeplinks import link_for
 from bot.flows import broadcast as flow
@@ -193,7 +193,7 @@ async def send_now(update: Update, ctx: Ctx, arg: str) -> bool:
         audience = draft.audience or ""
         started = flow.started(ctx.services.content, lang, draft.id, audience)
         progress = await render(update, ctx, started)
-        if isinstance(progress, Message):
+        if progress is not None:
             await outbox.set_progress_message(draft.id, progress.chat_id, progress.message_id)
         ctx.services.broadcasts.start(draft.id)
 

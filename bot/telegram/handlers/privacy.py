@@ -9,9 +9,10 @@ from bot.flows.menu import FORGET, FORGET_NO, FORGET_YES, MAIN, MY_DATA, POLICY,
 from bot.mydata import Summary, render_my_data
 from bot.render import format_date
 from bot.screens import Button, Screen, say
-from bot.telegram.common import button, current_user, guess_language, keyboard, render, show
+from bot.telegram.common import current_user, guess_language, render, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
+from bot.telegram.markup import button, keyboard
 
 
 async def privacy(update: Update, ctx: Ctx) -> None:

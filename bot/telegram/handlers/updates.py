@@ -5,9 +5,10 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 
 from bot.flows.menu import MAIN, STATUS, SUBSCRIBE, UNSUBSCRIBE
-from bot.telegram.common import button, current_user, keyboard, show
+from bot.telegram.common import current_user, show
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
+from bot.telegram.markup import button, keyboard
 
 
 async def status(update: Update, ctx: Ctx) -> None:
