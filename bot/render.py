@@ -16,7 +16,13 @@ from bot.callbacks import is_argument
 from bot.content.loader import Content, Problem
 from bot.content.models import LANGS, MONTHS, Answer, Fact
 from bot.telegram_html import MAX_MESSAGE as MAX_MESSAGE  # renderers' callers use it
-from bot.telegram_html import check_html, telegram_length, visible_text
+from bot.telegram_html import (
+    HtmlParseError,
+    check_html,
+    html_problem,
+    telegram_length,
+    visible_text,
+)
 
 SHARE_URL_MAX = 1800  # t.me/share links above this are cut by some clients
 
@@ -148,9 +154,16 @@ def _share_url(link: str, text: str) -> str:
 
 def visible_length(html: str) -> int:
     """What Telegram counts against its limit: UTF-16 units of the text after parsing."""
-    return (
-        telegram_length(visible_text(html)) if check_html(html) is None else telegram_length(html)
-    )
+    return measure(html)[0]
+
+
+def measure(html: str) -> tuple[int, str | None]:
+    """``html``'s :func:`visible_length` and its :func:`check_html` problem, from one parse:
+    the render check at start-up measures every card in both languages."""
+    try:
+        return telegram_length(visible_text(html)), None
+    except HtmlParseError as exc:
+        return telegram_length(html), html_problem(exc)
 
 
 def fits_message(html: str) -> bool:
@@ -237,7 +250,7 @@ def check_rendered(content: Content) -> list[Problem]:
         for lang in LANGS:
             key = f"facts[{i}]"
             card = search_answer(content, fact, [fact, fact, fact], lang)
-            length = visible_length(card)
+            length, html_problem = measure(card)
             if length > MAX_MESSAGE:
                 problems.append(
                     Problem(
@@ -249,7 +262,6 @@ def check_rendered(content: Content) -> list[Problem]:
                         f"over Telegram's {MAX_MESSAGE}",
                     )
                 )
-            html_problem = check_html(card)
             if html_problem is not None:
                 problems.append(
                     Problem("error", "facts.yaml", None, key, f"{lang}: {html_problem}")
@@ -257,7 +269,7 @@ def check_rendered(content: Content) -> list[Problem]:
     for i, answer in enumerate(content.answers.values()):
         for lang in LANGS:
             text = journey_answer(answer, lang)
-            length = visible_length(text)
+            length, html_problem = measure(text)
             if length > MAX_MESSAGE:
                 problems.append(
                     Problem(
@@ -268,7 +280,6 @@ def check_rendered(content: Content) -> list[Problem]:
                         f"{lang}: the answer is {length} characters, over Telegram's {MAX_MESSAGE}",
                     )
                 )
-            html_problem = check_html(text)
             if html_problem is not None:
                 problems.append(
                     Problem(

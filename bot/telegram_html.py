@@ -92,8 +92,13 @@ def check_html(text: str) -> str | None:
     try:
         _tokenize(text)
     except HtmlParseError as exc:
-        return _ERROR_PREFIX + str(exc)
+        return html_problem(exc)
     return None
+
+
+def html_problem(exc: HtmlParseError) -> str:
+    """What :func:`check_html` says of the error ``exc``: a Bot API style description."""
+    return _ERROR_PREFIX + str(exc)
 
 
 def parse_html(text: str) -> ParsedHtml:

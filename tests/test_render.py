@@ -6,7 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.render import MAX_MESSAGE, fit_message, fits_message, visible_length
+from bot import telegram_html
+from bot.content import Content
+from bot.render import (
+    MAX_MESSAGE,
+    check_rendered,
+    fit_message,
+    fits_message,
+    measure,
+    visible_length,
+)
+from bot.telegram_html import check_html, telegram_length
 
 PIECES = st.sampled_from(
     ["<b>", "</b>", "<i>", "</i>", "&amp;", "&lt;", "&#128512;", "&bogus;", "a", "é", "😀", " "]
@@ -36,3 +46,33 @@ def test_fits_message_agrees_with_the_parsed_length(html: str, padding: int) -> 
     """The shortcut (text that fits as written fits once parsed) never changes the answer."""
     text = "x" * padding + html
     assert fits_message(text) is (visible_length(text) <= MAX_MESSAGE)
+
+
+@given(st.lists(PIECES, max_size=300).map("".join))
+def test_measure_is_the_length_and_the_html_problem(html: str) -> None:
+    """One parse gives what :func:`visible_length` and :func:`check_html` each give; broken
+    HTML counts as written."""
+    length, problem = measure(html)
+    assert problem == check_html(html)
+    if problem is None:
+        assert length == telegram_length(telegram_html.visible_text(html))
+    else:
+        assert length == telegram_length(html)
+
+
+def test_the_render_check_parses_each_card_once(
+    content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up renders every card and answer in both languages: one parse each, where it
+    took three (the length's check, the length, the HTML check)."""
+    parsed: list[str] = []
+    tokenize = telegram_html._tokenize
+
+    def counting(text: str) -> object:
+        parsed.append(text)
+        return tokenize(text)
+
+    monkeypatch.setattr(telegram_html, "_tokenize", counting)
+    assert check_rendered(content) == []
+    cards = 2 * (len(content.facts) + len(content.answers))
+    assert len(parsed) == cards
