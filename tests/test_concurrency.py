@@ -136,3 +136,33 @@ async def test_a_failing_update_does_not_stop_the_users_next_ones(
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         f"update {failed.update_id} failed"
     ]
+
+
+async def test_a_waiting_update_that_fails_reaches_the_error_handlers(
+    tmp_path: Path, content: Content
+) -> None:
+    """In the bot, a failure of an update that waited behind the user's running one goes to the
+    error handlers, as the first one's does: logged, and the user is told."""
+    harness = await start_harness(make_config(tmp_path), content)
+    app, api = harness.app, harness.api
+    processor = app.update_processor
+    assert isinstance(processor, PerUserUpdateProcessor)
+    release = asyncio.Event()
+
+    async def first() -> None:
+        await release.wait()
+
+    async def failing() -> None:
+        raise RuntimeError("broken handler")
+
+    try:
+        running = asyncio.create_task(processor.process_update(_message(api, 7, "1"), first()))
+        await asyncio.sleep(0)
+        failed = _message(api, 7, "2")
+        await processor.process_update(failed, failing())  # waits in the user's queue
+        release.set()
+        await asyncio.wait_for(running, timeout=10)
+    finally:
+        await stop_harness(harness)
+    told = [a for a in api.sent if a.method == "sendMessage" and a.chat_id == 7]
+    assert [a.text for a in told] == [content.text("error.generic", "en")]

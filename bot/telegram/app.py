@@ -199,6 +199,9 @@ def build_application(
     polling = updates_request or telegram_request(1)
     builder = builder.get_updates_request(PollingWatch(polling)).rate_limiter(guard)
     application: BotApp = builder.build()  # type: ignore[assignment]
+    if isinstance(application.update_processor, PerUserUpdateProcessor):
+        # A user's waiting updates fail as the first one does: to the error handlers.
+        application.update_processor.on_error = application.process_error
     services = application.bot_data  # created empty from ContextTypes; storage opens in post_init
     services.config = config
     services.calls = guard

@@ -9,13 +9,17 @@ user's own queue and is run, in order, by the update that is running, in its pla
 waiting updates therefore take none of the processor's places (``max_concurrent_updates``,
 python-telegram-bot's semaphore): a user who sends hundreds of messages at once occupies one
 place, never all of them.
+
+An update that fails is handled as python-telegram-bot handles the first one's failure: its
+error goes to the application's error handlers (:attr:`PerUserUpdateProcessor.on_error`, set
+by :func:`bot.telegram.app.build_application`), which log it and tell the user.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -36,6 +40,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # key -> the updates waiting behind the user's running one; a key is present while one
         # of its updates runs.
         self._waiting: dict[int, collections.deque[tuple[object, Awaitable[Any]]]] = {}
+        # What a waiting update's error goes to (``Application.process_error``); without it,
+        # the error is logged.
+        self.on_error: Callable[..., Awaitable[Any]] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
@@ -52,14 +59,23 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                     later, later_coroutine = waiting.popleft()
                     try:
                         await later_coroutine
-                    except Exception:
-                        log.exception("update %s failed", _update_id(later))
+                    except Exception as exc:
+                        await self._failed(later, exc)
             finally:
                 del self._waiting[key]
                 if waiting:  # cancelled, at shutdown
                     log.warning("%d updates of one user not processed: stopped", len(waiting))
                 for _, never_run in waiting:
                     _close(never_run)
+
+    async def _failed(self, update: object, error: Exception) -> None:
+        if self.on_error is None:
+            log.error("update %s failed", _update_id(update), exc_info=error)
+            return
+        try:
+            await self.on_error(update=update, error=error)
+        except Exception:  # the error handlers themselves failed: keep the user's next ones
+            log.exception("update %s failed, and so did its error handling", _update_id(update))
 
     async def initialize(self) -> None:
         """Nothing to set up."""
