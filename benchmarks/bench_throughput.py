@@ -15,7 +15,9 @@ Three measurements, everything on 127.0.0.1:
    is then replayed in the same run against a bare python-telegram-bot echo bot (one
    MessageHandler and one CallbackQueryHandler that answer with the same text; same transport,
    same update queue, PTB's default one-update-at-a-time processing): the ratio says what the
-   bot's own work costs compared with python-telegram-bot's floor.
+   bot's own work costs compared with python-telegram-bot's floor. Each parses the updates as
+   it would from Telegram: the echo bot with python-telegram-bot's ``Update.de_json``, the bot
+   with its own ``read_update`` (its polling and webhook leave a pressed message's keyboard out).
 2. **Start-up of the real process.** ``outreach-bot run`` against a FakeBotApiServer with a
    /start already waiting: the time from starting the process to the fake recording the answer
    (median of ``--starts``, fresh database each time, as a restarted bot finds what it keeps
@@ -84,6 +86,7 @@ from bot.config import load_config
 from bot.content import Content, load_content
 from bot.render import check_rendered
 from bot.telegram.app import build_application, start_in_process, stop_in_process
+from bot.telegram.incoming import read_update
 from tests.fakes.botapi_server import FakeBotApiServer
 from tests.fakes.local_api import LocalBotApi, LocalRequest, OutgoingAction, local_transports
 from tests.harness import bot_environment, invalid_requests, outreach_bot_command
@@ -486,6 +489,9 @@ async def run_in_process(
         else:
             await app.initialize()
             await app.start()
+        # Each bot parses updates its own way: the bot as its polling and webhook do (a pressed
+        # message's keyboard left out), the echo bot as python-telegram-bot does.
+        parse = read_update if kind == "bot" else Update.de_json
         loop = asyncio.get_running_loop()
         gate = asyncio.Semaphore(in_flight)
         counts = {"updates": 0, "unanswered": 0}
@@ -508,7 +514,7 @@ async def run_in_process(
                             data = send(api, user_id, probe.lang, probe.first_name, *step)
                     if data is None:
                         return
-                    update = Update.de_json(data, app.bot)
+                    update = parse(data, app.bot)
                     done = loop.create_future()
                     finished[user_id] = done
                     replies.waiting[user_id] = time.perf_counter()

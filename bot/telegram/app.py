@@ -74,6 +74,7 @@ from bot.telegram.handlers import (
 )
 from bot.telegram.handlers.buttons import Presses
 from bot.telegram.http import telegram_request
+from bot.telegram.incoming import read_update
 from bot.telegram.jobs import schedule_jobs
 from bot.telegram.sender import BroadcastSender, build_sender_bot
 
@@ -468,5 +469,5 @@ async def stop_in_process(app: BotApp) -> None:
 
 async def process(app: BotApp, update_json: dict[str, Any]) -> None:
     """Feed one update (Bot API JSON) through the application, as polling would."""
-    update = Update.de_json(update_json, app.bot)
+    update = read_update(update_json, app.bot)
     await app.process_update(update)

@@ -64,6 +64,7 @@ from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.budget import SENDING_METHODS, SendBudget
+from bot.telegram.incoming import lighten_updates
 
 log = logging.getLogger(__name__)
 
@@ -356,6 +357,18 @@ class PollingWatch(BaseRequest):
         else:
             self._failed(_http_reason(status, payload))
         return status, payload
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        """Telegram's answer, with each update :func:`~bot.telegram.incoming.lighten`-ed.
+
+        Unlike python-telegram-bot's, which logs the whole body, an answer that is not JSON is
+        logged by its size only: a body of updates holds what users wrote."""
+        try:
+            data = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError as exc:
+            log.error("Telegram's answer to getUpdates is not JSON (%d bytes)", len(payload))
+            raise TelegramError("Invalid server response") from exc
+        return lighten_updates(data) if isinstance(data, dict) else data
 
     def _failed(self, reason: str) -> None:
         self._failures += 1

@@ -32,6 +32,7 @@ from telegram.ext import ExtBot
 from tornado.httpserver import HTTPServer
 
 from bot.telegram.context import BotApp
+from bot.telegram.incoming import read_update
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class UpdateHandler(tornado.web.RequestHandler):
             self._refuse(400)
             return
         try:
-            update = Update.de_json(data, self.bot)
+            update = read_update(data, self.bot)
         except Exception as exc:  # any shape python-telegram-bot cannot read
             log.warning(
                 "webhook: update %d is not a valid update (%s)", update_id, type(exc).__name__
