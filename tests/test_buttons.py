@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import ARGUMENT_MAX, MAX_CALLBACK_BYTES, Action, Feature
+from bot.content import Content
 from bot.flows import broadcast, congress, guide, letters, local, menu, pledge
 from bot.telegram.app import BUTTONS
-from tests.harness import Harness
+from bot.telegram.handlers import buttons
+from tests.harness import Harness, make_config, start_harness, stop_harness
+
+ORGANIZER = 4242
 
 FEATURES = (
     menu.MENU,
@@ -107,12 +112,52 @@ def test_a_press_is_refused_when_its_data_would_not_be_recognised() -> None:
         Feature("demo", 1).action("a" * 13)
 
 
-def test_handlers_are_registered_with_their_patterns_then_the_catch_all(bot: Harness) -> None:
-    """The composition root registers each action with its own pattern, in ``BUTTONS`` order,
-    then one handler for every other press, last."""
-    handlers = [h for h in bot.app.handlers[0] if isinstance(h, CallbackQueryHandler)]
-    assert [h.pattern for h in handlers[:-1]] == [a.pattern for a in REGISTERED]
-    assert handlers[-1].pattern is None
+def test_one_handler_takes_every_press(bot: Harness) -> None:
+    """The composition root registers one handler for all presses, recognised or not."""
+    handlers = [h for g in bot.app.handlers.values() for h in g]
+    presses = [h for h in handlers if isinstance(h, CallbackQueryHandler)]
+    assert len(presses) == 1 and presses[0].pattern is None
+
+
+def test_two_callbacks_for_one_action_are_refused() -> None:
+    async def answer(*_: Any) -> None:
+        return None
+
+    with pytest.raises(ValueError, match="two callbacks for guide1:role"):
+        buttons.handler([(guide.ROLE, answer), (guide.START, answer), (guide.ROLE, answer)])
+
+
+async def test_each_press_reaches_its_own_callback(tmp_path: Path, content: Content) -> None:
+    """Every registered action's data, with an argument when it takes one, reaches that
+    action's callback with the argument; the same data changed a little reaches none."""
+    config = make_config(tmp_path, organizers=frozenset({ORGANIZER}))
+    bot = await start_harness(config, content)
+    await bot.send("/start", user_id=ORGANIZER)
+    reached: list[tuple[str, tuple[Any, ...]]] = []
+
+    def recorder(action: Action) -> Any:
+        async def answer(update: Any, ctx: Any, *args: Any) -> None:
+            reached.append((action.data_prefix, args))
+
+        return answer
+
+    try:
+        group = bot.app.handlers[0]
+        real = next(h for h in group if isinstance(h, CallbackQueryHandler))
+        bot.app.remove_handler(real)
+        bot.app.add_handler(buttons.handler([(a, recorder(a)) for a in REGISTERED]))
+        for action in REGISTERED:
+            data = action.press("x-1" if action.argument else None).data()
+            await bot.press_data(data, user_id=ORGANIZER)
+            assert reached.pop() == (action.data_prefix, ("x-1",) if action.argument else ())
+            off = data.replace("x-1", "X-1") if action.argument else f"{data}:x"
+            await bot.press_data(off, user_id=ORGANIZER)
+            assert reached == [], off
+        await bot.press_data("guide1", user_id=ORGANIZER)
+        await bot.press_data("", user_id=ORGANIZER)
+        assert reached == []
+    finally:
+        await stop_harness(bot)
 
 
 def stale_reply(bot: Harness) -> str:

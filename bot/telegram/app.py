@@ -33,7 +33,6 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     ApplicationBuilder,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -230,10 +229,7 @@ def _add_handlers(app: BotApp, config: Config) -> None:
         app.add_handler(
             CommandHandler(name, _leaving_steps(callback), filters=private & organizers)
         )
-    for presses in BUTTONS:
-        for action, answer in presses:
-            app.add_handler(buttons.handler(action, answer))
-    app.add_handler(CallbackQueryHandler(buttons.stale))
+    app.add_handler(buttons.handler(press for presses in BUTTONS for press in presses))
     app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(
         MessageHandler(private & filters.COMMAND, _leaving_steps(fallback.unknown_command))

@@ -2,9 +2,12 @@
 answer to a press no feature recognises.
 
 Each feature lists its presses (``PRESSES``: an action of :mod:`bot.callbacks` and the callback
-that answers it); the composition root registers each as a ``CallbackQueryHandler`` with the
-action's anchored pattern (:func:`handler`), then :func:`stale` last, for everything else.
-Callback data is untrusted (any client can send any string, or an old message's data), so:
+that answers it); the composition root registers them all as one ``CallbackQueryHandler``
+(:func:`handler`), which finds a press's action by the data's ``<feature>:<action>`` prefix in a
+table and checks the whole data against that action's anchored pattern — what one handler per
+action would do, without trying forty patterns in turn. Data no action recognises goes to
+:func:`stale`. Callback data is untrusted (any client can send any string, or an old
+message's data), so:
 
 1. every press is answered first (it stops the client's spinner, and only once);
 2. a press in a group or channel is ignored: the bot shows buttons only in private chats;
@@ -18,7 +21,7 @@ Callback data is untrusted (any client can send any string, or an old message's 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from telegram import Chat, Update
@@ -38,11 +41,24 @@ PressCallback = Callable[..., Awaitable[bool | None]]
 Presses = tuple[tuple[Action, PressCallback], ...]
 
 
-def handler(action: Action, callback: PressCallback) -> CallbackQueryHandler[Ctx, None]:
-    """The handler of ``action``'s presses: its pattern, and the rules every press follows."""
+def handler(presses: Iterable[tuple[Action, PressCallback]]) -> CallbackQueryHandler[Ctx, None]:
+    """The one handler of every press: each of ``presses`` (an action and its callback)
+    answered by the rules above, and any other data by :func:`stale`."""
+    table: dict[str, tuple[Action, PressCallback]] = {}
+    for action, callback in presses:
+        if action.data_prefix in table:
+            raise ValueError(f"two callbacks for {action.data_prefix}")
+        table[action.data_prefix] = (action, callback)
 
     async def pressed(update: Update, ctx: Ctx) -> None:
         query = update.callback_query
+        data = query.data if query is not None else None
+        found = table.get(_data_prefix(data)) if isinstance(data, str) else None
+        match = found[0].pattern.match(data) if found is not None and data else None
+        if found is None or match is None:
+            await stale(update, ctx)
+            return
+        action, callback = found
         if query is None or not await _acknowledge(update):
             return
         user_id = query.from_user.id if query.from_user else None
@@ -51,15 +67,17 @@ def handler(action: Action, callback: PressCallback) -> CallbackQueryHandler[Ctx
             return
         if not action.keeps_step and user_id is not None:
             await leave_step(ctx, user_id)
-        args: tuple[Any, ...] = ()
-        if action.argument:
-            assert ctx.match is not None
-            args = (ctx.match.group("arg"),)
+        args: tuple[Any, ...] = (match.group("arg"),) if action.argument else ()
         if await callback(update, ctx, *args) is False:
             await _no_longer_active(update, ctx)
 
-    pressed.__doc__ = callback.__doc__
-    return CallbackQueryHandler(pressed, pattern=action.pattern)
+    return CallbackQueryHandler(pressed)
+
+
+def _data_prefix(data: str) -> str:
+    """``guide1:role`` of ``guide1:role:faith``: where an action's data starts."""
+    feature, _, rest = data.partition(":")
+    return f"{feature}:{rest.partition(':')[0]}"
 
 
 async def stale(update: Update, ctx: Ctx) -> None:
