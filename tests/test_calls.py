@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -43,7 +43,7 @@ from bot.telegram.calls import (
     PollingWatch,
     classify,
 )
-from bot.telegram.common import Shown, edit_text, send_text
+from bot.telegram.common import Shown, answer_press, edit_text, send_text
 from bot.telegram.markup import (
     Keyboard,
     as_markup,
@@ -336,6 +336,25 @@ async def test_a_reply_is_the_call_send_message_makes(time_: FakeTime) -> None:
     assert "reply_markup" not in third.params
     assert ours == Shown(REPLY_CHAT, theirs.message_id + 1)
     assert plain == Shown(REPLY_CHAT, theirs.message_id + 2)
+    assert api.rejected == []
+
+
+async def test_a_press_is_answered_as_callback_query_answer_does(time_: FakeTime) -> None:
+    """The same call as python-telegram-bot's ``CallbackQuery.answer()``, through the guard:
+    a 500 is retried, and the answer is made once."""
+    api = LocalBotApi()
+    async with app_bot(api, time_) as bot:
+        message = api.call("sendMessage", {"chat_id": REPLY_CHAT, "text": "menu"})[1]["result"]
+        first = Update.de_json(api.user_press(REPLY_CHAT, message["message_id"], "a"), bot)
+        second = Update.de_json(api.user_press(REPLY_CHAT, message["message_id"], "b"), bot)
+        assert first.callback_query is not None and second.callback_query is not None
+        await first.callback_query.answer()
+        api.fail_next("answerCallbackQuery", 500, "Internal Server Error")
+        await answer_press(bot, second.callback_query.id)
+    theirs, ours = [a for a in api.sent if a.method == "answerCallbackQuery"]
+    assert ours.params == {**theirs.params, "callback_query_id": second.callback_query.id}
+    assert theirs.params == {"callback_query_id": first.callback_query.id}
+    assert time_.slept == [0.5]
     assert api.rejected == []
 
 

@@ -120,6 +120,12 @@ async def edit_text(
     return await _message_call(bot, "editMessageText", message.chat_id, params)
 
 
+async def answer_press(bot: ExtBot[Any], query_id: str) -> None:
+    """Answer a button press with nothing to show (it stops the client's spinner):
+    ``CallbackQuery.answer()``, made as :func:`_message_call` makes its calls."""
+    await bot._post("answerCallbackQuery", {"callback_query_id": query_id})
+
+
 async def _message_call(
     bot: ExtBot[Any], method: str, chat_id: int, params: dict[str, object]
 ) -> Shown | None:

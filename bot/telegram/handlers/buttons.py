@@ -30,7 +30,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import Action
 from bot.telegram import keyboards
-from bot.telegram.common import current_user, leave_step, show
+from bot.telegram.common import answer_press, current_user, leave_step, show
 from bot.telegram.context import Ctx
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def handler(presses: Iterable[tuple[Action, PressCallback]]) -> CallbackQueryHan
             await stale(update, ctx)
             return
         action, callback = found
-        if query is None or not await _acknowledge(update):
+        if query is None or not await _acknowledge(update, ctx):
             return
         user_id = query.from_user.id if query.from_user else None
         if action.feature.organizers_only and not ctx.services.config.is_organizer(user_id):
@@ -82,11 +82,11 @@ def _data_prefix(data: str) -> str:
 
 async def stale(update: Update, ctx: Ctx) -> None:
     """A button the bot no longer knows (old, or forged): say so and show the menu."""
-    if update.callback_query is not None and await _acknowledge(update):
+    if update.callback_query is not None and await _acknowledge(update, ctx):
         await _no_longer_active(update, ctx)
 
 
-async def _acknowledge(update: Update) -> bool:
+async def _acknowledge(update: Update, ctx: Ctx) -> bool:
     """Answer the press; False when it came from a group or channel (then it is ignored)."""
     query = update.callback_query
     assert query is not None
@@ -94,7 +94,7 @@ async def _acknowledge(update: Update) -> bool:
     # nothing later (not even the error handler) tries again. If Telegram does not take it, the
     # spinner stops by itself: the screen the user asked for matters more.
     try:
-        await query.answer()
+        await answer_press(ctx.bot, query.id)
     except TelegramError as exc:
         log.info("button press not acknowledged: %s", type(exc).__name__)
     chat = update.effective_chat
