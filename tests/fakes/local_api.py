@@ -382,15 +382,34 @@ class LocalBotApi:
         """
         with self._lock:
             status, body, action = self._call_locked(method, params, files or {})
+            body = _copied(body)
+        self._tell(action)
+        return status, body
+
+    def call_encoded(
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        files: Mapping[str, Upload] | None = None,
+    ) -> tuple[int, bytes]:
+        """:meth:`call`, with the body as the UTF-8 JSON bytes Telegram sends: encoded while
+        the call still holds the lock, so no private copy of it is needed."""
+        with self._lock:
+            status, body, action = self._call_locked(method, params, files or {})
+            encoded = json.dumps(body).encode("utf-8")
+        self._tell(action)
+        return status, encoded
+
+    def _tell(self, action: OutgoingAction | None) -> None:
         if action is not None:
             for listener in list(self._listeners):
                 listener(action)
-        return status, body
 
     def _call_locked(
         self, method: str, raw_params: Mapping[str, Any], files: Mapping[str, Upload]
     ) -> tuple[int, JsonDict, OutgoingAction | None]:
-        # Private copies both ways: callers may reuse or mutate their dicts afterwards.
+        # A private copy of the parameters: callers may reuse or mutate their dicts afterwards
+        # (the answer is copied or encoded by the caller, still under the lock).
         params = normalize_params(_copied(dict(raw_params)))
         name, handler = _HANDLERS.get(method.lower(), (method, _unknown_method))
         fault = self._take_fault(method)
@@ -417,7 +436,7 @@ class LocalBotApi:
             self.sent.append(action)
             if name == "copyMessage" and action.chat_id is not None:
                 self.sent_per_chat[action.chat_id] += 1
-        return 200, {"ok": True, "result": _copied(result)}, action
+        return 200, {"ok": True, "result": result}, action  # copied or encoded by the caller
 
     def _flood_check(self) -> BotApiError | None:
         """Count one sending call against the limit; the refusal if it is over (lock held)."""
@@ -1672,9 +1691,8 @@ class LocalRequest(BaseRequest):
         files = _uploads(request_data)
         if api_method.lower() == "getupdates":
             status, body = await self._get_updates(params)
-        else:
-            status, body = self._api.call(api_method, params, files)
-        return status, json.dumps(body).encode("utf-8")
+            return status, json.dumps(body).encode("utf-8")
+        return self._api.call_encoded(api_method, params, files)
 
     async def _get_updates(self, params: JsonDict) -> tuple[int, JsonDict]:
         timeout = params.get("timeout") or 0
