@@ -11,6 +11,8 @@ import os
 import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -47,6 +49,55 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.strip() == f"outreach-bot {version('outreach-bot')}"
+
+
+def test_version_is_looked_up_only_when_asked(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding the installed version reads every installed package's metadata: a command
+    other than --version (here `health`, as `run` would) never does it."""
+    looked_up: list[str] = []
+
+    def counted() -> str:
+        looked_up.append("version")
+        return "9.9"
+
+    monkeypatch.setattr("bot.cli._version", counted)
+    make_database(env, 1)
+    assert main(["health"]) == 0
+    assert looked_up == []
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert looked_up == ["version"]
+    assert capsys.readouterr().out.splitlines()[-1] == "outreach-bot 9.9"
+
+
+IMPORTS_OF_POLLING = """
+import sys
+from bot.cli import skip_webhook_server
+if sys.argv[1] == "polling":
+    skip_webhook_server()
+import telegram.ext
+from telegram.ext._updater import WEBHOOKS_AVAILABLE
+import bot.telegram.app
+print(WEBHOOKS_AVAILABLE, "tornado" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("mode", "loaded"), [("polling", "False False"), ("webhook", "True True")])
+def test_long_polling_never_imports_the_webhook_server(mode: str, loaded: str) -> None:
+    """`run` by long polling keeps python-telegram-bot's webhook server and tornado unloaded
+    (they cost every start about 30 ms); with a webhook they load as usual. The second case
+    also fails if python-telegram-bot renames the module, so that the saving is not lost
+    unnoticed."""
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF_POLLING, mode],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split("\n")[0] == loaded
 
 
 def test_health_of_a_working_installation(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

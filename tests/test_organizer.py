@@ -468,6 +468,122 @@ async def test_broadcasts_go_through_the_senders_own_transport(
     assert not invalid_requests(replies) and not invalid_requests(broadcasts)
 
 
+class HeldGetMe(LocalRequest):
+    """The broadcast sender's transport, whose getMe waits until :attr:`answer` is set."""
+
+    def __init__(self, api: LocalBotApi) -> None:
+        super().__init__(api)
+        self.answer = asyncio.Event()
+        self.waiting = asyncio.Event()  # a getMe is waiting
+        self.asked = 0
+
+    async def do_request(self, url: str, method: str, *args: Any, **kw: Any) -> tuple[int, bytes]:
+        if url.endswith("/getMe"):
+            self.asked += 1
+            self.waiting.set()
+            await self.answer.wait()
+        return await super().do_request(url, method, *args, **kw)
+
+
+async def start_with_sender(
+    tmp_path: Path, content: Content, sender: LocalRequest
+) -> tuple[Harness, LocalBotApi]:
+    """The bot with ``sender`` as the broadcast sender's transport; returns it and the fake
+    Telegram its sender talks to (``sender.api``)."""
+    replies = LocalBotApi()
+    config = make_config(tmp_path, organizers=frozenset({ORG}))
+    app = build_application(
+        config,
+        content,
+        request=LocalRequest(replies),
+        updates_request=LocalRequest(LocalBotApi()),
+        broadcast_request=sender,
+    )
+    await asyncio.wait_for(start_in_process(app), timeout=30)  # whatever the sender's getMe
+    return Harness(app=app, api=replies), sender.api
+
+
+async def confirmed_broadcast(bot: Harness) -> int:
+    outbox = bot.app.bot_data.outbox
+    broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
+    check = await outbox.record_preview(broadcast_id, "all")
+    assert check is not None and await outbox.confirm(broadcast_id, None, check)
+    return broadcast_id
+
+
+async def test_the_bot_answers_before_the_broadcast_sender_knows_itself(
+    tmp_path: Path, content: Content
+) -> None:
+    """The broadcast sender's getMe is made in the background: the bot starts and answers
+    while it is unanswered; a broadcast confirmed meanwhile waits for it, then goes out."""
+    sender = HeldGetMe(LocalBotApi())
+    bot, sent_by_sender = await start_with_sender(tmp_path, content, sender)
+    try:
+        await asyncio.wait_for(sender.waiting.wait(), timeout=10)
+        assert "End 287(g)" in (await bot.send("/start")).visible_text
+        await add_supporters(bot, 3)
+        bot.app.bot_data.broadcasts.start(await confirmed_broadcast(bot))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert sent_by_sender.sent == []  # nothing before the sender knows itself
+        sender.answer.set()
+        await wait_finished(bot)
+        assert {a.chat_id for a in sent_by_sender.sent if a.method == "copyMessage"} == {1, 2, 3}
+        assert sender.asked == 1  # the one getMe, not another
+    finally:
+        await stop_harness(bot)
+
+
+async def test_a_sender_stopped_before_knowing_itself_stops_cleanly(
+    tmp_path: Path, content: Content
+) -> None:
+    """Stopping the bot while the sender's getMe is unanswered ends it; nothing is sent and
+    the broadcast stays to go on at the next start."""
+    sender = HeldGetMe(LocalBotApi())
+    bot, sent_by_sender = await start_with_sender(tmp_path, content, sender)
+    await add_supporters(bot, 2)
+    broadcast_id = await confirmed_broadcast(bot)
+    bot.app.bot_data.broadcasts.start(broadcast_id)
+    await asyncio.wait_for(sender.waiting.wait(), timeout=10)
+    await stop_harness(bot)
+    assert sender.asked == 1 and sent_by_sender.sent == []
+    assert db(bot, "SELECT status FROM broadcasts") == [("sending",)]
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+async def test_a_failed_sender_getme_stops_broadcasts_not_the_bot(
+    tmp_path: Path, content: Content, caplog: pytest.LogCaptureFixture, failures: int
+) -> None:
+    """Telegram refusing the sender's getMe at start-up does not stop the bot: it answers; a
+    broadcast asks again before sending. Refused again, the broadcast sends nothing and stays
+    "sending" (it goes on at the next start), with one line in the log that never holds the
+    token."""
+    sender = LocalRequest(LocalBotApi())
+    sender.api.fail_next("getMe", 401, "Unauthorized", count=failures)
+    bot, sent_by_sender = await start_with_sender(tmp_path, content, sender)
+    try:
+        assert "End 287(g)" in (await bot.send("/start")).visible_text
+        await add_supporters(bot, 2)
+        broadcast_id = await confirmed_broadcast(bot)
+        bot.app.bot_data.broadcasts.start(broadcast_id)
+        await wait_finished(bot)
+        copied = {a.chat_id for a in sent_by_sender.sent if a.method == "copyMessage"}
+        status = db(bot, "SELECT status FROM broadcasts")
+        if failures == 1:
+            assert copied == {1, 2} and status == [("done",)]
+        else:
+            assert copied == set() and status == [("sending",)]
+            report = await bot.app.bot_data.outbox.report(broadcast_id)
+            assert report.pending == 2
+            errors = [r for r in caplog.records if r.levelname == "ERROR"]
+            assert len(errors) == 1 and errors[0].exc_info is None
+            assert f"broadcast {broadcast_id} not sent now" in errors[0].getMessage()
+            assert "InvalidToken" in errors[0].getMessage()
+    finally:
+        await stop_harness(bot)
+    assert all(bot.app.bot_data.config.token.value not in r.getMessage() for r in caplog.records)
+
+
 async def test_broadcast_resumes_after_restart(tmp_path: Path, content: Content) -> None:
     """Rows left "sending" by a crash become unknown; pending ones are sent; no second copy."""
     config = make_config(tmp_path, organizers=frozenset({ORG}))

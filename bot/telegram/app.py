@@ -265,8 +265,9 @@ def _leaving_steps(callback: Handler) -> Handler:
 
 
 async def _post_init(app: Any) -> None:
-    """Open the database and the broadcast sender, start setting the command menus and the
-    profile in the background, start the jobs, and resume any broadcast a crash interrupted."""
+    """Open the database and the broadcast sender (whose getMe is made in the background), start
+    setting the command menus and the profile in the background, start the jobs, and resume any
+    broadcast a crash interrupted."""
     services: Services = app.bot_data
     config = services.config
     services.storage = await Storage.open(config.db_path)
@@ -292,14 +293,13 @@ async def _post_init(app: Any) -> None:
         )
     else:
         sender_bot = build_sender_bot(config)
-    if services.calls is not None:
-        # Its getMe is a start-up call like the Application's own: retried the same way.
-        await services.calls.call("getMe", sender_bot.initialize)
-    else:
-        await sender_bot.initialize()
     sender = BroadcastSender(
         sender_bot, services.outbox, rate=config.broadcast_rate, budget=services.budget
     )
+    # Its getMe, in the background: the first answer does not wait for a second round trip.
+    # It is a start-up call like the Application's own: retried the same way.
+    calls = services.calls
+    sender.identify(None if calls is None else lambda: calls.call("getMe", sender_bot.initialize))
     if services.calls is not None:
         services.calls.on_flood(sender.hold)  # replies told to wait go before broadcasts
         services.calls.on_flood(services.budget.flooded)  # and the limit is lower than thought

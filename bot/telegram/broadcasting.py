@@ -19,7 +19,7 @@ from bot.outbox import Outbox, Report
 from bot.screens import messages
 from bot.telegram.context import Services
 from bot.telegram.screens import markup
-from bot.telegram.sender import BroadcastSender
+from bot.telegram.sender import BroadcastSender, SenderUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,10 @@ class Broadcasts:
                 await self._run(broadcast_id)
             except asyncio.CancelledError:
                 raise
+            except SenderUnavailable as exc:  # nothing was sent: it stays "sending"
+                log.error(
+                    "broadcast %d not sent now: %s; it goes on at the next start", broadcast_id, exc
+                )
             except Exception:  # one broadcast's failure must not stop the others
                 log.exception("broadcast %d stopped by an error", broadcast_id)
             finally:

@@ -5,7 +5,11 @@ It owns *how* a broadcast goes out; what goes out to whom is :class:`bot.outbox.
 * **Its own Bot.** Sends go through a :class:`telegram.Bot` with its own request object and
   connection pool, never the Application's bot and never PTB's ``AIORateLimiter``: that limiter
   is one queue for every request and pauses all of them on a 429, so replies to users would
-  wait behind the broadcast. Here a 429 pauses only this sender.
+  wait behind the broadcast. Here a 429 pauses only this sender. That Bot's ``getMe`` is made
+  in the background at start-up (:meth:`BroadcastSender.identify`): the bot answers users
+  meanwhile, and a broadcast waits for it before its first send. If it failed, the broadcast
+  tries it once more; failing again, the run ends with :class:`SenderUnavailable` before any
+  row is touched, and the broadcast stays ``sending``, to go on at the next start.
 * **Rate.** A token bucket paces sends at the broadcast's rate, evenly spaced on a fixed
   schedule: a send that starts late (the budget or a busy event loop held it) does not push the
   next ones back, they make up for it, :data:`CATCH_UP` seconds' worth at most: on average
@@ -74,6 +78,15 @@ MAX_FLOOD_RETRIES = 5  # 429s for one recipient before the row is given up as fa
 STOP_GRACE = 5.0  # seconds stop() lets sends already on the wire finish before cancelling
 REPLY_LEAD = 1.0  # seconds broadcasts wait beyond a reply's flood wait, so the reply goes first
 FATAL_ERRORS = (InvalidToken, EndPointNotFound, Conflict)  # the bot, not the recipient, is wrong
+
+
+class SenderUnavailable(Exception):
+    """The sender's Bot could not make its ``getMe``: nothing was sent, the broadcast waits."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(
+            f"the broadcast sender could not reach the Bot API ({type(cause).__name__})"
+        )
 
 
 def build_sender_bot(config: Config, *, pool_size: int | None = None) -> Bot:
@@ -206,9 +219,9 @@ class BroadcastSender:
     """Sends broadcasts from the outbox through its own ``bot``; see the module docstring.
 
     ``bot`` must have its own request object (see :func:`build_sender_bot`); it is initialized
-    here if needed but never shut down here (whoever built it does that). ``progress_factory``
-    gives the progress callback for broadcasts started by :meth:`resume_all` and
-    :meth:`start_due`.
+    here if needed (see :meth:`identify`) but never shut down here (whoever built it does
+    that). ``progress_factory`` gives the progress callback for broadcasts started by
+    :meth:`resume_all` and :meth:`start_due`.
     """
 
     def __init__(
@@ -246,6 +259,9 @@ class BroadcastSender:
         self._tasks: dict[int, asyncio.Task[Report]] = {}
         self._runs: set[_Run] = set()
         self._stopping = False
+        self._identity: asyncio.Task[None] | None = None  # the getMe made at start-up
+        self._initialize: Callable[[], Awaitable[object]] = bot.initialize
+        self._identified = False  # whether a getMe succeeded
         self.stats = SenderStats()
 
     # -- the public surface -------------------------------------------------------------------
@@ -266,7 +282,8 @@ class BroadcastSender:
             broadcast = await self._outbox.get(broadcast_id)
             if broadcast is None or broadcast.status != "sending" or self._stopping:
                 return await self._outbox.report(broadcast_id)
-            await self._bot.initialize()  # no-op when the caller already did it
+            if not await self._ready():  # the sender stopped meanwhile
+                return await self._outbox.report(broadcast_id)
             state = _Run(broadcast)
             self._runs.add(state)
             ticker = None
@@ -292,6 +309,44 @@ class BroadcastSender:
             if on_progress is not None:
                 await _call_progress(broadcast_id, on_progress, report)
             return report
+
+    def identify(self, initialize: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Start the Bot's ``getMe`` in the background (at start-up, so that it does not delay
+        the first answer to a user). ``initialize`` makes it — e.g. the Bot's ``initialize``
+        under the call guard's start-up retries; the Bot's own ``initialize`` by default. A
+        failure is logged here and tried again by the next broadcast (:meth:`run`)."""
+        if initialize is not None:
+            self._initialize = initialize
+        if self._identity is None:
+            self._identity = asyncio.create_task(self._identify(), name="broadcast-sender-getme")
+
+    async def _identify(self) -> None:
+        try:
+            await self._initialize()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never an unretrieved task error: the next run tries again
+            log.warning(
+                "broadcast sender: getMe failed (%s); a broadcast tries it again before sending",
+                type(exc).__name__,
+            )
+        else:
+            self._identified = True
+
+    async def _ready(self) -> bool:
+        """Wait for :meth:`identify`'s ``getMe``; make it (again) if it has not succeeded.
+        False if the sender is stopping; raises :class:`SenderUnavailable` when it fails."""
+        if self._identity is not None:
+            await asyncio.wait({self._identity})  # a run cancelled here leaves it running
+        if self._stopping:
+            return False
+        if not self._identified:
+            try:
+                await self._initialize()
+            except TelegramError as exc:
+                raise SenderUnavailable(exc) from exc
+            self._identified = True
+        return True
 
     def launch(
         self, broadcast_id: int, on_progress: ProgressCallback | None = None
@@ -343,6 +398,10 @@ class BroadcastSender:
         seconds to finish, then every task is cancelled and awaited. Pending rows stay pending,
         to continue at the next start."""
         self._stopping = True
+        if self._identity is not None and not self._identity.done():
+            self._identity.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._identity
         for state in self._runs:
             state.halted = True
         tasks = [task for task in self._tasks.values() if not task.done()]
