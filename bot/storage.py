@@ -507,6 +507,7 @@ class Storage:
         self._lock = asyncio.Lock()
         self._users: OrderedDict[int, User] = OrderedDict()
         self._steps: OrderedDict[int, str | None] = OrderedDict()
+        self._drafts: OrderedDict[int, Draft | None] = OrderedDict()
         self._epoch = 0  # moves on at every change of a cached value (see _cache_if_unchanged)
         self._changed: set[int] = set()  # users whose cached values the open transaction set
         self._seen: dict[int, int] = {}  # last_seen times not yet written
@@ -679,6 +680,7 @@ class Storage:
             for user_id in self._changed:
                 self._users.pop(user_id, None)
                 self._steps.pop(user_id, None)
+                self._drafts.pop(user_id, None)
             self._changed.clear()
             self._epoch += 1
             self._lock.release()
@@ -751,6 +753,7 @@ class Storage:
         """Forget what is cached about the user (after a change made with SQL elsewhere)."""
         self._users.pop(user_id, None)
         self._steps.pop(user_id, None)
+        self._drafts.pop(user_id, None)
         self._epoch += 1
 
     def _batch_counts(self, counts: dict[CountKey, int]) -> None:
@@ -1036,8 +1039,16 @@ class Storage:
     # -- comment drafts ---------------------------------------------------------------------
 
     async def get_draft(self, user_id: int) -> Draft | None:
+        """The user's comment draft, kept in memory once read (every change to a draft is made
+        here, and keeps it or forgets it)."""
+        if user_id in self._drafts:
+            self._drafts.move_to_end(user_id)
+            return self._drafts[user_id]
+        epoch = self._epoch
         row = await self._fetchone(SELECT_DRAFT, (user_id,))
-        return _draft(row) if row else None
+        draft = _draft(row) if row else None
+        self._cache_if_unchanged(self._drafts, user_id, draft, epoch)
+        return draft
 
     async def start_draft(self, user_id: int, language: str, seed: int, step: str) -> Draft:
         """A fresh draft, replacing any earlier one (a finished draft is not resumed)."""
@@ -1047,6 +1058,7 @@ class Storage:
             " VALUES (?, ?, ?, ?, ?, ?)",
             (user_id, step, language, seed, now, now),
         )
+        self._forget_draft(user_id)
         draft = await self.get_draft(user_id)
         assert draft is not None
         return draft
@@ -1058,11 +1070,34 @@ class Storage:
             raise ValueError(f"not draft fields: {sorted(unknown)}")
         values = [",".join(v) if isinstance(v, tuple) else v for v in fields.values()]
         columns = ", ".join(f"{name} = ?" for name in fields)  # names from DRAFT_FIELDS only
-        changed = await self._write(
-            f"UPDATE drafts SET {columns}, updated_at = ? WHERE user_id = ?",  # noqa: S608
-            (*values, self.now(), user_id),
-        )
-        return changed == 1
+        now = self.now()
+        try:
+            async with self.transaction() as conn:
+                cursor = await conn.execute(
+                    f"UPDATE drafts SET {columns}, updated_at = ? WHERE user_id = ?",  # noqa: S608
+                    (*values, now, user_id),
+                )
+                changed = cursor.rowcount == 1
+                cached = self._drafts.get(user_id)
+                self._forget_draft(user_id)
+                if changed and cached is not None:
+                    # What reading the row back would give (see _draft).
+                    read_back = dict(zip(fields, values, strict=True))
+                    if "reasons" in read_back:
+                        read_back["reasons"] = _listed(read_back["reasons"])
+                    if "editing" in read_back:
+                        read_back["editing"] = bool(read_back["editing"])
+                    kept = replace(cached, **read_back, updated_at=now)  # type: ignore[arg-type]
+                    self._cache(self._drafts, user_id, kept)
+        except sqlite3.Error as exc:
+            raise _storage_error(exc) from exc
+        return changed
+
+    def _forget_draft(self, user_id: int) -> None:
+        """The open transaction changes the user's draft: forget what is kept of it (and
+        whatever else is kept about the user, if it rolls back)."""
+        self._drafts.pop(user_id, None)
+        self._changing(user_id)
 
     async def reach(
         self, user_id: int, step: str, lang: str, source: str | None, event: str | None = None
@@ -1079,6 +1114,10 @@ class Storage:
                 await conn.execute(
                     "UPDATE drafts SET reached = ? WHERE user_id = ?", (reached, user_id)
                 )
+                cached = self._drafts.get(user_id)
+                self._forget_draft(user_id)
+                if cached is not None:
+                    self._cache(self._drafts, user_id, replace(cached, reached=_set(reached)))
                 await conn.execute(
                     "INSERT INTO daily_counts (day, event, lang, source, count)"
                     " VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, event, lang, source)"
@@ -1097,15 +1136,22 @@ class Storage:
             " updated_at = ? WHERE user_id = ?",
             (outcome, completed, self.now(), user_id),
         )
+        self._forget_draft(user_id)
 
     async def delete_draft(self, user_id: int) -> bool:
-        return await self._write("DELETE FROM drafts WHERE user_id = ?", (user_id,)) == 1
+        deleted = await self._write("DELETE FROM drafts WHERE user_id = ?", (user_id,)) == 1
+        self._forget_draft(user_id)
+        return deleted
 
     async def purge_drafts(self, older_than: int) -> int:
         """Delete drafts completed, or untouched, before ``older_than``; return how many."""
-        return await self._write(
+        purged = await self._write(
             "DELETE FROM drafts WHERE COALESCE(completed_at, updated_at) < ?", (older_than,)
         )
+        if purged:
+            self._drafts.clear()
+            self._epoch += 1
+        return purged
 
     # -- reminders ----------------------------------------------------------------------------
 
@@ -1173,6 +1219,7 @@ class Storage:
                 self._changing(user_id)
                 self._users.pop(user_id, None)
                 self._steps.pop(user_id, None)
+                self._drafts.pop(user_id, None)
                 for statement in FORGET_FIRST:
                     cursor = await conn.execute(statement, (user_id,))
                     deleted += max(cursor.rowcount, 0)
@@ -1274,12 +1321,12 @@ def _draft(row: sqlite3.Row) -> Draft:
         language=row["language"],
         seed=row["seed"],
         role=row["role"],
-        reasons=tuple(filter(None, str(row["reasons"]).split(","))),
+        reasons=_listed(row["reasons"]),
         story=row["story"],
         sign_name=row["sign_name"],
         sign_place=row["sign_place"],
         editing=bool(row["editing"]),
-        reached=frozenset(filter(None, str(row["reached"]).split(","))),
+        reached=_set(row["reached"]),
         started_at=row["started_at"],
         updated_at=row["updated_at"],
         completed_at=row["completed_at"],
@@ -1287,6 +1334,16 @@ def _draft(row: sqlite3.Row) -> Draft:
         local_state=row["local_state"],
         local_county=row["local_county"],
     )
+
+
+def _listed(stored: object) -> tuple[str, ...]:
+    """A comma-separated column (``reasons``) as read back: its non-empty items, in order."""
+    return tuple(filter(None, str(stored).split(",")))
+
+
+def _set(stored: object) -> frozenset[str]:
+    """A comma-separated column (``reached``) as read back: its non-empty items."""
+    return frozenset(filter(None, str(stored).split(",")))
 
 
 def _pledge(row: sqlite3.Row) -> Pledge:

@@ -68,6 +68,7 @@ async def test_a_read_is_one_trip_to_the_database_thread(tmp_path: Path) -> None
         trips.append(fn)
         return await to_thread(fn, *args, **kwargs)
 
+    storage.drop_cached(7)  # the draft written above is kept in memory: read it again
     conn._execute = counting  # type: ignore[method-assign]
     draft = await storage.get_draft(7)
     pledge = await storage.get_pledge(7)
@@ -77,6 +78,8 @@ async def test_a_read_is_one_trip_to_the_database_thread(tmp_path: Path) -> None
     assert draft is not None and draft.step == "role"
     assert pledge is not None and count == 1 and not subscribed and missing is None
     assert len(trips) == 5
+    assert await storage.get_draft(7) == draft and await storage.get_draft(8) is None
+    assert len(trips) == 5, "a draft read once is kept"
     await storage.close()
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.content import Content
-from bot.storage import Storage, StorageError
+from bot.storage import SELECT_DRAFT, Storage, StorageError, _draft
 from bot.telegram.jobs import flush_batched
 from tests.harness import (
     Clock,
@@ -289,3 +289,99 @@ async def test_cached_user_follows_changes(bot: Harness, content: Content) -> No
     await outbox.mark(broadcast_id, bot.user_id, "blocked", "Forbidden")
     user = await bot.storage.get_user(bot.user_id)
     assert user is not None and not user.reachable
+
+
+def drafts_in_db(path: Path, user_id: int) -> Any:
+    """The user's draft as a fresh read of the database gives it (the cache left aside)."""
+    with sqlite3.connect(path) as conn:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute(SELECT_DRAFT, (user_id,)).fetchone()
+    return _draft(row) if row else None
+
+
+async def test_the_kept_draft_is_the_one_in_the_database(bot: Harness, content: Content) -> None:
+    """Through the comment guide, a change of mind, the outcome, deletion and /forget: after
+    every update the draft kept in memory is the one a fresh read gives, and a guide step reads
+    no draft from the database."""
+    storage = bot.storage
+    db_path = bot.app.bot_data.config.db_path
+    reads: list[str] = []
+    fetchone = storage._fetchone
+
+    async def counting(sql: str, params: tuple[object, ...] = ()) -> Any:
+        reads.append(sql)
+        return await fetchone(sql, params)
+
+    storage._fetchone = counting  # type: ignore[method-assign]
+    role = next(iter(content.letter.roles))
+    first, second = list(content.letter.talking_points)[:2]
+    await bot.send("/start")
+    steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        ("the guide", lambda: bot.press_data("guide1:open")),
+        ("Start", lambda: bot.press_data("guide1:start")),
+        ("a role", lambda: bot.press_data(f"guide1:role:{role}")),
+        ("a reason", lambda: bot.press_data(f"guide1:reason:{first}")),
+        ("another reason", lambda: bot.press_data(f"guide1:reason:{second}")),
+        ("the first reason again", lambda: bot.press_data(f"guide1:reason:{first}")),
+        ("Next", lambda: bot.press_data("guide1:next")),
+        ("the story", lambda: bot.send("My family lives here, since 2009.")),
+        ("the name", lambda: bot.send("Ana")),
+        ("the place", lambda: bot.send("Austin, TX")),
+        ("Continue", lambda: bot.press_data("guide1:continue")),
+        ("I understand", lambda: bot.press_data("guide1:understood")),
+        ("I sent it", lambda: bot.press_data("guide1:outcome:sent")),
+        ("the guide again", lambda: bot.press_data("guide1:open")),
+    ]
+    draft_reads = {}
+    for name, action in steps:
+        before = len(reads)
+        await action()
+        draft_reads[name] = sum("FROM drafts" in sql for sql in reads[before:])
+        kept = storage._drafts.get(bot.user_id, "not kept")
+        if kept != "not kept":
+            assert kept == drafts_in_db(db_path, bot.user_id), name
+    draft = drafts_in_db(db_path, bot.user_id)
+    assert draft is not None and draft.reasons == (second,) and draft.outcome == "sent"
+    assert draft.story == "My family lives here, since 2009." and draft.editing is False
+    # Read when the guide opens (a new draft is read back once) and after the outcome; never
+    # on the steps between.
+    assert [name for name, count in draft_reads.items() if count] == [
+        "the guide",
+        "the guide again",
+    ]
+    assert await storage.delete_draft(bot.user_id)
+    assert await storage.get_draft(bot.user_id) is None is drafts_in_db(db_path, bot.user_id)
+    await bot.press_data("guide1:open")
+    await bot.press_data("guide1:start")
+    assert await storage.get_draft(bot.user_id) is not None
+    await bot.press_data("privacy1:forget-yes")
+    assert await storage.get_draft(bot.user_id) is None is drafts_in_db(db_path, bot.user_id)
+
+
+async def test_a_rolled_back_update_forgets_the_draft_it_changed(
+    storage: Storage, tmp_path: Path
+) -> None:
+    await storage.touch_user(1, "en")
+    await storage.start_draft(1, "en", 7, "role")
+    kept = await storage.get_draft(1)
+    assert kept is not None and kept.role is None
+    with pytest.raises(StorageError):
+        async with storage.update_scope():
+            assert await storage.update_draft(1, role="faith", reasons=("a", "b"))
+            changed = await storage.get_draft(1)  # uncommitted, read back from memory
+            assert changed is not None and changed.role == "faith"
+            assert changed.reasons == ("a", "b")
+            await storage.write(
+                "INSERT INTO pledges (user_id, number, pledged_at) VALUES (9, 1, 0)"
+            )
+    after = await storage.get_draft(1)
+    assert after is not None and after.role is None and after.reasons == ()
+    assert after == drafts_in_db(tmp_path / "db.sqlite3", 1)
+
+
+async def test_purged_drafts_are_not_kept(storage: Storage, clock: Clock) -> None:
+    await storage.touch_user(1, "en")
+    await storage.start_draft(1, "en", 7, "role")
+    assert await storage.get_draft(1) is not None
+    assert await storage.purge_drafts(clock.now + 1) == 1
+    assert await storage.get_draft(1) is None
