@@ -19,7 +19,7 @@ PROBE = """#!/bin/sh
 {
   echo "pwd=$(pwd)"
   echo "args=$*"
-  [ -e ../shared ] && echo "beside=shared"
+  echo "beside=$(ls -A .. | tr '\\n' ' ')"
   [ -e .venv ] && echo "venv=present"
   find . -type f | sort
 } > "$CI_PROBE"
@@ -63,8 +63,9 @@ def test_ci_runs_the_test_line_in_a_copy_of_the_repository_alone(tmp_path: Path,
     copy = Path(lines[0].removeprefix("pwd="))
     assert copy.parent.parent == tmp_path and copy != REPO
     assert lines[1] == "args=-m venv .venv"
-    assert "beside=shared" not in lines and "venv=present" not in lines
-    files = set(lines[2:])
+    assert lines[2] == f"beside={copy.name} ", "the copy stands alone in its directory"
+    assert "venv=present" not in lines
+    files = set(lines[3:])
     for needed in ("./README.md", "./pyproject.toml", "./.ci/run", "./tests/data/__init__.py"):
         assert needed in files
     assert not any("egg-info" in f or "__pycache__" in f or f.startswith("./.git/") for f in files)
