@@ -1058,7 +1058,7 @@ class Storage:
             " VALUES (?, ?, ?, ?, ?, ?)",
             (user_id, step, language, seed, now, now),
         )
-        self._forget_draft(user_id)
+        self._draft_changed(user_id)
         draft = await self.get_draft(user_id)
         assert draft is not None
         return draft
@@ -1071,33 +1071,30 @@ class Storage:
         values = [",".join(v) if isinstance(v, tuple) else v for v in fields.values()]
         columns = ", ".join(f"{name} = ?" for name in fields)  # names from DRAFT_FIELDS only
         now = self.now()
-        try:
-            async with self.transaction() as conn:
-                cursor = await conn.execute(
-                    f"UPDATE drafts SET {columns}, updated_at = ? WHERE user_id = ?",  # noqa: S608
-                    (*values, now, user_id),
-                )
-                changed = cursor.rowcount == 1
-                cached = self._drafts.get(user_id)
-                self._forget_draft(user_id)
-                if changed and cached is not None:
-                    # What reading the row back would give (see _draft).
-                    read_back = dict(zip(fields, values, strict=True))
-                    if "reasons" in read_back:
-                        read_back["reasons"] = _listed(read_back["reasons"])
-                    if "editing" in read_back:
-                        read_back["editing"] = bool(read_back["editing"])
-                    kept = replace(cached, **read_back, updated_at=now)  # type: ignore[arg-type]
-                    self._cache(self._drafts, user_id, kept)
-        except sqlite3.Error as exc:
-            raise _storage_error(exc) from exc
-        return changed
+        changed = await self._write(
+            f"UPDATE drafts SET {columns}, updated_at = ? WHERE user_id = ?",  # noqa: S608
+            (*values, now, user_id),
+        )
+        if changed != 1:
+            self._draft_changed(user_id)
+            return False
+        # What reading the row back would give (see _draft).
+        read_back = dict(zip(fields, values, strict=True), updated_at=now)
+        if "reasons" in read_back:
+            read_back["reasons"] = _listed(read_back["reasons"])
+        if "editing" in read_back:
+            read_back["editing"] = bool(read_back["editing"])
+        self._draft_changed(user_id, read_back)
+        return True
 
-    def _forget_draft(self, user_id: int) -> None:
-        """The open transaction changes the user's draft: forget what is kept of it (and
-        whatever else is kept about the user, if it rolls back)."""
-        self._drafts.pop(user_id, None)
+    def _draft_changed(self, user_id: int, read_back: dict[str, object] | None = None) -> None:
+        """The user's draft was just changed: what is kept of it gets ``read_back`` (its
+        changed fields as a read would give them), or is forgotten without it. Within an
+        update's open transaction, a roll back forgets it (and all else kept about the user)."""
+        kept = self._drafts.pop(user_id, None)
         self._changing(user_id)
+        if kept is not None and read_back is not None:
+            self._cache(self._drafts, user_id, replace(kept, **read_back))  # type: ignore[arg-type]
 
     async def reach(
         self, user_id: int, step: str, lang: str, source: str | None, event: str | None = None
@@ -1114,10 +1111,7 @@ class Storage:
                 await conn.execute(
                     "UPDATE drafts SET reached = ? WHERE user_id = ?", (reached, user_id)
                 )
-                cached = self._drafts.get(user_id)
-                self._forget_draft(user_id)
-                if cached is not None:
-                    self._cache(self._drafts, user_id, replace(cached, reached=_set(reached)))
+                self._draft_changed(user_id, {"reached": _set(reached)})
                 await conn.execute(
                     "INSERT INTO daily_counts (day, event, lang, source, count)"
                     " VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, event, lang, source)"
@@ -1136,11 +1130,11 @@ class Storage:
             " updated_at = ? WHERE user_id = ?",
             (outcome, completed, self.now(), user_id),
         )
-        self._forget_draft(user_id)
+        self._draft_changed(user_id)
 
     async def delete_draft(self, user_id: int) -> bool:
         deleted = await self._write("DELETE FROM drafts WHERE user_id = ?", (user_id,)) == 1
-        self._forget_draft(user_id)
+        self._draft_changed(user_id)
         return deleted
 
     async def purge_drafts(self, older_than: int) -> int:

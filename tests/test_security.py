@@ -231,7 +231,7 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
     ("bot/storage.py", "Storage._migrate", "execute"): (
         "runs the fixed statements of the MIGRATIONS constant, nothing else"
     ),
-    ("bot/storage.py", "Storage.update_draft", "execute"): (
+    ("bot/storage.py", "Storage.update_draft", "_write"): (
         "column names only from the fixed DRAFT_FIELDS tuple (others raise); values are ?"
     ),
     ("bot/storage.py", "Storage.user_data", "_fetchall"): (
