@@ -12,7 +12,7 @@ import pytest
 from bot.content import Content
 from bot.storage import StorageError
 from bot.telegram import context as services_module
-from tests.harness import Harness, make_config, running_bot
+from tests.harness import Harness, make_config, record_calls, running_bot
 
 pytestmark = pytest.mark.asyncio
 
@@ -324,14 +324,7 @@ async def test_search_index_is_built_at_the_first_question(
     tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Start-up and /start build no search index; the first question does, once."""
-    built: list[Content] = []
-    build_index = services_module.build_index
-
-    def counting(of: Content) -> Any:
-        built.append(of)
-        return build_index(of)
-
-    monkeypatch.setattr(services_module, "build_index", counting)
+    built = record_calls(monkeypatch, services_module, "build_index")
     async with running_bot(make_config(tmp_path), content) as harness:
         await harness.send("/start")
         assert built == []

@@ -17,6 +17,7 @@ from bot.render import (
     visible_length,
 )
 from bot.telegram_html import check_html, telegram_length
+from tests.harness import record_calls
 
 PIECES = st.sampled_from(
     ["<b>", "</b>", "<i>", "</i>", "&amp;", "&lt;", "&#128512;", "&bogus;", "a", "é", "😀", " "]
@@ -65,14 +66,7 @@ def test_the_render_check_parses_each_card_once(
 ) -> None:
     """Start-up renders every card and answer in both languages: one parse each, where it
     took three (the length's check, the length, the HTML check)."""
-    parsed: list[str] = []
-    tokenize = telegram_html._tokenize
-
-    def counting(text: str) -> object:
-        parsed.append(text)
-        return tokenize(text)
-
-    monkeypatch.setattr(telegram_html, "_tokenize", counting)
+    parsed = record_calls(monkeypatch, telegram_html, "_tokenize")
     assert check_rendered(content) == []
     cards = 2 * (len(content.facts) + len(content.answers))
     assert len(parsed) == cards
