@@ -380,11 +380,7 @@ class LocalBotApi:
         ``files`` are multipart uploads by part name; a parameter may also be raw ``bytes``.
         ``getUpdates`` never waits here; see :meth:`wait_for_updates`.
         """
-        with self._lock:
-            status, body, action = self._call_locked(method, params, files or {})
-            body = _copied(body)
-        self._tell(action)
-        return status, body
+        return self._answered(method, params, files, _copied)
 
     def call_encoded(
         self,
@@ -394,16 +390,24 @@ class LocalBotApi:
     ) -> tuple[int, bytes]:
         """:meth:`call`, with the body as the UTF-8 JSON bytes Telegram sends: encoded while
         the call still holds the lock, so no private copy of it is needed."""
+        return self._answered(method, params, files, lambda body: json.dumps(body).encode())
+
+    def _answered(
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        files: Mapping[str, Upload] | None,
+        finish: Callable[[JsonDict], _T],
+    ) -> tuple[int, _T]:
+        """Make the call and ``finish`` its body while holding the lock; then tell the
+        listeners of what was sent."""
         with self._lock:
             status, body, action = self._call_locked(method, params, files or {})
-            encoded = json.dumps(body).encode("utf-8")
-        self._tell(action)
-        return status, encoded
-
-    def _tell(self, action: OutgoingAction | None) -> None:
+            finished = finish(body)
         if action is not None:
             for listener in list(self._listeners):
                 listener(action)
+        return status, finished
 
     def _call_locked(
         self, method: str, raw_params: Mapping[str, Any], files: Mapping[str, Upload]
