@@ -29,8 +29,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Final
 
-import aiosqlite
-
+from bot.database import Connection
 from bot.storage import Storage
 
 LANGUAGES: Final = ("en", "es")
@@ -490,18 +489,14 @@ class Outbox:
         )
 
 
-async def _one(
-    conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]
-) -> sqlite3.Row | None:
+async def _one(conn: Connection, sql: str, params: tuple[object, ...]) -> sqlite3.Row | None:
     """One row from the transaction's connection (``Storage.transaction()`` yields it)."""
-    async with conn.execute(sql, params) as cursor:
-        row: sqlite3.Row | None = await cursor.fetchone()
-        return row
+    cursor = await conn.execute(sql, params)
+    row: sqlite3.Row | None = cursor.fetchone()
+    return row
 
 
-async def _materialise(
-    conn: aiosqlite.Connection, broadcast_id: int, audience_text: str, now: int
-) -> None:
+async def _materialise(conn: Connection, broadcast_id: int, audience_text: str, now: int) -> None:
     """Within the caller's transaction: one pending row per current recipient, and 'sending'."""
     select, params = _recipients_sql(_audience(audience_text))
     # Fixed SQL fragments only; the audience's value is a parameter.

@@ -189,7 +189,8 @@ def _day_start(day: date) -> int:
 
 
 async def collect_stats(storage: Storage, today: date) -> Stats:
-    """Count supporters, pledges, comments and their breakdowns with a handful of queries."""
+    """Count supporters, pledges, comments and their breakdowns with a handful of queries
+    (each reads whole tables: they run in the database's worker thread, see bot.database)."""
     first_day = today - timedelta(days=SERIES_DAYS - 1)
     week_start = _day_start(today - timedelta(days=6))
     month_start = _day_start(first_day)
@@ -201,45 +202,52 @@ async def collect_stats(storage: Storage, today: date) -> Stats:
         " COALESCE(SUM(first_seen >= ? AND first_seen < ?), 0)"
         " FROM users",
         (week_start, tomorrow, month_start, tomorrow),
+        slow=True,
     )
     assert users is not None  # an aggregate without GROUP BY always returns one row
-    subscribers = await storage.fetchone("SELECT COUNT(*) FROM subscriptions")
+    subscribers = await storage.fetchone("SELECT COUNT(*) FROM subscriptions", slow=True)
     assert subscribers is not None
 
     language_rows = await storage.fetchall(
         "SELECT u.language, COUNT(*), COUNT(p.user_id)"
         " FROM users AS u LEFT JOIN pledges AS p ON p.user_id = u.user_id"
-        " GROUP BY u.language ORDER BY 2 DESC, 1"
+        " GROUP BY u.language ORDER BY 2 DESC, 1",
+        slow=True,
     )
     source_rows = await storage.fetchall(
         "SELECT COALESCE(u.source, ''), COUNT(*), COUNT(p.user_id)"
         " FROM users AS u LEFT JOIN pledges AS p ON p.user_id = u.user_id"
-        " GROUP BY 1"
+        " GROUP BY 1",
+        slow=True,
     )
     state_rows = await storage.fetchall(
-        "SELECT COALESCE(state, ''), COUNT(*) FROM pledges GROUP BY 1 ORDER BY 2 DESC, 1"
+        "SELECT COALESCE(state, ''), COUNT(*) FROM pledges GROUP BY 1 ORDER BY 2 DESC, 1", slow=True
     )
     event_rows = await storage.fetchall(
-        "SELECT event, source, SUM(count) FROM daily_counts GROUP BY event, source"
+        "SELECT event, source, SUM(count) FROM daily_counts GROUP BY event, source", slow=True
     )
     pledge_days = await storage.fetchall(
         "SELECT strftime('%Y-%m-%d', pledged_at, 'unixepoch'), COUNT(*) FROM pledges"
         " WHERE pledged_at >= ? AND pledged_at < ? GROUP BY 1",
         (month_start, tomorrow),
+        slow=True,
     )
     channel_rows = await storage.fetchall(
         "SELECT event, SUM(count) FROM daily_counts"
         " WHERE day >= ? AND day <= ? AND event LIKE 'channel:%' GROUP BY event",
         (first_day.isoformat(), today.isoformat()),
+        slow=True,
     )
     congress_rows = await storage.fetchall(
         "SELECT member_id, chamber, outcome, SUM(count) FROM congress_outcomes"
-        " GROUP BY member_id, chamber, outcome ORDER BY member_id, chamber, outcome"
+        " GROUP BY member_id, chamber, outcome ORDER BY member_id, chamber, outcome",
+        slow=True,
     )
     comment_days = await storage.fetchall(
         "SELECT day, SUM(count) FROM daily_counts"
         " WHERE day >= ? AND day <= ? AND event = 'comment_sent' GROUP BY day",
         (first_day.isoformat(), today.isoformat()),
+        slow=True,
     )
 
     events: dict[str, int] = {}

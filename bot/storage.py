@@ -20,9 +20,10 @@ What every update does is kept cheap:
   date by the methods that change them; a transaction that rolls back drops what it changed.
   Only this process writes these (one bot per database, see ``bot.instance``; the command-line
   tools never change users or steps), so the cache cannot go stale.
-* **Few trips to aiosqlite's thread:** each one costs more than the statement it carries, and
-  the write transaction of an update holds the connection until it commits. A query's rows come
-  back in one trip (:func:`_rows`), not three (execute, fetch, close).
+* **Statements run on the event loop's thread** (:mod:`bot.database`): a point read or a small
+  write costs SQLite microseconds, less than a trip to a worker thread would. Checkpoints,
+  reports' whole-table reads and a database locked by another process never keep the loop
+  waiting.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
+from bot.database import Connection
 
 log = logging.getLogger(__name__)
 
@@ -499,7 +500,7 @@ _UPDATE: ContextVar[_UpdateWrites | None] = ContextVar("outreach_update_writes",
 class Storage:
     """The bot's database. Open with :meth:`open`, close with :meth:`close`."""
 
-    def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], float]) -> None:
+    def __init__(self, conn: Connection, clock: Callable[[], float]) -> None:
         self._conn = conn
         self._clock = clock
         # One connection serves every coroutine: the lock keeps one transaction's statements
@@ -520,13 +521,11 @@ class Storage:
         if str(path) != ":memory:":
             _create_private_file(Path(path))
         try:
-            conn = await aiosqlite.connect(str(path), isolation_level=None)
+            conn = await Connection.open(str(path))
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open database {str(path)!r}: {exc}") from exc
-        conn.row_factory = sqlite3.Row
         storage = cls(conn, clock)
         try:
-            await conn.execute("PRAGMA busy_timeout = 5000")
             await conn.execute("PRAGMA foreign_keys = ON")
             # Deleted rows are overwritten with zeros, not just unlinked: /forget leaves no
             # readable name or story in free pages.
@@ -534,6 +533,9 @@ class Storage:
             if str(path) != ":memory:":
                 await conn.execute("PRAGMA journal_mode = WAL")
                 await conn.execute("PRAGMA synchronous = NORMAL")
+                # Checkpoints run in the worker thread when asked for (see bot.database), not
+                # on the event loop at whichever commit fills the log.
+                await conn.execute("PRAGMA wal_autocheckpoint = 0")
             await storage._migrate()
         except (sqlite3.Error, StorageError) as exc:
             await conn.close()
@@ -562,7 +564,7 @@ class Storage:
     # -- transactions -------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """Run the block in one write transaction; roll back on any error.
 
         Within :meth:`update_scope` the block joins the update's transaction instead (opening it
@@ -782,13 +784,19 @@ class Storage:
     # Public helpers for reporting and outbox modules that keep their own intent-named methods
     # (bot/outbox.py, bot/stats.py): the same connection, lock and error translation.
 
-    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        """Run a read-only query."""
-        return await self._fetchall(sql, params)
+    async def fetchall(
+        self, sql: str, params: tuple[object, ...] = (), *, slow: bool = False
+    ) -> list[sqlite3.Row]:
+        """Run a read-only query; ``slow`` (one that reads whole tables, for a report) runs it
+        in the worker thread, so the bot goes on answering meanwhile."""
+        return await self._fetchall(sql, params, slow=slow)
 
-    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        """Run a read-only query for one row."""
-        return await self._fetchone(sql, params)
+    async def fetchone(
+        self, sql: str, params: tuple[object, ...] = (), *, slow: bool = False
+    ) -> sqlite3.Row | None:
+        """Run a read-only query for one row (``slow``: as for :meth:`fetchall`)."""
+        rows = await self._fetchall(sql, params, slow=slow)
+        return rows[0] if rows else None
 
     async def write(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Run one write statement in its own transaction (the update's, within one); return
@@ -810,9 +818,11 @@ class Storage:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
 
-    async def _fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    async def _fetchall(
+        self, sql: str, params: tuple[object, ...] = (), *, slow: bool = False
+    ) -> list[sqlite3.Row]:
         try:
-            return await _rows(self._conn, sql, params)
+            return await self._conn.execute_fetchall(sql, params, slow=slow)
         except sqlite3.Error as exc:
             raise _storage_error(exc) from exc
 
@@ -1233,15 +1243,25 @@ class Storage:
 
     async def _checkpoint(self) -> None:
         """Copy the write-ahead log into the database and empty it (after /forget)."""
+        try:
+            busy = await self.checkpoint(empty=True)
+        except StorageError as exc:  # the deletion itself is committed: say so, go on
+            log.warning("write-ahead log not checkpointed after /forget: %s", exc)
+            return
+        if busy:
+            log.warning("write-ahead log not fully checkpointed after /forget: a reader is open")
+
+    async def checkpoint(self, *, empty: bool = False) -> bool:
+        """Copy what the write-ahead log holds into the database, in the worker thread (the
+        connection does not do it by itself, see :mod:`bot.database`); ``empty`` also truncates
+        the log, waiting a few seconds for readers. Return True if a reader still held part of
+        the log. Raises :class:`StorageError`."""
         async with self._exclusive():
             try:
-                async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-                    busy = await cursor.fetchone()
-            except sqlite3.Error as exc:  # the deletion itself is committed: say so, go on
-                log.warning("write-ahead log not checkpointed after /forget: %s", exc)
-                return
-        if busy is not None and busy[0]:
-            log.warning("write-ahead log not fully checkpointed after /forget: a reader is open")
+                busy, _, _ = await self._conn.checkpoint("TRUNCATE" if empty else "PASSIVE")
+            except sqlite3.Error as exc:
+                raise _storage_error(exc) from exc
+        return bool(busy)
 
     # -- aggregate counters -------------------------------------------------------------------
 
@@ -1288,12 +1308,9 @@ class Storage:
         ]
 
 
-async def _rows(
-    conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]
-) -> list[sqlite3.Row]:
-    """Every row of a query in one trip to the database's thread (a cursor read row by row
-    takes three: execute, fetch, close)."""
-    return list(await conn.execute_fetchall(sql, params))
+async def _rows(conn: Connection, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
+    """Every row of a query."""
+    return await conn.execute_fetchall(sql, params)
 
 
 def _user(row: sqlite3.Row) -> User:

@@ -163,9 +163,12 @@ async def test_rows_are_read_in_batches(storage: Storage, monkeypatch: pytest.Mo
     queries: list[str] = []
     fetchall = storage.fetchall
 
-    async def counting_fetchall(sql: str, params: tuple[object, ...] = ()) -> list[object]:
+    async def counting_fetchall(
+        sql: str, params: tuple[object, ...] = (), *, slow: bool = False
+    ) -> list[object]:
+        assert slow, "an export reads in the database's worker thread"
         queries.append(sql)
-        return list(await fetchall(sql, params))
+        return list(await fetchall(sql, params, slow=slow))
 
     for user_id in range(1, 24):
         await pledge(storage, user_id)

@@ -447,8 +447,8 @@ def starts_as(message: StoredMessage, expected: str) -> bool:
 
 
 async def pragma(bot: Harness, statement: str) -> Any:
-    async with bot.storage._conn.execute(f"PRAGMA {statement}") as cursor:
-        row = await cursor.fetchone()
+    cursor = await bot.storage._conn.execute(f"PRAGMA {statement}")
+    row = cursor.fetchone()
     return row[0] if row else None
 
 

@@ -286,11 +286,9 @@ async def test_materialising_is_one_statement(storage: Storage, outbox: Outbox) 
     statements: list[str] = []
     broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
     check = await previewed(outbox, broadcast_id)
-    async with storage.transaction() as conn:  # the trace sees every statement on the connection
-        await conn.set_trace_callback(statements.append)
+    storage._conn._raw.set_trace_callback(statements.append)  # every statement it runs
     await outbox.confirm(broadcast_id, None, check)
-    async with storage.transaction() as conn:
-        await conn.set_trace_callback(None)
+    storage._conn._raw.set_trace_callback(None)
     inserts = [s for s in statements if "INSERT" in s and "deliveries" in s]
     assert len(inserts) == 1
     assert (await outbox.report(broadcast_id)).pending == 10_000

@@ -52,24 +52,35 @@ async def test_touch_user_creates_then_updates(tmp_path: Path) -> None:
     await storage.close()
 
 
-async def test_a_read_is_one_trip_to_the_database_thread(tmp_path: Path) -> None:
-    """Reading a draft, a pledge, the pledge count or a subscription runs the query, fetches
-    its rows and closes its cursor in one call to aiosqlite's thread (each call wakes both
-    threads; a cursor used from the event loop took three)."""
+def watch_statements(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], list[str]]:
+    """Record every statement the storage's connection runs, and every trip to its worker
+    thread (aiosqlite's), from now on."""
+    statements: list[str] = []
+    trips: list[str] = []
+    storage._conn._raw.set_trace_callback(statements.append)
+    to_thread = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", repr(fn)))
+        return await to_thread(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return statements, trips
+
+
+async def test_reads_run_on_the_event_loop_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a draft, a pledge, the pledge count or a subscription runs one statement each,
+    where it is awaited: no trip to the worker thread (each costs more than the statement)."""
     storage = await Storage.open(tmp_path / "db.sqlite3")
     await storage.touch_user(7, "en")
     await storage.start_draft(7, "en", 1, "role")
     await storage.record_pledge(7)
-    trips: list[object] = []
-    conn = storage._conn
-    to_thread = conn._execute
-
-    async def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(fn)
-        return await to_thread(fn, *args, **kwargs)
-
     storage.drop_cached(7)  # the draft written above is kept in memory: read it again
-    conn._execute = counting  # type: ignore[method-assign]
+    statements, trips = watch_statements(storage, monkeypatch)
     draft = await storage.get_draft(7)
     pledge = await storage.get_pledge(7)
     count = await storage.pledge_count()
@@ -77,9 +88,9 @@ async def test_a_read_is_one_trip_to_the_database_thread(tmp_path: Path) -> None
     missing = await storage.get_draft(8)
     assert draft is not None and draft.step == "role"
     assert pledge is not None and count == 1 and not subscribed and missing is None
-    assert len(trips) == 5
+    assert len(statements) == 5 and trips == []
     assert await storage.get_draft(7) == draft and await storage.get_draft(8) is None
-    assert len(trips) == 5, "a draft read once is kept"
+    assert len(statements) == 5, "a draft read once is kept"
     await storage.close()
 
 
@@ -334,28 +345,21 @@ async def test_last_message_id_of_a_chat(tmp_path: Path) -> None:
     await storage.close()
 
 
-async def test_a_pledge_takes_few_trips_to_the_database_thread(
+async def test_a_pledge_takes_few_statements_and_no_trip_to_a_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each query's rows come back in one trip to aiosqlite's thread (a cursor read row by row
-    takes three), and a newcomer's row is not read back after it is written: their pledge and
-    the reads around it take 11 trips, not 24."""
+    """A newcomer's row is not read back after it is written: their pledge and the reads around
+    it take 11 statements, all run on the event loop's thread."""
     storage = await Storage.open(tmp_path / "db.sqlite3")
-    trips: list[str] = []
-    execute = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", repr(fn)))
-        return await execute(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    statements, trips = watch_statements(storage, monkeypatch)
     assert await storage.get_user(7) is None
     assert await storage.get_step(7) is None
     user, _ = await storage.touch_user(7, "es", "flyer")  # SELECT; BEGIN, INSERT, COMMIT
     pledge, is_new = await storage.record_pledge(7)  # BEGIN, INSERT, SELECT, COMMIT
     assert is_new and pledge.number == 1
     assert await storage.get_pledge(7) == pledge
-    assert len(trips) == 11, trips
+    assert len(statements) == 11, statements
+    assert trips == []
     storage.drop_cached(7)
     assert await storage.get_user(7) == user  # what touch_user built is the row it wrote
     await storage.close()

@@ -137,8 +137,18 @@ async def flush_batched(services: Services) -> int:
     return written
 
 
+async def checkpoint_log(services: Services) -> None:
+    """Copy the database's write-ahead log into the database (the connection does not at its
+    commits, see bot.database), so the log does not grow."""
+    try:
+        await services.storage.checkpoint()
+    except StorageError as exc:
+        log.warning("write-ahead log not checkpointed: %s", exc)
+
+
 async def _flush_job(ctx: Ctx) -> None:
     await flush_batched(ctx.services)
+    await checkpoint_log(ctx.services)
 
 
 async def _reminders_job(ctx: Ctx) -> None:
