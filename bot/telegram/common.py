@@ -123,7 +123,7 @@ async def edit_text(
 async def answer_press(bot: ExtBot[Any], query_id: str) -> None:
     """Answer a button press with nothing to show (it stops the client's spinner):
     ``CallbackQuery.answer()``, made as :func:`_message_call` makes its calls."""
-    await bot._post("answerCallbackQuery", {"callback_query_id": query_id})
+    await _post(bot, "answerCallbackQuery", {"callback_query_id": query_id})
 
 
 async def _message_call(
@@ -136,16 +136,28 @@ async def _message_call(
     python-telegram-bot's ``send_message`` and ``edit_message_text`` would turn every answer
     into a ``Message`` with its keyboard, which nobody reads; that parse was the largest part
     of a reply's cost. ``Bot.do_api_request`` gives the raw answer but warns for each method
-    python-telegram-bot has its own name for, so this calls ``_post``, which it and every
-    send method go through: the same rate limiter (the bot's ``CallGuard``: retries, flood
-    waits, the send budget), the same transport and the same errors (``BadRequest``,
-    ``RetryAfter``, ``Forbidden``…).
+    python-telegram-bot has its own name for, so this goes through :func:`_post`.
     """
     if bot.defaults is not None:
         params.update(_message_defaults(bot.defaults))
-    result = await bot._post(method, params)  # None values are left out, as PTB does
+    result = await _post(bot, method, params)
     message_id = result.get("message_id") if isinstance(result, dict) else None
     return Shown(chat_id, message_id) if isinstance(message_id, int) else None
+
+
+async def _post(bot: ExtBot[Any], method: str, params: dict[str, object]) -> object:
+    """Make the Bot API call ``method`` with ``params`` as they are (plain JSON values, the
+    application's defaults already in) and return Telegram's answer's ``result``.
+
+    This is python-telegram-bot's ``Bot._post`` without its search for default values to fill
+    in (its ``_insert_defaults``, which looks at every parameter of every call): ``_do_post``,
+    which every send method goes through, has the same rate limiter (the bot's ``CallGuard``:
+    retries, flood waits, the send budget), the same transport and the same errors
+    (``BadRequest``, ``RetryAfter``, ``Forbidden``…). None values are left out, as
+    python-telegram-bot leaves them out.
+    """
+    data = {key: value for key, value in params.items() if value is not None}
+    return await bot._do_post(method, data)
 
 
 @functools.lru_cache(maxsize=8)
