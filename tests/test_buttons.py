@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.callbacks import ARGUMENT_MAX, MAX_CALLBACK_BYTES, Action, Feature
 from bot.content import Content
 from bot.flows import broadcast, congress, guide, letters, local, menu, pledge
+from bot.telegram import app as app_module
 from bot.telegram.app import BUTTONS
 from bot.telegram.handlers import buttons
 from tests.harness import Harness, make_config, start_harness, stop_harness
@@ -227,3 +228,43 @@ def test_action_names_read_as_words() -> None:
     """Prefixes and actions are words a newcomer can read, with the version after the name."""
     for action in REGISTERED:
         assert re.fullmatch(r"[a-z]+[1-9]:[a-z]+(-[a-z]+)*", action.data_prefix), action
+
+
+async def test_each_command_reaches_its_own_callback(
+    tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command reaches its own callback, in any case and addressed to the bot by name;
+    an organizer's command from a supporter reaches none of them, and neither does a command
+    addressed to another bot."""
+    reached: list[str] = []
+
+    def recorder(name: str) -> Any:
+        async def answer(update: Any, ctx: Any) -> None:
+            reached.append(name)
+
+        return answer
+
+    monkeypatch.setattr(app_module, "COMMANDS", {n: recorder(n) for n in app_module.COMMANDS})
+    organizer_commands = {n: recorder(n) for n in app_module.ORGANIZER_COMMANDS}
+    monkeypatch.setattr(app_module, "ORGANIZER_COMMANDS", organizer_commands)
+    config = make_config(tmp_path, organizers=frozenset({ORGANIZER}))
+    bot = await start_harness(config, content)
+    try:
+        username = bot.app.bot.username
+        for name in app_module.COMMANDS:
+            await bot.feed(bot.api.user_message(bot.user_id, f"/{name}"))
+            await bot.feed(
+                bot.api.user_message(bot.user_id, f"/{name.upper()}@{username} and more")
+            )
+            assert reached == [name, name]
+            reached.clear()
+            await bot.feed(bot.api.user_message(bot.user_id, f"/{name}@another_bot"))
+            assert reached == []
+        for name in organizer_commands:
+            await bot.feed(bot.api.user_message(bot.user_id, f"/{name}"))
+            assert reached == [], "a supporter's organizer command reaches nothing"
+            await bot.feed(bot.api.user_message(ORGANIZER, f"/{name}"))
+            assert reached == [name]
+            reached.clear()
+    finally:
+        await stop_harness(bot)

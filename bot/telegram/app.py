@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
@@ -223,12 +223,14 @@ def _add_handlers(app: BotApp, config: Config) -> None:
     app.add_handler(
         MessageHandler(private & organizers & ~filters.COMMAND, _organizer_input), group=-1
     )
-    for name, callback in COMMANDS.items():
-        app.add_handler(CommandHandler(name, _leaving_steps(callback), filters=private))
-    for name, callback in ORGANIZER_COMMANDS.items():
-        app.add_handler(
-            CommandHandler(name, _leaving_steps(callback), filters=private & organizers)
+    # One handler per audience, not one per command: python-telegram-bot tries the handlers
+    # of a group in turn, on every update.
+    app.add_handler(CommandHandler(COMMANDS, _commands(COMMANDS), filters=private))
+    app.add_handler(
+        CommandHandler(
+            ORGANIZER_COMMANDS, _commands(ORGANIZER_COMMANDS), filters=private & organizers
         )
+    )
     app.add_handler(buttons.handler(press for presses in BUTTONS for press in presses))
     app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(
@@ -250,6 +252,23 @@ def _add_handlers(app: BotApp, config: Config) -> None:
 async def _organizer_input(update: Update, ctx: Ctx) -> None:
     if await organizer.organizer_input(update, ctx) or await letters.day_typed(update, ctx):
         raise ApplicationHandlerStop
+
+
+def _commands(table: Mapping[str, Handler]) -> Handler:
+    """The handler of every command in ``table``: it runs the command's own, as
+    :func:`_leaving_steps` makes it, found by the name the ``CommandHandler`` matched."""
+    runs = {name.lower(): _leaving_steps(callback) for name, callback in table.items()}
+
+    async def run(update: Update, ctx: Ctx) -> None:
+        message = update.effective_message  # a command, as the CommandHandler matched it
+        if message is None or not message.text or not message.entities:
+            return
+        name = message.text[1 : message.entities[0].length].split("@", 1)[0].lower()
+        command = runs.get(name)
+        if command is not None:
+            await command(update, ctx)
+
+    return run
 
 
 def _leaving_steps(callback: Handler) -> Handler:
