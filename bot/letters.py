@@ -9,6 +9,7 @@ choices get different ones. Nothing here knows about Telegram.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import unicodedata
@@ -263,18 +264,33 @@ def sensitive_mentions(story: str, words: tuple[str, ...]) -> list[str]:
     text = fold(story)
     padded = f" {text} "
     found: list[str] = []
-    for word in words:
-        if word.endswith("*"):
-            stem = fold(word[:-1])
-            matches = re.findall(rf"(?<![^ ]){re.escape(stem)}[^ ]*", text) if stem else []
+    for word, stem, wanted in _sensitive_entries(words):
+        if stem is not None:
+            matches = stem.findall(text)
         else:
-            wanted = fold(word)
             matches = [word] if wanted and f" {wanted} " in padded else []
         for match in matches:
             if match not in found:
                 found.append(match)
     # "visa expired" says it all: "visa" on its own adds nothing.
     return [w for w in found if not any(_within(w, other) for other in found if other != w)]
+
+
+@functools.lru_cache(maxsize=4)
+def _sensitive_entries(
+    words: tuple[str, ...],
+) -> tuple[tuple[str, re.Pattern[str] | None, str], ...]:
+    """Each entry with what finds it, worked out once per list (every story is checked): the
+    pattern of an entry ending in ``*`` (None for the others), and the others folded."""
+    entries = []
+    for word in words:
+        if word.endswith("*"):
+            stem = fold(word[:-1])  # an empty one finds nothing
+            found = re.compile(rf"(?<![^ ]){re.escape(stem)}[^ ]*") if stem else None
+            entries.append((word, found, ""))
+        else:
+            entries.append((word, None, fold(word)))
+    return tuple(entries)
 
 
 def _within(word: str, phrase: str) -> bool:

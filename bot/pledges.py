@@ -6,7 +6,8 @@ The first name follows the rules every stored free text follows (:mod:`bot.freet
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Mapping
 
 from bot.content.models import USState
 from bot.matching import fold
@@ -30,7 +31,13 @@ def _names(state: USState) -> set[str]:
     return {fold(name) for name in names}
 
 
-def is_stop_message(text: str, stop_words: Iterable[str]) -> bool:
+def is_stop_message(text: str, stop_words: tuple[str, ...]) -> bool:
     """True if the whole message is one stop word (any case, spaces and punctuation around it)."""
     wanted = fold(text)
-    return bool(wanted) and wanted in {fold(word) for word in stop_words}
+    return bool(wanted) and wanted in _folded(stop_words)
+
+
+@functools.lru_cache(maxsize=4)
+def _folded(words: tuple[str, ...]) -> frozenset[str]:
+    """The words folded, worked out once per list (every typed message is compared)."""
+    return frozenset(fold(word) for word in words)

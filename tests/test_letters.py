@@ -303,6 +303,11 @@ def test_sensitive_words(content: Content, story: str, found: list[str]) -> None
     assert sensitive_mentions(story, content.letter.sensitive_words.all()) == found
 
 
+def test_an_empty_sensitive_entry_finds_nothing() -> None:
+    assert sensitive_mentions("any story at all", ("*", "")) == []
+    assert sensitive_mentions("mi visa", ("*", "visa")) == ["visa"]
+
+
 def test_every_sensitive_word_is_found_in_a_sentence(content: Content) -> None:
     """Each word of the shipped list is found when a story uses it."""
     for word in content.letter.sensitive_words.all():

@@ -40,8 +40,8 @@ def test_fold_is_idempotent_and_plain(text: str) -> None:
 def test_search_pledge_and_places_fold_alike() -> None:
     """The search, the pledge's stop words and the place names compare with the same rule."""
     assert normalize("¿Qué es 287(g)?") == "que es 287g"  # folding, then the search's own 287g
-    assert is_stop_message("  ¡ALTO! ", ["alto"])
-    assert is_stop_message("No   MÁS", ["no mas"])
+    assert is_stop_message("  ¡ALTO! ", ("alto",))
+    assert is_stop_message("No   MÁS", ("no mas",))
     assert find_county("NM", "doña ana county")[0] == find_county("NM", "Dona Ana")[0]
 
 
