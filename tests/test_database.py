@@ -5,6 +5,9 @@ database locked by another process makes a statement wait without blocking the l
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import shutil
 import sqlite3
 import threading
 import time
@@ -13,8 +16,11 @@ from pathlib import Path
 import pytest
 
 from bot import database
+from bot.content import Content
 from bot.database import Connection
 from bot.storage import Storage, StorageError
+from bot.telegram.jobs import checkpoint_log
+from tests.harness import make_config, start_harness, stop_harness
 
 
 @pytest.fixture
@@ -142,3 +148,45 @@ async def test_an_unknown_checkpoint_mode_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown checkpoint mode"):
         await conn.checkpoint("PASSIVE); DROP TABLE users; --")
     await conn.close()
+
+
+def users_in_main_file(tmp_path: Path) -> int:
+    """Users in the database file itself, without its write-ahead log."""
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(tmp_path / "bot.sqlite3", copy)
+    with contextlib.closing(sqlite3.connect(copy)) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        return (
+            int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+            if "users" in tables
+            else 0
+        )
+
+
+async def test_the_flush_job_checkpoints_the_log(
+    tmp_path: Path,
+    content: Content,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The job that writes the batched times also copies the log into the database; if that
+    fails, it says so in the log and the bot goes on."""
+    bot = await start_harness(make_config(tmp_path), content)
+    try:
+        await bot.send("/start")  # a newcomer's row, committed to the log
+        assert users_in_main_file(tmp_path) == 0
+        await checkpoint_log(bot.app.bot_data)
+        assert users_in_main_file(tmp_path) == 1
+
+        async def refused(**_: object) -> bool:
+            raise StorageError("disk I/O error")
+
+        monkeypatch.setattr(bot.storage, "checkpoint", refused)
+        with caplog.at_level(logging.WARNING):
+            await checkpoint_log(bot.app.bot_data)
+        assert "write-ahead log not checkpointed: disk I/O error" in caplog.text
+        before = len(bot.api.messages(bot.user_id))
+        await bot.send("/start")
+        assert len(bot.api.messages(bot.user_id)) > before, "the bot goes on answering"
+    finally:
+        await stop_harness(bot)
