@@ -795,8 +795,7 @@ class Storage:
         self, sql: str, params: tuple[object, ...] = (), *, slow: bool = False
     ) -> sqlite3.Row | None:
         """Run a read-only query for one row (``slow``: as for :meth:`fetchall`)."""
-        rows = await self._fetchall(sql, params, slow=slow)
-        return rows[0] if rows else None
+        return await self._fetchone(sql, params, slow=slow)
 
     async def write(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Run one write statement in its own transaction (the update's, within one); return
@@ -812,10 +811,12 @@ class Storage:
         except sqlite3.Error as exc:
             raise _storage_error(exc) from exc
 
-    async def _fetchone(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
+    async def _fetchone(
+        self, sql: str, params: tuple[object, ...] = (), *, slow: bool = False
+    ) -> sqlite3.Row | None:
         """The first row of a query meant to return at most one (by key, an aggregate or
         ``LIMIT 1``)."""
-        rows = await self._fetchall(sql, params)
+        rows = await self._fetchall(sql, params, slow=slow)
         return rows[0] if rows else None
 
     async def _fetchall(
@@ -886,7 +887,7 @@ class Storage:
                 if is_new:  # the row as inserted, the other columns at their defaults
                     user = User(user_id, language, False, source, now, now)
                 else:  # inserted meanwhile by another update of the same user
-                    (row,) = await _rows(conn, SELECT_USER, (user_id,))
+                    (row,) = await conn.execute_fetchall(SELECT_USER, (user_id,))
                     user = _user(row)
                 self._changing(user_id)
                 self._cache(self._users, user_id, user)
@@ -932,7 +933,7 @@ class Storage:
                     (user_id, self.now()),
                 )
                 is_new = cursor.rowcount == 1
-                (row,) = await _rows(conn, SELECT_PLEDGE, (user_id,))
+                (row,) = await conn.execute_fetchall(SELECT_PLEDGE, (user_id,))
         except sqlite3.Error as exc:
             raise _storage_error(exc) from exc
         return _pledge(row), is_new
@@ -1113,7 +1114,9 @@ class Storage:
         ``event``, by default ``funnel:<step>``; False if the draft had reached it already."""
         try:
             async with self.transaction() as conn:
-                rows = await _rows(conn, "SELECT reached FROM drafts WHERE user_id = ?", (user_id,))
+                rows = await conn.execute_fetchall(
+                    "SELECT reached FROM drafts WHERE user_id = ?", (user_id,)
+                )
                 row = rows[0] if rows else None
                 if row is None or step in str(row[0]).split(","):
                     return False
@@ -1306,11 +1309,6 @@ class Storage:
         return [
             CongressOutcome(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in rows
         ]
-
-
-async def _rows(conn: Connection, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
-    """Every row of a query."""
-    return await conn.execute_fetchall(sql, params)
 
 
 def _user(row: sqlite3.Row) -> User:

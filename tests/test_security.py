@@ -211,7 +211,7 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
     ("bot/storage.py", "Storage.fetchall", "_fetchall"): (
         "pass-through: Storage.fetchall is itself a sink, so its callers are checked"
     ),
-    ("bot/storage.py", "Storage.fetchone", "_fetchall"): (
+    ("bot/storage.py", "Storage.fetchone", "_fetchone"): (
         "pass-through: Storage.fetchone is itself a sink, so its callers are checked"
     ),
     ("bot/storage.py", "Storage.write", "_write"): (
@@ -225,9 +225,6 @@ DYNAMIC_SQL: dict[tuple[str, str, str], str] = {
     ),
     ("bot/storage.py", "Storage._fetchall", "execute_fetchall"): (
         "pass-through: Storage._fetchall is itself a sink, so its callers are checked"
-    ),
-    ("bot/storage.py", "_rows", "execute_fetchall"): (
-        "pass-through: _rows is itself a sink, so its callers are checked"
     ),
     ("bot/database.py", "Connection.execute", "_here"): (
         "pass-through: Connection.execute is itself a sink, so its callers are checked"

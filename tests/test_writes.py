@@ -308,9 +308,9 @@ async def test_the_kept_draft_is_the_one_in_the_database(bot: Harness, content: 
     reads: list[str] = []
     fetchone = storage._fetchone
 
-    async def counting(sql: str, params: tuple[object, ...] = ()) -> Any:
+    async def counting(sql: str, params: tuple[object, ...] = (), **kw: Any) -> Any:
         reads.append(sql)
-        return await fetchone(sql, params)
+        return await fetchone(sql, params, **kw)
 
     storage._fetchone = counting  # type: ignore[method-assign]
     role = next(iter(content.letter.roles))
