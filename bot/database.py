@@ -97,14 +97,8 @@ class Connection:
 
     async def execute(self, sql: str, params: Params = (), *, slow: bool = False) -> Result:
         """Run one statement and read all its rows; ``slow`` runs it in the worker thread."""
-        if not (slow or self._away):
-            try:
-                return self._here(sql, params)
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-        return await self._patiently(
-            lambda: self._here(sql, params), lambda: self._in_thread(sql, params), slow=slow
+        return await self._run(
+            lambda: self._here(sql, params), lambda: self._in_thread(sql, params), slow
         )
 
     async def execute_fetchall(
@@ -116,13 +110,7 @@ class Connection:
     async def executemany(self, sql: str, rows: Iterable[Params]) -> Result:
         """Run one statement once per row of parameters."""
         batch = list(rows)
-        if not self._away:
-            try:
-                return self._many_here(sql, batch)
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-        return await self._patiently(
+        return await self._run(
             lambda: self._many_here(sql, batch), lambda: self._many_in_thread(sql, batch)
         )
 
@@ -134,16 +122,12 @@ class Connection:
         if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
             raise ValueError(f"unknown checkpoint mode {mode!r}")
         sql = f"PRAGMA wal_checkpoint({mode})"
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + BUSY_TIMEOUT
-        pauses = iter(_BUSY_PAUSES)
+        patience = _Patience()
         while True:
-            result = await self.execute(sql, slow=True)
-            row = result.fetchone()
+            row = (await self.execute(sql, slow=True)).fetchone()
             answer = (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
-            if not answer[0] or mode == "PASSIVE" or loop.time() >= deadline:
+            if not answer[0] or mode == "PASSIVE" or not await patience.wait():
                 return answer
-            await asyncio.sleep(min(next(pauses, _BUSY_PAUSES[-1]), deadline - loop.time()))
 
     # -- where they run -----------------------------------------------------------------------
 
@@ -173,23 +157,39 @@ class Connection:
         finally:
             self._away -= 1
 
-    async def _patiently(
+    async def _run(
         self,
         here: Callable[[], Result],
         there: Callable[[], Awaitable[Result]],
-        *,
         slow: bool = False,
     ) -> Result:
-        """Run the statement (``here`` on the loop's thread, or ``there`` in the worker thread
-        if it is slow or a statement is there now), again and again while the database is busy,
-        for up to BUSY_TIMEOUT seconds; then SQLite's busy error is raised."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + BUSY_TIMEOUT
-        pauses = iter(_BUSY_PAUSES)
+        """Run the statement: ``here`` on the loop's thread, or ``there`` in the worker thread
+        if it is slow or a statement is there now; again while the database is busy, for up to
+        BUSY_TIMEOUT seconds, then SQLite's busy error is raised."""
+        patience: _Patience | None = None
         while True:
             try:
                 return await there() if slow or self._away else here()
             except sqlite3.OperationalError as exc:
-                if not is_busy(exc) or loop.time() >= deadline:
+                if not is_busy(exc):
                     raise
-            await asyncio.sleep(min(next(pauses, _BUSY_PAUSES[-1]), deadline - loop.time()))
+                patience = patience or _Patience()
+                if not await patience.wait():
+                    raise
+
+
+class _Patience:
+    """Short asynchronous pauses between tries, as SQLite's busy handler makes, until
+    BUSY_TIMEOUT seconds have passed since the first."""
+
+    def __init__(self) -> None:
+        self._deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT
+        self._pauses = iter(_BUSY_PAUSES)
+
+    async def wait(self) -> bool:
+        """Pause before the next try; False (at once) when the time is up."""
+        left = self._deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            return False
+        await asyncio.sleep(min(next(self._pauses, _BUSY_PAUSES[-1]), left))
+        return True
