@@ -82,16 +82,14 @@ class Action:
     argument: bool = False
     keeps_step: bool = False
     pattern: re.Pattern[str] = field(init=False, repr=False)
+    data_prefix: str = field(init=False, repr=False)  # ``guide1:role``: data without argument
 
     def __post_init__(self) -> None:
+        # Worked out once: every button of every screen reads it.
+        object.__setattr__(self, "data_prefix", f"{self.feature.prefix}:{self.name}")
         tail = f":(?P<arg>{ARGUMENT})" if self.argument else ""
         pattern = re.compile(rf"{re.escape(self.data_prefix)}{tail}\Z")
         object.__setattr__(self, "pattern", pattern)
-
-    @property
-    def data_prefix(self) -> str:
-        """``guide1:role``: the data without its argument."""
-        return f"{self.feature.prefix}:{self.name}"
 
     @property
     def longest(self) -> int:
