@@ -7,8 +7,10 @@ Three measurements, everything on 127.0.0.1:
    and Spanish, the pledge flow (typed name, state, consent), the comment guide (role, reasons,
    typed story and signature, preview, safety note, outcome) and "Where I live" ZIP lookups —
    through the real Application (its update queue and the bot's per-user concurrent processor)
-   over the in-memory Bot API, with a real SQLite file. Each supporter waits for the answer to
-   one update before sending the next (what they press depends on what is on their screen);
+   over the in-memory Bot API (keeping no transcript of the run: its memory would grow with
+   every call and slow the process's garbage collection), with a real SQLite file. Each
+   supporter waits for the answer to one update before sending the next (what they press
+   depends on what is on their screen);
    ``--in-flight`` supporters are active at once. Latency is from putting the update on the
    queue to the bot's first visible answer in that chat (a sent or edited message). The same
    update stream (every supporter's texts and button presses, as recorded from the bot's run)
@@ -464,7 +466,9 @@ async def run_in_process(
 ) -> RunResult:
     """One run on a fresh database: ``kind`` is "bot" (sessions) or "echo" (replays streams)."""
     with tempfile.TemporaryDirectory() as tmp:
-        api = LocalBotApi()
+        # No transcript and no getUpdates queue: the updates go straight to the bot and the
+        # answers are timed by a listener, so the fake's memory does not grow with the run.
+        api = LocalBotApi(record=False)
         replies = Replies()
         api.subscribe(replies)
         if kind == "bot":
@@ -526,8 +530,6 @@ async def run_in_process(
                     if replies.waiting.pop(user_id, None) is not None:
                         counts["unanswered"] += 1
                     counts["updates"] += 1
-                    if counts["updates"] % 1000 == 0:
-                        api.call("getUpdates", {"offset": -1})  # nobody polls: drop the copies
 
         errors = ErrorCount()
         logging.getLogger().addHandler(errors)

@@ -158,6 +158,27 @@ def test_rejections_are_recorded_and_cleared(api: LocalBotApi) -> None:
     assert api.last_message(CHAT) is not None  # the screen survives clear()
 
 
+def test_without_a_record_listeners_still_hear_everything() -> None:
+    """record=False: no transcript and no getUpdates queue, yet the same answers, the same
+    screens, the same refusals, and every action told to the listeners."""
+    api = LocalBotApi(record=False)
+    heard: list[tuple[str, str | None]] = []
+    api.subscribe(lambda action: heard.append((action.method, action.text)))
+    update = api.user_message(CHAT, "hi")
+    assert update["message"]["text"] == "hi"
+    assert send(api, "ok", reply_markup=KEYBOARD)[0] == 200
+    refusal(send(api, ""))
+    assert heard == [("sendMessage", "ok")]
+    assert api.sent == []
+    assert [d for _, _, d in api.rejected] == ["Bad Request: message text is empty"]
+    shown = api.last_message(CHAT)
+    assert shown is not None and shown.buttons == KEYBOARD["inline_keyboard"][0]
+    press = api.user_press(CHAT, shown.message_id, "yes")
+    assert press["callback_query"]["message"]["reply_markup"] == KEYBOARD
+    assert api.pending_updates() == []
+    assert update_ids(api) == []
+
+
 # --- keyboards --------------------------------------------------------------------------------
 
 

@@ -4,8 +4,9 @@ This module owns the simulation of Telegram's side of the conversation:
 
 * :class:`LocalBotApi` answers Bot API methods the way Telegram does (same JSON, same status
   codes, same refusals), keeps each chat's "screen" of bot messages, records everything the bot
-  did, injects faults on request, and builds the updates a user would cause (messages, button
-  presses, blocking the bot, ...), queueing them for ``getUpdates``.
+  did (unless made with ``record=False``), injects faults on request, and builds the updates a
+  user would cause (messages, button presses, blocking the bot, ...), queueing them for
+  ``getUpdates``.
 * :class:`LocalRequest` plugs a :class:`LocalBotApi` into python-telegram-bot as its transport,
   for conversation tests and benchmarks (:func:`local_transports` gives ``build_application``
   all three). The HTTP flavour used by end-to-end tests, ``botapi_server.py`` beside this
@@ -317,6 +318,13 @@ class LocalBotApi:
     ``retry_after`` = :data:`FLOOD_RETRY_AFTER` once more than that many arrived within the last
     second, and keep answering 429 until that wait is over, as Telegram does; ``flooded``
     counts those answers. Without it nothing is ever refused for flooding.
+
+    ``record=False`` keeps no transcript and no queue: ``sent`` stays empty (listeners still
+    hear every action, as it happens) and the updates users cause are returned but not queued
+    for ``getUpdates``. For benchmarks that hand updates to the bot themselves: a transcript
+    of a long run (every call's parameters, keyboards included) grows the process's heap, and
+    the garbage collector then walks it again and again while the bot runs, which is the
+    fake's cost, not the bot's. Rejected and failed calls are still recorded.
     """
 
     def __init__(
@@ -327,7 +335,9 @@ class LocalBotApi:
         *,
         flood_limit: float | None = None,
         flood_methods: Iterable[str] = SENDING_METHODS,
+        record: bool = True,
     ) -> None:
+        self.record = record
         self.bot_user: JsonDict = {
             "id": bot_id,
             "is_bot": True,
@@ -436,8 +446,11 @@ class LocalBotApi:
             return exc.status, exc.body(), None
         action = None
         if name not in _READ_ONLY:
-            action = _action(name, params, result)
-            self.sent.append(action)
+            # Without a transcript nothing keeps the action past its listeners: the call's
+            # private copy of the parameters serves them.
+            action = _action(name, params, result, snapshot=self.record)
+            if self.record:
+                self.sent.append(action)
             if name == "copyMessage" and action.chat_id is not None:
                 self.sent_per_chat[action.chat_id] += 1
         return 200, {"ok": True, "result": result}, action  # copied or encoded by the caller
@@ -798,7 +811,7 @@ class LocalBotApi:
         for kind in ("callback_query", "inline_query"):
             if isinstance(update.get(kind), dict) and "id" in update[kind]:
                 self._open_queries.add(str(update[kind]["id"]))
-        if self._update_allowed(update):
+        if self.record and self._update_allowed(update):
             self._pending.append(_copied(update))
             self._updates_ready.notify_all()
         return _copied(update)
@@ -1601,7 +1614,7 @@ def _photo_size(stored: _StoredFile, size: int) -> JsonDict:
     }
 
 
-def _action(method: str, params: JsonDict, result: Any) -> OutgoingAction:
+def _action(method: str, params: JsonDict, result: Any, *, snapshot: bool) -> OutgoingAction:
     chat_id = params.get("chat_id")
     message_id = result.get("message_id") if isinstance(result, dict) else None
     if message_id is None:
@@ -1615,7 +1628,7 @@ def _action(method: str, params: JsonDict, result: Any) -> OutgoingAction:
         text=text if isinstance(text, str) else None,
         parse_mode=_opt_str(params, "parse_mode"),
         reply_markup=markup if isinstance(markup, dict) else None,
-        params=_snapshot(params),
+        params=_snapshot(params) if snapshot else params,
     )
 
 
