@@ -1,5 +1,6 @@
-"""Reading updates: a pressed message's keyboard is left out, everything the bot reads is kept,
-by polling as by the bot's own parse; an answer that is not JSON is logged without its body."""
+"""Reading updates: a pressed message's keyboard and formatting other than quotations are left
+out, everything the bot reads is kept, by polling as by the bot's own parse; an answer that is
+not JSON is logged without its body."""
 
 from __future__ import annotations
 
@@ -52,8 +53,21 @@ def test_a_pressed_messages_keyboard_is_left_out_and_the_rest_kept() -> None:
     assert read.data == "yes" and read.from_user.id == CHAT
     assert read.message.message_id == full.message.message_id
     assert read.message.text == full.message.text == "Your story\nI was stopped"
-    assert read.message.entities == full.message.entities
-    assert read.message.parse_entities() == full.message.parse_entities()
+    assert [e.type for e in full.message.entities] == ["bold", "blockquote"]
+    assert read.message.entities == full.message.entities[1:]  # the quotation only
+    assert read.message.parse_entities() == {full.message.entities[1]: "I was stopped"}
+
+
+def test_a_pressed_messages_formatting_without_quotations_is_left_out() -> None:
+    api = LocalBotApi()
+    params = {"chat_id": CHAT, "text": "<b>Facts</b> <i>and</i> <a href='https://e.org'>a</a>"}
+    status, body = api.call("sendMessage", {**params, "parse_mode": "HTML"})
+    assert status == 200 and len(body["result"]["entities"]) == 3
+    press = api.user_press(CHAT, body["result"]["message_id"], "yes")
+    read = read_update(press, None).callback_query
+    assert read is not None and isinstance(read.message, Message)
+    assert read.message.text == "Facts and a" and read.message.entities == ()
+    assert "entities" in press["callback_query"]["message"], "the update given is not changed"
 
 
 def test_updates_without_a_pressed_keyboard_are_read_as_they_are() -> None:

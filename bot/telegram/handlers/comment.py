@@ -20,7 +20,6 @@ import secrets
 from datetime import UTC, date, datetime
 
 from telegram import Message, Update
-from telegram.constants import MessageEntityType
 
 from bot.deeplinks import bot_link
 from bot.deliveries import queue_letter, record_outcome
@@ -30,8 +29,8 @@ from bot.storage import Draft, User
 from bot.telegram.common import current_user, render
 from bot.telegram.context import Ctx
 from bot.telegram.handlers.buttons import Presses
+from bot.telegram.incoming import QUOTATIONS
 
-QUOTES = (MessageEntityType.BLOCKQUOTE, MessageEntityType.EXPANDABLE_BLOCKQUOTE)
 PDF_NAME = {"en": "my-letter.pdf", "es": "mi-carta.pdf"}
 
 
@@ -196,7 +195,7 @@ async def keep_story(update: Update, ctx: Ctx) -> bool:
 
 def _quoted(message: Message) -> str | None:
     """The text of the message's last quotation: the story a check shows."""
-    quotes = [entity for entity in message.entities if entity.type in QUOTES]
+    quotes = [entity for entity in message.entities if entity.type in QUOTATIONS]
     return message.parse_entity(quotes[-1]) if quotes else None
 
 
