@@ -136,6 +136,35 @@ def test_each_distinct_html_text_is_parsed_once(
     assert stored[1].json["entities"][0]["length"] == 4
 
 
+def test_each_distinct_keyboard_is_checked_once(
+    api: LocalBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keyboard sent again gets the verdict it got the first time without being checked
+    again; one that differs in any value, or only in a value's type, is checked anew."""
+    checked: list[Any] = []
+    check_button = local_api._check_inline_button
+
+    def counting_check(button: Any) -> None:
+        checked.append(button)
+        check_button(button)
+
+    monkeypatch.setattr(local_api, "_check_inline_button", counting_check)
+    local_api._inline_keyboard_verdict.cache_clear()
+    bad = button(callback_data="x" * 65)
+    refused = [refusal(send(api, "hi", reply_markup=bad)) for _ in range(3)]
+    assert refused == [refused[0]] * 3 and "BUTTON_DATA_INVALID" in refused[0]
+    for _ in range(3):
+        assert send(api, "hi", reply_markup=KEYBOARD)[0] == 200
+    assert len(checked) == 2
+    as_number = {"inline_keyboard": [[{"text": 1, "callback_data": "yes"}]]}
+    assert "must be of type String" in refusal(send(api, "hi", reply_markup=as_number))
+    assert len(checked) == 3
+    with_true = {"inline_keyboard": [[{"text": "Go", "url": "https://x.org", "pay": True}]]}
+    with_one = {"inline_keyboard": [[{"text": "Go", "url": "https://x.org", "pay": 1}]]}
+    first, second = (send(api, "hi", reply_markup=m) for m in (with_true, with_one))
+    assert len(checked) == 5 and first[0] == second[0]
+
+
 def test_caption_limit(api: LocalBotApi) -> None:
     """Captions are limited to 1024 characters."""
     params = {"chat_id": CHAT, "photo": "some-file-id"}

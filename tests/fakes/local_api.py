@@ -596,7 +596,8 @@ class LocalBotApi:
                 command = text.split(maxsplit=1)[0]
                 length = telegram_length(command)
                 content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-            return self._enqueue({"message": self._incoming_message(chat, user, content)})
+            message = self._incoming_message(chat, user, content)
+            return self._enqueue({"message": message}, fresh=True)
 
     def group_message(
         self,
@@ -708,7 +709,7 @@ class LocalBotApi:
             message = (
                 _copied(stored.json)
                 if stored
-                else {"chat": chat.info, "message_id": message_id, "date": 0}
+                else {"chat": dict(chat.info), "message_id": message_id, "date": 0}
             )
             query = {
                 "id": self._new_query_id(),
@@ -717,7 +718,7 @@ class LocalBotApi:
                 "message": message,
                 "data": data,
             }
-            return self._enqueue({"callback_query": query})
+            return self._enqueue({"callback_query": query}, fresh=True)
 
     def user_press_button(
         self,
@@ -806,7 +807,10 @@ class LocalBotApi:
                 return BotApiError(fault.status, fault.description, parameters)
         return None
 
-    def _enqueue(self, body: JsonDict) -> JsonDict:
+    def _enqueue(self, body: JsonDict, *, fresh: bool = False) -> JsonDict:
+        """Queue the update ``body`` (unless nothing is recorded) and return it. A ``fresh``
+        body shares nothing with this fake's state, so it is returned as it is; any other is
+        returned as a private copy."""
         update = {"update_id": next(self._update_ids), **body}
         for kind in ("callback_query", "inline_query"):
             if isinstance(update.get(kind), dict) and "id" in update[kind]:
@@ -814,7 +818,7 @@ class LocalBotApi:
         if self.record and self._update_allowed(update):
             self._pending.append(_copied(update))
             self._updates_ready.notify_all()
-        return _copied(update)
+        return update if fresh else _copied(update)
 
     def _update_allowed(self, update: JsonDict) -> bool:
         kinds = set(update) - {"update_id"}
@@ -1055,6 +1059,30 @@ def _check_reply_markup(value: Any, *, inline_only: bool = False) -> JsonDict | 
 
 
 def _check_inline_keyboard(rows: Any) -> None:
+    """Refuse an inline keyboard Telegram would refuse. A bot sends the same keyboards over and
+    over: each distinct one (by its exact JSON values) is checked once, as HTML texts are."""
+    try:
+        encoded = marshal.dumps(rows)
+    except ValueError:  # not JSON-like: checked as it is, and refused
+        _check_inline_rows(rows)
+        return
+    refusal = _inline_keyboard_verdict(encoded)
+    if refusal is not None:
+        raise BotApiError(*refusal)
+
+
+@functools.lru_cache(maxsize=4096)
+def _inline_keyboard_verdict(encoded: bytes) -> tuple[int, str] | None:
+    """Why Telegram refuses the keyboard ``encoded`` (marshal), as (status, description); None
+    if it takes it."""
+    try:
+        _check_inline_rows(marshal.loads(encoded))  # noqa: S302 - our own bytes
+    except BotApiError as exc:
+        return exc.status, exc.description
+    return None
+
+
+def _check_inline_rows(rows: Any) -> None:
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise _bad_request(
             'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
