@@ -6,6 +6,7 @@ or from a user is HTML-escaped here; UI strings from ``ui.yaml`` are already Tel
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
@@ -139,7 +140,10 @@ def share_bot_url(content: Content, lang: str, bot_link: str) -> str:
     return _share_url(bot_link, text)
 
 
+@functools.lru_cache(maxsize=1024)
 def _share_url(link: str, text: str) -> str:
+    """The t.me/share link for ``text`` (percent-encoded, cut to fit): worked out once per
+    text, as the same facts are shared over and over."""
     base = f"https://t.me/share/url?url={quote(link, safe='')}&text="
     encoded = quote(text, safe="")
     if len(base) + len(encoded) > SHARE_URL_MAX:

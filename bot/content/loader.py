@@ -111,6 +111,8 @@ class Content:
         Values are inserted as given: callers escape them for HTML where the string is HTML.
         """
         template = self.ui[key].get(lang)
+        if not values:  # a placeholder without a value stays as it is: nothing to fill in
+            return template
         return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
     def topic_facts(self, topic_id: str) -> list[Fact]:
