@@ -245,8 +245,22 @@ def _add_handlers(app: BotApp, config: Config) -> None:
         )
     )
     app.add_handler(ChatMemberHandler(updates.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(TypeHandler(Update, fallback.tell_when_unsaved), group=1)
+    app.add_handler(_WhileUnsaved(app.bot_data.saving, fallback.tell_when_unsaved), group=1)
     app.add_error_handler(fallback.on_error)
+
+
+class _WhileUnsaved(TypeHandler[Update, Ctx, None]):
+    """Every update, but only while the database cannot be written: otherwise
+    python-telegram-bot finds nothing to run in the handler's group."""
+
+    def __init__(
+        self, saving: SavingStatus, callback: Callable[[Update, Ctx], Coroutine[Any, Any, None]]
+    ) -> None:
+        super().__init__(Update, callback)
+        self._saving = saving
+
+    def check_update(self, update: object) -> bool:
+        return self._saving.unavailable and super().check_update(update)
 
 
 async def _organizer_input(update: Update, ctx: Ctx) -> None:
