@@ -42,6 +42,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from bot.database import Connection
@@ -497,6 +498,85 @@ class _UpdateWrites:
 _UPDATE: ContextVar[_UpdateWrites | None] = ContextVar("outreach_update_writes", default=None)
 
 
+# The three context managers below are classes rather than @asynccontextmanager generators:
+# they run several times for every update, and a generator costs about four times as much.
+
+
+class _Transaction:
+    """:meth:`Storage.transaction`."""
+
+    __slots__ = ("_scope", "_storage")
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._scope: _UpdateWrites | None = None
+
+    async def __aenter__(self) -> Connection:
+        storage = self._storage
+        scope = self._scope = storage._scope()
+        if scope is None or not scope.open:
+            await storage._begin()
+            if scope is not None:
+                scope.open = True
+        return storage._conn
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is not None:
+            await self._storage._undo(exc, self._scope)
+        elif self._scope is None:
+            await self._storage._commit()
+
+
+class _UndoneOnError:
+    """:meth:`Storage._undone_on_error`."""
+
+    __slots__ = ("_scope", "_storage")
+
+    def __init__(self, storage: Storage, scope: _UpdateWrites | None) -> None:
+        self._storage = storage
+        self._scope = scope
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is not None:
+            await self._storage._undo(exc, self._scope)
+
+
+class _UpdateScope:
+    """:meth:`Storage.update_scope`."""
+
+    __slots__ = ("_scope", "_storage", "_token")
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    async def __aenter__(self) -> None:
+        self._scope = _UpdateWrites(self._storage, asyncio.current_task())
+        self._token = _UPDATE.set(self._scope)
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        storage, scope = self._storage, self._scope
+        _UPDATE.reset(self._token)
+        if exc is not None:
+            if scope.open:
+                scope.open = False
+                await storage._roll_back()
+            storage._batch_counts(scope.counts)
+            return
+        try:
+            await storage._commit_update(scope)
+        finally:
+            storage._batch_counts(scope.counts)
+
+
 class Storage:
     """The bot's database. Open with :meth:`open`, close with :meth:`close`."""
 
@@ -563,42 +643,29 @@ class Storage:
 
     # -- transactions -------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    def transaction(self) -> _Transaction:
         """Run the block in one write transaction; roll back on any error.
 
         Within :meth:`update_scope` the block joins the update's transaction instead (opening it
         if it is the update's first write); an error then rolls all of it back.
         """
-        scope = self._scope()
-        if scope is None:
-            await self._begin()
-            async with self._undone_on_error():
-                yield self._conn
-            await self._commit()
-            return
-        if not scope.open:
-            await self._begin()
-            scope.open = True
-        async with self._undone_on_error(scope):
-            yield self._conn
+        return _Transaction(self)
 
-    @asynccontextmanager
-    async def _undone_on_error(self, scope: _UpdateWrites | None = None) -> AsyncIterator[None]:
+    def _undone_on_error(self, scope: _UpdateWrites | None = None) -> _UndoneOnError:
         """Roll the open transaction (``scope``'s, if given) back if the block raises; a
         database error is raised as what it means (:meth:`_refused`)."""
-        try:
-            yield
-        except BaseException as exc:
-            if scope is not None:
-                scope.open = False
-            await self._roll_back()
-            if isinstance(exc, sqlite3.Error):
-                raise self._refused(exc) from exc
-            raise
+        return _UndoneOnError(self, scope)
 
-    @asynccontextmanager
-    async def update_scope(self) -> AsyncIterator[None]:
+    async def _undo(self, exc: BaseException, scope: _UpdateWrites | None) -> None:
+        """Roll back after the block of a transaction raised ``exc``; a database error is
+        raised as what it means, anything else is left to go on."""
+        if scope is not None:
+            scope.open = False
+        await self._roll_back()
+        if isinstance(exc, sqlite3.Error):
+            raise self._refused(exc) from exc
+
+    def update_scope(self) -> _UpdateScope:
         """Make the writes of one update (the block, in the calling task) one transaction.
 
         The transaction opens at the first write and is committed by :meth:`commit_pending`
@@ -606,22 +673,7 @@ class Storage:
         back what is not committed yet. Counters the update adds while no transaction is open
         go into its transaction if one opens later, else into the batch :meth:`flush` writes.
         """
-        scope = _UpdateWrites(self, asyncio.current_task())
-        token = _UPDATE.set(scope)
-        try:
-            yield
-        except BaseException:
-            _UPDATE.reset(token)
-            if scope.open:
-                scope.open = False
-                await self._roll_back()
-            self._batch_counts(scope.counts)
-            raise
-        _UPDATE.reset(token)
-        try:
-            await self._commit_update(scope)
-        finally:
-            self._batch_counts(scope.counts)
+        return _UpdateScope(self)
 
     async def commit_pending(self) -> None:
         """Commit the calling update's transaction now, if it has one open: what the bot is
