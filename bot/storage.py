@@ -946,7 +946,7 @@ class Storage:
             if is_new:
                 return user, True
         self._seen[user_id] = now
-        return replace(user, last_seen=now), False
+        return (user if user.last_seen == now else replace(user, last_seen=now)), False
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Store the language the user chose."""

@@ -1,5 +1,5 @@
-"""Reading updates: a pressed message's keyboard and formatting other than quotations are left
-out, everything the bot reads is kept, by polling as by the bot's own parse; an answer that is
+"""Reading updates: a pressed message's keyboard, sender and formatting other than quotations are
+left out, everything the bot reads is kept, by polling as by the bot's own parse; an answer that is
 not JSON is logged without its body."""
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ def test_a_pressed_messages_keyboard_is_left_out_and_the_rest_kept() -> None:
     assert full.message.reply_markup is not None  # what python-telegram-bot alone would parse
     assert read is not None and isinstance(read.message, Message)
     assert read.message.reply_markup is None
+    assert full.message.from_user is not None and full.message.from_user.is_bot
+    assert read.message.from_user is None  # the bot itself: never read
     assert read.data == "yes" and read.from_user.id == CHAT
     assert read.message.message_id == full.message.message_id
     assert read.message.text == full.message.text == "Your story\nI was stopped"

@@ -1,12 +1,12 @@
 """Reading the updates Telegram sends, polled or pushed to the webhook.
 
-A button press arrives with the whole message the button is under, keyboard and formatting
-included: for the bot's screens that is up to a dozen buttons and a few bold, italic and link
-spans, which python-telegram-bot would turn into objects one attribute at a time on every press.
-Of a pressed message the bot reads its id, its chat, its text and its quotations (the story a
-comment's check shows), so :func:`lighten` leaves the keyboard and every other kind of
-formatting out before the update is parsed. Everything else is parsed as python-telegram-bot
-would.
+A button press arrives with the whole message the button is under: its keyboard (for the
+bot's screens up to a dozen buttons, or sixty for a state picker), its formatting (a few bold,
+italic and link spans) and its sender (the bot itself), which python-telegram-bot would turn into
+objects one attribute at a time on every press. Of a pressed message the bot reads its id, its
+chat, its text and its quotations (the story a comment's check shows), so :func:`lighten` leaves
+the keyboard, the sender and every other kind of formatting out before the update is parsed.
+Everything else is parsed as python-telegram-bot would.
 """
 
 from __future__ import annotations
@@ -20,25 +20,28 @@ JsonDict = dict[str, Any]
 
 # The only formatting the bot reads in a pressed message: quotations (entity types).
 QUOTATIONS = ("blockquote", "expandable_blockquote")
+# What a pressed message is read without (its entities are filtered to the quotations).
+LEFT_OUT = frozenset({"reply_markup", "from", "entities"})
 
 
 def lighten(data: JsonDict) -> JsonDict:
-    """The update without the keyboard, and without the formatting other than quotations, of
-    the message a pressed button is under; ``data`` itself is not changed."""
+    """The update without the keyboard, the sender and the formatting other than quotations
+    of the message a pressed button is under; ``data`` itself is not changed."""
     query = data.get("callback_query")
     if not isinstance(query, dict):
         return data
     message = query.get("message")
-    if not isinstance(message, dict) or not ("reply_markup" in message or "entities" in message):
+    if not isinstance(message, dict) or LEFT_OUT.isdisjoint(message):
         return data
-    lighter = {key: value for key, value in message.items() if key != "reply_markup"}
+    lighter = {key: value for key, value in message.items() if key not in LEFT_OUT}
     entities = message.get("entities")
-    if isinstance(entities, list):
-        kept = [e for e in entities if isinstance(e, dict) and e.get("type") in QUOTATIONS]
-        if kept:
-            lighter["entities"] = kept
-        else:
-            del lighter["entities"]
+    kept = (
+        [e for e in entities if isinstance(e, dict) and e.get("type") in QUOTATIONS]
+        if isinstance(entities, list)
+        else entities
+    )
+    if kept:
+        lighter["entities"] = kept
     return {**data, "callback_query": {**query, "message": lighter}}
 
 
