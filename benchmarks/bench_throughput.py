@@ -14,9 +14,13 @@ Three measurements, everything on 127.0.0.1:
    ``--in-flight`` supporters are active at once. Latency is from putting the update on the
    queue to the bot's first visible answer in that chat (a sent or edited message). The same
    update stream (every supporter's texts and button presses, as recorded from the bot's run)
-   is then replayed in the same run against a bare python-telegram-bot echo bot (one
+   is replayed in the same run against a bare python-telegram-bot echo bot (one
    MessageHandler and one CallbackQueryHandler that answer with the same text; same transport,
-   same update queue, PTB's default one-update-at-a-time processing): the ratio says what the
+   same update queue, PTB's default one-update-at-a-time processing). The two take turns:
+   the bot runs a batch of supporters (``--batches``, 8 by default), then the echo bot replays
+   that batch, and so on, so that both meet the machine at the same speed; each keeps its own
+   Application and database for the whole run, and the garbage is collected before each
+   turn, outside the timing. The ratio says what the
    bot's own work costs compared with python-telegram-bot's floor. Each parses the updates as
    it would from Telegram: the echo bot with python-telegram-bot's ``Update.de_json``, the bot
    with its own ``read_update`` (its polling and webhook leave a pressed message's keyboard out).
@@ -31,7 +35,7 @@ Three measurements, everything on 127.0.0.1:
    after it answered that first /start, with no other traffic.
 
     python -m benchmarks.bench_throughput [--users 400] [--in-flight 1,100] [--repeats 3]
-                                          [--starts 5] [--startup-only]
+                                          [--batches 8] [--starts 5] [--startup-only]
                                           [--bytecode as-is|compiled|source]
 
 ``--startup-only`` measures 2 and 3 alone (under a minute). ``--bytecode`` says how the started
@@ -52,6 +56,7 @@ import argparse
 import asyncio
 import compileall
 import contextlib
+import gc
 import logging
 import os
 import platform
@@ -457,55 +462,84 @@ class Replies:
                 self.latencies.append(time.perf_counter() - sent)
 
 
-async def run_in_process(
-    kind: str,
-    content: Content,
-    users: list[int],
-    in_flight: int,
-    streams: dict[int, list[tuple[str, str]]] | None = None,
-) -> RunResult:
-    """One run on a fresh database: ``kind`` is "bot" (sessions) or "echo" (replays streams)."""
-    with tempfile.TemporaryDirectory() as tmp:
+class InProcessRun:
+    """One Application — "bot" (simulated sessions) or "echo" (replaying ``streams``) — over its
+    own in-memory Bot API and a fresh database, fed supporters batch by batch
+    (:meth:`batch`); :meth:`result` adds the batches up. Use as an async context manager."""
+
+    def __init__(
+        self,
+        kind: str,
+        content: Content,
+        in_flight: int,
+        streams: dict[int, list[tuple[str, str]]] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.content = content
+        self.in_flight = in_flight
+        # The echo bot replays what the bot's supporters sent; the bot records it here.
+        self.streams = streams if streams is not None else {}
+        self.sessions: dict[int, Session] = {}
+        self.seconds = 0.0
+        self.updates = 0
+        self.unanswered = 0
         # No transcript and no getUpdates queue: the updates go straight to the bot and the
         # answers are timed by a listener, so the fake's memory does not grow with the run.
-        api = LocalBotApi(record=False)
-        replies = Replies()
-        api.subscribe(replies)
-        if kind == "bot":
-            app: Any = build_application(
-                bot_config(Path(tmp)),
-                content,
-                **local_transports(api),
+        self.api = LocalBotApi(record=False)
+        self.replies = Replies()
+        self.api.subscribe(self.replies)
+        self.errors = ErrorCount()
+        self._finished: dict[int, asyncio.Future[None]] = {}
+        self._folder = tempfile.TemporaryDirectory()
+        self.app: Any = None
+
+    async def __aenter__(self) -> InProcessRun:
+        if self.kind == "bot":
+            app = build_application(
+                bot_config(Path(self._folder.name)), self.content, **local_transports(self.api)
             )
         else:
-            app = build_echo(api)
-        finished: dict[int, asyncio.Future[None]] = {}
-
-        async def mark_done(update: Update, ctx: Any) -> None:
-            user = update.effective_user
-            future = finished.pop(user.id, None) if user is not None else None
-            if future is not None and not future.done():
-                future.set_result(None)
-
-        app.add_handler(TypeHandler(Update, mark_done), group=DONE_GROUP)
-        if kind == "bot":
+            app = build_echo(self.api)
+        app.add_handler(TypeHandler(Update, self._mark_done), group=DONE_GROUP)
+        if self.kind == "bot":
             await start_in_process(app)
         else:
             await app.initialize()
             await app.start()
-        # Each bot parses updates its own way: the bot as its polling and webhook do (a pressed
-        # message's keyboard left out), the echo bot as python-telegram-bot does.
-        parse = read_update if kind == "bot" else Update.de_json
+        self.app = app
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self.app is not None and self.kind == "bot":
+                await stop_in_process(self.app)
+            elif self.app is not None:
+                await self.app.stop()
+                await self.app.shutdown()
+        finally:
+            self._folder.cleanup()
+
+    async def _mark_done(self, update: Update, ctx: Any) -> None:
+        user = update.effective_user
+        future = self._finished.pop(user.id, None) if user is not None else None
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    async def batch(self, users: list[int]) -> None:
+        """Run ``users``' supporters, at most ``in_flight`` at once; their time is counted."""
+        # Each parses the updates as it would from Telegram: the bot as its polling and webhook
+        # do (a pressed message's keyboard left out), the echo bot as python-telegram-bot does.
+        parse = read_update if self.kind == "bot" else Update.de_json
+        app, api, replies = self.app, self.api, self.replies
         loop = asyncio.get_running_loop()
-        gate = asyncio.Semaphore(in_flight)
-        counts = {"updates": 0, "unanswered": 0}
-        sessions: dict[int, Session] = {}
+        gate = asyncio.Semaphore(self.in_flight)
 
         async def supporter(user_id: int) -> None:
-            session = Session(user_id) if streams is None else None
+            session = Session(user_id) if self.kind == "bot" else None
             if session is not None:
-                sessions[user_id] = session
-            replay = iter(streams[user_id]) if streams is not None else iter(())
+                self.sessions[user_id] = session
+                self.streams[user_id] = session.recorded
+            replay = iter(self.streams[user_id]) if session is None else iter(())
             probe = Session(user_id, rounds=0)  # language and first name only
             async with gate:
                 while True:
@@ -520,40 +554,69 @@ async def run_in_process(
                         return
                     update = parse(data, app.bot)
                     done = loop.create_future()
-                    finished[user_id] = done
+                    self._finished[user_id] = done
                     replies.waiting[user_id] = time.perf_counter()
                     await app.update_queue.put(update)
                     try:
                         await asyncio.wait_for(done, UPDATE_TIMEOUT)
                     except TimeoutError:
-                        finished.pop(user_id, None)
+                        self._finished.pop(user_id, None)
                     if replies.waiting.pop(user_id, None) is not None:
-                        counts["unanswered"] += 1
-                    counts["updates"] += 1
+                        self.unanswered += 1
+                    self.updates += 1
 
-        errors = ErrorCount()
-        logging.getLogger().addHandler(errors)
+        logging.getLogger().addHandler(self.errors)
+        # What the other bot's turn left behind is collected now, not by the garbage collector
+        # in the middle of this one.
+        gc.collect()
         started = time.perf_counter()
         try:
             await asyncio.gather(*(supporter(u) for u in users))
         finally:
-            seconds = time.perf_counter() - started
-            logging.getLogger().removeHandler(errors)
-        if kind == "bot":
-            await stop_in_process(app)
-        else:
-            await app.stop()
-            await app.shutdown()
+            self.seconds += time.perf_counter() - started
+            logging.getLogger().removeHandler(self.errors)
+
+    def result(self) -> RunResult:
         return RunResult(
-            updates=counts["updates"],
-            seconds=seconds,
-            latencies=replies.latencies,
-            unanswered=counts["unanswered"],
-            off_script=sum(s.off_script for s in sessions.values()),
-            invalid=len(invalid_requests(api)),
-            errors=errors.count,
-            streams={u: s.recorded for u, s in sessions.items()},
+            updates=self.updates,
+            seconds=self.seconds,
+            latencies=self.replies.latencies,
+            unanswered=self.unanswered,
+            off_script=sum(s.off_script for s in self.sessions.values()),
+            invalid=len(invalid_requests(self.api)),
+            errors=self.errors.count,
+            streams=dict(self.streams),
         )
+
+
+async def run_in_process(
+    kind: str,
+    content: Content,
+    users: list[int],
+    in_flight: int,
+    streams: dict[int, list[tuple[str, str]]] | None = None,
+) -> RunResult:
+    """One run on a fresh database: ``kind`` is "bot" (sessions) or "echo" (replays streams)."""
+    async with InProcessRun(kind, content, in_flight, streams) as run:
+        await run.batch(users)
+    return run.result()
+
+
+async def paired_run(
+    content: Content, users: list[int], in_flight: int, batches: int
+) -> tuple[RunResult, RunResult]:
+    """The bot and the echo bot taking turns: the bot runs a batch of supporters, then the echo
+    bot replays what they sent, batch after batch, so that both meet the machine at the same
+    speed (it varies by a quarter from one run to the next here). Each keeps its own
+    Application, in-memory Bot API and database for the whole run, and its time adds up."""
+    size = max(in_flight, -(-len(users) // max(batches, 1)))
+    bot = InProcessRun("bot", content, in_flight)
+    echo = InProcessRun("echo", content, in_flight, bot.streams)
+    async with bot, echo:
+        for first in range(0, len(users), size):
+            await bot.batch(users[first : first + size])
+            await echo.batch(users[first : first + size])
+    return bot.result(), echo.result()
 
 
 async def in_process_start(content: Content, repeats: int) -> list[float]:
@@ -714,7 +777,7 @@ def process_start(
 @dataclass
 class Level:
     """The runs at one in-flight level: the bot's median run, the echo's median run, the ratio
-    of each run (the bot ÷ the echo bot right after it) and the mix of updates."""
+    of each run (the bot ÷ the echo bot taking turns with it) and the mix of updates."""
 
     in_flight: int
     bot: RunResult
@@ -724,23 +787,22 @@ class Level:
 
 
 async def throughput(
-    content: Content, users: int, in_flights: list[int], repeats: int
+    content: Content, users: int, in_flights: list[int], repeats: int, batches: int = 8
 ) -> list[Level]:
-    """Per in-flight level: ``repeats`` runs of the bot, each followed by the echo bot."""
+    """Per in-flight level: ``repeats`` runs, each the bot and the echo bot taking turns over
+    ``batches`` batches of supporters (:func:`paired_run`)."""
     user_ids = [USER_BASE + i for i in range(users)]
     results = []
     for in_flight in in_flights:
         bot_runs, echo_runs, ratios = [], [], []
         description = ""
         for n in range(repeats):
-            log(f"throughput: {in_flight} in flight, run {n + 1}/{repeats}: the bot")
-            bot = await run_in_process("bot", content, user_ids, in_flight)
-            log(f"  {bot.updates:,} updates in {bot.seconds:.1f} s; now the echo bot")
-            echo = await run_in_process("echo", content, user_ids, in_flight, bot.streams)
+            log(f"throughput: {in_flight} in flight, run {n + 1}/{repeats}")
+            bot, echo = await paired_run(content, user_ids, in_flight, batches)
             ratio = bot.rate / echo.rate if echo.rate else 0.0
             log(
-                f"  {echo.updates:,} updates in {echo.seconds:.1f} s; ratio {ratio:.3f} "
-                f"(load average {os.getloadavg()[0]:.1f})"
+                f"  {bot.updates:,} updates: the bot {bot.seconds:.1f} s, the echo bot "
+                f"{echo.seconds:.1f} s; ratio {ratio:.3f} (load average {os.getloadavg()[0]:.1f})"
             )
             description = mix(list(bot.streams.values()))
             bot_runs.append(bot)
@@ -764,6 +826,12 @@ def main() -> None:
         "--in-flight", default="1,100", help="supporters active at once, e.g. 1,100"
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per row (median)")
+    parser.add_argument(
+        "--batches",
+        type=int,
+        default=8,
+        help="turns the bot and the echo bot take in each run (batches of supporters)",
+    )
     parser.add_argument("--starts", type=int, default=5, help="process starts (median)")
     parser.add_argument("--idle", type=float, default=3.0, help="seconds idle before the RSS")
     parser.add_argument(
@@ -804,7 +872,7 @@ def main() -> None:
     results = (
         []
         if args.startup_only
-        else asyncio.run(throughput(content, args.users, in_flights, args.repeats))
+        else asyncio.run(throughput(content, args.users, in_flights, args.repeats, args.batches))
     )
     if results:
         print_throughput(results, args.users, args.repeats)
@@ -837,7 +905,8 @@ def print_throughput(results: list[Level], users: int, repeats: int) -> None:
                 f"| {percentile(run.latencies, 0.99) * 1000:,.1f} | {run.unanswered:,} |"
             )
     print()
-    print("The bot's updates/s ÷ the echo bot's, each run against the echo run right after it:")
+    print("The bot's updates/s ÷ the echo bot's, each run's bot against the echo bot taking turns")
+    print("with it on the same supporters:")
     print()
     print("| in flight | runs | ratio: min | median | max |")
     print("|---:|---:|---:|---:|---:|")

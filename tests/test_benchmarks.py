@@ -25,6 +25,32 @@ async def test_throughput_runs_the_bot_and_the_echo_bot_on_one_stream(content: C
     assert echo.unanswered == 0
 
 
+async def test_the_bot_and_the_echo_bot_take_turns_on_the_same_supporters(
+    content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turns: list[tuple[str, list[int]]] = []
+    batch = bench_throughput.InProcessRun.batch
+
+    async def recorded(run: bench_throughput.InProcessRun, users: list[int]) -> None:
+        turns.append((run.kind, users))
+        await batch(run, users)
+
+    monkeypatch.setattr(bench_throughput.InProcessRun, "batch", recorded)
+    users = [bench_throughput.USER_BASE + n for n in range(5)]
+    bot, echo = await bench_throughput.paired_run(content, users, in_flight=1, batches=2)
+    assert turns == [
+        ("bot", users[:3]),
+        ("echo", users[:3]),
+        ("bot", users[3:]),
+        ("echo", users[3:]),
+    ]
+    assert echo.updates == bot.updates > 5 * 10
+    assert (bot.unanswered, bot.off_script, bot.invalid, bot.errors) == (0, 0, 0, 0)
+    assert (echo.unanswered, echo.errors) == (0, 0)
+    assert bot.seconds > 0 and echo.seconds > 0
+    assert sorted(echo.streams) == users
+
+
 async def test_throughput_prints_the_ratio_of_every_run(
     content: Content, capsys: pytest.CaptureFixture[str]
 ) -> None:
