@@ -7,8 +7,9 @@ Three measurements, everything on 127.0.0.1:
    and Spanish, the pledge flow (typed name, state, consent), the comment guide (role, reasons,
    typed story and signature, preview, safety note, outcome) and "Where I live" ZIP lookups —
    through the real Application (its update queue and the bot's per-user concurrent processor)
-   over the in-memory Bot API (keeping no transcript of the run: its memory would grow with
-   every call and slow the process's garbage collection), with a real SQLite file. Each
+   over the in-memory Bot API (keeping no transcript of the run, whose memory would grow with
+   every call and slow the process's garbage collection, and making no private copies of what
+   it is sent and answers), with a real SQLite file. Each
    supporter waits for the answer to one update before sending the next (what they press
    depends on what is on their screen);
    ``--in-flight`` supporters are active at once. Latency is from putting the update on the
@@ -484,8 +485,9 @@ class InProcessRun:
         self.updates = 0
         self.unanswered = 0
         # No transcript and no getUpdates queue: the updates go straight to the bot and the
-        # answers are timed by a listener, so the fake's memory does not grow with the run.
-        self.api = LocalBotApi(record=False)
+        # answers are timed by a listener, so the fake's memory does not grow with the run; and
+        # no private copies, the fake's work that would otherwise load the bot's process.
+        self.api = LocalBotApi(record=False, copies=False)
         self.replies = Replies()
         self.api.subscribe(self.replies)
         self.errors = ErrorCount()

@@ -174,6 +174,51 @@ def test_caption_limit(api: LocalBotApi) -> None:
     )
 
 
+def test_without_copies_every_call_is_checked_and_answered_alike() -> None:
+    """copies=False shares rather than copies, and answers exactly as with copies."""
+    answers = []
+    for copies in (True, False):
+        api = LocalBotApi(copies=copies)
+        sent = send(api, "<b>Hi</b>", parse_mode="HTML", reply_markup=KEYBOARD)
+        refused = send(api, "x", reply_markup=button(callback_data="x" * 65))
+        message_id = sent[1]["result"]["message_id"]
+        edited = api.call(
+            "editMessageText",
+            {"chat_id": CHAT, "message_id": message_id, "text": "Bye", "reply_markup": KEYBOARD},
+        )
+        press = api.user_press(CHAT, message_id, "yes")
+        typed = api.user_message(CHAT, "hello")
+        for update in (press, typed):
+            update.pop("update_id")
+            update.get("callback_query", {}).pop("id", None)
+        answers.append((sent, refused, edited, press, typed, api.last_message(CHAT)))
+    with_copies, without = answers
+    assert _without_dates(with_copies) == _without_dates(without)
+    shared = LocalBotApi(copies=False)
+    markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": "yes"}]]}
+    send(shared, "hi", reply_markup=markup)
+    shown = shared.last_message(CHAT)
+    assert shown is not None and shown.reply_markup is markup  # shared, not copied
+
+
+def _without_dates(value: Any) -> Any:
+    """``value`` with every message's date and edit date left out (they are the clock's)."""
+    if isinstance(value, dict):
+        return {k: _without_dates(v) for k, v in value.items() if k not in ("date", "edit_date")}
+    if isinstance(value, list | tuple):
+        return [_without_dates(v) for v in value]
+    if isinstance(value, local_api.StoredMessage):
+        return (
+            value.message_id,
+            value.text,
+            value.reply_markup,
+            value.edited,
+            value.kind,
+            _without_dates(value.json),
+        )
+    return value
+
+
 def test_rejections_are_recorded_and_cleared(api: LocalBotApi) -> None:
     """Refused calls land in `rejected`; clear() resets the recordings."""
     send(api, "")

@@ -325,6 +325,13 @@ class LocalBotApi:
     of a long run (every call's parameters, keyboards included) grows the process's heap, and
     the garbage collector then walks it again and again while the bot runs, which is the
     fake's cost, not the bot's. Rejected and failed calls are still recorded.
+
+    ``copies=False`` makes no private copies on the hot path: the parameters of a call, the
+    messages kept as each chat's screen and the updates users cause share their parts with one
+    another and with the caller, so nothing may change them once given (the throughput
+    benchmark never does, and python-telegram-bot copies what it parses). Every call is
+    checked and answered as with copies; the copying, the fake's work, no longer weighs on the
+    process the bot runs in.
     """
 
     def __init__(
@@ -336,8 +343,10 @@ class LocalBotApi:
         flood_limit: float | None = None,
         flood_methods: Iterable[str] = SENDING_METHODS,
         record: bool = True,
+        copies: bool = True,
     ) -> None:
         self.record = record
+        self._copy: Callable[[Any], Any] = _copied if copies else _as_is
         self.bot_user: JsonDict = {
             "id": bot_id,
             "is_bot": True,
@@ -424,7 +433,7 @@ class LocalBotApi:
     ) -> tuple[int, JsonDict, OutgoingAction | None]:
         # A private copy of the parameters: callers may reuse or mutate their dicts afterwards
         # (the answer is copied or encoded by the caller, still under the lock).
-        params = normalize_params(_copied(dict(raw_params)))
+        params = normalize_params(self._copy(dict(raw_params)))
         name, handler = _HANDLERS.get(method.lower(), (method, _unknown_method))
         fault = self._take_fault(method)
         if fault is not None:
@@ -707,7 +716,7 @@ class LocalBotApi:
             chat = self._user_chat(user, "private", None)
             stored = chat.bot_messages.get(message_id)
             message = (
-                _copied(stored.json)
+                self._copy(stored.json)
                 if stored
                 else {"chat": dict(chat.info), "message_id": message_id, "date": 0}
             )
@@ -858,7 +867,7 @@ class LocalBotApi:
             **content,
         }
         chat.user_messages[message["message_id"]] = message
-        return _copied(message)
+        return self._copy(message)
 
     def _membership_change(self, user_id: int, first_name: str, old: str, new: str) -> JsonDict:
         user = _user_json(user_id, first_name, None)
@@ -921,7 +930,7 @@ class LocalBotApi:
             parse_mode=parse_mode,
             reply_markup=reply_markup,
             kind=kind,
-            json=_copied(message),
+            json=self._copy(message),
         )
         return message
 
@@ -1406,7 +1415,7 @@ def _replace_bot_message(
         parse_mode=parse_mode,
         reply_markup=reply_markup,
         edited=True,
-        json=_copied(message),
+        json=api._copy(message),
     )
     return message
 
@@ -1590,6 +1599,10 @@ def _now() -> int:
 
 def _snapshot(params: JsonDict) -> JsonDict:
     return _copied(params)
+
+
+def _as_is(value: _T) -> _T:
+    return value
 
 
 def _copied(value: _T) -> _T:
