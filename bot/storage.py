@@ -498,7 +498,7 @@ class _UpdateWrites:
 _UPDATE: ContextVar[_UpdateWrites | None] = ContextVar("outreach_update_writes", default=None)
 
 
-# The three context managers below are classes rather than @asynccontextmanager generators:
+# The two context managers below are classes rather than @asynccontextmanager generators:
 # they run several times for every update, and a generator costs about four times as much.
 
 
@@ -527,25 +527,6 @@ class _Transaction:
             await self._storage._undo(exc, self._scope)
         elif self._scope is None:
             await self._storage._commit()
-
-
-class _UndoneOnError:
-    """:meth:`Storage._undone_on_error`."""
-
-    __slots__ = ("_scope", "_storage")
-
-    def __init__(self, storage: Storage, scope: _UpdateWrites | None) -> None:
-        self._storage = storage
-        self._scope = scope
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc is not None:
-            await self._storage._undo(exc, self._scope)
 
 
 class _UpdateScope:
@@ -651,14 +632,10 @@ class Storage:
         """
         return _Transaction(self)
 
-    def _undone_on_error(self, scope: _UpdateWrites | None = None) -> _UndoneOnError:
-        """Roll the open transaction (``scope``'s, if given) back if the block raises; a
-        database error is raised as what it means (:meth:`_refused`)."""
-        return _UndoneOnError(self, scope)
-
     async def _undo(self, exc: BaseException, scope: _UpdateWrites | None) -> None:
-        """Roll back after the block of a transaction raised ``exc``; a database error is
-        raised as what it means, anything else is left to go on."""
+        """Roll back after the block of a transaction raised ``exc`` (``scope``'s transaction,
+        if given); a database error is raised as what it means (:meth:`_refused`), anything
+        else is left for the caller to raise."""
         if scope is not None:
             scope.open = False
         await self._roll_back()
@@ -686,12 +663,15 @@ class Storage:
         if not scope.open:
             return
         scope.open = False
-        async with self._undone_on_error():
-            if scope.counts:
+        if scope.counts:
+            try:
                 await self._conn.executemany(
                     COUNT_EVENT, [(*key, amount) for key, amount in scope.counts.items()]
                 )
-                scope.counts.clear()
+            except BaseException as exc:
+                await self._undo(exc, None)
+                raise
+            scope.counts.clear()
         await self._commit()
 
     def _scope(self) -> _UpdateWrites | None:
