@@ -97,11 +97,9 @@ async def on_error(update: object, ctx: Ctx) -> None:
 
 
 async def tell_when_unsaved(update: Update, ctx: Ctx) -> None:
-    """After every update: when the database cannot be written, say so plainly, once per user
-    (what still works, and that nothing can be saved)."""
+    """After every update while the database cannot be written (its handler runs only then):
+    say so plainly, once per user (what still works, and that nothing can be saved)."""
     services = ctx.services
-    if not services.saving.unavailable:
-        return
     chat, tg_user = update.effective_chat, update.effective_user
     if chat is None or tg_user is None or chat.type != "private":
         return
