@@ -431,8 +431,9 @@ class LocalBotApi:
     def _call_locked(
         self, method: str, raw_params: Mapping[str, Any], files: Mapping[str, Upload]
     ) -> tuple[int, JsonDict, OutgoingAction | None]:
-        # A private copy of the parameters: callers may reuse or mutate their dicts afterwards
-        # (the answer is copied or encoded by the caller, still under the lock).
+        # A private copy of the parameters (unless made without copies): callers may reuse or
+        # mutate their dicts afterwards (the answer is copied or encoded by the caller, still
+        # under the lock).
         params = normalize_params(self._copy(dict(raw_params)))
         name, handler = _HANDLERS.get(method.lower(), (method, _unknown_method))
         fault = self._take_fault(method)
@@ -455,8 +456,8 @@ class LocalBotApi:
             return exc.status, exc.body(), None
         action = None
         if name not in _READ_ONLY:
-            # Without a transcript nothing keeps the action past its listeners: the call's
-            # private copy of the parameters serves them.
+            # Without a transcript nothing keeps the action past its listeners: the call's own
+            # parameters serve them.
             action = _action(name, params, result, snapshot=self.record)
             if self.record:
                 self.sent.append(action)
