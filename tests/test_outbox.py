@@ -3,6 +3,8 @@ scheduling, cancelling, delivery states, crash recovery and reports."""
 
 from __future__ import annotations
 
+from threading import get_ident
+
 import pytest
 
 from bot.outbox import (
@@ -273,7 +275,8 @@ async def test_confirm_is_idempotent(storage: Storage, outbox: Outbox) -> None:
 
 
 async def test_materialising_is_one_statement(storage: Storage, outbox: Outbox) -> None:
-    """Confirming 10,000 recipients writes their rows with a single INSERT … SELECT."""
+    """Confirming 10,000 recipients writes their rows with a single INSERT … SELECT, run in the
+    worker thread, not on the event loop's."""
     async with storage.transaction() as conn:
         await conn.executemany(
             "INSERT INTO users (user_id, language, first_seen, last_seen) VALUES (?, 'en', 0, 0)",
@@ -283,14 +286,16 @@ async def test_materialising_is_one_statement(storage: Storage, outbox: Outbox) 
             "INSERT INTO subscriptions (user_id, consent_at) VALUES (?, 0)",
             [(i,) for i in range(1, 10_001)],
         )
-    statements: list[str] = []
+    statements: list[tuple[str, int]] = []
     broadcast_id = await outbox.create_broadcast(ORG, ORG, 1, "text", "all")
     check = await previewed(outbox, broadcast_id)
-    storage._conn._raw.set_trace_callback(statements.append)  # every statement it runs
+    # Every statement it runs, and the thread that runs it.
+    storage._conn._raw.set_trace_callback(lambda sql: statements.append((sql, get_ident())))
     await outbox.confirm(broadcast_id, None, check)
     storage._conn._raw.set_trace_callback(None)
-    inserts = [s for s in statements if "INSERT" in s and "deliveries" in s]
+    inserts = [(s, thread) for s, thread in statements if "INSERT" in s and "deliveries" in s]
     assert len(inserts) == 1
+    assert inserts[0][1] != get_ident()
     assert (await outbox.report(broadcast_id)).pending == 10_000
 
 
