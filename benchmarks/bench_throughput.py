@@ -591,19 +591,6 @@ class InProcessRun:
         )
 
 
-async def run_in_process(
-    kind: str,
-    content: Content,
-    users: list[int],
-    in_flight: int,
-    streams: dict[int, list[tuple[str, str]]] | None = None,
-) -> RunResult:
-    """One run on a fresh database: ``kind`` is "bot" (sessions) or "echo" (replays streams)."""
-    async with InProcessRun(kind, content, in_flight, streams) as run:
-        await run.batch(users)
-    return run.result()
-
-
 async def paired_run(
     content: Content, users: list[int], in_flight: int, batches: int
 ) -> tuple[RunResult, RunResult]:

@@ -17,10 +17,9 @@ from bot.content import Content
 
 async def test_throughput_runs_the_bot_and_the_echo_bot_on_one_stream(content: Content) -> None:
     users = [bench_throughput.USER_BASE + n for n in range(4)]
-    bot = await bench_throughput.run_in_process("bot", content, users, in_flight=2)
+    bot, echo = await bench_throughput.paired_run(content, users, in_flight=2, batches=1)
     assert bot.updates > 4 * 10  # several journeys each
     assert (bot.unanswered, bot.off_script, bot.invalid, bot.errors) == (0, 0, 0, 0)
-    echo = await bench_throughput.run_in_process("echo", content, users, 2, bot.streams)
     assert echo.updates == bot.updates
     assert echo.unanswered == 0
 
